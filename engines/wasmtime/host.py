@@ -1,0 +1,115 @@
+"""wasm-matrix host for Wasmtime, through the wasmtime Python package."""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import wasmtime
+from pyhost import (
+    CallError,
+    CallTrapped,
+    Host,
+    Reject,
+    bits_to_python,
+    python_to_wire,
+    serve,
+)
+
+# Our feature names → wasmtime.Config attributes (present in the versions that have them).
+CONFIG_FLAGS = {
+    "reference-types": "wasm_reference_types",
+    "multivalue": "wasm_multi_value",
+    "bulk-memory": "wasm_bulk_memory",
+    "simd128": "wasm_simd",
+    "relaxed-simd": "wasm_relaxed_simd",
+    "tail-call": "wasm_tail_call",
+    "threads": "wasm_threads",
+    "multi-memory": "wasm_multi_memory",
+    "memory64": "wasm_memory64",
+    "gc": "wasm_gc",
+    "function-references": "wasm_function_references",
+    "exceptions": "wasm_exceptions",
+}
+# Wasmtime's own rules: these cannot stay on once what they build on is off.
+BUILDS_ON = {
+    "reference-types": ["gc", "function-references", "exceptions"],
+    "function-references": ["gc"],
+    "simd128": ["relaxed-simd"],
+}
+VALUE_KINDS = {"i32": "i32", "i64": "i64", "f32": "f32", "f64": "f64"}
+
+
+class WasmtimeHost(Host):
+    engine = "wasmtime"
+
+    def __init__(self, disabled: list[str]):
+        super().__init__(disabled)
+        self.switched_off = set()
+        for name in disabled:
+            self.switched_off.add(name)
+            self.switched_off.update(BUILDS_ON.get(name, []))
+        config = wasmtime.Config()
+        self.enabled = {}
+        for name, attribute in CONFIG_FLAGS.items():
+            if hasattr(type(config), attribute):  # write-only properties
+                on = name not in self.switched_off
+                setattr(config, attribute, on)
+                self.enabled[name] = on
+        if hasattr(type(config), "shared_memory"):
+            config.shared_memory = "threads" not in self.switched_off
+        self.engine_ = wasmtime.Engine(config)
+
+    def version(self) -> str:
+        return package_version("wasmtime")
+
+    def features(self) -> dict[str, bool]:
+        return dict(self.enabled)
+
+    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+        store = wasmtime.Store(self.engine_)
+        try:
+            compiled = wasmtime.Module(self.engine_, module)
+        except wasmtime.WasmtimeError as error:
+            raise Reject("compile", str(error)) from None
+        try:
+            instance = wasmtime.Instance(store, compiled, [])
+        except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
+            raise Reject("instantiate", str(error)) from None
+        exports = instance.exports(store)
+
+        def invoke(name: str, args: list[dict]) -> list[dict]:
+            function = exports.get(name) if hasattr(exports, "get") else None
+            if not isinstance(function, wasmtime.Func):
+                raise CallError(f"no exported function named {name!r}")
+            function_type = function.type(store)
+            params = [str(kind) for kind in function_type.params]
+            if len(params) != len(args):
+                raise CallError(f"{name} takes {len(params)} arguments, {len(args)} given")
+            values = []
+            for kind, arg in zip(params, args, strict=True):
+                if kind != arg["type"]:
+                    raise CallError(f"{name} takes {kind}, the case gives {arg['type']}")
+                values.append(_val(kind, bits_to_python(arg)))
+            try:
+                result = function(store, *values)
+            except wasmtime.Trap as trap:
+                raise CallTrapped(str(trap)) from None
+            except wasmtime.WasmtimeError as error:
+                raise CallTrapped(str(error)) from None
+            kinds = [str(kind) for kind in function_type.results]
+            results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
+            return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
+
+        return self.call_each(calls, invoke)
+
+
+def _val(kind: str, number: int | float) -> wasmtime.Val:
+    return getattr(wasmtime.Val, kind)(number)
+
+
+if __name__ == "__main__":
+    serve(WasmtimeHost)

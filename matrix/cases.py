@@ -1,0 +1,288 @@
+"""Case files: load, validate and describe the YAML cases under `cases/`.
+
+Every error names the file, the line and the field, and one bad case never stops the
+others from loading: `load_cases` returns the good cases and the errors side by side.
+The JSON Schema in `schemas/case.schema.json` is the single description of the format,
+used both here and by editors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .profiles import DEFAULT_PROFILE
+from .values import Expected, Value, ValueSyntaxError, parse_expected, parse_value
+
+CASE_SUFFIXES = (".yaml", ".yml")
+DEFAULT_TIMEOUT = 20.0  # seconds a cell may take
+
+
+class CaseError(Exception):
+    """A case that cannot be used, with where the problem is."""
+
+    def __init__(self, path: Path, line: int | None, field: str | None, message: str):
+        self.path, self.line, self.field, self.message = path, line, field, message
+        where = f"{path}:{line}" if line else str(path)
+        what = f"field '{field}': " if field else ""
+        super().__init__(f"{where}: {what}{message}")
+
+
+@dataclass(frozen=True)
+class ModuleSource:
+    """Where a case's module comes from: `wat` text or `binary` bytes."""
+
+    format: str  # "wat" | "binary"
+    content: bytes
+    origin: str  # "inline" or the file name beside the case
+
+
+@dataclass(frozen=True)
+class Call:
+    invoke: str
+    args: tuple[Value, ...]
+    expect: tuple[Expected, ...] | None  # None when the call must trap
+    trap: str | None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    name: str
+    kind: str
+    description: str
+    features: tuple[str, ...]
+    module: ModuleSource
+    valid: bool
+    profiles: tuple[str, ...]
+    timeout: float
+    tags: tuple[str, ...]
+    calls: tuple[Call, ...] = field(default_factory=tuple)
+
+
+@cache
+def case_schema() -> dict:
+    text = resources.files("matrix").joinpath("schemas/case.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def find_case_files(paths: Iterable[Path]) -> list[Path]:
+    """Every case file under the given files or folders, in a stable order."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES)
+        elif path.suffix in CASE_SUFFIXES:
+            found.add(path)
+    return sorted(found)
+
+
+def load_cases(paths: Iterable[Path]) -> tuple[list[Case], list[CaseError]]:
+    cases: list[Case] = []
+    errors: list[CaseError] = []
+    for path in find_case_files(paths):
+        try:
+            cases.append(load_case(path))
+        except CaseError as error:
+            errors.append(error)
+    return cases, errors
+
+
+def load_case(path: Path) -> Case:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CaseError(path, None, None, f"cannot read the file: {error}") from None
+    root = _compose(path, text)
+    data = _construct(path, root)
+    _check_schema(path, root, data)
+    return _build_case(path, root, data)
+
+
+def _compose(path: Path, text: str) -> yaml.Node:
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        raise CaseError(path, line, None, f"YAML syntax: {error.problem}") from None
+    except yaml.YAMLError as error:
+        raise CaseError(path, None, None, f"YAML: {error}") from None
+    if node is None:
+        raise CaseError(path, 1, None, "the file is empty; a case needs at least 'module'")
+    _reject_duplicate_keys(path, node, "")
+    return node
+
+
+def _reject_duplicate_keys(path: Path, node: yaml.Node, where: str) -> None:
+    # PyYAML keeps the last of two equal keys silently; a case author deserves to know.
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = str(key.value)
+            field_name = f"{where}.{name}" if where else name
+            if name in seen:
+                raise CaseError(path, key.start_mark.line + 1, field_name, "duplicate key")
+            seen.add(name)
+            _reject_duplicate_keys(path, value, field_name)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _reject_duplicate_keys(path, item, f"{where}[{index}]")
+
+
+def _construct(path: Path, node: yaml.Node) -> object:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    except yaml.YAMLError as error:
+        line = node.start_mark.line + 1
+        raise CaseError(path, line, None, f"YAML: {error}") from None
+    finally:
+        loader.dispose()
+
+
+def _check_schema(path: Path, root: yaml.Node, data: object) -> None:
+    validator = jsonschema.Draft202012Validator(case_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is None:
+        return
+    location = list(error.absolute_path)
+    message = _schema_message(error)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        unknown = sorted(k for k in error.instance if k not in allowed)
+        if unknown:
+            location.append(unknown[0])
+            message = f"unknown field (allowed: {', '.join(allowed)})"
+    raise CaseError(path, _line_of(root, location), _field_name(location), message)
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    if error.validator in ("minProperties", "maxProperties") and error.schema.get("properties"):
+        return f"give exactly one of {', '.join(error.schema['properties'])}"
+    if error.validator == "not" and isinstance(error.instance, dict):
+        return "a call has either 'expect' or 'trap', not both"
+    if error.validator == "pattern" and error.schema.get("description"):
+        return f"{error.instance!r} is not valid: {error.schema['description']}"
+    return error.message
+
+
+def _field_name(location: list) -> str | None:
+    name = ""
+    for part in location:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or None
+
+
+def _line_of(root: yaml.Node, location: list) -> int:
+    """The 1-based line of the YAML node at a schema error's path (or its nearest parent)."""
+    node = root
+    for part in location:
+        child = _child(node, part)
+        if child is None:
+            break
+        node = child
+    return node.start_mark.line + 1
+
+
+def _child(node: yaml.Node, part: object) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == part:
+                # A missing or unknown field points at its key, a bad value at the value.
+                return key if isinstance(value, yaml.ScalarNode) and value.value == "" else value
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def _build_case(path: Path, root: yaml.Node, data: dict) -> Case:
+    kind = data.get("kind", "program")
+    calls = tuple(_build_calls(path, root, data.get("calls", [])))
+    if kind == "program" and not calls:
+        raise CaseError(
+            path,
+            root.start_mark.line + 1,
+            "calls",
+            "a program needs at least one call (or make it kind: probe)",
+        )
+    if not data.get("valid", True) and calls:
+        raise CaseError(
+            path,
+            _line_of(root, ["calls"]),
+            "calls",
+            "a module that must be rejected cannot have calls",
+        )
+    return Case(
+        path=path,
+        name=data.get("name", path.stem),
+        kind=kind,
+        description=data.get("description", ""),
+        features=tuple(data.get("features", [])),
+        module=_module_source(path, root, data["module"]),
+        valid=data.get("valid", True),
+        profiles=tuple(data.get("profiles", [DEFAULT_PROFILE])),
+        timeout=float(data.get("timeout", DEFAULT_TIMEOUT)),
+        tags=tuple(data.get("tags", [])),
+        calls=calls,
+    )
+
+
+def _module_source(path: Path, root: yaml.Node, module: dict) -> ModuleSource:
+    if "wat" in module:
+        return ModuleSource("wat", module["wat"].encode("utf-8"), "inline")
+    if "hex" in module:
+        content = bytes.fromhex("".join(module["hex"].split()))
+        return ModuleSource("binary", content, "inline")
+    name = module["file"]
+    file = path.parent / name
+    line = _line_of(root, ["module", "file"])
+    formats = {".wat": "wat", ".wasm": "binary"}
+    if file.suffix not in formats:
+        raise CaseError(
+            path, line, "module.file", f"{name!r}: a module file must end in .wat or .wasm"
+        )
+    try:
+        content = file.read_bytes()
+    except OSError as error:
+        raise CaseError(
+            path, line, "module.file", f"cannot read {name!r}: {error.strerror}"
+        ) from None
+    return ModuleSource(formats[file.suffix], content, name)
+
+
+def _build_calls(path: Path, root: yaml.Node, calls: list[dict]) -> Iterator[Call]:
+    for index, call in enumerate(calls):
+        where = ["calls", index]
+        args = tuple(
+            _typed(path, root, [*where, "args", i], parse_value, text)
+            for i, text in enumerate(call.get("args", []))
+        )
+        expect: tuple[Expected, ...] | None = None
+        if "trap" not in call:
+            expect = tuple(
+                _typed(path, root, [*where, "expect", i], parse_expected, text)
+                for i, text in enumerate(call.get("expect", []))
+            )
+        yield Call(call["invoke"], args, expect, call.get("trap"), _line_of(root, where))
+
+
+def _typed(path: Path, root: yaml.Node, location: list, parse, text: str):
+    try:
+        return parse(text)
+    except ValueSyntaxError as error:
+        raise CaseError(path, _line_of(root, location), _field_name(location), str(error)) from None

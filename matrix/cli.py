@@ -1,0 +1,159 @@
+"""`wasm-matrix`: a thin command line over the library (run, report, engines)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .outcomes import Outcome
+from .results import LATEST, read_results
+
+EXIT_OK, EXIT_GATED, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    options = parser.parse_args(argv)
+    return options.handler(options)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wasm-matrix",
+        description="A cross-engine WebAssembly compatibility test matrix.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run the matrix (cases × toolchains × profiles × engines)"
+    )
+    run.add_argument("paths", nargs="*", default=["cases"], help="case files or folders")
+    run.add_argument("--engines", default="", help="engine ids or globs, comma-separated")
+    run.add_argument("--toolchains", default="", help="toolchains, comma-separated")
+    run.add_argument("--profiles", default="", help="profiles, comma-separated")
+    run.add_argument(
+        "-n",
+        "--workers",
+        default="auto",
+        help="parallel workers (pytest-xdist): a number, 'auto', or 0 for none",
+    )
+    run.add_argument("--reports", default="reports", help="folder for runs (default: reports)")
+    run.add_argument(
+        "--no-provision",
+        action="store_true",
+        help="do not install missing engines (their cells are skipped)",
+    )
+    run.add_argument(
+        "--fail-on",
+        default="error",
+        help="outcomes that make the exit status 1, comma-separated "
+        "(default: error; e.g. 'error,crash,fail' for CI gating)",
+    )
+    run.add_argument(
+        "pytest_args",
+        nargs=argparse.REMAINDER,
+        help="after '--': passed to pytest (e.g. -- -k sign-ext)",
+    )
+    run.set_defaults(handler=_run)
+
+    report = commands.add_parser("report", help="(re)write the reports of a run")
+    report.add_argument("run", nargs="?", default=f"reports/{LATEST}", help="the run's folder")
+    report.set_defaults(handler=_report)
+
+    engines = commands.add_parser("engines", help="list engine builds; provision them")
+    engines.add_argument(
+        "--provision",
+        nargs="*",
+        metavar="ENGINE",
+        help="install these engine builds (globs; none given: all)",
+    )
+    engines.set_defaults(handler=_engines)
+    return parser
+
+
+def _run(options: argparse.Namespace) -> int:
+    import pytest
+
+    fail_on = {part.strip() for part in options.fail_on.split(",") if part.strip()}
+    unknown = fail_on - {outcome.value for outcome in Outcome}
+    if unknown:
+        print(
+            f"wasm-matrix: unknown outcome(s) for --fail-on: {', '.join(sorted(unknown))}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    extra = [arg for arg in options.pytest_args if arg != "--"]
+    arguments = [
+        *options.paths,
+        "--wasm-matrix",
+        "--matrix-reports",
+        options.reports,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "-rN",
+        "--tb=no",
+    ]
+    if options.workers not in ("0", ""):
+        arguments += ["-n", options.workers]
+    for flag, value in (
+        ("--matrix-engines", options.engines),
+        ("--matrix-toolchains", options.toolchains),
+        ("--matrix-profiles", options.profiles),
+    ):
+        if value:
+            arguments += [flag, value]
+    if options.no_provision:
+        arguments.append("--matrix-no-provision")
+    status = pytest.main(arguments + extra)
+    # pytest says 1 when some cell did not pass: that is the matrix's data, not a failure.
+    if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return EXIT_BROKEN
+    latest = Path(options.reports) / LATEST
+    gated = [r for r in read_results(latest) if r["outcome"] in fail_on]
+    if gated:
+        print(
+            f"wasm-matrix: {len(gated)} cells ended in {', '.join(sorted(fail_on))}",
+            file=sys.stderr,
+        )
+        return EXIT_GATED
+    return EXIT_OK
+
+
+def _report(options: argparse.Namespace) -> int:
+    from .reporting.markdown import write_summary
+
+    folder = Path(options.run)
+    if not (folder / "results.jsonl").exists():
+        print(f"wasm-matrix: no results.jsonl in {folder}", file=sys.stderr)
+        return EXIT_USAGE
+    print(write_summary(folder))
+    return EXIT_OK
+
+
+def _engines(options: argparse.Namespace) -> int:
+    from . import provision
+    from .engines import load_engine_builds, select
+
+    builds = load_engine_builds()
+    if options.provision is not None:
+        status = EXIT_OK
+        for build in select(builds, options.provision):
+            try:
+                environment = provision.provision(build)
+                print(f"{build.id}: ready ({environment.handshake.get('version')})")
+            except provision.ProvisionError as error:
+                print(f"{build.id}: {error}", file=sys.stderr)
+                status = EXIT_BROKEN
+        return status
+    for build in builds:
+        environment = provision.ready(build)
+        state = f"ready, {environment.folder}" if environment else "not provisioned"
+        print(f"{build.id:40} {state}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

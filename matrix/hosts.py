@@ -1,0 +1,182 @@
+"""Host processes: start a host, talk to it, and notice when it dies or hangs.
+
+A host answers one JSON line per request (engines/protocol.md). A reader thread moves its
+stdout lines into a queue, so waiting for an answer can time out; another thread keeps the
+last lines of its stderr, which become the message when the host dies.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import queue
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .engines import EngineBuild
+from .provision import Environment, host_environment
+
+START_TIMEOUT = 60.0  # seconds for a host to import its engine and answer `start`
+STDERR_LINES = 40
+
+
+class HostDied(Exception):
+    """The host's process ended (or closed its stdout) before answering."""
+
+
+class HostTimedOut(Exception):
+    """No answer within the time limit; the host has been killed."""
+
+
+class HostProtocolError(Exception):
+    """The host answered something that is not a protocol message."""
+
+
+@dataclass
+class HostProcess:
+    build: EngineBuild
+    environment: Environment
+    handshake: dict = field(default_factory=dict)
+    _process: subprocess.Popen | None = None
+    _answers: queue.Queue = field(default_factory=queue.Queue)
+    _stderr: collections.deque = field(
+        default_factory=lambda: collections.deque(maxlen=STDERR_LINES)
+    )
+    _seq: int = 0
+    _stderr_reader: threading.Thread | None = None
+
+    def start(self) -> dict:
+        host = Path(self.build.family.folder) / self.build.family.host
+        self._process = subprocess.Popen(
+            [str(self.environment.python), str(host), *self.build.host_arguments],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=host_environment(),
+            cwd=self.environment.folder,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        threading.Thread(target=self._read_answers, daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
+        self.handshake = self.request({"cmd": "start"}, START_TIMEOUT)
+        return self.handshake
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def request(self, message: dict, timeout: float) -> dict:
+        if not self.alive:
+            raise HostDied(self._death_note())
+        self._seq += 1
+        message = {**message, "seq": self._seq}
+        try:
+            self._process.stdin.write(json.dumps(message) + "\n")
+            self._process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise HostDied(self._death_note()) from None
+        while True:
+            try:
+                line = self._answers.get(timeout=timeout)
+            except queue.Empty:
+                self.kill()
+                raise HostTimedOut(f"no answer from {self.build.id} within {timeout:g} s") from None
+            if line is None:
+                raise HostDied(self._death_note())
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                raise HostProtocolError(f"{self.build.id} host wrote {line[:200]!r}") from None
+            if answer.get("seq") == self._seq:
+                return answer
+            # An answer to an older request that timed out on our side: drop it.
+
+    def stop(self) -> None:
+        if self.alive:
+            with contextlib.suppress(HostDied, HostTimedOut, HostProtocolError):
+                self.request({"cmd": "stop"}, 5.0)
+        self.kill()
+
+    def kill(self) -> None:
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+    def _read_answers(self) -> None:
+        for line in self._process.stdout:
+            self._answers.put(line)
+        self._answers.put(None)
+
+    def _read_stderr(self) -> None:
+        for line in self._process.stderr:
+            self._stderr.append(line.rstrip("\n"))
+
+    def _death_note(self) -> str:
+        code = None
+        if self._process is not None:
+            try:
+                code = self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                code = self._process.wait()
+        # The stderr reader may still be draining: let it catch the host's last words.
+        if self._stderr_reader is not None:
+            self._stderr_reader.join(timeout=2)
+        how = _describe_exit(code)
+        stderr = "\n".join(self._stderr).strip()
+        return f"{self.build.id} host {how}" + (f":\n{stderr}" if stderr else "")
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "closed its output"
+    if code < 0:
+        import signal
+
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+class HostPool:
+    """One warm host per engine build, started on first use and restarted after a death."""
+
+    def __init__(self):
+        self._hosts: dict[str, HostProcess] = {}
+
+    def get(self, build: EngineBuild, environment: Environment) -> HostProcess:
+        host = self._hosts.get(build.id)
+        if host is not None and host.alive:
+            return host
+        host = HostProcess(build, environment)
+        self._hosts[build.id] = host
+        try:
+            host.start()
+        except BaseException:
+            host.kill()
+            del self._hosts[build.id]
+            raise
+        return host
+
+    def discard(self, build: EngineBuild) -> None:
+        host = self._hosts.pop(build.id, None)
+        if host is not None:
+            host.kill()
+
+    def close(self) -> None:
+        for host in self._hosts.values():
+            host.stop()
+        self._hosts.clear()

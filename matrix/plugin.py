@@ -1,0 +1,389 @@
+"""The pytest plugin: every cell of the matrix is an ordinary pytest item.
+
+Switch it on with `--wasm-matrix` (or `wasm_matrix_cases` in a project's pytest
+configuration) and give pytest the case folders. Each case file becomes a collector and
+each (toolchain, profile, engine) an item named `toolchain/profile/engine`, so `-k`, `-m`,
+`-n auto` (pytest-xdist) and `--junitxml` work as usual. Results are appended to the run's
+results.jsonl by the controlling process as each cell finishes.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from . import provision
+from .build import BuildCache
+from .cases import CASE_SUFFIXES, CaseError, load_case
+from .engines import EngineBuild, load_engine_builds, select
+from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
+from .outcomes import Outcome
+from .paths import cache_dir
+from .planner import Cell, plan
+from .profiles import FEATURES
+from .reporting.markdown import write_summary
+from .reporting.tables import outcome_counts
+from .results import ResultsWriter, RunInfo, new_run_folder, point_latest, read_results
+from .runner import CellResult, Runner
+from .toolchains import all_toolchains
+
+PROPERTY = "wasm_matrix_cell"
+state_key = pytest.StashKey["MatrixState"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("wasm-matrix", "WebAssembly compatibility matrix")
+    group.addoption(
+        "--wasm-matrix", action="store_true", help="collect YAML case files as matrix cells"
+    )
+    group.addoption(
+        "--matrix-engines",
+        default="",
+        help="comma-separated engine ids or globs (default: every engine build)",
+    )
+    group.addoption(
+        "--matrix-toolchains",
+        default="",
+        help="comma-separated toolchains (default: all that fit each case)",
+    )
+    group.addoption(
+        "--matrix-profiles",
+        default="",
+        help="comma-separated profiles (default: those each case names)",
+    )
+    group.addoption(
+        "--matrix-reports",
+        default=None,
+        help="folder for runs (default: reports/ under the rootdir)",
+    )
+    group.addoption(
+        "--matrix-no-provision",
+        action="store_true",
+        help="do not install missing engines; their cells are skipped",
+    )
+    parser.addini(
+        "wasm_matrix_cases",
+        type="paths",
+        default=[],
+        help="case folders: YAML files under them are collected as matrix cells",
+    )
+
+
+class MatrixState:
+    """What one pytest process knows about the matrix it runs."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.case_roots: list[Path] = list(config.getini("wasm_matrix_cases"))
+        self.engines: list[EngineBuild] = select(
+            load_engine_builds(), _list(config.option.matrix_engines)
+        )
+        self.toolchains = _list(config.option.matrix_toolchains) or None
+        self.profiles = _list(config.option.matrix_profiles) or None
+        self.controller = not hasattr(config, "workerinput")
+        self.names: dict[str, Path] = {}
+        self._runner: Runner | None = None
+        self.writer: ResultsWriter | None = None
+        self.run_folder: Path | None = None
+        self.run_info: RunInfo | None = None
+        self.written: set[str] = set()
+        self.provision_errors: dict[str, str] = {}
+
+    @property
+    def runner(self) -> Runner:
+        if self._runner is None:
+            self._runner = Runner(BuildCache(cache_dir() / "builds"))
+        return self._runner
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _active(config: pytest.Config) -> bool:
+    return bool(config.option.wasm_matrix or config.getini("wasm_matrix_cases"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _active(config):
+        return
+    state = MatrixState(config)
+    config.stash[state_key] = state
+    for build in state.engines:
+        config.addinivalue_line(
+            "markers", f"{build.family.name}: cells run on {build.family.title}"
+        )
+    for feature in FEATURES:
+        config.addinivalue_line("markers", f"{feature.name}: cells of cases using {feature.title}")
+    config.addinivalue_line("markers", "probe: feature probe cells")
+    config.addinivalue_line("markers", "program: program cells")
+    if state.controller:
+        _start_run(state)
+
+
+def _start_run(state: MatrixState) -> None:
+    config = state.config
+    if not config.option.matrix_no_provision:
+        for build in {b.family.name + b.version: b for b in state.engines}.values():
+            try:
+                provision.provision(build, log=lambda text: _say(config, text))
+            except (provision.ProvisionError, OSError) as error:
+                state.provision_errors[build.id] = str(error)
+                _say(config, f"cannot provision {build.id}: {error}")
+    reports = Path(config.option.matrix_reports or config.rootpath / "reports")
+    state.run_folder = new_run_folder(reports)
+    point_latest(state.run_folder)
+    state.writer = ResultsWriter(state.run_folder)
+    state.run_info = RunInfo(
+        started_at=_now(),
+        finished_at=None,
+        engines=_engine_facts(state),
+        toolchains=[_toolchain_facts(name) for name in all_toolchains()],
+        selection={
+            "engines": config.option.matrix_engines or "*",
+            "toolchains": config.option.matrix_toolchains or "*",
+            "profiles": config.option.matrix_profiles or "*",
+            "arguments": list(config.invocation_params.args),
+        },
+        cells_planned=0,
+        project=config.rootpath,
+    )
+    state.run_info.write(state.run_folder)
+
+
+def _engine_facts(state: MatrixState) -> list[dict]:
+    """Each build as its own host describes it: a handshake per configuration, in parallel."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(lambda build: _describe(build, state), state.engines))
+
+
+def _describe(build: EngineBuild, state: MatrixState) -> dict:
+    facts = {
+        "id": build.id,
+        "family": build.family.name,
+        "title": build.family.title,
+        "version": build.version,
+        "disabled": list(build.disabled),
+    }
+    if build.id in state.provision_errors:
+        facts["provision_error"] = state.provision_errors[build.id]
+    environment = provision.ready(build)
+    if environment is None:
+        return facts
+    host = HostProcess(build, environment)
+    try:
+        facts["handshake"] = host.start()
+    except (HostDied, HostTimedOut, HostProtocolError) as error:
+        # Kept as a fact of the run: every cell of this build will show it too.
+        facts["handshake"] = environment.handshake
+        facts["start_error"] = str(error)
+    finally:
+        host.stop()
+    return facts
+
+
+def _toolchain_facts(name: str) -> dict:
+    toolchain = all_toolchains()[name]
+    reason = toolchain.unavailable_reason()
+    return {"name": name, "version": None if reason else toolchain.version(), "unavailable": reason}
+
+
+def _say(config: pytest.Config, text: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"wasm-matrix: {text}")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    state = config.stash.get(state_key, None)
+    if state is None or not state.controller:
+        return None
+    return [
+        f"wasm-matrix: {len(state.engines)} engine builds: "
+        + ", ".join(build.id for build in state.engines),
+        f"wasm-matrix: results in {state.run_folder}",
+    ]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    state = parent.config.stash.get(state_key, None)
+    if state is None or file_path.suffix not in CASE_SUFFIXES:
+        return None
+    if state.case_roots and not any(file_path.is_relative_to(root) for root in state.case_roots):
+        return None
+    return CaseFile.from_parent(parent, path=file_path)
+
+
+class CaseFile(pytest.File):
+    def collect(self):
+        state: MatrixState = self.config.stash[state_key]
+        try:
+            case = load_case(self.path)
+        except CaseError as error:
+            yield BrokenCaseItem.from_parent(self, name="case", error=error)
+            return
+        other = state.names.setdefault(case.name, self.path)
+        if other != self.path:
+            error = CaseError(
+                self.path, None, "name", f"the name {case.name!r} is already used by {other}"
+            )
+            yield BrokenCaseItem.from_parent(self, name="case", error=error)
+            return
+        for cell in plan([case], state.engines, state.toolchains, state.profiles):
+            item = CellItem.from_parent(self, name=cell.name, cell=cell)
+            item.add_marker(cell.engine.family.name)
+            item.add_marker(cell.case.kind)
+            for feature in cell.case.features:
+                item.add_marker(feature)
+            yield item
+
+
+class CellNotPassed(Exception):
+    def __init__(self, result: CellResult):
+        super().__init__(result.message)
+        self.result = result
+
+
+class CellItem(pytest.Item):
+    def __init__(self, *, cell: Cell, **kwargs):
+        super().__init__(**kwargs)
+        self.cell = cell
+
+    def runtest(self) -> None:
+        state: MatrixState = self.config.stash[state_key]
+        result = state.runner.run(self.cell)
+        self.user_properties.append((PROPERTY, json.dumps(result.to_record())))
+        if result.outcome == Outcome.SKIP:
+            pytest.skip(result.message)
+        if result.outcome != Outcome.PASS:
+            raise CellNotPassed(result)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CellNotPassed):
+            result = excinfo.value.result
+            lines = [
+                f"{result.case} on {result.engine} ({result.engine_version}), "
+                f"built by {result.toolchain}/{result.profile}: {result.outcome}",
+                *("    " + line for line in result.message.splitlines()),
+                f"case:    {result.case_file}",
+            ]
+            if result.build_command:
+                lines.append(f"build:   {result.build_command}")
+            lines.append(f"rerun:   {result.rerun}")
+            return "\n".join(lines)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.cell.case.name}[{self.name}]"
+
+
+class BrokenCaseItem(pytest.Item):
+    """Stands for a case file that cannot be loaded: fails with the loader's message."""
+
+    def __init__(self, *, error: CaseError, **kwargs):
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        record = CellResult(
+            case=self.path.stem,
+            toolchain="-",
+            profile="-",
+            engine="-",
+            outcome=str(Outcome.ERROR),
+            message=str(self.error),
+            case_file=str(self.path),
+            finished_at=_now(),
+        )
+        self.user_properties.append((PROPERTY, json.dumps(record.to_record())))
+        raise self.error
+
+    def repr_failure(self, excinfo, style=None):
+        return (
+            str(self.error)
+            if isinstance(excinfo.value, CaseError)
+            else super().repr_failure(excinfo, style)
+        )
+
+    def reportinfo(self):
+        return self.path, self.error.line, f"{self.path.name}: bad case"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Runs in the controlling process (with xdist, for every worker's reports too).
+    for name, value in report.user_properties:
+        if name == PROPERTY:
+            _record(report, value)
+
+
+def _record(report: pytest.TestReport, value: str) -> None:
+    state = _controller_state
+    if state is None or state.writer is None or report.nodeid in state.written:
+        return
+    state.written.add(report.nodeid)
+    state.writer.write(json.loads(value))
+
+
+_controller_state: MatrixState | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _controller_state
+    state = session.config.stash.get(state_key, None)
+    if state is not None and state.controller:
+        _controller_state = state
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = session.config.stash.get(state_key, None)
+    if state is not None and state.controller and state.run_info is not None:
+        state.run_info.cells_planned = len(session.items)
+        state.run_info.write(state.run_folder)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = session.config.stash.get(state_key, None)
+    if state is None or not state.controller or state.run_info is None:
+        return
+    if state.run_info.cells_planned == 0 and session.testscollected:
+        state.run_info.cells_planned = session.testscollected
+    state.run_info.finished_at = _now()
+    state.run_info.write(state.run_folder)
+    state.writer.close()
+    state.writer = None
+    write_summary(state.run_folder)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    state = config.stash.get(state_key, None)
+    if state is not None and state.controller and state.run_folder is not None:
+        terminalreporter.write_sep("-", "wasm-matrix")
+        counts = outcome_counts(read_results(state.run_folder))
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+        terminalreporter.write_line(f"cells:   {sum(counts.values())} ({shown or 'none'})")
+        terminalreporter.write_line(f"results: {state.run_folder / 'results.jsonl'}")
+        terminalreporter.write_line(f"report:  {state.run_folder / 'summary.md'}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _controller_state
+    state = config.stash.get(state_key, None)
+    if state is not None:
+        state.close()
+        if _controller_state is state:
+            _controller_state = None

@@ -1,0 +1,114 @@
+"""The feature vocabulary and the profiles built from it, in one place.
+
+A *feature* is one WebAssembly proposal as the matrix names it; `webassembly_org` lists the
+ids of the same feature in webassembly.org's feature table (features.json), so measured
+tables line up with the published one. A *profile* is a named target-feature set that a
+toolchain is asked to build with; `default` means whatever the toolchain enables by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    title: str
+    webassembly_org: tuple[str, ...]  # ids in webassembly.org's features.json
+    llvm: str | None  # the LLVM/clang target-feature name (`-m<llvm>`), if there is one
+    requires: tuple[str, ...] = ()  # features this one builds on
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("mvp", "WebAssembly 1.0 (MVP)", (), None),
+    Feature(
+        "mutable-globals",
+        "Import/export of mutable globals",
+        ("mutableGlobals",),
+        "mutable-globals",
+    ),
+    Feature("sign-ext", "Sign-extension operators", ("signExtensions",), "sign-ext"),
+    Feature(
+        "nontrapping-fptoint",
+        "Non-trapping float-to-int conversions",
+        ("saturatedFloatToInt",),
+        "nontrapping-fptoint",
+    ),
+    Feature("multivalue", "Multi-value", ("multiValue",), "multivalue"),
+    Feature("bulk-memory", "Bulk memory operations", ("bulkMemory",), "bulk-memory"),
+    Feature("reference-types", "Reference types", ("referenceTypes",), "reference-types"),
+    # LLVM 19 emits every call_indirect table index as a 5-byte LEB once reference-types is
+    # on; LLVM 22 made it a feature of its own. Decoding it needs reference-types.
+    Feature(
+        "call-indirect-overlong",
+        "Overlong call_indirect table index (LLVM ≥ 19)",
+        ("referenceTypes",),
+        "call-indirect-overlong",
+        ("reference-types",),
+    ),
+    Feature("simd128", "Fixed-width SIMD", ("simd",), "simd128"),
+    Feature("tail-call", "Tail calls", ("tailCall",), "tail-call"),
+    Feature(
+        "extended-const", "Extended constant expressions", ("extendedConst",), "extended-const"
+    ),
+    Feature(
+        "exceptions",
+        "Exception handling",
+        ("exceptions", "exceptionsFinal"),
+        "exception-handling",
+        ("reference-types",),
+    ),
+    Feature("gc", "Garbage collection", ("gc",), "gc", ("reference-types",)),
+    Feature("memory64", "Memory64", ("memory64",), None),
+    Feature("threads", "Threads and atomics", ("threads",), "atomics"),
+    Feature("multi-memory", "Multiple memories", ("multiMemory",), "multi-memory"),
+    Feature("relaxed-simd", "Relaxed SIMD", ("relaxedSimd",), "relaxed-simd", ("simd128",)),
+)
+
+FEATURES_BY_NAME: dict[str, Feature] = {feature.name: feature for feature in FEATURES}
+
+DEFAULT_PROFILE = "default"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A target-feature set; `features` is None for `default` (the toolchain decides)."""
+
+    name: str
+    features: frozenset[str] | None
+
+
+def _profile_for(feature: Feature) -> Profile:
+    # A feature's profile is MVP plus that feature and whatever it builds on.
+    enabled = {feature.name, *feature.requires} - {"mvp"}
+    return Profile(feature.name, frozenset(enabled))
+
+
+PROFILES: dict[str, Profile] = {
+    DEFAULT_PROFILE: Profile(DEFAULT_PROFILE, None),
+    **{feature.name: _profile_for(feature) for feature in FEATURES},
+}
+
+PROFILE_NAMES: tuple[str, ...] = tuple(PROFILES)
+
+
+def feature_names() -> tuple[str, ...]:
+    return tuple(feature.name for feature in FEATURES)
+
+
+def closure(names: set[str] | frozenset[str]) -> frozenset[str]:
+    """The features named plus every feature they build on."""
+    result = set(names)
+    pending = list(names)
+    while pending:
+        for required in FEATURES_BY_NAME[pending.pop()].requires:
+            if required not in result:
+                result.add(required)
+                pending.append(required)
+    return frozenset(result)
+
+
+def dependents(name: str) -> frozenset[str]:
+    """Every feature that builds on `name` (switching `name` off switches these off too)."""
+    return frozenset(f.name for f in FEATURES if name in closure({f.name}) and f.name != name)

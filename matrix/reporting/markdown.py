@@ -1,0 +1,195 @@
+"""summary.md: the run as Markdown, for a CI job summary or a quick read.
+
+Everything that comes from a case or an engine is escaped: it is untrusted text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from ..outcomes import Outcome
+from ..results import read_results, read_run
+from .tables import Table, case_tables, engine_order, feature_table, outcome_counts
+
+SUMMARY = "summary.md"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
+
+
+def escape(text: object) -> str:
+    """Text safe inside a Markdown table cell or paragraph: no markup, no HTML, one line."""
+    escaped = html.escape(str(text), quote=True)
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+    return escaped.replace("\r", "").replace("\n", "<br>")
+
+
+def code_block(text: str) -> str:
+    """A fenced block whose fence is longer than any backtick run inside the text."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def write_summary(run_folder: Path) -> Path:
+    path = run_folder / SUMMARY
+    path.write_text(render(run_folder), "utf-8")
+    return path
+
+
+def render(run_folder: Path) -> str:
+    records = read_results(run_folder)
+    run = read_run(run_folder)
+    engines = engine_order(records, run)
+    anchors = _anchors(records)
+    parts = [f"# wasm-matrix report: run {escape(run_folder.name)}", "", _overview(records, run)]
+    features = feature_table(records, engines)
+    if features.rows:
+        parts += [
+            "",
+            "## Features × engines",
+            "",
+            "Each feature's probes execute code that uses it and check the results. "
+            "The second column gives the feature's ids in webassembly.org's table.",
+            "",
+            _table(features, anchors, first_header="feature", note_header="webassembly.org"),
+        ]
+    for table in case_tables(records, engines):
+        parts += ["", f"## {table.title}", "", _table(table, anchors, first_header="case")]
+    parts += ["", "## Engines", "", _engines(run, engines)]
+    parts += ["", _details(records, anchors), "", _legend()]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _overview(records: list[dict], run: dict) -> str:
+    counts = outcome_counts(records)
+    shown = ", ".join(f"{count} {outcome}" for outcome, count in counts.items() if count)
+    machine = run.get("machine", {})
+    lines = [
+        f"{len(records)} cells ({shown or 'none'}) on {len(engine_order(records, run))} "
+        f"engine builds.",
+        f"Started {escape(run.get('started_at', '?'))}, finished "
+        f"{escape(run.get('finished_at') or 'not yet (interrupted or running)')}; "
+        f"{escape(machine.get('cpus', '?'))} CPUs, {escape(machine.get('os', '?'))}; "
+        f"wasm-matrix {escape(run.get('wasm_matrix', '?'))}, revision "
+        f"{escape(run.get('revision') or 'unknown')}.",
+    ]
+    planned = run.get("cells_planned") or 0
+    if planned > len(records):
+        lines.append(f"**{planned - len(records)} of {planned} planned cells have no result.**")
+    return "\n".join(lines)
+
+
+def _anchors(records: list[dict]) -> dict[int, str]:
+    """An anchor for every cell that did not pass, numbered in results order."""
+    anchors = {}
+    for record in records:
+        if record["outcome"] != Outcome.PASS:
+            anchors[id(record)] = f"cell-{len(anchors) + 1}"
+    return anchors
+
+
+def _table(
+    table: Table, anchors: dict[int, str], first_header: str, note_header: str | None = None
+) -> str:
+    headers = (
+        [first_header]
+        + ([note_header] if note_header else [])
+        + [escape(column) for column in table.columns]
+    )
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for row in table.rows:
+        values = [escape(row)]
+        if note_header:
+            values.append(escape(table.row_notes.get(row, "")))
+        for column in table.columns:
+            cell = table.cells.get((row, column))
+            values.append(_cell_text(cell, anchors))
+        lines.append("| " + " | ".join(values) + " |")
+    return "\n".join(lines)
+
+
+def _cell_text(cell, anchors: dict[int, str]) -> str:
+    if cell is None:
+        return ""
+    text = f"{cell.outcome.symbol} {cell.outcome}"
+    if len(cell.records) > 1:
+        text += f" {cell.passed}/{len(cell.records)}"
+    failing = next((anchors[id(r)] for r in cell.records if id(r) in anchors), None)
+    return f"[{text}](#{failing})" if failing else text
+
+
+def _engines(run: dict, engines: list[str]) -> str:
+    lines = ["| engine | version | language | switched off | note |", "|---|---|---|---|---|"]
+    for engine in run.get("engines", []):
+        if engine["id"] not in engines:
+            continue
+        handshake = engine.get("handshake", {})
+        language = f"{handshake.get('language', '')} {handshake.get('language_version', '')}"
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    escape(engine["id"]),
+                    escape(handshake.get("version", engine.get("version", ""))),
+                    escape(language.strip()),
+                    escape(", ".join(engine.get("disabled", [])) or "–"),
+                    escape(engine.get("provision_error") or _brief(engine.get("start_error"))),
+                ]
+            )
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def _brief(text: str | None, limit: int = 240) -> str:
+    """The first two lines of a message, cut to fit in a table."""
+    brief = " ".join(line.strip() for line in (text or "").strip().splitlines()[:2])
+    return brief if len(brief) <= limit else brief[: limit - 1] + "…"
+
+
+def _details(records: list[dict], anchors: dict[int, str]) -> str:
+    failing = [record for record in records if id(record) in anchors]
+    if not failing:
+        return "## Cells that did not pass\n\nNone."
+    parts = ["## Cells that did not pass"]
+    for record in failing:
+        anchor = anchors[id(record)]
+        title = " · ".join(
+            escape(record[key]) for key in ("case", "toolchain", "profile", "engine")
+        )
+        parts += [
+            "",
+            f'<a id="{anchor}"></a>',
+            f"### {anchor.split('-')[1]}. {title}: {Outcome(record['outcome']).symbol} "
+            f"{record['outcome']}",
+            "",
+            code_block(record.get("message", "")),
+            "",
+            f"- case file: `{escape(record.get('case_file', ''))}`",
+        ]
+        if record.get("features"):
+            parts.append(f"- features: {escape(', '.join(record['features']))}")
+        if record.get("build_command"):
+            parts.append(f"- build: {escape(record['build_command'])}")
+        if record.get("rerun"):
+            parts.append("- rerun:")
+            parts += ["", code_block(record["rerun"])]
+    return "\n".join(parts)
+
+
+def _legend() -> str:
+    words = {
+        Outcome.PASS: "ran, every call as expected",
+        Outcome.FAIL: "ran, wrong result",
+        Outcome.TRAP: "unexpected trap, or an expected trap that did not happen",
+        Outcome.REJECT: "the engine refused the module (decode, validation, compile, link)",
+        Outcome.CRASH: "the engine's process died",
+        Outcome.TIMEOUT: "over the time limit; the host was killed",
+        Outcome.BUILD_ERROR: "the toolchain could not build the module",
+        Outcome.SKIP: "not measured (toolchain or engine missing, or profile not expressible)",
+        Outcome.ERROR: "a fault of the harness or a bad case file",
+    }
+    lines = ["## Legend", ""]
+    lines += [f"- {outcome.symbol} `{outcome}`: {text}" for outcome, text in words.items()]
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""Fold a run's cell records into the tables every report shows (no formatting here)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..outcomes import Outcome, worst
+from ..profiles import FEATURES
+
+
+@dataclass
+class TableCell:
+    outcome: Outcome
+    records: list[dict] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for record in self.records if record["outcome"] == Outcome.PASS)
+
+
+@dataclass
+class Table:
+    title: str
+    rows: list[str]
+    columns: list[str]
+    cells: dict[tuple[str, str], TableCell]
+    row_notes: dict[str, str] = field(default_factory=dict)
+
+
+def engine_order(records: list[dict], run: dict) -> list[str]:
+    """Engines in the order run.json lists them, then any others in order of appearance."""
+    order = [engine["id"] for engine in run.get("engines", [])]
+    for record in records:
+        if record["engine"] not in order and record["engine"] != "-":
+            order.append(record["engine"])
+    present = {record["engine"] for record in records}
+    return [engine for engine in order if engine in present]
+
+
+def _fold(records: list[dict]) -> TableCell:
+    return TableCell(worst([Outcome(record["outcome"]) for record in records]), records)
+
+
+def feature_table(records: list[dict], engines: list[str]) -> Table:
+    """Feature × engine from the probes: each table cell folds every probe of the feature."""
+    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for record in records:
+        if record.get("kind") != "probe":
+            continue
+        for feature in record.get("features", []):
+            grouped[(feature, record["engine"])].append(record)
+    rows = [f.name for f in FEATURES if any((f.name, e) in grouped for e in engines)]
+    notes = {f.name: ", ".join(f.webassembly_org) for f in FEATURES}
+    cells = {key: _fold(group) for key, group in grouped.items()}
+    return Table("Features × engines", rows, engines, cells, notes)
+
+
+def case_tables(records: list[dict], engines: list[str]) -> list[Table]:
+    """One case × engine table per profile; a row is `case (toolchain)`."""
+    by_profile: dict[str, dict[tuple[str, str], list[dict]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    row_order: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        if record["engine"] == "-":
+            continue
+        row = f"{record['case']} ({record['toolchain']})"
+        profile = record["profile"]
+        if row not in row_order[profile]:
+            row_order[profile].append(row)
+        by_profile[profile][(row, record["engine"])].append(record)
+    tables = []
+    for profile in sorted(by_profile, key=lambda name: (name != "default", name)):
+        cells = {key: _fold(group) for key, group in by_profile[profile].items()}
+        tables.append(
+            Table(
+                f"Cases × engines, profile `{profile}`", sorted(row_order[profile]), engines, cells
+            )
+        )
+    return tables
+
+
+def outcome_counts(records: list[dict]) -> dict[Outcome, int]:
+    counts = {outcome: 0 for outcome in Outcome}
+    for record in records:
+        counts[Outcome(record["outcome"])] += 1
+    return counts

@@ -1,0 +1,138 @@
+"""The results store: one folder per run with results.jsonl (a line per finished cell,
+appended at once) and run.json (what ran where), plus `reports/latest` pointing at the
+newest run. Reports read these files, never live objects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import __version__
+
+RESULTS = "results.jsonl"
+RUN = "run.json"
+LATEST = "latest"
+
+
+def new_run_folder(reports: Path, now: datetime | None = None) -> Path:
+    """A fresh folder `reports/<UTC timestamp>`, unique even within one second."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    reports.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1000):
+        folder = reports / (stamp if attempt == 0 else f"{stamp}-{attempt}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"cannot make a run folder in {reports}")
+
+
+def point_latest(run_folder: Path) -> None:
+    """Make `reports/latest` a symlink to the run (replaced atomically)."""
+    link = run_folder.parent / LATEST
+    temporary = run_folder.parent / f".{LATEST}-{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(run_folder.name, target_is_directory=True)
+    os.replace(temporary, link)
+
+
+class ResultsWriter:
+    """Appends one JSON line per cell and flushes it to disk before returning."""
+
+    def __init__(self, run_folder: Path):
+        self.path = run_folder / RESULTS
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
+
+    def write(self, record: dict) -> None:
+        self._file.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def read_results(run_folder: Path) -> list[dict]:
+    """Every complete line of a run's results; a torn last line (a killed run) is skipped."""
+    path = run_folder / RESULTS
+    records = []
+    if not path.exists():
+        return records
+    with open(path, encoding="utf-8") as file:
+        for line in file:
+            if not line.endswith("\n"):
+                break  # the line a killed writer never finished
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue
+    return records
+
+
+@dataclass
+class RunInfo:
+    """What run.json holds: engines and toolchains with exact versions, host, times, revision."""
+
+    started_at: str
+    finished_at: str | None
+    engines: list[dict]
+    toolchains: list[dict]
+    selection: dict
+    cells_planned: int
+    project: Path | None = None  # the checkout the cases come from, for its revision
+
+    def write(self, run_folder: Path) -> None:
+        data = {
+            "wasm_matrix": __version__,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "cells_planned": self.cells_planned,
+            "selection": self.selection,
+            "engines": self.engines,
+            "toolchains": self.toolchains,
+            "machine": machine_facts(),
+            "revision": project_revision(self.project),
+        }
+        (run_folder / RUN).write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
+
+
+def read_run(run_folder: Path) -> dict:
+    try:
+        return json.loads((run_folder / RUN).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def machine_facts() -> dict:
+    return {
+        "os": platform.platform(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+    }
+
+
+def project_revision(folder: Path | None) -> str | None:
+    """`git describe` of the folder's checkout, or None outside a git checkout."""
+    if folder is None:
+        return None
+    try:
+        result = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+            cwd=folder,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None

@@ -1,0 +1,157 @@
+"""Run one cell: build its module (cached), hand it to a warm host, judge the answer.
+
+Whatever happens, the cell ends with one outcome: a missing toolchain or engine is a
+`skip` with the reason, a dead host a `crash`, a hung one a `timeout`, a harness fault an
+`error`. Nothing a module or an engine does stops the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import shlex
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .build import BuildCache
+from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut
+from .outcomes import Outcome
+from .planner import Cell
+from .provision import ready
+from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
+from .verdict import judge
+
+
+@dataclass
+class CellResult:
+    """One line of results.jsonl (docs/results.md lists every key)."""
+
+    case: str
+    toolchain: str
+    profile: str
+    engine: str
+    outcome: str
+    message: str
+    case_file: str = ""
+    kind: str = ""
+    features: list[str] = field(default_factory=list)
+    engine_family: str = ""
+    engine_version: str = ""
+    engine_disabled: list[str] = field(default_factory=list)
+    toolchain_version: str = ""
+    module_sha256: str = ""
+    module_size: int = 0
+    build_command: str = ""
+    build_cached: bool = False
+    rerun: str = ""
+    duration_ms: float = 0.0
+    finished_at: str = ""
+
+    def to_record(self) -> dict:
+        return asdict(self)
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the working folder when it lies inside it, so reports travel."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def rerun_command(cell: Cell) -> str:
+    return shlex.join(
+        [
+            "wasm-matrix",
+            "run",
+            display_path(cell.case.path),
+            "--engines",
+            cell.engine.id,
+            "--toolchains",
+            cell.toolchain,
+            "--profiles",
+            cell.profile,
+        ]
+    )
+
+
+class Runner:
+    def __init__(self, builds: BuildCache, hosts: HostPool | None = None):
+        self.builds = builds
+        self.hosts = hosts or HostPool()
+        self.toolchains: dict[str, Toolchain] = all_toolchains()
+
+    def close(self) -> None:
+        self.hosts.close()
+
+    def run(self, cell: Cell) -> CellResult:
+        started = time.perf_counter()
+        result = CellResult(
+            case=cell.case.name,
+            toolchain=cell.toolchain,
+            profile=cell.profile,
+            engine=cell.engine.id,
+            outcome=Outcome.ERROR,
+            message="",
+            case_file=display_path(cell.case.path),
+            kind=cell.case.kind,
+            features=list(cell.case.features),
+            engine_family=cell.engine.family.name,
+            engine_version=cell.engine.version,
+            engine_disabled=list(cell.engine.disabled),
+            rerun=rerun_command(cell),
+        )
+        try:
+            result.outcome, result.message = self._run(cell, result)
+        except Exception:
+            result.outcome, result.message = Outcome.ERROR, traceback.format_exc()
+        result.outcome = str(result.outcome)
+        result.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        return result
+
+    def _run(self, cell: Cell, result: CellResult) -> tuple[Outcome, str]:
+        toolchain = self.toolchains[cell.toolchain]
+        reason = toolchain.unavailable_reason()
+        if reason:
+            return Outcome.SKIP, f"toolchain {cell.toolchain} is not available: {reason}"
+        environment = ready(cell.engine)
+        if environment is None:
+            return Outcome.SKIP, (
+                f"engine {cell.engine.id} is not provisioned: run "
+                f"`wasm-matrix engines --provision '{cell.engine.id}'`"
+            )
+        result.engine_version = str(environment.handshake.get("version", cell.engine.version))
+        result.toolchain_version = toolchain.version()
+        try:
+            built = self.builds.build(cell.case, toolchain, cell.profile)
+        except ProfileNotExpressible as error:
+            return Outcome.SKIP, f"profile {cell.profile} with {cell.toolchain}: {error}"
+        except BuildFailed as error:
+            return Outcome.BUILD_ERROR, str(error)
+        result.module_sha256, result.module_size = built.sha256, len(built.module)
+        result.build_command, result.build_cached = built.command, built.cached
+        request = {
+            "cmd": "run",
+            "module": base64.b64encode(built.module).decode("ascii"),
+            "calls": [
+                {"invoke": call.invoke, "args": [arg.to_wire() for arg in call.args]}
+                for call in cell.case.calls
+            ],
+        }
+        try:
+            host = self.hosts.get(cell.engine, environment)
+            answer = host.request(request, cell.case.timeout)
+        except HostDied as death:
+            self.hosts.discard(cell.engine)
+            return Outcome.CRASH, str(death)
+        except HostTimedOut as timeout:
+            self.hosts.discard(cell.engine)
+            return Outcome.TIMEOUT, str(timeout)
+        except HostProtocolError as error:
+            self.hosts.discard(cell.engine)
+            return Outcome.ERROR, str(error)
+        verdict = judge(cell.case, answer)
+        return verdict.outcome, verdict.message

@@ -1,0 +1,26 @@
+"""Toolchains: what turns a case's source into a `.wasm` module."""
+
+from __future__ import annotations
+
+from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
+from .binary import BinaryToolchain
+from .wat import WatToolchain
+
+__all__ = [
+    "BuildFailed",
+    "BuildOutput",
+    "ProfileNotExpressible",
+    "Toolchain",
+    "all_toolchains",
+    "toolchains_for",
+]
+
+
+def all_toolchains() -> dict[str, Toolchain]:
+    toolchains: list[Toolchain] = [WatToolchain(), BinaryToolchain()]
+    return {toolchain.name: toolchain for toolchain in toolchains}
+
+
+def toolchains_for(source_format: str) -> list[str]:
+    """The toolchains that can build a module source of this format."""
+    return [name for name, tc in all_toolchains().items() if source_format in tc.formats]

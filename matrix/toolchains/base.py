@@ -1,0 +1,38 @@
+"""What every toolchain provides: a name, a version, availability, and `build`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from ..cases import ModuleSource
+
+
+class BuildFailed(Exception):
+    """The toolchain ran and refused the source; the message is the toolchain's own."""
+
+
+class ProfileNotExpressible(Exception):
+    """This toolchain cannot build with that profile (the cell becomes `skip`)."""
+
+
+@dataclass(frozen=True)
+class BuildOutput:
+    module: bytes
+    command: str  # how to reproduce this build by hand
+
+
+class Toolchain(ABC):
+    name: str
+    formats: tuple[str, ...]  # the ModuleSource formats it builds
+
+    @abstractmethod
+    def version(self) -> str:
+        """The exact version, part of every build's cache key."""
+
+    def unavailable_reason(self) -> str | None:
+        """None when the toolchain can run here, else why not and how to get it."""
+        return None
+
+    @abstractmethod
+    def build(self, source: ModuleSource, profile: str) -> BuildOutput: ...

@@ -1,0 +1,30 @@
+"""`wat`: the WebAssembly text format, assembled by the wasmtime package (wasm-tools)."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from ..cases import ModuleSource
+from ..profiles import DEFAULT_PROFILE
+from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
+
+
+class WatToolchain(Toolchain):
+    name = "wat"
+    formats = ("wat",)
+
+    def version(self) -> str:
+        return f"wasmtime-py {version('wasmtime')}"
+
+    def build(self, source: ModuleSource, profile: str) -> BuildOutput:
+        if profile != DEFAULT_PROFILE:
+            # Text says exactly which instructions it uses; there is nothing to target.
+            raise ProfileNotExpressible("the text format has no target features to choose")
+        import wasmtime
+
+        try:
+            module = bytes(wasmtime.wat2wasm(source.content.decode("utf-8")))
+        except wasmtime.WasmtimeError as error:
+            raise BuildFailed(str(error)) from None
+        where = "the case's inline text" if source.origin == "inline" else source.origin
+        return BuildOutput(module, f"wasmtime.wat2wasm({where})")

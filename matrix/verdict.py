@@ -1,0 +1,78 @@
+"""Judge a host's answer against what the case expects: outcome and a readable reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .cases import Call, Case
+from .outcomes import Outcome
+from .values import Value, ValueSyntaxError
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    message: str
+
+
+def judge(case: Case, answer: dict) -> Verdict:
+    status = answer.get("status")
+    if status == "reject":
+        message = f"{answer.get('stage', 'compile')}: {answer.get('message', '').strip()}"
+        if not case.valid:
+            return Verdict(Outcome.PASS, f"rejected as the case requires ({message})")
+        return Verdict(Outcome.REJECT, message)
+    if status == "error":
+        return Verdict(Outcome.ERROR, f"the host failed: {answer.get('message', '')}")
+    if status != "ran":
+        return Verdict(Outcome.ERROR, f"unexpected answer from the host: {answer!r}"[:2000])
+    if not case.valid:
+        return Verdict(Outcome.FAIL, "the engine accepted a module that must be rejected")
+    results = answer.get("calls", [])
+    if len(results) != len(case.calls):
+        return Verdict(
+            Outcome.ERROR,
+            f"the host answered {len(results)} calls, the case made {len(case.calls)}",
+        )
+    for call, result in zip(case.calls, results, strict=True):
+        verdict = _judge_call(call, result)
+        if verdict is not None:
+            return verdict
+    calls = len(case.calls)
+    return Verdict(
+        Outcome.PASS,
+        f"{calls} call{'s' if calls != 1 else ''} as expected"
+        if calls
+        else "validated and instantiated",
+    )
+
+
+def describe_call(call: Call) -> str:
+    return f"{call.invoke}({', '.join(map(str, call.args))})"
+
+
+def _judge_call(call: Call, result: dict) -> Verdict | None:
+    what = describe_call(call)
+    status = result.get("status")
+    if status == "error":
+        return Verdict(Outcome.FAIL, f"{what}: {result.get('message', '')}")
+    if status == "trap":
+        if call.trap is not None:
+            return None
+        return Verdict(Outcome.TRAP, f"{what} trapped: {result.get('message', '').strip()}")
+    if status != "return":
+        return Verdict(Outcome.ERROR, f"{what}: unexpected call answer {result!r}"[:2000])
+    try:
+        values = [Value.from_wire(value) for value in result.get("values", [])]
+    except (ValueSyntaxError, KeyError, ValueError) as error:
+        return Verdict(Outcome.ERROR, f"{what}: the host returned a bad value: {error}")
+    shown = ", ".join(map(str, values)) or "nothing"
+    if call.trap is not None:
+        return Verdict(Outcome.TRAP, f"{what} returned {shown}; expected a trap ({call.trap})")
+    expected = call.expect or ()
+    if len(values) != len(expected) or not all(
+        want.matches(got) for want, got in zip(expected, values, strict=False)
+    ):
+        wanted = ", ".join(map(str, expected)) or "nothing"
+        return Verdict(Outcome.FAIL, f"{what} returned {shown}; expected {wanted}")
+    return None

@@ -1,0 +1,64 @@
+"""nox sessions for wasm-matrix. Each session calls the package's own CLI or pytest,
+so everything here can also be done without nox."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+
+
+@nox.session(python=PYTHON)
+def matrix(session: nox.Session) -> None:
+    """The full matrix over cases/ on every engine build; writes reports/latest/."""
+    session.install(".")
+    session.run("wasm-matrix", "run", "cases", "-n", "auto", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def quick(session: nox.Session) -> None:
+    """A small smoke run: the feature probes on the newest wasmtime only."""
+    session.install(".")
+    session.run(
+        "wasm-matrix",
+        "run",
+        "cases/probes",
+        "--engines",
+        "wasmtime-50.0.1",
+        "-n",
+        "0",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The project's own tests, in parallel (pytest-xdist)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-n", "2", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def engines(session: nox.Session) -> None:
+    """List engine builds, or provision them: `nox -s engines -- --provision 'wasmtime-*'`."""
+    session.install(".")
+    session.run("wasm-matrix", "engines", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def report(session: nox.Session) -> None:
+    """Rewrite the reports of a run (default: reports/latest)."""
+    session.install(".")
+    session.run("wasm-matrix", "report", *session.posargs)

@@ -18,6 +18,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from .paths import display_path
 from .profiles import DEFAULT_PROFILE
 from .values import Expected, Value, ValueSyntaxError, parse_expected, parse_value
 
@@ -30,7 +31,8 @@ class CaseError(Exception):
 
     def __init__(self, path: Path, line: int | None, field: str | None, message: str):
         self.path, self.line, self.field, self.message = path, line, field, message
-        where = f"{path}:{line}" if line else str(path)
+        shown = display_path(path)
+        where = f"{shown}:{line}" if line else shown
         what = f"field '{field}': " if field else ""
         super().__init__(f"{where}: {what}{message}")
 

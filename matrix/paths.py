@@ -8,6 +8,14 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent
 
 
+def display_path(path: Path) -> str:
+    """A path relative to the working folder when it lies inside it, so reports travel."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def cache_dir() -> Path:
     """The cache for engine environments and builds (WASM_MATRIX_CACHE overrides it)."""
     override = os.environ.get("WASM_MATRIX_CACHE")

@@ -11,15 +11,17 @@ import base64
 import shlex
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from .build import BuildCache
+from .engines import EngineBuild
 from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
+from .paths import display_path
 from .planner import Cell
-from .provision import ready
+from .provision import Environment, ready
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
 from .verdict import judge
 
@@ -53,14 +55,6 @@ class CellResult:
         return asdict(self)
 
 
-def display_path(path: Path) -> str:
-    """A path relative to the working folder when it lies inside it, so reports travel."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def rerun_command(cell: Cell) -> str:
     return shlex.join(
         [
@@ -78,9 +72,15 @@ def rerun_command(cell: Cell) -> str:
 
 
 class Runner:
-    def __init__(self, builds: BuildCache, hosts: HostPool | None = None):
+    def __init__(
+        self,
+        builds: BuildCache,
+        hosts: HostPool | None = None,
+        environment_of: Callable[[EngineBuild], Environment | None] = ready,
+    ):
         self.builds = builds
         self.hosts = hosts or HostPool()
+        self.environment_of = environment_of
         self.toolchains: dict[str, Toolchain] = all_toolchains()
 
     def close(self) -> None:
@@ -117,7 +117,7 @@ class Runner:
         reason = toolchain.unavailable_reason()
         if reason:
             return Outcome.SKIP, f"toolchain {cell.toolchain} is not available: {reason}"
-        environment = ready(cell.engine)
+        environment = self.environment_of(cell.engine)
         if environment is None:
             return Outcome.SKIP, (
                 f"engine {cell.engine.id} is not provisioned: run "

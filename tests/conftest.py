@@ -1,0 +1,70 @@
+"""Shared fixtures: real engine builds (provisioned into the cache once) and case files."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from matrix import provision
+from matrix.engines import EngineBuild, EngineFamily, load_engine_builds
+
+pytest_plugins = ["pytester"]
+
+REPO = Path(__file__).resolve().parents[1]
+NEWEST = "wasmtime-50.0.1"
+NEWEST_NO_REFS = "wasmtime-50.0.1[-reference-types]"
+OLDER = "wasmtime-48.0.0"
+OLDER_NO_REFS = "wasmtime-48.0.0[-reference-types]"
+
+
+def engine_build(engine_id: str) -> EngineBuild:
+    for build in load_engine_builds():
+        if build.id == engine_id:
+            return build
+    raise LookupError(engine_id)
+
+
+@pytest.fixture(scope="session")
+def provisioned():
+    """Provision an engine build for real (pip into its cached venv); skip if that fails."""
+
+    def ready(engine_id: str) -> tuple[EngineBuild, provision.Environment]:
+        build = engine_build(engine_id)
+        try:
+            return build, provision.provision(build, log=lambda text: None)
+        except provision.ProvisionError as error:
+            pytest.skip(f"{engine_id} cannot be provisioned here: {error}")
+
+    return ready
+
+
+@pytest.fixture
+def write_case(tmp_path: Path):
+    """Write a case file from YAML text; returns its path."""
+
+    def write(name: str, text: str, folder: Path | None = None) -> Path:
+        path = (folder or tmp_path) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), "utf-8")
+        return path
+
+    return write
+
+
+FAKE_HOSTS = Path(__file__).resolve().parent / "fake_hosts"
+
+
+@pytest.fixture
+def fake_engine(tmp_path: Path):
+    """An engine build whose host is one of tests/fake_hosts/*.py, run by this Python."""
+
+    def make(host: str) -> tuple[EngineBuild, provision.Environment]:
+        family = EngineFamily(name=f"fake-{host}", title=f"fake {host}", folder=FAKE_HOSTS,
+                              host=f"{host}.py", pip=(), switchable=())
+        environment = provision.Environment(tmp_path, Path(sys.executable), {})
+        return EngineBuild(family, "0"), environment
+
+    return make

@@ -1,0 +1,35 @@
+"""A fake host that speaks the protocol but misbehaves on request, to test the runner.
+
+`run` answers depend on the first call's export name: `crash` aborts the process,
+`hang` sleeps forever, `garbage` writes a line that is not JSON, `print` writes to stdout
+through the moved-aside channel check, anything else returns i32 7.
+"""
+
+import json
+import os
+import sys
+import time
+
+for line in sys.stdin:
+    request = json.loads(line)
+    seq = request["seq"]
+    if request["cmd"] == "start":
+        answer = {"engine": "fake", "version": "0", "features": {}, "disabled": []}
+    elif request["cmd"] == "stop":
+        print(json.dumps({"seq": seq, "status": "stopped"}), flush=True)
+        break
+    else:
+        name = request["calls"][0]["invoke"] if request["calls"] else ""
+        if name == "crash":
+            sys.stderr.write("fake engine: fatal error, aborting\n")
+            sys.stderr.flush()
+            os.abort()
+        if name == "hang":
+            time.sleep(3600)
+        if name == "garbage":
+            print("this is not json", flush=True)
+            continue
+        answer = {"status": "ran", "calls": [{"status": "return",
+                                              "values": [{"type": "i32", "value": "7"}]}]}
+    answer["seq"] = seq
+    print(json.dumps(answer), flush=True)

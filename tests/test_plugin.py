@@ -1,0 +1,123 @@
+"""The pytest plugin, run the way users run it: real pytest, real xdist, real engines."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from .conftest import NEWEST, NEWEST_NO_REFS, OLDER, OLDER_NO_REFS, REPO
+
+pytestmark = pytest.mark.engine
+
+ENGINES = ",".join([NEWEST, NEWEST_NO_REFS, OLDER, OLDER_NO_REFS])
+PREDATE_REFERENCE_TYPES = ["sign-ext", "multivalue", "bulk-memory", "nontrapping-fptoint",
+                           "simd128", "mutable-globals", "mvp"]
+NEED_REFERENCE_TYPES = ["call-indirect-overlong", "reference-types", "gc", "exceptions"]
+
+
+def results(folder: Path) -> list[dict]:
+    run = folder / "latest"
+    return [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture
+def probes(provisioned) -> list[str]:
+    for engine in ENGINES.split(","):
+        provisioned(engine)
+    return sorted(path.stem for path in (REPO / "cases" / "probes").glob("*.yaml"))
+
+
+def test_probe_matrix_under_xdist_measures_what_each_engine_supports(pytester, probes):
+    shutil.copytree(REPO / "cases" / "probes", pytester.path / "probes")
+    outcome = pytester.runpytest_subprocess(
+        "probes", "--wasm-matrix", "--matrix-engines", ENGINES, "-n", "2",
+        "--matrix-reports", "reports", "-p", "no:cacheprovider",
+        "--junitxml", "junit.xml",
+    )
+    records = results(pytester.path / "reports")
+    cells = Counter((r["case"], r["engine"]) for r in records)
+    # Every cell exactly once, none lost, none doubled, across two workers.
+    assert set(cells) == {(p, e) for p in probes for e in ENGINES.split(",")}
+    assert set(cells.values()) == {1}
+    by_cell = {(r["case"], r["engine"]): r for r in records}
+
+    for probe in probes:
+        assert by_cell[(probe, NEWEST)]["outcome"] == "pass", by_cell[(probe, NEWEST)]
+        assert by_cell[(probe, OLDER)]["outcome"] == "pass", by_cell[(probe, OLDER)]
+        # Wasmtime 49+ aborts when reference-types is switched off: a crash, not a dead run.
+        crashed = by_cell[(probe, NEWEST_NO_REFS)]
+        assert crashed["outcome"] == "crash" and "SIGABRT" in crashed["message"]
+    for probe in PREDATE_REFERENCE_TYPES:
+        assert by_cell[(probe, OLDER_NO_REFS)]["outcome"] == "pass", by_cell[(probe, OLDER_NO_REFS)]
+    for probe in NEED_REFERENCE_TYPES:
+        rejected = by_cell[(probe, OLDER_NO_REFS)]
+        assert rejected["outcome"] == "reject", rejected
+        assert rejected["message"]
+    assert "zero byte expected" in by_cell[("call-indirect-overlong", OLDER_NO_REFS)]["message"]
+
+    # pytest's own view agrees: non-pass cells are failures, the rest pass.
+    failing = sum(1 for r in records if r["outcome"] != "pass")
+    outcome.assert_outcomes(passed=len(records) - failing, failed=failing)
+    junit = ET.parse(pytester.path / "junit.xml").getroot()
+    assert int(junit.find("testsuite").get("tests")) == len(records)
+    summary = (pytester.path / "reports" / "latest" / "summary.md").read_text()
+    assert "| call-indirect-overlong | referenceTypes |" in summary
+    run = json.loads((pytester.path / "reports" / "latest" / "run.json").read_text())
+    assert run["cells_planned"] == len(records) and run["finished_at"]
+    versions = {engine["id"]: engine["handshake"]["version"] for engine in run["engines"]}
+    assert versions[OLDER] == "48.0.0" and versions[NEWEST] == "50.0.1"
+
+
+def test_a_bad_case_is_one_error_and_the_others_still_run(pytester, provisioned):
+    provisioned(NEWEST)
+    pytester.makefile(".yaml", good="""
+        kind: program
+        module: {wat: '(module (func (export "one") (result i32) i32.const 1))'}
+        calls:
+          - {invoke: one, expect: [i32:1]}
+        """)
+    pytester.makefile(".yaml", bad="""
+        kind: program
+        module: {wat: '(module)'}
+        calls:
+          - {invoke: one, args: [i32:one]}
+        """)
+    outcome = pytester.runpytest_subprocess(
+        ".", "--wasm-matrix", "--matrix-engines", NEWEST, "--matrix-reports", "reports",
+        "-p", "no:cacheprovider",
+    )
+    outcome.assert_outcomes(passed=1, failed=1)
+    assert "bad.yaml:4: field 'calls[0].args[0]': not an integer" in outcome.stdout.str()
+    by_case = {r["case"]: r for r in results(pytester.path / "reports")}
+    assert by_case["good"]["outcome"] == "pass"
+    assert by_case["bad"]["outcome"] == "error"
+    assert "calls[0].args[0]" in by_case["bad"]["message"]
+
+
+def test_k_and_markers_select_cells(pytester, provisioned):
+    provisioned(NEWEST)
+    provisioned(OLDER)
+    for name in ("sign-ext", "simd128"):
+        shutil.copy(REPO / "cases" / "probes" / f"{name}.yaml", pytester.path)
+    common = ["--wasm-matrix", "--matrix-engines", f"{NEWEST},{OLDER}", "--matrix-reports",
+              "reports", "-p", "no:cacheprovider", "--collect-only", "-q"]
+    by_k = pytester.runpytest_subprocess(".", "-k", "simd128 and 48", *common)
+    by_k.stdout.fnmatch_lines(["simd128.yaml::wat/default/wasmtime-48.0.0"])
+    assert "sign-ext.yaml::" not in by_k.stdout.str()
+    by_marker = pytester.runpytest_subprocess(".", "-m", "sign-ext", *common)
+    collected = [line for line in by_marker.stdout.lines if "::" in line]
+    assert sorted(collected) == ["sign-ext.yaml::wat/default/wasmtime-48.0.0",
+                                 "sign-ext.yaml::wat/default/wasmtime-50.0.1"]
+
+
+def test_plugin_stays_out_of_the_way_unless_asked(pytester):
+    pytester.makefile(".yaml", stray="just: some yaml")
+    pytester.makepyfile(test_plain="def test_ok():\n    assert 1 + 1 == 2\n")
+    outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    outcome.assert_outcomes(passed=1)
+    assert not (pytester.path / "reports").exists()

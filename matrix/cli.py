@@ -13,8 +13,14 @@ EXIT_OK, EXIT_GATED, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    options = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Everything after the first `--` goes to pytest untouched.
+    passthrough: list[str] = []
+    if "--" in argv:
+        split = argv.index("--")
+        argv, passthrough = argv[:split], argv[split + 1 :]
+    options = _parser().parse_args(argv)
+    options.pytest_args = passthrough
     return options.handler(options)
 
 
@@ -26,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="run the matrix (cases × toolchains × profiles × engines)"
+        "run",
+        epilog="Arguments after '--' go to pytest, e.g. -- -k sign-ext --junitxml=junit.xml",
+        help="run the matrix (cases × toolchains × profiles × engines)",
     )
     run.add_argument("paths", nargs="*", default=["cases"], help="case files or folders")
     run.add_argument("--engines", default="", help="engine ids or globs, comma-separated")
@@ -49,11 +57,6 @@ def _parser() -> argparse.ArgumentParser:
         default="error",
         help="outcomes that make the exit status 1, comma-separated "
         "(default: error; e.g. 'error,crash,fail' for CI gating)",
-    )
-    run.add_argument(
-        "pytest_args",
-        nargs=argparse.REMAINDER,
-        help="after '--': passed to pytest (e.g. -- -k sign-ext)",
     )
     run.set_defaults(handler=_run)
 
@@ -83,7 +86,6 @@ def _run(options: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    extra = [arg for arg in options.pytest_args if arg != "--"]
     arguments = [
         *options.paths,
         "--wasm-matrix",
@@ -108,7 +110,7 @@ def _run(options: argparse.Namespace) -> int:
             arguments += [flag, value]
     if options.no_provision:
         arguments.append("--matrix-no-provision")
-    status = pytest.main(arguments + extra)
+    status = pytest.main(arguments + options.pytest_args)
     # pytest says 1 when some cell did not pass: that is the matrix's data, not a failure.
     if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return EXIT_BROKEN

@@ -162,6 +162,11 @@ def _check_schema(path: Path, root: yaml.Node, data: object) -> None:
         return
     location = list(error.absolute_path)
     message = _schema_message(error)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        if missing:
+            location.append(missing[0])
+            message = "this field is required"
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = error.schema.get("properties", {})
         unknown = sorted(k for k in error.instance if k not in allowed)
@@ -178,8 +183,8 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"give exactly one of {', '.join(error.schema['properties'])}"
     if error.validator == "not" and isinstance(error.instance, dict):
         return "a call has either 'expect' or 'trap', not both"
-    if error.validator == "pattern" and error.schema.get("description"):
-        return f"{error.instance!r} is not valid: {error.schema['description']}"
+    if error.validator == "pattern" and error.schema.get("x-message"):
+        return f"{error.instance!r}: {error.schema['x-message']}"
     return error.message
 
 
@@ -248,8 +253,15 @@ def _module_source(path: Path, root: yaml.Node, module: dict) -> ModuleSource:
     if "wat" in module:
         return ModuleSource("wat", module["wat"].encode("utf-8"), "inline")
     if "hex" in module:
-        content = bytes.fromhex("".join(module["hex"].split()))
-        return ModuleSource("binary", content, "inline")
+        digits = "".join(module["hex"].split())
+        if len(digits) % 2:
+            raise CaseError(
+                path,
+                _line_of(root, ["module", "hex"]),
+                "module.hex",
+                f"an odd number of hex digits ({len(digits)}): a byte is two digits",
+            )
+        return ModuleSource("binary", bytes.fromhex(digits), "inline")
     name = module["file"]
     file = path.parent / name
     line = _line_of(root, ["module", "file"])

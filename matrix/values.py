@@ -11,6 +11,7 @@ import math
 import re
 import struct
 from dataclasses import dataclass
+from fractions import Fraction
 
 NUMERIC_TYPES = ("i32", "i64", "f32", "f64")
 _BITS = {"i32": 32, "i64": 64, "f32": 32, "f64": 64}
@@ -116,7 +117,10 @@ def _literal_bits(kind: str, literal: str) -> int:
 def _integer_bits(kind: str, literal: str) -> int:
     width = _BITS[kind]
     try:
-        number = int(literal.replace("_", ""), 0)
+        text = literal.replace("_", "").lower()
+        digits = text.lstrip("+-")
+        base = 16 if digits.startswith("0x") else 10
+        number = int(text, base)
     except ValueError:
         raise ValueSyntaxError(f"not an integer: {kind}:{literal}") from None
     if not -(1 << (width - 1)) <= number < 1 << width:
@@ -142,18 +146,64 @@ def _float_bits(kind: str, literal: str) -> int:
         if not 0 < payload < 1 << mantissa_bits:
             raise ValueSyntaxError(f"NaN payload out of range for {kind}: {literal}")
         return exponent_all_ones | payload | (sign_bit if negative else 0)
-    try:
-        number = float.fromhex(text) if "0x" in text else float(text)
-    except ValueError:
-        raise ValueSyntaxError(f"not a floating-point value: {kind}:{literal}") from None
-    if math.isnan(number):
-        raise ValueSyntaxError(f"write NaN as 'nan' or 'nan:0xPAYLOAD', not {literal!r}")
-    if kind == "f32":
-        try:
-            return struct.unpack("<I", struct.pack("<f", number))[0]
-        except OverflowError:
-            raise ValueSyntaxError(f"{literal} is out of range for f32") from None
-    return struct.unpack("<Q", struct.pack("<d", number))[0]
+    if text.lstrip("+-") in ("inf", "infinity"):
+        return exponent_all_ones | (sign_bit if negative else 0)
+    exact = _exact_number(text)
+    if exact is None:
+        raise ValueSyntaxError(f"not a floating-point value: {kind}:{literal}")
+    bits = _round_to_float(abs(exact), width)
+    if bits is None:
+        raise ValueSyntaxError(f"{literal} is out of range for {kind}")
+    return bits | (sign_bit if negative else 0)
+
+
+_HEX_FLOAT = re.compile(r"^[+-]?0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?[0-9]+))?$")
+_DECIMAL_FLOAT = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?$")
+
+
+def _exact_number(text: str) -> Fraction | None:
+    """The exact rational value of a decimal or hex float literal (lower case, no `_`)."""
+    hex_match = _HEX_FLOAT.match(text)
+    if hex_match:
+        whole, fraction, exponent = hex_match.groups()
+        fraction = fraction or ""
+        if not whole and not fraction:
+            return None
+        mantissa = int(whole + fraction or "0", 16)
+        return Fraction(mantissa, 16 ** len(fraction)) * Fraction(2) ** int(exponent or 0)
+    if _DECIMAL_FLOAT.match(text):
+        return Fraction(text.lstrip("+-"))
+    return None
+
+
+def _round_to_float(value: Fraction, width: int) -> int | None:
+    """IEEE 754 bits of a non-negative exact value, rounded once, to nearest, ties to even.
+
+    Rounding the exact value straight to the target width avoids the double rounding of
+    going through a Python float first (which gets some f32 literals wrong). None when the
+    value rounds to infinity: the text format calls such a constant out of range.
+    """
+    mantissa_bits = 23 if width == 32 else 52
+    bias = (1 << (width - mantissa_bits - 2)) - 1
+    if value == 0:
+        return 0
+    exponent = value.numerator.bit_length() - value.denominator.bit_length()
+    if Fraction(2) ** exponent > value:
+        exponent -= 1
+    exponent = max(exponent, 1 - bias)  # below the normal range: subnormal spacing
+    scaled = value * Fraction(2) ** (mantissa_bits - exponent)
+    significand, remainder = divmod(scaled.numerator, scaled.denominator)
+    twice = 2 * remainder
+    if twice > scaled.denominator or (twice == scaled.denominator and significand & 1):
+        significand += 1
+    if significand == 1 << (mantissa_bits + 1):
+        significand >>= 1
+        exponent += 1
+    if exponent > bias:
+        return None
+    if significand < 1 << mantissa_bits:  # subnormal (or rounded down to zero)
+        return significand
+    return ((exponent + bias) << mantissa_bits) | (significand - (1 << mantissa_bits))
 
 
 def _describe(kind: str, bits: int) -> str:

@@ -62,8 +62,14 @@ def fake_engine(tmp_path: Path):
     """An engine build whose host is one of tests/fake_hosts/*.py, run by this Python."""
 
     def make(host: str) -> tuple[EngineBuild, provision.Environment]:
-        family = EngineFamily(name=f"fake-{host}", title=f"fake {host}", folder=FAKE_HOSTS,
-                              host=f"{host}.py", pip=(), switchable=())
+        family = EngineFamily(
+            name=f"fake-{host}",
+            title=f"fake {host}",
+            folder=FAKE_HOSTS,
+            host=f"{host}.py",
+            pip=(),
+            switchable=(),
+        )
         environment = provision.Environment(tmp_path, Path(sys.executable), {})
         return EngineBuild(family, "0"), environment
 

@@ -55,11 +55,14 @@ def test_run_returns_values_traps_and_rejects(provisioned):
     try:
         module = bytes(wasmtime.wat2wasm(ADD))
         answer = host.request(
-            run_request(module, [
-                {"invoke": "add", "args": [i32(-1), i32(5)]},
-                {"invoke": "boom", "args": []},
-                {"invoke": "missing", "args": []},
-            ]),
+            run_request(
+                module,
+                [
+                    {"invoke": "add", "args": [i32(-1), i32(5)]},
+                    {"invoke": "boom", "args": []},
+                    {"invoke": "missing", "args": []},
+                ],
+            ),
             timeout=30,
         )
         assert answer["status"] == "ran"
@@ -134,12 +137,15 @@ def fake_runner(fake_engine, tmp_path):
 
 
 def cell_calling(write_case, build, export: str, timeout: float = 10) -> Cell:
-    path = write_case(f"{export}.yaml", f"""
+    path = write_case(
+        f"{export}.yaml",
+        f"""
         timeout: {timeout}
         module: {{hex: "0061736d01000000"}}
         calls:
           - {{invoke: {export}, expect: [i32:7]}}
-        """)
+        """,
+    )
     return Cell(load_case(path), "binary", "default", build)
 
 

@@ -15,8 +15,15 @@ from .conftest import NEWEST, NEWEST_NO_REFS, OLDER, OLDER_NO_REFS, REPO
 pytestmark = pytest.mark.engine
 
 ENGINES = ",".join([NEWEST, NEWEST_NO_REFS, OLDER, OLDER_NO_REFS])
-PREDATE_REFERENCE_TYPES = ["sign-ext", "multivalue", "bulk-memory", "nontrapping-fptoint",
-                           "simd128", "mutable-globals", "mvp"]
+PREDATE_REFERENCE_TYPES = [
+    "sign-ext",
+    "multivalue",
+    "bulk-memory",
+    "nontrapping-fptoint",
+    "simd128",
+    "mutable-globals",
+    "mvp",
+]
 NEED_REFERENCE_TYPES = ["call-indirect-overlong", "reference-types", "gc", "exceptions"]
 
 
@@ -35,9 +42,18 @@ def probes(provisioned) -> list[str]:
 def test_probe_matrix_under_xdist_measures_what_each_engine_supports(pytester, probes):
     shutil.copytree(REPO / "cases" / "probes", pytester.path / "probes")
     outcome = pytester.runpytest_subprocess(
-        "probes", "--wasm-matrix", "--matrix-engines", ENGINES, "-n", "2",
-        "--matrix-reports", "reports", "-p", "no:cacheprovider",
-        "--junitxml", "junit.xml",
+        "probes",
+        "--wasm-matrix",
+        "--matrix-engines",
+        ENGINES,
+        "-n",
+        "2",
+        "--matrix-reports",
+        "reports",
+        "-p",
+        "no:cacheprovider",
+        "--junitxml",
+        "junit.xml",
     )
     records = results(pytester.path / "reports")
     cells = Counter((r["case"], r["engine"]) for r in records)
@@ -75,21 +91,33 @@ def test_probe_matrix_under_xdist_measures_what_each_engine_supports(pytester, p
 
 def test_a_bad_case_is_one_error_and_the_others_still_run(pytester, provisioned):
     provisioned(NEWEST)
-    pytester.makefile(".yaml", good="""
+    pytester.makefile(
+        ".yaml",
+        good="""
         kind: program
         module: {wat: '(module (func (export "one") (result i32) i32.const 1))'}
         calls:
           - {invoke: one, expect: [i32:1]}
-        """)
-    pytester.makefile(".yaml", bad="""
+        """,
+    )
+    pytester.makefile(
+        ".yaml",
+        bad="""
         kind: program
         module: {wat: '(module)'}
         calls:
           - {invoke: one, args: [i32:one]}
-        """)
+        """,
+    )
     outcome = pytester.runpytest_subprocess(
-        ".", "--wasm-matrix", "--matrix-engines", NEWEST, "--matrix-reports", "reports",
-        "-p", "no:cacheprovider",
+        ".",
+        "--wasm-matrix",
+        "--matrix-engines",
+        NEWEST,
+        "--matrix-reports",
+        "reports",
+        "-p",
+        "no:cacheprovider",
     )
     outcome.assert_outcomes(passed=1, failed=1)
     assert "bad.yaml:4: field 'calls[0].args[0]': not an integer" in outcome.stdout.str()
@@ -104,15 +132,26 @@ def test_k_and_markers_select_cells(pytester, provisioned):
     provisioned(OLDER)
     for name in ("sign-ext", "simd128"):
         shutil.copy(REPO / "cases" / "probes" / f"{name}.yaml", pytester.path)
-    common = ["--wasm-matrix", "--matrix-engines", f"{NEWEST},{OLDER}", "--matrix-reports",
-              "reports", "-p", "no:cacheprovider", "--collect-only", "-q"]
+    common = [
+        "--wasm-matrix",
+        "--matrix-engines",
+        f"{NEWEST},{OLDER}",
+        "--matrix-reports",
+        "reports",
+        "-p",
+        "no:cacheprovider",
+        "--collect-only",
+        "-q",
+    ]
     by_k = pytester.runpytest_subprocess(".", "-k", "simd128 and 48", *common)
     by_k.stdout.fnmatch_lines(["simd128.yaml::wat/default/wasmtime-48.0.0"])
     assert "sign-ext.yaml::" not in by_k.stdout.str()
     by_marker = pytester.runpytest_subprocess(".", "-m", "sign-ext", *common)
     collected = [line for line in by_marker.stdout.lines if "::" in line]
-    assert sorted(collected) == ["sign-ext.yaml::wat/default/wasmtime-48.0.0",
-                                 "sign-ext.yaml::wat/default/wasmtime-50.0.1"]
+    assert sorted(collected) == [
+        "sign-ext.yaml::wat/default/wasmtime-48.0.0",
+        "sign-ext.yaml::wat/default/wasmtime-50.0.1",
+    ]
 
 
 def test_plugin_stays_out_of_the_way_unless_asked(pytester):

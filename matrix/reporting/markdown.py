@@ -31,6 +31,14 @@ def code_block(text: str) -> str:
     return f"{fence}text\n{text}\n{fence}"
 
 
+def code_span(text: str) -> str:
+    """Inline code that shows the text as typed: the fence outruns any backticks inside."""
+    flat = " ".join(str(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {flat} {fence}"
+
+
 def write_summary(run_folder: Path) -> Path:
     path = run_folder / SUMMARY
     path.write_text(render(run_folder), "utf-8")
@@ -166,7 +174,7 @@ def _details(records: list[dict], anchors: dict[int, str]) -> str:
             "",
             code_block(record.get("message", "")),
             "",
-            f"- case file: `{escape(record.get('case_file', ''))}`",
+            f"- case file: {code_span(record.get('case_file', ''))}",
         ]
         if record.get("features"):
             parts.append(f"- features: {escape(', '.join(record['features']))}")

@@ -29,7 +29,9 @@ for line in sys.stdin:
         if name == "garbage":
             print("this is not json", flush=True)
             continue
-        answer = {"status": "ran", "calls": [{"status": "return",
-                                              "values": [{"type": "i32", "value": "7"}]}]}
+        answer = {
+            "status": "ran",
+            "calls": [{"status": "return", "values": [{"type": "i32", "value": "7"}]}],
+        }
     answer["seq"] = seq
     print(json.dumps(answer), flush=True)

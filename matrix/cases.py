@@ -9,6 +9,7 @@ used both here and by editors.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,6 +24,7 @@ from .profiles import DEFAULT_PROFILE
 from .values import Expected, Value, ValueSyntaxError, parse_expected, parse_value
 
 CASE_SUFFIXES = (".yaml", ".yml")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")  # as the schema's `name` pattern
 DEFAULT_TIMEOUT = 20.0  # seconds a cell may take
 
 
@@ -234,9 +236,18 @@ def _build_case(path: Path, root: yaml.Node, data: dict) -> Case:
             "calls",
             "a module that must be rejected cannot have calls",
         )
+    name = data.get("name", path.stem)
+    if "name" not in data and not _NAME.match(name):
+        raise CaseError(
+            path,
+            None,
+            "name",
+            f"the file name gives the case name {name!r}, which must be letters, digits "
+            "and _ . + - (or set 'name')",
+        )
     return Case(
         path=path,
-        name=data.get("name", path.stem),
+        name=name,
         kind=kind,
         description=data.get("description", ""),
         features=tuple(data.get("features", [])),

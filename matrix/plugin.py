@@ -22,7 +22,7 @@ from .cases import CASE_SUFFIXES, CaseError, load_case
 from .engines import EngineBuild, load_engine_builds, select
 from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
-from .paths import cache_dir
+from .paths import cache_dir, display_path
 from .planner import Cell, plan
 from .profiles import FEATURES
 from .reporting.markdown import write_summary
@@ -247,8 +247,8 @@ class CaseFile(pytest.File):
             item = CellItem.from_parent(self, name=cell.name, cell=cell)
             item.add_marker(cell.engine.family.name)
             item.add_marker(cell.case.kind)
-            for feature in cell.case.features:
-                item.add_marker(feature)
+            for marker in (*cell.case.features, *cell.case.tags):
+                item.add_marker(marker)
             yield item
 
 
@@ -306,7 +306,7 @@ class BrokenCaseItem(pytest.Item):
             engine="-",
             outcome=str(Outcome.ERROR),
             message=str(self.error),
-            case_file=str(self.path),
+            case_file=display_path(self.path),
             finished_at=_now(),
         )
         self.user_properties.append((PROPERTY, json.dumps(record.to_record())))

@@ -87,8 +87,8 @@ def parse_value(text: object) -> Value:
 def parse_expected(text: object) -> Expected:
     """Parse an expected result; also accepts `f32:nan`, `f64:nan:canonical`, …"""
     kind, literal = _split(text)
-    if kind in ("f32", "f64") and literal in NAN_PATTERNS:
-        return Expected(kind, nan=literal)
+    if kind in ("f32", "f64") and literal.lower() in NAN_PATTERNS:
+        return Expected(kind, nan=literal.lower())
     return Expected(kind, bits=_literal_bits(kind, literal))
 
 

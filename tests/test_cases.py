@@ -382,3 +382,17 @@ def test_find_case_files_takes_files_and_folders_once(tmp_path):
     two = write(tmp_path / "sub", "two.yml", "")
     write(tmp_path, "notes.txt", "")
     assert find_case_files([tmp_path, one, tmp_path / "notes.txt"]) == sorted([one, two])
+
+
+def test_a_file_name_that_is_no_case_name_is_an_error(tmp_path):
+    path = write(tmp_path, "with space.yaml", "kind: probe\nmodule: {wat: '(module)'}\n")
+    with pytest.raises(CaseError, match="must be letters, digits") as caught:
+        load_case(path)
+    assert caught.value.field == "name"
+
+
+def test_a_name_field_rescues_an_awkward_file_name(tmp_path):
+    path = write(
+        tmp_path, "with space.yaml", "name: spaced\nkind: probe\nmodule: {wat: '(module)'}\n"
+    )
+    assert load_case(path).name == "spaced"

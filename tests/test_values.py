@@ -449,3 +449,10 @@ def test_exact_expectations_compare_bits():
     assert minus_one.matches(Value("i32", 0xFFFF_FFFF))
     assert not minus_one.matches(Value("i64", 0xFFFF_FFFF))
     assert not minus_one.matches(Value("i32", 0xFFFF_FFFE))
+
+
+@pytest.mark.parametrize("text", ["f32:NaN", "f32:NAN", "f64:NaN:Canonical"])
+def test_nan_patterns_ignore_letter_case(text):
+    pattern = parse_expected(text)
+    assert pattern.nan is not None
+    assert pattern.matches(parse_value(text.split(":")[0] + ":nan"))

@@ -97,7 +97,7 @@ class WasmtimeHost(Host):
             try:
                 result = function(store, *values)
             except wasmtime.Trap as trap:
-                raise CallTrapped(str(trap)) from None
+                raise CallTrapped(_trap_message(trap)) from None
             except wasmtime.WasmtimeError as error:
                 raise CallTrapped(str(error)) from None
             kinds = [str(kind) for kind in function_type.results]
@@ -105,6 +105,12 @@ class WasmtimeHost(Host):
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
         return self.call_each(calls, invoke)
+
+
+def _trap_message(trap: wasmtime.Trap) -> str:
+    # Wasmtime puts a backtrace before the cause; the cause is what differs between engines.
+    text = str(getattr(trap, "message", trap))
+    return text.split("Caused by:", 1)[1].strip() if "Caused by:" in text else text.strip()
 
 
 def _val(kind: str, number: int | float) -> wasmtime.Val:

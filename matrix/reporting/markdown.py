@@ -50,7 +50,8 @@ def render(run_folder: Path) -> str:
     run = read_run(run_folder)
     engines = engine_order(records, run)
     anchors = _anchors(records)
-    parts = [f"# wasm-matrix report: run {escape(run_folder.name)}", "", _overview(records, run)]
+    title = f"# wasm-matrix report: run {escape(run_folder.resolve().name)}"
+    parts = [title, "", _overview(records, run)]
     features = feature_table(records, engines)
     if features.rows:
         parts += [
@@ -74,8 +75,7 @@ def _overview(records: list[dict], run: dict) -> str:
     shown = ", ".join(f"{count} {outcome}" for outcome, count in counts.items() if count)
     machine = run.get("machine", {})
     lines = [
-        f"{len(records)} cells ({shown or 'none'}) on {len(engine_order(records, run))} "
-        f"engine builds.",
+        f"{len(records)} cells ({shown or 'none'}) on {_count(len(engine_order(records, run)))}.",
         f"Started {escape(run.get('started_at', '?'))}, finished "
         f"{escape(run.get('finished_at') or 'not yet (interrupted or running)')}; "
         f"{escape(machine.get('cpus', '?'))} CPUs, {escape(machine.get('os', '?'))}; "
@@ -86,6 +86,10 @@ def _overview(records: list[dict], run: dict) -> str:
     if planned > len(records):
         lines.append(f"**{planned - len(records)} of {planned} planned cells have no result.**")
     return "\n".join(lines)
+
+
+def _count(engines: int) -> str:
+    return f"{engines} engine build" + ("" if engines == 1 else "s")
 
 
 def _anchors(records: list[dict]) -> dict[int, str]:

@@ -243,6 +243,8 @@ class CaseFile(pytest.File):
             )
             yield BrokenCaseItem.from_parent(self, name="case", error=error)
             return
+        for tag in case.tags:  # registered, so that --strict-markers accepts them
+            self.config.addinivalue_line("markers", f"{tag}: cases tagged {tag}")
         for cell in plan([case], state.engines, state.toolchains, state.profiles):
             item = CellItem.from_parent(self, name=cell.name, cell=cell)
             item.add_marker(cell.engine.family.name)

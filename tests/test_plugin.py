@@ -160,3 +160,41 @@ def test_plugin_stays_out_of_the_way_unless_asked(pytester):
     outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     outcome.assert_outcomes(passed=1)
     assert not (pytester.path / "reports").exists()
+
+
+def test_case_tags_are_registered_markers(pytester, provisioned):
+    provisioned(NEWEST)
+    pytester.makefile(
+        ".yaml",
+        tagged="""
+        kind: probe
+        tags: [smoke]
+        module: {wat: '(module)'}
+        """,
+    )
+    pytester.makefile(
+        ".yaml",
+        untagged="""
+        kind: probe
+        module: {wat: '(module)'}
+        """,
+    )
+    outcome = pytester.runpytest_subprocess(
+        ".",
+        "--wasm-matrix",
+        "--matrix-engines",
+        NEWEST,
+        "--matrix-reports",
+        "reports",
+        "-p",
+        "no:cacheprovider",
+        "--strict-markers",
+        "-m",
+        "smoke",
+        "--collect-only",
+        "-q",
+    )
+    assert outcome.ret == 0, outcome.stdout.str()
+    assert [line for line in outcome.stdout.lines if "::" in line] == [
+        f"tagged.yaml::wat/default/{NEWEST}"
+    ]

@@ -1,0 +1,74 @@
+"""The host protocol: every request and every answer of the real hosts fits its schema."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import jsonschema
+import pytest
+
+from matrix.build import BuildCache
+from matrix.cases import load_cases
+from matrix.hosts import HostProcess
+from matrix.paths import engines_dir
+from matrix.toolchains import all_toolchains, toolchains_for
+
+from .conftest import NEWEST, OLDER_NO_REFS, REPO
+
+SCHEMA = json.loads((engines_dir() / "protocol.schema.json").read_text())
+
+
+def check(definition: str, message: dict) -> None:
+    schema = {**SCHEMA, "$ref": f"#/$defs/{definition}"}
+    jsonschema.Draft202012Validator(schema).validate(message)
+
+
+def test_the_schema_is_a_valid_schema():
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_the_schema_refuses_what_the_protocol_forbids():
+    with pytest.raises(jsonschema.ValidationError):
+        check("run-answer", {"seq": 1, "status": "ran", "calls": [{"status": "return"}]})
+    with pytest.raises(jsonschema.ValidationError):  # numbers travel as bit strings
+        check("value", {"type": "f32", "value": 1.5})
+    with pytest.raises(jsonschema.ValidationError):
+        check("run-answer", {"seq": 1, "status": "reject", "stage": "link", "message": "x"})
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("engine_id", [NEWEST, OLDER_NO_REFS])
+def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path, engine_id):
+    build, environment = provisioned(engine_id)
+    cases, errors = load_cases([REPO / "cases"])
+    assert not errors
+    builds = BuildCache(tmp_path / "builds")
+    host = HostProcess(build, environment)
+    handshake = host.start()
+    check("handshake", handshake)
+    statuses = set()
+    try:
+        for case in cases:
+            toolchain = all_toolchains()[toolchains_for(case.module.format)[0]]
+            module = builds.build(case, toolchain, "default").module
+            request = {
+                "cmd": "run",
+                "module": base64.b64encode(module).decode(),
+                "calls": [
+                    {"invoke": c.invoke, "args": [a.to_wire() for a in c.args]} for c in case.calls
+                ],
+            }
+            check("request", {**request, "seq": 1})
+            answer = host.request(request, timeout=60)
+            check("run-answer", answer)
+            statuses.add(answer["status"])
+            statuses.update(call["status"] for call in answer.get("calls", []))
+        check("error-answer", host.request({"cmd": "launch"}, timeout=10))
+        stopped = host.request({"cmd": "stop"}, timeout=10)
+        check("stop-answer", stopped)
+    finally:
+        host.kill()
+    # The corpus exercises returns and traps on every build, rejections where refs are off.
+    assert {"ran", "return", "trap"} <= statuses
+    assert ("reject" in statuses) == (engine_id == OLDER_NO_REFS)

@@ -209,3 +209,10 @@ def test_case_file_is_shown_as_it_is(run_folder):
     )
     shown = code_span_text(line.removeprefix("- case file: ")).strip()
     assert shown == f"cases/probes/{EVIL}.yaml"
+
+
+def test_the_report_does_not_depend_on_the_order_cells_finished(run_folder):
+    before = render(run_folder)
+    reversed_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reversed(RECORDS))
+    (run_folder / RESULTS).write_text(reversed_lines, "utf-8")
+    assert render(run_folder) == before

@@ -19,7 +19,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
 
 def escape(text: object) -> str:
     """Text safe inside a Markdown table cell or paragraph: no markup, no HTML, one line."""
-    escaped = html.escape(str(text), quote=True)
+    escaped = html.escape(str(text), quote=False)  # never inside an attribute
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
     return escaped.replace("\r", "").replace("\n", "<br>")
 
@@ -46,7 +46,8 @@ def write_summary(run_folder: Path) -> Path:
 
 
 def render(run_folder: Path) -> str:
-    records = read_results(run_folder)
+    # Cells finish in any order across workers; the report is stable whatever that order.
+    records = sorted(read_results(run_folder), key=_cell_order)
     run = read_run(run_folder)
     engines = engine_order(records, run)
     anchors = _anchors(records)
@@ -68,6 +69,10 @@ def render(run_folder: Path) -> str:
     parts += ["", "## Engines", "", _engines(run, engines)]
     parts += ["", _details(records, anchors), "", _legend()]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _cell_order(record: dict) -> tuple[str, str, str, str]:
+    return (record["case"], record["toolchain"], record["profile"], record["engine"])
 
 
 def _overview(records: list[dict], run: dict) -> str:

@@ -10,6 +10,7 @@ from .outcomes import Outcome
 from .results import LATEST, read_results
 
 EXIT_OK, EXIT_GATED, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # as a shell reports a Ctrl-C
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +112,8 @@ def _run(options: argparse.Namespace) -> int:
     if options.no_provision:
         arguments.append("--matrix-no-provision")
     status = pytest.main(arguments + options.pytest_args)
+    if status == pytest.ExitCode.INTERRUPTED:
+        return EXIT_INTERRUPTED  # finished cells are kept; the report covers them
     # pytest says 1 when some cell did not pass: that is the matrix's data, not a failure.
     if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return EXIT_BROKEN

@@ -57,6 +57,9 @@ class HostProcess:
             stderr=subprocess.PIPE,
             env=host_environment(),
             cwd=self.environment.folder,
+            # Its own session: a Ctrl-C at the terminal stops the run, which then stops the
+            # host, rather than killing the host mid-cell and recording a false crash.
+            start_new_session=True,
             text=True,
             encoding="utf-8",
             errors="replace",

@@ -125,3 +125,34 @@ def test_engines_lists_every_build(tmp_path):
     assert done.returncode == 0
     listed = [line.split()[0] for line in done.stdout.splitlines()]
     assert NEWEST in listed and OLDER_NO_REFS in listed
+
+
+@pytest.mark.engine
+def test_ctrl_c_keeps_every_finished_cell_and_writes_the_report(tmp_path, provisioned):
+    import signal
+    import time
+
+    provisioned(NEWEST)
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "a-answer.yaml").write_text(ANSWER)
+    (tmp_path / "cases" / "b-loop.yaml").write_text(LOOP.replace("timeout: 2", "timeout: 120"))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "matrix.cli", "run", "cases", "--engines", NEWEST, "-n", "0"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    results = tmp_path / "reports" / "latest" / "results.jsonl"
+    deadline = time.monotonic() + 120
+    while not (results.exists() and results.read_text().count("\n") >= 1):
+        assert time.monotonic() < deadline, "the first cell never finished"
+        time.sleep(0.1)
+    time.sleep(0.5)  # the loop cell is now running
+    run.send_signal(signal.SIGINT)
+    output, _ = run.communicate(timeout=60)
+    assert run.returncode == 130, output
+    assert set(records(tmp_path)) == {"a-answer"}
+    run_json = json.loads((tmp_path / "reports" / "latest" / "run.json").read_text())
+    assert run_json["finished_at"]
+    assert "a-answer (wat)" in (tmp_path / "reports" / "latest" / "summary.md").read_text()

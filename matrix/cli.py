@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
 
     engines = commands.add_parser("engines", help="list engine builds; provision them")
     engines.add_argument(
+        "--system",
+        action="store_true",
+        help="also install engines that come from Debian packages (needs root); "
+        "alone, provisions every build",
+    )
+    engines.add_argument(
         "--provision",
         nargs="*",
         metavar="ENGINE",
@@ -141,24 +147,38 @@ def _report(options: argparse.Namespace) -> int:
 
 def _engines(options: argparse.Namespace) -> int:
     from . import provision
-    from .engines import load_engine_builds, select
+    from .engines import families, load_engine_builds, select
 
     builds = load_engine_builds()
-    if options.provision is not None:
+    if options.provision is not None or options.system:
         status = EXIT_OK
-        for build in select(builds, options.provision):
+        chosen = select(builds, options.provision or None)
+        for build in {b.environment_key: b for b in chosen}.values():
             try:
-                environment = provision.provision(build)
-                print(f"{build.id}: ready ({environment.handshake.get('version')})")
+                environment = provision.provision(build, system=options.system)
+                print(f"{build.environment_key}: ready ({_version(environment.handshake)})")
             except provision.ProvisionError as error:
-                print(f"{build.id}: {error}", file=sys.stderr)
+                print(f"{build.environment_key}: {error}", file=sys.stderr)
                 status = EXIT_BROKEN
         return status
+    available = 0
     for build in builds:
         environment = provision.ready(build)
-        state = f"ready, {environment.folder}" if environment else "not provisioned"
-        print(f"{build.id:40} {state}")
+        if environment:
+            available += 1
+            state = f"available  {_version(environment.handshake)}"
+        else:
+            state = f"missing    get it with: {provision.how_to_get(build)}"
+        print(f"{build.id:44} {state}")
+    print(f"{available} of {len(builds)} engine builds available, {len(families(builds))} families")
     return EXIT_OK
+
+
+def _version(handshake: dict) -> str:
+    """The exact version a host reported, with its underlying engine's when it has one."""
+    version = str(handshake.get("version", "?"))
+    underlying = handshake.get("engine_version")
+    return f"{version} ({underlying})" if underlying else version
 
 
 if __name__ == "__main__":

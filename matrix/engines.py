@@ -1,14 +1,15 @@
 """Engine builds: a family at one version with one configuration, read from manifests.
 
 Each engine family has a folder in `engines/` with a `manifest.yaml` (how to provision each
-version, which features it can switch off, which builds the matrix measures) and a host
-program. An engine build's id reads `wasmtime-48.0.0` or `wasmtime-48.0.0[-reference-types]`.
+version, how to start its host, which features it can switch off, which builds the matrix
+measures) and usually a host program. An engine build's id reads `wasmtime-48.0.0` or
+`wasmtime-48.0.0[-reference-types]`. docs/engines.md describes the manifest.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -16,9 +17,29 @@ import yaml
 from .paths import engines_dir
 from .profiles import FEATURES_BY_NAME
 
+PROVISION_KINDS = ("pip", "npm", "system")
+DEFAULT_START = {
+    "pip": ("{python}", "{host}"),
+    "npm": ("node", "{flags}", "{host}"),
+    "system": ("{command}", "{flags}", "{host}"),
+}
+
 
 class ManifestError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Provision:
+    """How to get one version of a family."""
+
+    kind: str  # pip | npm | system
+    packages: tuple[str, ...] = ()  # templates with {version}; Debian names for system
+    python: str | None = None  # pip: the interpreter version the venv is made from
+    command: str | None = None  # system: the program that must be on PATH
+
+    def requirements(self, version: str) -> list[str]:
+        return [template.format(version=version) for template in self.packages]
 
 
 @dataclass(frozen=True)
@@ -26,9 +47,16 @@ class EngineFamily:
     name: str
     title: str
     folder: Path
-    host: str  # program file in the folder
-    pip: tuple[str, ...]  # requirement templates with {version}
-    switchable: tuple[str, ...]
+    host: str | None  # the host program, relative to the folder
+    provision: Provision
+    start: tuple[str, ...]  # the command that starts a host (placeholders expanded later)
+    # feature → engine flags that switch it off ([] when the host does it from --disable)
+    switchable: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    validator_only: bool = False  # can say valid/invalid, never executes
+
+    @property
+    def host_path(self) -> Path | None:
+        return (self.folder / self.host).resolve() if self.host else None
 
 
 @dataclass(frozen=True)
@@ -45,6 +73,15 @@ class EngineBuild:
         return f"{base}[{','.join('-' + name for name in self.disabled)}]"
 
     @property
+    def environment_key(self) -> str:
+        """Builds that differ only in configuration share one environment."""
+        return f"{self.family.name}-{self.version}"
+
+    @property
+    def engine_flags(self) -> list[str]:
+        return [flag for name in self.disabled for flag in self.family.switchable[name]]
+
+    @property
     def host_arguments(self) -> list[str]:
         return [argument for name in self.disabled for argument in ("--disable", name)]
 
@@ -54,35 +91,32 @@ def load_engine_builds(folder: Path | None = None) -> list[EngineBuild]:
     folder = folder or engines_dir()
     builds: list[EngineBuild] = []
     for manifest in sorted(folder.glob("*/manifest.yaml")):
-        builds.extend(_read_manifest(manifest))
+        builds.extend(read_manifest(manifest))
     return builds
 
 
+def families(builds: list[EngineBuild]) -> list[str]:
+    return list(dict.fromkeys(build.family.name for build in builds))
+
+
 def select(builds: list[EngineBuild], patterns: list[str] | None) -> list[EngineBuild]:
-    """Builds whose id matches any of the glob patterns (all builds when none are given)."""
+    """Builds matching any pattern: an id or glob over ids (`node-*`), or a family name."""
     if not patterns:
         return builds
-    chosen = [b for b in builds if any(_matches(b.id, pattern) for pattern in patterns)]
-    return chosen
+    return [b for b in builds if any(_matches(b, pattern) for pattern in patterns)]
 
 
-def _matches(engine_id: str, pattern: str) -> bool:
+def _matches(build: EngineBuild, pattern: str) -> bool:
+    if pattern in (build.id, build.family.name):
+        return True
     # Engine ids contain '[', which fnmatch reads as a character class: escape it.
-    escaped = pattern.replace("[", "[[]")
-    return engine_id == pattern or fnmatch.fnmatchcase(engine_id, escaped)
+    return fnmatch.fnmatchcase(build.id, pattern.replace("[", "[[]"))
 
 
-def _read_manifest(path: Path) -> list[EngineBuild]:
+def read_manifest(path: Path) -> list[EngineBuild]:
     try:
         data = yaml.safe_load(path.read_text("utf-8"))
-        family = EngineFamily(
-            name=data["family"],
-            title=data.get("title", data["family"]),
-            folder=path.parent,
-            host=data["host"],
-            pip=tuple(data.get("provision", {}).get("pip", [])),
-            switchable=tuple(data.get("switchable", [])),
-        )
+        family = _family(path, data)
         builds = []
         for entry in data["builds"]:
             disabled = tuple(entry.get("disable", []))
@@ -91,5 +125,31 @@ def _read_manifest(path: Path) -> list[EngineBuild]:
                     raise ManifestError(f"{path}: {family.name} cannot switch off {name!r}")
             builds.append(EngineBuild(family, str(entry["version"]), disabled))
         return builds
-    except (KeyError, TypeError, yaml.YAMLError) as error:
+    except (KeyError, TypeError, AttributeError, yaml.YAMLError) as error:
         raise ManifestError(f"{path}: bad engine manifest: {error!r}") from None
+
+
+def _family(path: Path, data: dict) -> EngineFamily:
+    provision_data = data.get("provision", {})
+    kind = provision_data.get("kind", "pip")
+    if kind not in PROVISION_KINDS:
+        raise ManifestError(f"{path}: provision kind must be one of {PROVISION_KINDS}")
+    provision = Provision(
+        kind=kind,
+        packages=tuple(provision_data.get("packages", [])),
+        python=provision_data.get("python"),
+        command=provision_data.get("command"),
+    )
+    switchable = data.get("switchable", {})
+    if isinstance(switchable, list):  # a plain list: the host switches them itself
+        switchable = {name: [] for name in switchable}
+    return EngineFamily(
+        name=data["family"],
+        title=data.get("title", data["family"]),
+        folder=path.parent,
+        host=data.get("host"),
+        provision=provision,
+        start=tuple(data.get("start", DEFAULT_START[kind])),
+        switchable={name: tuple(flags or ()) for name, flags in switchable.items()},
+        validator_only=bool(data.get("validator_only", False)),
+    )

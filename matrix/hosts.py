@@ -14,10 +14,9 @@ import queue
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .engines import EngineBuild
-from .provision import Environment, host_environment
+from .provision import Environment, host_command, host_environment
 
 START_TIMEOUT = 60.0  # seconds for a host to import its engine and answer `start`
 STDERR_LINES = 40
@@ -48,10 +47,9 @@ class HostProcess:
     _seq: int = 0
     _stderr_reader: threading.Thread | None = None
 
-    def start(self) -> dict:
-        host = Path(self.build.family.folder) / self.build.family.host
+    def start(self, timeout: float = START_TIMEOUT) -> dict:
         self._process = subprocess.Popen(
-            [str(self.environment.python), str(host), *self.build.host_arguments],
+            host_command(self.build, self.environment),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -67,7 +65,7 @@ class HostProcess:
         threading.Thread(target=self._read_answers, daemon=True).start()
         self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._stderr_reader.start()
-        self.handshake = self.request({"cmd": "start"}, START_TIMEOUT)
+        self.handshake = self.request({"cmd": "start"}, timeout)
         return self.handshake
 
     @property

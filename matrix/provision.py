@@ -1,9 +1,14 @@
 """Provisioning: give each engine version its own cached environment, once.
 
-A pip-provisioned engine gets a virtual environment under the cache, keyed by family and
-version, so several versions live side by side. After installing, the host is started
-once and its handshake (the engine's exact version and features) is saved next to the
-environment; a build whose environment has that record is ready.
+* `pip`: a virtual environment per family and version (made from the Python the manifest
+  asks for, e.g. 3.10 for Wasmer's wheels), with the engine's packages installed;
+* `npm`: a folder per family and version with the engine's npm packages;
+* `system`: a program on PATH from Debian packages, installed only when asked
+  (`wasm-matrix engines --provision --system`, as root).
+
+After installing, the host is started once and its handshake (the engine's exact version
+and features) is saved as engine.json in the environment folder; a build whose folder has
+that record is ready.
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
-import venv
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +27,7 @@ from .engines import EngineBuild
 from .paths import cache_dir
 
 RECORD = "engine.json"
+HANDSHAKE_TIMEOUT = 180  # seconds: a browser's first start can be slow
 
 
 class ProvisionError(Exception):
@@ -31,12 +37,36 @@ class ProvisionError(Exception):
 @dataclass(frozen=True)
 class Environment:
     folder: Path
-    python: Path
     handshake: dict  # the host's answer to `start` (engine, version, features, …)
+    places: dict[str, str]  # values for the start command's placeholders
+
+    @property
+    def python(self) -> Path:
+        return Path(self.places["python"])
 
 
 def environment_folder(build: EngineBuild) -> Path:
-    return cache_dir() / "engines" / f"{build.family.name}-{build.version}"
+    return cache_dir() / "engines" / build.environment_key
+
+
+def host_command(build: EngineBuild, environment: Environment) -> list[str]:
+    """The command that starts the build's host, placeholders expanded."""
+    places = {
+        **environment.places,
+        "env": str(environment.folder),
+        "host": str(build.family.host_path or ""),
+    }
+    command: list[str] = []
+    for part in build.family.start:
+        if part == "{flags}":
+            command += build.engine_flags
+        elif part == "{host_args}":
+            command += build.host_arguments
+        else:
+            command.append(part.format(**places))
+    if "{host_args}" not in build.family.start:
+        command += build.host_arguments
+    return command
 
 
 def ready(build: EngineBuild) -> Environment | None:
@@ -46,73 +76,171 @@ def ready(build: EngineBuild) -> Environment | None:
         record = json.loads((folder / RECORD).read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    python = _python(folder)
-    return Environment(folder, python, record["handshake"]) if python.exists() else None
+    if "places" not in record:
+        return None  # a record from an older wasm-matrix: provision again
+    places = record["places"]
+    program = places.get("python") or places.get("command")
+    if program and not Path(program).exists():
+        return None  # the interpreter or the system program has gone since
+    return Environment(folder, record["handshake"], places)
 
 
-def provision(build: EngineBuild, log=print) -> Environment:
+def how_to_get(build: EngineBuild) -> str:
+    """The one command that provisions this build."""
+    if build.family.provision.kind == "system":
+        packages = " ".join(build.family.provision.packages)
+        return f"apt-get install {packages} (or: nox -s engines -- --provision --system)"
+    return f"wasm-matrix engines --provision '{build.id}'"
+
+
+def provision(build: EngineBuild, system: bool = False, log=print) -> Environment:
     """Install the build's engine into its environment unless it is there already."""
     existing = ready(build)
     if existing:
         return existing
     folder = environment_folder(build)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(folder.with_suffix(".lock")):
+    with _locked(folder.with_name(folder.name + ".lock")):
         existing = ready(build)  # another process may have finished while we waited
         if existing:
             return existing
-        requirements = [template.format(version=build.version) for template in build.family.pip]
-        log(
-            f"provisioning {build.family.name} {build.version}: pip install "
-            f"{' '.join(requirements)}"
-        )
-        venv.EnvBuilder(with_pip=True, clear=True).create(folder)
-        python = _python(folder)
-        _pip(python, ["install", "--quiet", "--disable-pip-version-check", *requirements])
-        handshake = _handshake(build, python)
+        kind = build.family.provision.kind
+        installer = {"pip": _install_pip, "npm": _install_npm, "system": _install_system}[kind]
+        places = installer(build, folder, system, log)
+        environment = Environment(folder, {}, places)
+        handshake = _handshake(build, environment)
         (folder / RECORD).write_text(
             json.dumps(
                 {
-                    "requirements": requirements,
+                    "kind": kind,
+                    "requirements": build.family.provision.requirements(build.version),
+                    "places": places,
                     "handshake": handshake,
                 },
                 indent=2,
             ),
             "utf-8",
         )
-        return Environment(folder, python, handshake)
+        return Environment(folder, handshake, places)
 
 
-def _pip(python: Path, arguments: list[str]) -> None:
-    result = subprocess.run(
-        [str(python), "-m", "pip", *arguments], capture_output=True, text=True, check=False
+def _install_pip(build: EngineBuild, folder: Path, system: bool, log) -> dict[str, str]:
+    interpreter = find_python(build.family.provision.python)
+    requirements = build.family.provision.requirements(build.version)
+    log(f"provisioning {build.environment_key}: pip install {' '.join(requirements)}")
+    if folder.exists():
+        shutil.rmtree(folder)
+    _run([interpreter, "-m", "venv", str(folder)], "making the virtual environment")
+    python = folder / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    _run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *requirements,
+        ],
+        "pip install " + " ".join(requirements),
     )
-    if result.returncode:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise ProvisionError("pip " + " ".join(arguments) + " failed:\n" + "\n".join(tail))
+    return {"python": str(python)}
 
 
-def _handshake(build: EngineBuild, python: Path) -> dict:
-    # The plain build (nothing switched off) says which engine and version got installed.
-    host = build.family.folder / build.family.host
-    result = subprocess.run(
-        [str(python), str(host)],
-        input='{"seq": 0, "cmd": "start"}\n',
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def _install_npm(build: EngineBuild, folder: Path, system: bool, log) -> dict[str, str]:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ProvisionError("needs npm (Node.js's package manager), which is not on PATH")
+    packages = build.family.provision.requirements(build.version)
+    log(f"provisioning {build.environment_key}: npm install {' '.join(packages)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    _run(
+        [
+            npm,
+            "install",
+            "--prefix",
+            str(folder),
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            *packages,
+        ],
+        "npm install " + " ".join(packages),
     )
+    return {"npm": npm}
+
+
+def _install_system(build: EngineBuild, folder: Path, system: bool, log) -> dict[str, str]:
+    wanted = build.family.provision.command or ""
+    command = shutil.which(wanted)
+    packages = list(build.family.provision.packages)
+    if command is None and system:
+        log(f"provisioning {build.environment_key}: apt-get install {' '.join(packages)}")
+        _run(["apt-get", "update", "-qq"], "apt-get update")
+        _run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+            "apt-get install " + " ".join(packages),
+        )
+        command = shutil.which(wanted)
+    if command is None:
+        raise ProvisionError(f"{wanted} is not installed; get it with: {how_to_get(build)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    return {"command": command}
+
+
+def find_python(version: str | None) -> str:
+    """An interpreter of the asked version (e.g. "3.10"): on PATH or among pyenv's."""
+    if version is None:
+        return sys.executable
+    found = shutil.which(f"python{version}")
+    if found and _python_version(found) == version:
+        return found
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for candidate in sorted(pyenv.glob(f"{version}*/bin/python{version}"), reverse=True):
+        if _python_version(str(candidate)) == version:
+            return str(candidate)
+    raise ProvisionError(
+        f"needs Python {version}, which is not installed here "
+        f"(install python{version}, or a pyenv version {version}.x)"
+    )
+
+
+def _python_version(python: str) -> str | None:
     try:
-        return json.loads(result.stdout.splitlines()[0])
-    except (IndexError, ValueError):
-        raise ProvisionError(
-            f"the {build.family.name} host did not start: {result.stderr.strip()[-2000:]}"
-        ) from None
+        result = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None
 
 
-def _python(folder: Path) -> Path:
-    return folder / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+def _run(command: list[str], what: str) -> None:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise ProvisionError(f"{what} failed: {error}") from None
+    if result.returncode:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-8:]
+        raise ProvisionError(f"{what} failed:\n" + "\n".join(tail))
+
+
+def _handshake(build: EngineBuild, environment: Environment) -> dict:
+    # The plain configuration (nothing switched off) says which engine and version it is.
+    from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
+
+    plain = EngineBuild(build.family, build.version)
+    host = HostProcess(plain, environment)
+    try:
+        return host.start(timeout=HANDSHAKE_TIMEOUT)
+    except (HostDied, HostTimedOut, HostProtocolError) as error:
+        raise ProvisionError(f"the {build.family.name} host did not start: {error}") from None
+    finally:
+        host.stop()
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
 from .paths import display_path
 from .planner import Cell
-from .provision import Environment, ready
+from .provision import Environment, how_to_get, ready
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
 from .verdict import judge
 
@@ -120,8 +120,8 @@ class Runner:
         environment = self.environment_of(cell.engine)
         if environment is None:
             return Outcome.SKIP, (
-                f"engine {cell.engine.id} is not provisioned: run "
-                f"`wasm-matrix engines --provision '{cell.engine.id}'`"
+                f"engine {cell.engine.id} is not available here; "
+                f"get it with: {how_to_get(cell.engine)}"
             )
         result.engine_version = str(environment.handshake.get("version", cell.engine.version))
         result.toolchain_version = toolchain.version()

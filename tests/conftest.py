@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from matrix import provision
-from matrix.engines import EngineBuild, EngineFamily, load_engine_builds
+from matrix.engines import EngineBuild, EngineFamily, Provision, load_engine_builds
 
 pytest_plugins = ["pytester"]
 
@@ -67,10 +67,10 @@ def fake_engine(tmp_path: Path):
             title=f"fake {host}",
             folder=FAKE_HOSTS,
             host=f"{host}.py",
-            pip=(),
-            switchable=(),
+            provision=Provision("pip"),
+            start=("{python}", "{host}"),
         )
-        environment = provision.Environment(tmp_path, Path(sys.executable), {})
+        environment = provision.Environment(tmp_path, {}, {"python": sys.executable})
         return EngineBuild(family, "0"), environment
 
     return make

@@ -170,4 +170,4 @@ def test_unprovisioned_engine_is_a_skip_with_the_command_to_fix_it(write_case, t
     runner = Runner(BuildCache(tmp_path / "builds"), HostPool(), lambda _: None)
     result = runner.run(cell_calling(write_case, build, "fine"))
     assert result.outcome == "skip"
-    assert "wasm-matrix engines --provision" in result.message
+    assert "get it with: wasm-matrix engines --provision" in result.message

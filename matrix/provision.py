@@ -55,6 +55,7 @@ def host_command(build: EngineBuild, environment: Environment) -> list[str]:
         **environment.places,
         "env": str(environment.folder),
         "host": str(build.family.host_path or ""),
+        "runner_python": sys.executable,
     }
     command: list[str] = []
     for part in build.family.start:

@@ -29,6 +29,7 @@ from .reporting.markdown import write_summary
 from .reporting.tables import outcome_counts
 from .results import ResultsWriter, RunInfo, new_run_folder, point_latest, read_results
 from .runner import CellResult, Runner
+from .settings import SettingsError, load_settings
 from .toolchains import all_toolchains
 
 PROPERTY = "wasm_matrix_cell"
@@ -79,11 +80,15 @@ class MatrixState:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.case_roots: list[Path] = list(config.getini("wasm_matrix_cases"))
+        try:
+            settings = load_settings(config.rootpath)
+        except SettingsError as error:
+            raise pytest.UsageError(str(error)) from None
         self.engines: list[EngineBuild] = select(
-            load_engine_builds(), _list(config.option.matrix_engines)
+            load_engine_builds(), _list(config.option.matrix_engines) or list(settings.engines)
         )
-        self.toolchains = _list(config.option.matrix_toolchains) or None
-        self.profiles = _list(config.option.matrix_profiles) or None
+        self.toolchains = _list(config.option.matrix_toolchains) or list(settings.toolchains)
+        self.profiles = _list(config.option.matrix_profiles) or list(settings.profiles)
         self.controller = not hasattr(config, "workerinput")
         self.names: dict[str, Path] = {}
         self._runner: Runner | None = None
@@ -127,7 +132,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{feature.name}: cells of cases using {feature.title}")
     config.addinivalue_line("markers", "probe: feature probe cells")
     config.addinivalue_line("markers", "program: program cells")
-    if state.controller:
+    if state.controller and not config.option.collectonly:  # listing cells is no run
         _start_run(state)
 
 

@@ -24,6 +24,11 @@ def judge(case: Case, answer: dict) -> Verdict:
         return Verdict(Outcome.REJECT, message)
     if status == "error":
         return Verdict(Outcome.ERROR, f"the host failed: {answer.get('message', '')}")
+    if status == "valid":
+        # A validator-only engine: it can say the module is valid, never that it runs.
+        if not case.valid:
+            return Verdict(Outcome.FAIL, "the validator accepted a module that must be rejected")
+        return Verdict(Outcome.PASS, "validates (validator only: nothing was executed)")
     if status != "ran":
         return Verdict(Outcome.ERROR, f"unexpected answer from the host: {answer!r}"[:2000])
     if not case.valid:

@@ -194,3 +194,14 @@ calls:
     verdict = judge(case, ran({"status": "return", "values": [payload]}))
     assert verdict.outcome == Outcome.FAIL
     assert verdict.message == "nan() returned f32:nan:0x400001; expected f32:nan:canonical"
+
+
+def test_a_validator_saying_valid_is_a_pass_that_claims_no_execution(case_from):
+    verdict = judge(case_from(PROGRAM), {"status": "valid"})
+    assert verdict.outcome == Outcome.PASS
+    assert "nothing was executed" in verdict.message
+
+
+def test_a_validator_accepting_a_module_that_must_be_rejected_is_a_fail(case_from):
+    verdict = judge(case_from(MUST_REJECT), {"status": "valid"})
+    assert verdict.outcome == Outcome.FAIL

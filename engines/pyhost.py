@@ -61,12 +61,26 @@ def python_to_wire(kind: str, number: int | float) -> dict:
     return {"type": kind, "value": str(bits)}
 
 
+def first_line(text: str) -> str:
+    """An engine's message without the backtrace some engines append to it."""
+    return text.strip().splitlines()[0].strip() if text.strip() else ""
+
+
 class Host:
     engine = "unknown"
     language = "python"
 
     def __init__(self, disabled: list[str]):
         self.disabled = disabled
+
+    # Hosts with options of their own (e.g. which compiler) add them here.
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        pass
+
+    @classmethod
+    def from_options(cls, options: argparse.Namespace) -> Host:
+        return cls(options.disable)
 
     # What an engine's host provides.
     def version(self) -> str:
@@ -118,11 +132,12 @@ class Host:
 def serve(host_class: type[Host]) -> None:
     parser = argparse.ArgumentParser(description=f"wasm-matrix host for {host_class.engine}")
     parser.add_argument("--disable", action="append", default=[], metavar="FEATURE")
+    host_class.add_arguments(parser)
     options = parser.parse_args()
     # Keep the protocol channel for ourselves; whatever the engine prints goes to stderr.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    host = host_class(options.disable)
+    host = host_class.from_options(options)
     for line in sys.stdin:
         if not line.strip():
             continue

@@ -10,11 +10,12 @@ import pytest
 
 from matrix.build import BuildCache
 from matrix.cases import load_cases
-from matrix.hosts import HostProcess
+from matrix.engines import load_engine_builds
+from matrix.hosts import HostDied, HostProcess, HostTimedOut
 from matrix.paths import engines_dir
 from matrix.toolchains import all_toolchains, toolchains_for
 
-from .conftest import NEWEST, OLDER_NO_REFS, REPO
+from .conftest import OLDER_NO_REFS, REPO
 
 SCHEMA = json.loads((engines_dir() / "protocol.schema.json").read_text())
 
@@ -37,8 +38,15 @@ def test_the_schema_refuses_what_the_protocol_forbids():
         check("run-answer", {"seq": 1, "status": "reject", "stage": "link", "message": "x"})
 
 
+def one_build_per_family() -> list[str]:
+    firsts: dict[str, str] = {}
+    for build in load_engine_builds():
+        firsts.setdefault(build.family.name, build.id)
+    return [*firsts.values(), OLDER_NO_REFS]
+
+
 @pytest.mark.engine
-@pytest.mark.parametrize("engine_id", [NEWEST, OLDER_NO_REFS])
+@pytest.mark.parametrize("engine_id", one_build_per_family())
 def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path, engine_id):
     build, environment = provisioned(engine_id)
     cases, errors = load_cases([REPO / "cases"])
@@ -60,15 +68,22 @@ def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path,
                 ],
             }
             check("request", {**request, "seq": 1})
-            answer = host.request(request, timeout=60)
+            try:
+                answer = host.request(request, timeout=case.timeout)
+            except (HostTimedOut, HostDied):
+                # Slow or fragile engines: an outcome for the matrix, not a protocol matter.
+                host.kill()
+                host = HostProcess(build, environment)
+                host.start()
+                continue
             check("run-answer", answer)
             statuses.add(answer["status"])
             statuses.update(call["status"] for call in answer.get("calls", []))
         check("error-answer", host.request({"cmd": "launch"}, timeout=10))
-        stopped = host.request({"cmd": "stop"}, timeout=10)
-        check("stop-answer", stopped)
+        check("stop-answer", host.request({"cmd": "stop"}, timeout=10))
     finally:
         host.kill()
-    # The corpus exercises returns and traps on every build, rejections where refs are off.
-    assert {"ran", "return", "trap"} <= statuses
-    assert ("reject" in statuses) == (engine_id == OLDER_NO_REFS)
+    if handshake.get("validator_only"):
+        assert statuses <= {"valid", "reject"} and "valid" in statuses
+    else:
+        assert {"ran", "return", "trap"} <= statuses

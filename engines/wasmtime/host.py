@@ -41,6 +41,9 @@ BUILDS_ON = {
     "simd128": ["relaxed-simd"],
 }
 VALUE_KINDS = {"i32": "i32", "i64": "i64", "f32": "f32", "f64": "f64"}
+# wasmtime-py 0.23–0.27 predate the explicit store argument: `instance.exports` and
+# `func.type` are properties there and functions are called without the store.
+STORELESS_API = isinstance(getattr(wasmtime.Instance, "exports", None), property)
 
 
 class WasmtimeHost(Host):
@@ -79,13 +82,13 @@ class WasmtimeHost(Host):
             instance = wasmtime.Instance(store, compiled, [])
         except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
             raise Reject("instantiate", str(error)) from None
-        exports = instance.exports(store)
+        exports = instance.exports if STORELESS_API else instance.exports(store)
 
         def invoke(name: str, args: list[dict]) -> list[dict]:
             function = exports.get(name) if hasattr(exports, "get") else None
             if not isinstance(function, wasmtime.Func):
                 raise CallError(f"no exported function named {name!r}")
-            function_type = function.type(store)
+            function_type = function.type if STORELESS_API else function.type(store)
             params = [str(kind) for kind in function_type.params]
             if len(params) != len(args):
                 raise CallError(f"{name} takes {len(params)} arguments, {len(args)} given")
@@ -95,7 +98,7 @@ class WasmtimeHost(Host):
                     raise CallError(f"{name} takes {kind}, the case gives {arg['type']}")
                 values.append(_val(kind, bits_to_python(arg)))
             try:
-                result = function(store, *values)
+                result = function(*values) if STORELESS_API else function(store, *values)
             except wasmtime.Trap as trap:
                 raise CallTrapped(_trap_message(trap)) from None
             except wasmtime.WasmtimeError as error:
@@ -110,7 +113,10 @@ class WasmtimeHost(Host):
 def _trap_message(trap: wasmtime.Trap) -> str:
     # Wasmtime puts a backtrace before the cause; the cause is what differs between engines.
     text = str(getattr(trap, "message", trap))
-    return text.split("Caused by:", 1)[1].strip() if "Caused by:" in text else text.strip()
+    if "Caused by:" in text:
+        return text.split("Caused by:", 1)[1].strip()
+    # Older versions put the backtrace after the cause instead.
+    return text.split("wasm backtrace:", 1)[0].strip()
 
 
 def _val(kind: str, number: int | float) -> wasmtime.Val:

@@ -1,0 +1,50 @@
+// Shim for node (V8) and bun (JavaScriptCore, which runs node's APIs): read request lines
+// from stdin, answer on the real stdout; everything else that prints goes to stderr.
+"use strict";
+
+const path = require("path");
+const readline = require("readline");
+const util = require("util");
+
+require(path.join(__dirname, "core.js"));
+
+// Keep the real stdout writer for the protocol, then point every printer at stderr.
+const stdout = process.stdout;
+const send = stdout.write.bind(stdout);
+const toStderr = (...args) => process.stderr.write(util.format(...args) + "\n");
+stdout.write = (...args) => process.stderr.write(...args);
+console.log = console.info = console.debug = console.warn = toStderr;
+
+function identity() {
+  if (typeof Bun !== "undefined") {
+    return {
+      engine: "bun",
+      version: Bun.version,
+      language: "javascript",
+      language_version: Bun.version,
+      // Bun embeds its own WebKit fork; this is that fork's revision.
+      engine_version: `JavaScriptCore (WebKit ${process.versions.webkit})`,
+    };
+  }
+  return {
+    engine: "node",
+    version: process.versions.node,
+    language: "javascript",
+    language_version: process.versions.node,
+    engine_version: process.versions.v8,
+  };
+}
+
+const host = WasmMatrix.createHost(identity, process.argv.slice(2));
+const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+lines.on("line", (line) => {
+  if (!line.trim()) return;
+  const { line: answer, stopped } = host.handle(line);
+  if (stopped) {
+    lines.close();
+    send(answer + "\n", () => process.exit(0));
+  } else {
+    send(answer + "\n");
+  }
+});
+lines.on("close", () => setTimeout(() => process.exit(0), 100));

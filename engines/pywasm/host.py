@@ -1,0 +1,94 @@
+"""wasm-matrix host for pywasm, a WebAssembly interpreter written in pure Python."""
+
+from __future__ import annotations
+
+import io
+import sys
+import traceback
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pyhost import CallError, CallTrapped, Host, Reject, serve
+from pywasm.core import ModuleDesc, Runtime, Stack, ValInst, ValType
+
+KINDS = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
+# Values go in and out as raw bits, so pywasm gets NaN payloads and -0.0 exactly.
+FROM_BITS = {
+    "i32": lambda bits: ValInst.from_u32(bits),
+    "i64": lambda bits: ValInst.from_u64(bits),
+    "f32": lambda bits: ValInst.from_f32_u32(bits),
+    "f64": lambda bits: ValInst.from_f64_u64(bits),
+}
+FUNCTION = 0x00
+
+
+class PywasmHost(Host):
+    engine = "pywasm"
+
+    def version(self) -> str:
+        return package_version("pywasm")
+
+    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+        runtime = Runtime()
+        try:
+            described = ModuleDesc.from_reader(io.BytesIO(module))
+        except Exception as error:  # pywasm decodes with asserts: any exception is a refusal
+            raise Reject("compile", _message(error)) from None
+        try:
+            instance = runtime.instance(described)
+        except Exception as error:
+            raise Reject("instantiate", _message(error)) from None
+        exports = {export.name: export.data for export in instance.exps}
+
+        def invoke(name: str, args: list[dict]) -> list[dict]:
+            extern = exports.get(name)
+            if extern is None or extern.kind != FUNCTION:
+                raise CallError(f"no exported function named {name!r}")
+            function = runtime.machine.store.func[extern.data]
+            params = [_kind(kind) for kind in function.type.args]
+            kinds = [_kind(kind) for kind in function.type.rets]
+            if len(params) != len(args):
+                raise CallError(f"{name} takes {len(params)} arguments, {len(args)} given")
+            values = []
+            for kind, arg in zip(params, args, strict=True):
+                if kind != arg["type"]:
+                    raise CallError(f"{name} takes {kind}, the case gives {arg['type']}")
+                values.append(FROM_BITS[kind](int(arg["value"])))
+            try:
+                results = runtime.machine.invocate(extern.data, values)
+            except Exception as error:  # RecursionError and MemoryError too
+                # pywasm traps by raising (mostly failed asserts) and leaves its stacks as
+                # they were: clear them so the instance stays usable, as a trap requires.
+                runtime.machine.stack = Stack()
+                raise CallTrapped(_message(error)) from None
+            return [
+                {"type": kind, "value": str(_bits(kind, value))}
+                for kind, value in zip(kinds, results, strict=True)
+            ]
+
+        return self.call_each(calls, invoke)
+
+
+def _kind(kind: ValType) -> str:
+    if kind.data not in KINDS:
+        raise CallError(f"pywasm host cannot pass values of type {kind}")
+    return KINDS[kind.data]
+
+
+def _bits(kind: str, value: ValInst) -> int:
+    return value.into_u32() if kind in ("i32", "f32") else value.into_u64()
+
+
+def _message(error: BaseException) -> str:
+    # pywasm's traps are mostly bare asserts: name the failed check by its source line.
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if not text:
+        frames = traceback.extract_tb(error.__traceback__)
+        text = (frames[-1].line or "") if frames else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+if __name__ == "__main__":
+    serve(PywasmHost)

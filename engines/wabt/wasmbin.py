@@ -1,0 +1,233 @@
+"""Just enough of the wasm binary format for the wabt host.
+
+spectest-interp prints float results with printf's %f, which loses NaN payloads and most
+digits. So the host never reads floats from its output: it reads the exported functions'
+signatures here and builds a small wrapper module that imports them and hands every f32/f64
+across as its i32/i64 bit pattern (reinterpret, which is exact).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NUMBERS = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
+CODES = {name: code for code, name in NUMBERS.items()}
+BITS = {"i32": "i32", "i64": "i64", "f32": "i32", "f64": "i64"}  # how a value travels
+# Types a function signature may hold that the wrapper cannot carry, by their first byte.
+OTHER_TYPES = {0x7B: "v128", 0x70: "funcref", 0x6F: "externref"}
+
+
+class NotParsed(Exception):
+    """The module is beyond this reader (the engine decides whether it is valid)."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    params: tuple[str, ...]  # "i32", "i64", "f32", "f64", or another type's name
+    results: tuple[str, ...]
+
+    @property
+    def numeric(self) -> bool:
+        return all(kind in CODES for kind in self.params + self.results)
+
+
+@dataclass
+class ModuleInfo:
+    imports: int  # how many imports of any kind
+    exports: dict[str, tuple[int, Signature | None]]  # name -> (kind, signature of funcs)
+
+
+class _Reader:
+    def __init__(self, data: bytes, position: int = 0, end: int | None = None):
+        self.data, self.position = data, position
+        self.end = len(data) if end is None else end
+
+    def byte(self) -> int:
+        if self.position >= self.end:
+            raise NotParsed("unexpected end")
+        self.position += 1
+        return self.data[self.position - 1]
+
+    def leb(self, signed: bool = False) -> int:
+        result = shift = 0
+        while True:
+            byte = self.byte()
+            result |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                if signed and byte & 0x40:
+                    result -= 1 << shift
+                return result
+            if shift > 70:
+                raise NotParsed("LEB128 too long")
+
+    def bytes(self, count: int) -> bytes:
+        if self.position + count > self.end:
+            raise NotParsed("unexpected end")
+        self.position += count
+        return self.data[self.position - count : self.position]
+
+    def value_type(self) -> str:
+        code = self.byte()
+        if code in NUMBERS:
+            return NUMBERS[code]
+        if code in (0x63, 0x64):  # (ref null ht) / (ref ht): a heap type follows
+            self.leb(signed=True)
+            return "reference"
+        return OTHER_TYPES.get(code, "reference" if 0x69 <= code <= 0x74 else f"0x{code:02x}")
+
+
+def _type_entries(reader: _Reader) -> list[Signature | None]:
+    """One entry per type index: a function signature, or None (struct/array)."""
+    types: list[Signature | None] = []
+    for _ in range(reader.leb()):
+        form = reader.byte()
+        group = 1
+        if form == 0x4E:  # rec group
+            group = reader.leb()
+            form = None
+        for _ in range(group):
+            if form is None:
+                form = reader.byte()
+            if form in (0x50, 0x4F):  # sub / sub final: supertypes, then the type
+                for _ in range(reader.leb()):
+                    reader.leb()
+                form = reader.byte()
+            types.append(_composite(reader, form))
+            form = None
+    return types
+
+
+def _composite(reader: _Reader, form: int) -> Signature | None:
+    if form == 0x60:
+        params = tuple(reader.value_type() for _ in range(reader.leb()))
+        results = tuple(reader.value_type() for _ in range(reader.leb()))
+        return Signature(params, results)
+    if form == 0x5F:  # struct: fields
+        for _ in range(reader.leb()):
+            _field(reader)
+        return None
+    if form == 0x5E:  # array: one field
+        _field(reader)
+        return None
+    raise NotParsed(f"unknown type form 0x{form:02x}")
+
+
+def _field(reader: _Reader) -> None:
+    if reader.data[reader.position] not in (0x78, 0x77):  # packed i8 / i16
+        reader.value_type()
+    else:
+        reader.byte()
+    reader.byte()  # mutability
+
+
+def read_module(data: bytes) -> ModuleInfo:
+    if data[:8] != b"\0asm\1\0\0\0":
+        raise NotParsed("not a wasm 1 module")
+    reader = _Reader(data, 8)
+    types: list[Signature | None] = []
+    functions: list[int] = []
+    imports = 0
+    raw_exports: list[tuple[str, int, int]] = []
+    while reader.position < reader.end:
+        section = reader.byte()
+        size = reader.leb()
+        body = _Reader(data, reader.position, reader.position + size)
+        reader.bytes(size)
+        if section == 1:
+            types = _type_entries(body)
+        elif section == 2:
+            imports = body.leb()
+        elif section == 3:
+            functions = [body.leb() for _ in range(body.leb())]
+        elif section == 7:
+            for _ in range(body.leb()):
+                name = body.bytes(body.leb()).decode("utf-8")
+                raw_exports.append((name, body.byte(), body.leb()))
+    exports: dict[str, tuple[int, Signature | None]] = {}
+    for name, kind, index in raw_exports:
+        signature = None
+        if kind == 0 and not imports:  # with imports the host never calls anything
+            if index >= len(functions) or functions[index] >= len(types):
+                raise NotParsed(f"export {name!r} names an unknown function")
+            signature = types[functions[index]]
+        exports[name] = (kind, signature)
+    return ModuleInfo(imports, exports)
+
+
+def _leb(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _vector(items: list[bytes]) -> bytes:
+    return _leb(len(items)) + b"".join(items)
+
+
+def _name(text: str) -> bytes:
+    raw = text.encode("utf-8")
+    return _leb(len(raw)) + raw
+
+
+def _section(section: int, items: list[bytes]) -> bytes:
+    content = _vector(items)
+    return bytes([section]) + _leb(len(content)) + content
+
+
+def _functype(params: tuple[str, ...], results: tuple[str, ...]) -> bytes:
+    return (
+        b"\x60"
+        + _vector([bytes([CODES[kind]]) for kind in params])
+        + _vector([bytes([CODES[kind]]) for kind in results])
+    )
+
+
+# Reinterpret opcodes: into the float (arguments) and back to bits (results).
+TO_FLOAT = {"f32": 0xBE, "f64": 0xBF}
+TO_BITS = {"f32": 0xBC, "f64": 0xBD}
+
+
+def wrapper(module_name: str, targets: list[tuple[str, Signature]]) -> bytes:
+    """A module importing each target from `module_name`; its export `w<k>` calls target k
+    with bit-pattern arguments and returns bit-pattern results."""
+    types, imports, functions, exports, bodies = [], [], [], [], []
+    count = len(targets)
+    for k, (name, signature) in enumerate(targets):
+        types.append(_functype(signature.params, signature.results))
+        wire_params = tuple(BITS[kind] for kind in signature.params)
+        types.append(_functype(wire_params, tuple(BITS[kind] for kind in signature.results)))
+        imports.append(_name(module_name) + _name(name) + b"\x00" + _leb(2 * k))
+        functions.append(_leb(2 * k + 1))
+        exports.append(_name(f"w{k}") + b"\x00" + _leb(count + k))
+        code = bytearray()
+        for index, kind in enumerate(signature.params):
+            code += b"\x20" + _leb(index)  # local.get
+            if kind in TO_FLOAT:
+                code.append(TO_FLOAT[kind])
+        code += b"\x10" + _leb(k)  # call the import
+        # Results into locals (last on top of the stack first), then back out as bits.
+        first = len(signature.params)
+        results = signature.results
+        for index in reversed(range(len(results))):
+            code += b"\x21" + _leb(first + index)  # local.set
+        for index, kind in enumerate(results):
+            code += b"\x20" + _leb(first + index)
+            if kind in TO_BITS:
+                code.append(TO_BITS[kind])
+        code.append(0x0B)
+        locals_ = _vector([b"\x01" + bytes([CODES[kind]]) for kind in results])
+        body = locals_ + bytes(code)
+        bodies.append(_leb(len(body)) + body)
+    return (
+        b"\0asm\1\0\0\0"
+        + _section(1, types)
+        + _section(2, imports)
+        + _section(3, functions)
+        + _section(7, exports)
+        + _section(10, bodies)
+    )

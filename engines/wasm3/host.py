@@ -1,0 +1,89 @@
+"""wasm-matrix host for wasm3, the interpreter, through the pywasm3 package."""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import wasm3
+from pyhost import (
+    CallError,
+    CallTrapped,
+    Host,
+    Reject,
+    bits_to_python,
+    first_line,
+    python_to_wire,
+    serve,
+)
+
+# wasm3's value type codes (M3ValueType).
+KINDS = {1: "i32", 2: "i64", 3: "f32", 4: "f64"}
+# The wasm3 command line's default stack size; a call deeper than it traps "stack overflow".
+STACK_BYTES = 64 * 1024
+LOOKUP_FAILED = "function lookup failed"
+
+
+class Wasm3Host(Host):
+    engine = "wasm3"
+
+    def __init__(self, disabled: list[str]):
+        super().__init__(disabled)
+        self.environment = wasm3.Environment()
+
+    def version(self) -> str:
+        return package_version("pywasm3")
+
+    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+        try:
+            parsed = self.environment.parse_module(module)
+        except RuntimeError as error:
+            raise Reject("compile", first_line(str(error))) from None
+        runtime = self.environment.new_runtime(STACK_BYTES)
+        try:
+            runtime.load(parsed)  # links, initialises memory and tables, runs start
+        except RuntimeError as error:
+            raise Reject("instantiate", first_line(str(error))) from None
+        # wasm3 compiles a function when it is first looked up: look up every function the
+        # calls need before making any, so that a compile error rejects the module.
+        functions: dict[str, object] = {}
+        for name in dict.fromkeys(call["invoke"] for call in calls):
+            try:
+                functions[name] = runtime.find_function(name)
+            except RuntimeError as error:
+                if not str(error).startswith(LOOKUP_FAILED):
+                    raise Reject("compile", first_line(str(error))) from None
+
+        def invoke(name: str, args: list[dict]) -> list[dict]:
+            function = functions.get(name)
+            if function is None:
+                raise CallError(f"no exported function named {name!r}")
+            params = [_kind(code) for code in function.arg_types]
+            kinds = [_kind(code) for code in function.ret_types]
+            if len(params) != len(args):
+                raise CallError(f"{name} takes {len(params)} arguments, {len(args)} given")
+            for kind, arg in zip(params, args, strict=True):
+                if kind != arg["type"]:
+                    raise CallError(f"{name} takes {kind}, the case gives {arg['type']}")
+            try:
+                result = function(*[bits_to_python(arg) for arg in args])
+            except RuntimeError as error:
+                # "[trap] …", or a compile error of a callee that wasm3 compiles lazily.
+                raise CallTrapped(first_line(str(error))) from None
+            results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
+            return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
+
+        return self.call_each(calls, invoke)
+
+
+def _kind(code: int) -> str:
+    if code not in KINDS:
+        raise CallError(f"wasm3 host cannot pass values of type code {code}")
+    return KINDS[code]
+
+
+if __name__ == "__main__":
+    serve(Wasm3Host)

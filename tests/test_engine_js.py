@@ -1,0 +1,112 @@
+"""The JavaScript hosts (engines/js/): one build of each family, through the real protocol."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import wasmtime
+
+from matrix.hosts import HostProcess
+
+pytestmark = pytest.mark.engine
+
+MODULE = """
+(module
+  (func (export "add64") (param i64 i64) (result i64) local.get 0 local.get 1 i64.add)
+  (func (export "id64") (param f64) (result f64) local.get 0)
+  (func (export "pair") (result i32 i64) i32.const -1 i64.const -2)
+  (func (export "boom") unreachable)
+  (func $deep (export "deep") (result i32) (i32.add (i32.const 1) (call $deep))))
+"""
+NEEDS_IMPORT = '(module (import "env" "f" (func)))'
+QUIET_NAN_WITH_PAYLOAD = 0x7FF8_0000_0000_0123
+# (build, whether a NaN payload survives the JS boundary): V8 keeps it; JavaScriptCore and
+# SpiderMonkey canonicalize NaNs read into JS numbers, so only NaN-ness survives there.
+BUILDS = [
+    ("node-24", True),
+    ("bun-1.4.5", False),
+    ("jsc-system", False),
+    ("gjs-system", False),
+]
+
+
+def value(kind: str, bits: int) -> dict:
+    return {"type": kind, "value": str(bits)}
+
+
+def run(host: HostProcess, wat: str, calls: list[dict]) -> dict:
+    module = base64.b64encode(bytes(wasmtime.wat2wasm(wat))).decode()
+    return host.request({"cmd": "run", "module": module, "calls": calls}, timeout=60)
+
+
+@pytest.fixture(params=BUILDS, ids=[build for build, _ in BUILDS])
+def js_host(request, provisioned):
+    engine_id, keeps_nan_payload = request.param
+    build, environment = provisioned(engine_id)
+    host = HostProcess(build, environment)
+    host.start()
+    yield host, keeps_nan_payload
+    host.stop()
+
+
+def test_handshake_names_the_embedded_engine(js_host):
+    host, _ = js_host
+    handshake = host.handshake
+    assert handshake["engine"] == host.build.family.name
+    assert handshake["version"] and handshake["version"] != "unknown"
+    assert handshake["language"] == "javascript"
+    assert handshake["engine_version"]
+    assert handshake["features"]["sign-ext"] is True
+
+
+def test_values_cross_as_exact_bits(js_host):
+    host, keeps_nan_payload = js_host
+    answer = run(
+        host,
+        MODULE,
+        [
+            {"invoke": "add64", "args": [value("i64", 1 << 63), value("i64", (1 << 64) - 1)]},
+            {"invoke": "id64", "args": [value("f64", QUIET_NAN_WITH_PAYLOAD)]},
+            {"invoke": "id64", "args": [value("f64", 1 << 63)]},  # -0.0
+            {"invoke": "pair", "args": []},
+        ],
+    )
+    assert answer["status"] == "ran"
+    add, nan, negative_zero, pair = answer["calls"]
+    assert add == {"status": "return", "values": [value("i64", (1 << 63) - 1)]}
+    bits = int(nan["values"][0]["value"])
+    if keeps_nan_payload:
+        assert bits == QUIET_NAN_WITH_PAYLOAD
+    else:
+        assert bits & 0x7FF8_0000_0000_0000 == 0x7FF8_0000_0000_0000  # a quiet NaN
+    assert negative_zero["values"] == [value("f64", 1 << 63)]
+    assert pair["values"] == [value("i32", 0xFFFFFFFF), value("i64", (1 << 64) - 2)]
+
+
+def test_traps_and_rejects(js_host):
+    host, _ = js_host
+    answer = run(
+        host,
+        MODULE,
+        [
+            {"invoke": "boom", "args": []},
+            {"invoke": "deep", "args": []},
+            {"invoke": "add64", "args": [value("i64", 1), value("i64", 2)]},
+            {"invoke": "missing", "args": []},
+        ],
+    )
+    assert answer["status"] == "ran"
+    boom, deep, after, missing = answer["calls"]
+    assert boom["status"] == "trap" and "\n" not in boom["message"]
+    assert deep["status"] == "trap"  # stack exhaustion
+    assert after == {"status": "return", "values": [value("i64", 3)]}
+    assert missing["status"] == "error" and "missing" in missing["message"]
+
+    garbage = base64.b64encode(b"\0asm\x01\0\0\0\xff").decode()
+    rejected = host.request({"cmd": "run", "module": garbage, "calls": []}, timeout=60)
+    assert rejected["status"] == "reject" and rejected["stage"] == "compile"
+    assert rejected["message"]
+
+    unlinked = run(host, NEEDS_IMPORT, [])
+    assert unlinked["status"] == "reject" and unlinked["stage"] == "instantiate"

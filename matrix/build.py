@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cases import Case
+from .scanner import ScanError, scan
 from .toolchains import BuildOutput, Toolchain
 
 
@@ -20,6 +21,8 @@ class Built:
     command: str
     toolchain_version: str
     cached: bool
+    uses: tuple[str, ...] = ()  # what the module scanner found beyond mvp
+    scan_error: str | None = None  # the scanner could not decode the module
 
 
 class BuildCache:
@@ -36,20 +39,20 @@ class BuildCache:
         if module_path.exists() and meta_path.exists():
             module = module_path.read_bytes()
             meta = json.loads(meta_path.read_text("utf-8"))
-            return Built(module, _sha256(module), meta["command"], toolchain_version, True)
+            if "uses" in meta:  # records from before the scanner are rebuilt
+                return _built(module, meta, toolchain_version, cached=True)
         output: BuildOutput = toolchain.build(case.module, profile)
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomically(module_path, output.module)
         meta = {
             "command": output.command,
             "toolchain": toolchain.name,
             "toolchain_version": toolchain_version,
             "profile": profile,
+            **_scan(output.module),
         }
+        _write_atomically(module_path, output.module)
         _write_atomically(meta_path, json.dumps(meta).encode("utf-8"))
-        return Built(
-            output.module, _sha256(output.module), output.command, toolchain_version, False
-        )
+        return _built(output.module, meta, toolchain_version, cached=False)
 
     @staticmethod
     def key(case: Case, toolchain: str, toolchain_version: str, profile: str) -> str:
@@ -58,6 +61,26 @@ class BuildCache:
             digest.update(part.encode("utf-8") + b"\0")
         digest.update(case.module.content)
         return digest.hexdigest()
+
+
+def _built(module: bytes, meta: dict, toolchain_version: str, cached: bool) -> Built:
+    return Built(
+        module,
+        _sha256(module),
+        meta["command"],
+        toolchain_version,
+        cached,
+        tuple(meta["uses"]),
+        meta.get("scan_error"),
+    )
+
+
+def _scan(module: bytes) -> dict:
+    """What the module uses, recorded once per build (the scanner is deterministic)."""
+    try:
+        return {"uses": list(scan(module).needs), "scan_error": None}
+    except ScanError as error:
+        return {"uses": [], "scan_error": str(error)}
 
 
 def _sha256(data: bytes) -> str:

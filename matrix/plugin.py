@@ -288,6 +288,16 @@ class CellItem(pytest.Item):
                 *("    " + line for line in result.message.splitlines()),
                 f"case:    {result.case_file}",
             ]
+            if result.module_sha256:
+                uses = ", ".join(result.module_uses) or "nothing beyond mvp"
+                lines.append(
+                    f"module:  uses {uses}"
+                    + (
+                        f" (scanner: {result.module_scan_error})"
+                        if result.module_scan_error
+                        else ""
+                    )
+                )
             if result.build_command:
                 lines.append(f"build:   {result.build_command}")
             lines.append(f"rerun:   {result.rerun}")

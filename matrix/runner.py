@@ -45,6 +45,8 @@ class CellResult:
     toolchain_version: str = ""
     module_sha256: str = ""
     module_size: int = 0
+    module_uses: list[str] = field(default_factory=list)  # the scanner's findings
+    module_scan_error: str = ""
     build_command: str = ""
     build_cached: bool = False
     rerun: str = ""
@@ -133,6 +135,8 @@ class Runner:
             return Outcome.BUILD_ERROR, str(error)
         result.module_sha256, result.module_size = built.sha256, len(built.module)
         result.build_command, result.build_cached = built.command, built.cached
+        result.module_uses = list(built.uses)
+        result.module_scan_error = built.scan_error or ""
         request = {
             "cmd": "run",
             "module": base64.b64encode(built.module).decode("ascii"),

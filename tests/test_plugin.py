@@ -74,7 +74,11 @@ def test_probe_matrix_under_xdist_measures_what_each_engine_supports(pytester, p
         rejected = by_cell[(probe, OLDER_NO_REFS)]
         assert rejected["outcome"] == "reject", rejected
         assert rejected["message"]
-    assert "zero byte expected" in by_cell[("call-indirect-overlong", OLDER_NO_REFS)]["message"]
+    overlong = by_cell[("call-indirect-overlong", OLDER_NO_REFS)]
+    assert "zero byte expected" in overlong["message"]
+    # The scanner says why: the module needs the overlong index, nothing else.
+    assert overlong["module_uses"] == ["call-indirect-overlong"]
+    assert by_cell[("sign-ext", NEWEST)]["module_uses"] == ["sign-ext"]
 
     # pytest's own view agrees: non-pass cells are failures, the rest pass.
     failing = sum(1 for r in records if r["outcome"] != "pass")

@@ -187,6 +187,11 @@ def _details(records: list[dict], anchors: dict[int, str]) -> str:
         ]
         if record.get("features"):
             parts.append(f"- features: {escape(', '.join(record['features']))}")
+        if record.get("module_sha256"):
+            uses = ", ".join(record.get("module_uses", [])) or "nothing beyond mvp"
+            parts.append(f"- the module uses: {escape(uses)}")
+        if record.get("module_scan_error"):
+            parts.append(f"- the scanner could not read it: {escape(record['module_scan_error'])}")
         if record.get("build_command"):
             parts.append(f"- build: {escape(record['build_command'])}")
         if record.get("rerun"):

@@ -9,6 +9,7 @@ measures) and usually a host program. An engine build's id reads `wasmtime-48.0.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .paths import engines_dir
 from .profiles import FEATURES_BY_NAME
 
 PROVISION_KINDS = ("pip", "npm", "system")
+_LABEL = re.compile(r"^[a-z][a-z0-9-]*$")
 DEFAULT_START = {
     "pip": ("{python}", "{host}"),
     "npm": ("node", "{flags}", "{host}"),
@@ -64,10 +66,13 @@ class EngineBuild:
     family: EngineFamily
     version: str
     disabled: tuple[str, ...] = ()
+    label: str | None = None  # names a configuration whose list of switches is long
 
     @property
     def id(self) -> str:
         base = f"{self.family.name}-{self.version}"
+        if self.label:
+            return f"{base}[{self.label}]"
         if not self.disabled:
             return base
         return f"{base}[{','.join('-' + name for name in self.disabled)}]"
@@ -123,7 +128,10 @@ def read_manifest(path: Path) -> list[EngineBuild]:
             for name in disabled:
                 if name not in FEATURES_BY_NAME or name not in family.switchable:
                     raise ManifestError(f"{path}: {family.name} cannot switch off {name!r}")
-            builds.append(EngineBuild(family, str(entry["version"]), disabled))
+            label = entry.get("label")
+            if label is not None and not _LABEL.match(str(label)):
+                raise ManifestError(f"{path}: a build label is a short word such as 'mvp'")
+            builds.append(EngineBuild(family, str(entry["version"]), disabled, label))
         return builds
     except (KeyError, TypeError, AttributeError, yaml.YAMLError) as error:
         raise ManifestError(f"{path}: bad engine manifest: {error!r}") from None

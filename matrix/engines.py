@@ -38,7 +38,8 @@ class Provision:
     kind: str  # pip | npm | system
     packages: tuple[str, ...] = ()  # templates with {version}; Debian names for system
     python: str | None = None  # pip: the interpreter version the venv is made from
-    command: str | None = None  # system: the program that must be on PATH
+    command: str | None = None  # system (and npm, optionally): a program that must be on PATH
+    system_packages: tuple[str, ...] = ()  # npm: the Debian packages that give `command`
 
     def requirements(self, version: str) -> list[str]:
         return [template.format(version=version) for template in self.packages]
@@ -147,6 +148,7 @@ def _family(path: Path, data: dict) -> EngineFamily:
         packages=tuple(provision_data.get("packages", [])),
         python=provision_data.get("python"),
         command=provision_data.get("command"),
+        system_packages=tuple(provision_data.get("system_packages", [])),
     )
     switchable = data.get("switchable", {})
     if isinstance(switchable, list):  # a plain list: the host switches them itself

@@ -88,10 +88,16 @@ def ready(build: EngineBuild) -> Environment | None:
 
 def how_to_get(build: EngineBuild) -> str:
     """The one command that provisions this build."""
-    if build.family.provision.kind == "system":
-        packages = " ".join(build.family.provision.packages)
-        return f"apt-get install {packages} (or: nox -s engines -- --provision --system)"
+    wanted = build.family.provision
+    debian = _debian_packages(build)
+    if debian and not (wanted.command and shutil.which(wanted.command)):
+        return f"apt-get install {' '.join(debian)} (or: nox -s engines -- --system)"
     return f"wasm-matrix engines --provision '{build.id}'"
+
+
+def _debian_packages(build: EngineBuild) -> tuple[str, ...]:
+    wanted = build.family.provision
+    return wanted.packages if wanted.kind == "system" else wanted.system_packages
 
 
 def provision(build: EngineBuild, system: bool = False, log=print) -> Environment:
@@ -152,6 +158,9 @@ def _install_npm(build: EngineBuild, folder: Path, system: bool, log) -> dict[st
     npm = shutil.which("npm")
     if npm is None:
         raise ProvisionError("needs npm (Node.js's package manager), which is not on PATH")
+    places = {"npm": npm}
+    if build.family.provision.command:  # e.g. a browser the npm driver steers
+        places["command"] = _system_command(build, system, log)
     packages = build.family.provision.requirements(build.version)
     log(f"provisioning {build.environment_key}: npm install {' '.join(packages)}")
     folder.mkdir(parents=True, exist_ok=True)
@@ -168,14 +177,21 @@ def _install_npm(build: EngineBuild, folder: Path, system: bool, log) -> dict[st
         ],
         "npm install " + " ".join(packages),
     )
-    return {"npm": npm}
+    return places
 
 
 def _install_system(build: EngineBuild, folder: Path, system: bool, log) -> dict[str, str]:
+    command = _system_command(build, system, log)
+    folder.mkdir(parents=True, exist_ok=True)
+    return {"command": command}
+
+
+def _system_command(build: EngineBuild, system: bool, log) -> str:
+    """The absolute path of the family's program, apt-installing it when allowed."""
     wanted = build.family.provision.command or ""
     command = shutil.which(wanted)
-    packages = list(build.family.provision.packages)
-    if command is None and system:
+    packages = list(_debian_packages(build))
+    if command is None and system and packages:
         log(f"provisioning {build.environment_key}: apt-get install {' '.join(packages)}")
         _run(["apt-get", "update", "-qq"], "apt-get update")
         _run(
@@ -185,8 +201,7 @@ def _install_system(build: EngineBuild, folder: Path, system: bool, log) -> dict
         command = shutil.which(wanted)
     if command is None:
         raise ProvisionError(f"{wanted} is not installed; get it with: {how_to_get(build)}")
-    folder.mkdir(parents=True, exist_ok=True)
-    return {"command": command}
+    return command
 
 
 def find_python(version: str | None) -> str:

@@ -55,17 +55,29 @@ def render(run_folder: Path) -> str:
     parts = [title, "", _overview(records, run)]
     features = feature_table(records, engines)
     if features.rows:
+        ids = "; ".join(
+            f"{escape(row)} = {escape(features.row_notes[row])}"
+            for row in features.rows
+            if features.row_notes.get(row)
+        )
         parts += [
             "",
             "## Features × engines",
             "",
-            "Each feature's probes execute code that uses it and check the results. "
-            "The second column gives the feature's ids in webassembly.org's table.",
+            "Each feature's probes execute code that uses it and check the results "
+            "(symbols: see the legend; each non-pass symbol links to its details).",
             "",
-            _table(features, anchors, first_header="feature", note_header="webassembly.org"),
+            _table(features.transposed(), anchors, first_header="engine"),
+            "",
+            f"The same features in webassembly.org's table: {ids}.",
         ]
     for table in case_tables(records, engines):
-        parts += ["", f"## {table.title}", "", _table(table, anchors, first_header="case")]
+        parts += [
+            "",
+            f"## {table.title}",
+            "",
+            _table(table.transposed(), anchors, first_header="engine"),
+        ]
     parts += ["", "## Engines", "", _engines(run, engines)]
     parts += ["", _details(records, anchors), "", _legend()]
     return "\n".join(parts).rstrip() + "\n"
@@ -106,19 +118,11 @@ def _anchors(records: list[dict]) -> dict[int, str]:
     return anchors
 
 
-def _table(
-    table: Table, anchors: dict[int, str], first_header: str, note_header: str | None = None
-) -> str:
-    headers = (
-        [first_header]
-        + ([note_header] if note_header else [])
-        + [escape(column) for column in table.columns]
-    )
+def _table(table: Table, anchors: dict[int, str], first_header: str) -> str:
+    headers = [first_header] + [escape(column) for column in table.columns]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for row in table.rows:
         values = [escape(row)]
-        if note_header:
-            values.append(escape(table.row_notes.get(row, "")))
         for column in table.columns:
             cell = table.cells.get((row, column))
             values.append(_cell_text(cell, anchors))

@@ -27,6 +27,11 @@ class Table:
     cells: dict[tuple[str, str], TableCell]
     row_notes: dict[str, str] = field(default_factory=dict)
 
+    def transposed(self) -> Table:
+        """The same table with rows and columns swapped (engines down the side)."""
+        cells = {(column, row): cell for (row, column), cell in self.cells.items()}
+        return Table(self.title, self.columns, self.rows, cells)
+
 
 def engine_order(records: list[dict], run: dict) -> list[str]:
     """Engines in the order run.json lists them, then any others in order of appearance."""

@@ -52,9 +52,12 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def engines(session: nox.Session) -> None:
-    """List engine builds, or provision them: `nox -s engines -- --provision 'wasmtime-*'`."""
+    """List engine builds, or provision them: `nox -s engines -- --system` installs every
+    build (Debian packages too, as root); `-- --provision 'wasmtime-*'` only some."""
     session.install(".")
     session.run("wasm-matrix", "engines", *session.posargs)
+    if session.posargs:  # after provisioning, show what is there now
+        session.run("wasm-matrix", "engines")
 
 
 @nox.session(python=PYTHON)

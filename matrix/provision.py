@@ -27,6 +27,7 @@ from .engines import EngineBuild
 from .paths import cache_dir
 
 RECORD = "engine.json"
+_apt_lists_fresh: list[bool] = []  # `apt-get update` once per process, not once per package
 HANDSHAKE_TIMEOUT = 180  # seconds: a browser's first start can be slow
 
 
@@ -193,7 +194,9 @@ def _system_command(build: EngineBuild, system: bool, log) -> str:
     packages = list(_debian_packages(build))
     if command is None and system and packages:
         log(f"provisioning {build.environment_key}: apt-get install {' '.join(packages)}")
-        _run(["apt-get", "update", "-qq"], "apt-get update")
+        if not _apt_lists_fresh:
+            _run(["apt-get", "update", "-qq"], "apt-get update")
+            _apt_lists_fresh.append(True)
         _run(
             ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
             "apt-get install " + " ".join(packages),

@@ -21,11 +21,7 @@ BROWSERS = ["firefox-esr", "chromium-stable"]
 WABT = "wabt-js-1.0.39"
 WABT_NO_REFS = "wabt-js-1.0.39[-reference-types]"
 BINARYEN = "binaryen-js-132.0.0"
-BINARYEN_MVP = (
-    "binaryen-js-132.0.0[-mutable-globals,-sign-ext,-nontrapping-fptoint,-multivalue,"
-    "-bulk-memory,-reference-types,-call-indirect-overlong,-simd128,-tail-call,"
-    "-extended-const,-exceptions,-gc,-memory64,-threads,-multi-memory,-relaxed-simd]"
-)
+BINARYEN_MVP = "binaryen-js-132.0.0[mvp]"
 
 VALUES = wasmtime.wat2wasm("""
 (module

@@ -10,15 +10,19 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
+import os
 import queue
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 
 from .engines import EngineBuild
 from .provision import Environment, host_command, host_environment
 
 START_TIMEOUT = 60.0  # seconds for a host to import its engine and answer `start`
+MEMORY_POLL = 0.2  # seconds between looks at a busy host's memory
+MEMORY_LIMIT = 4 * 2**30  # bytes of resident memory a host may use (WASM_MATRIX_HOST_MEMORY_MB)
 STDERR_LINES = 40
 
 
@@ -28,6 +32,10 @@ class HostDied(Exception):
 
 class HostTimedOut(Exception):
     """No answer within the time limit; the host has been killed."""
+
+
+class HostOutOfMemory(HostDied):
+    """The host used more memory than allowed and has been killed."""
 
 
 class HostProtocolError(Exception):
@@ -45,6 +53,7 @@ class HostProcess:
         default_factory=lambda: collections.deque(maxlen=STDERR_LINES)
     )
     _seq: int = 0
+    memory_limit: int = field(default_factory=lambda: memory_limit())
     _stderr_reader: threading.Thread | None = None
 
     def start(self, timeout: float = START_TIMEOUT) -> dict:
@@ -82,12 +91,18 @@ class HostProcess:
             self._process.stdin.flush()
         except (BrokenPipeError, OSError):
             raise HostDied(self._death_note()) from None
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                line = self._answers.get(timeout=timeout)
+                line = self._answers.get(timeout=MEMORY_POLL)
             except queue.Empty:
-                self.kill()
-                raise HostTimedOut(f"no answer from {self.build.id} within {timeout:g} s") from None
+                self._check_memory()
+                if time.monotonic() >= deadline:
+                    self.kill()
+                    raise HostTimedOut(
+                        f"no answer from {self.build.id} within {timeout:g} s"
+                    ) from None
+                continue
             if line is None:
                 raise HostDied(self._death_note())
             try:
@@ -97,6 +112,16 @@ class HostProcess:
             if answer.get("seq") == self._seq:
                 return answer
             # An answer to an older request that timed out on our side: drop it.
+
+    def _check_memory(self) -> None:
+        """Kill a host whose resident memory passed the limit (a memory.grow bomb, a leak)."""
+        resident = resident_bytes(self._process.pid)
+        if resident is not None and resident > self.memory_limit:
+            self.kill()
+            raise HostOutOfMemory(
+                f"{self.build.id} host was killed: it used {resident / 2**20:.0f} MiB, "
+                f"over the limit of {self.memory_limit / 2**20:.0f} MiB"
+            )
 
     def stop(self) -> None:
         if self.alive:
@@ -137,6 +162,20 @@ class HostProcess:
         how = _describe_exit(code)
         stderr = "\n".join(self._stderr).strip()
         return f"{self.build.id} host {how}" + (f":\n{stderr}" if stderr else "")
+
+
+def memory_limit() -> int:
+    override = os.environ.get("WASM_MATRIX_HOST_MEMORY_MB")
+    return int(override) * 2**20 if override else MEMORY_LIMIT
+
+
+def resident_bytes(pid: int) -> int | None:
+    """A process's resident set size, from /proc (None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _describe_exit(code: int | None) -> str:

@@ -9,7 +9,14 @@ import wasmtime
 
 from matrix.build import BuildCache
 from matrix.cases import load_case
-from matrix.hosts import HostDied, HostPool, HostProcess, HostProtocolError, HostTimedOut
+from matrix.hosts import (
+    HostDied,
+    HostOutOfMemory,
+    HostPool,
+    HostProcess,
+    HostProtocolError,
+    HostTimedOut,
+)
 from matrix.planner import Cell
 from matrix.runner import Runner
 
@@ -171,3 +178,13 @@ def test_unprovisioned_engine_is_a_skip_with_the_command_to_fix_it(write_case, t
     result = runner.run(cell_calling(write_case, build, "fine"))
     assert result.outcome == "skip"
     assert "get it with: wasm-matrix engines --provision" in result.message
+
+
+def test_host_over_its_memory_limit_is_killed(fake_engine):
+    build, environment = fake_engine("misbehaving")
+    host = HostProcess(build, environment)
+    host.memory_limit = 100 * 2**20
+    host.start()
+    with pytest.raises(HostOutOfMemory, match="over the limit of 100 MiB"):
+        host.request(run_request(b"", [{"invoke": "bloat", "args": []}]), timeout=60)
+    assert not host.alive

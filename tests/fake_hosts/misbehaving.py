@@ -1,8 +1,8 @@
 """A fake host that speaks the protocol but misbehaves on request, to test the runner.
 
 `run` answers depend on the first call's export name: `crash` aborts the process,
-`hang` sleeps forever, `garbage` writes a line that is not JSON, `print` writes to stdout
-through the moved-aside channel check, anything else returns i32 7.
+`hang` sleeps forever, `garbage` writes a line that is not JSON, `bloat` takes 400 MiB
+of memory and sits on it; anything else returns i32 7.
 """
 
 import json
@@ -26,6 +26,11 @@ for line in sys.stdin:
             os.abort()
         if name == "hang":
             time.sleep(3600)
+        if name == "bloat":  # touch 400 MiB, then take a while to answer
+            hoard = bytearray(400 * 2**20)
+            for page in range(0, len(hoard), 4096):
+                hoard[page] = 1
+            time.sleep(30)
         if name == "garbage":
             print("this is not json", flush=True)
             continue

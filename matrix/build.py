@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cases import Case
+from .cases import Case, ModuleSource
 from .scanner import ScanError, scan
 from .toolchains import BuildOutput, Toolchain
 
@@ -33,7 +33,8 @@ class BuildCache:
 
     def build(self, case: Case, toolchain: Toolchain, profile: str) -> Built:
         toolchain_version = toolchain.version()
-        key = self.key(case, toolchain.name, toolchain_version, profile)
+        source = case.source_for(toolchain.format)
+        key = self.key(source, toolchain.name, toolchain_version, profile)
         module_path = self.root / f"{key}.wasm"
         meta_path = self.root / f"{key}.json"
         if module_path.exists() and meta_path.exists():
@@ -41,7 +42,7 @@ class BuildCache:
             meta = json.loads(meta_path.read_text("utf-8"))
             if "uses" in meta:  # records from before the scanner are rebuilt
                 return _built(module, meta, toolchain_version, cached=True)
-        output: BuildOutput = toolchain.build(case.module, profile)
+        output: BuildOutput = toolchain.build(source, profile)
         self.root.mkdir(parents=True, exist_ok=True)
         meta = {
             "command": output.command,
@@ -55,11 +56,11 @@ class BuildCache:
         return _built(output.module, meta, toolchain_version, cached=False)
 
     @staticmethod
-    def key(case: Case, toolchain: str, toolchain_version: str, profile: str) -> str:
+    def key(source: ModuleSource, toolchain: str, toolchain_version: str, profile: str) -> str:
         digest = hashlib.sha256()
-        for part in (toolchain, toolchain_version, profile, case.module.format):
+        for part in (toolchain, toolchain_version, profile, source.format):
             digest.update(part.encode("utf-8") + b"\0")
-        digest.update(case.module.content)
+        digest.update(source.content)
         return digest.hexdigest()
 
 

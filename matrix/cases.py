@@ -64,12 +64,24 @@ class Case:
     kind: str
     description: str
     features: tuple[str, ...]
-    module: ModuleSource
+    sources: tuple[ModuleSource, ...]  # one per format: the same program in each language
     valid: bool
     profiles: tuple[str, ...]
     timeout: float
     tags: tuple[str, ...]
     calls: tuple[Call, ...] = field(default_factory=tuple)
+
+    @property
+    def module(self) -> ModuleSource:
+        """The first (for most cases the only) source."""
+        return self.sources[0]
+
+    def source_for(self, format: str) -> ModuleSource:
+        return next(source for source in self.sources if source.format == format)
+
+
+# What a module file beside a case is, by its suffix.
+SOURCE_FORMATS = {".wat": "wat", ".wasm": "binary", ".c": "c", ".rs": "rust", ".zig": "zig"}
 
 
 @cache
@@ -251,7 +263,7 @@ def _build_case(path: Path, root: yaml.Node, data: dict) -> Case:
         kind=kind,
         description=data.get("description", ""),
         features=tuple(data.get("features", [])),
-        module=_module_source(path, root, data["module"]),
+        sources=_module_sources(path, root, data["module"]),
         valid=data.get("valid", True),
         profiles=tuple(data.get("profiles", [DEFAULT_PROFILE])),
         timeout=float(data.get("timeout", DEFAULT_TIMEOUT)),
@@ -260,9 +272,9 @@ def _build_case(path: Path, root: yaml.Node, data: dict) -> Case:
     )
 
 
-def _module_source(path: Path, root: yaml.Node, module: dict) -> ModuleSource:
+def _module_sources(path: Path, root: yaml.Node, module: dict) -> tuple[ModuleSource, ...]:
     if "wat" in module:
-        return ModuleSource("wat", module["wat"].encode("utf-8"), "inline")
+        return (ModuleSource("wat", module["wat"].encode("utf-8"), "inline"),)
     if "hex" in module:
         digits = "".join(module["hex"].split())
         if len(digits) % 2:
@@ -272,22 +284,35 @@ def _module_source(path: Path, root: yaml.Node, module: dict) -> ModuleSource:
                 "module.hex",
                 f"an odd number of hex digits ({len(digits)}): a byte is two digits",
             )
-        return ModuleSource("binary", bytes.fromhex(digits), "inline")
-    name = module["file"]
+        return (ModuleSource("binary", bytes.fromhex(digits), "inline"),)
+    if "file" in module:
+        return (_file_source(path, root, ["module", "file"], module["file"]),)
+    sources = []
+    for index, name in enumerate(module["files"]):
+        source = _file_source(path, root, ["module", "files", index], name)
+        if any(other.format == source.format for other in sources):
+            raise CaseError(
+                path,
+                _line_of(root, ["module", "files", index]),
+                f"module.files[{index}]",
+                f"{name!r}: a second {source.format} source; give one file per language",
+            )
+        sources.append(source)
+    return tuple(sources)
+
+
+def _file_source(path: Path, root: yaml.Node, location: list, name: str) -> ModuleSource:
     file = path.parent / name
-    line = _line_of(root, ["module", "file"])
-    formats = {".wat": "wat", ".wasm": "binary"}
-    if file.suffix not in formats:
-        raise CaseError(
-            path, line, "module.file", f"{name!r}: a module file must end in .wat or .wasm"
-        )
+    line = _line_of(root, location)
+    field = _field_name(location)
+    if file.suffix not in SOURCE_FORMATS:
+        suffixes = ", ".join(SOURCE_FORMATS)
+        raise CaseError(path, line, field, f"{name!r}: a module file must end in {suffixes}")
     try:
         content = file.read_bytes()
     except OSError as error:
-        raise CaseError(
-            path, line, "module.file", f"cannot read {name!r}: {error.strerror}"
-        ) from None
-    return ModuleSource(formats[file.suffix], content, name)
+        raise CaseError(path, line, field, f"cannot read {name!r}: {error.strerror}") from None
+    return ModuleSource(SOURCE_FORMATS[file.suffix], content, name)
 
 
 def _build_calls(path: Path, root: yaml.Node, calls: list[dict]) -> Iterator[Call]:

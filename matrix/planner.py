@@ -35,7 +35,7 @@ def plan(
     """Every cell to run. `toolchains` and `profiles` narrow the selection when given."""
     cells = []
     for case in cases:
-        for toolchain in toolchains_for(case.module.format):
+        for toolchain in (name for s in case.sources for name in toolchains_for(s.format)):
             if toolchains and toolchain not in toolchains:
                 continue
             for profile in case.profiles:

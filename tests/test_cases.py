@@ -186,7 +186,7 @@ BAD_CASES = {
         "kind: probe\nmodule:\n  wast: x\n",
         3,
         "module.wast",
-        r"unknown field \(allowed: wat, file, hex\)",
+        r"unknown field \(allowed: wat, file, files, hex\)",
     ),
     "timeout not a number": (
         MODULE + "kind: probe\ntimeout: fast\n",
@@ -224,13 +224,13 @@ BAD_CASES = {
         'kind: probe\nmodule:\n  wat: "(module)"\n  hex: "0061736d01000000"\n',
         3,
         "module",
-        "give exactly one of wat, file, hex",
+        "give exactly one of wat, file, files, hex",
     ),
     "module with no source": (
         "kind: probe\nmodule: {}\n",
         2,
         "module",
-        "give exactly one of wat, file, hex",
+        "give exactly one of wat, file, files, hex",
     ),
     "module missing": ("kind: probe\nname: x\n", 1, "module", "this field is required"),
     "hex not hex": (
@@ -249,7 +249,7 @@ BAD_CASES = {
         "kind: probe\nmodule:\n  file: module.txt\n",
         3,
         "module.file",
-        "'module.txt': a module file must end in .wat or .wasm",
+        "'module.txt': a module file must end in .wat, .wasm, .c, .rs, .zig",
     ),
     "absolute file": (
         "kind: probe\nmodule:\n  file: /etc/passwd.wat\n",
@@ -396,3 +396,33 @@ def test_a_name_field_rescues_an_awkward_file_name(tmp_path):
         tmp_path, "with space.yaml", "name: spaced\nkind: probe\nmodule: {wat: '(module)'}\n"
     )
     assert load_case(path).name == "spaced"
+
+
+def test_one_program_in_several_languages(tmp_path):
+    (tmp_path / "add.c").write_text("int add(int a, int b) { return a + b; }\n")
+    (tmp_path / "add.rs").write_text(
+        "#[no_mangle] pub extern fn add(a: i32, b: i32) -> i32 { a + b }\n"
+    )
+    path = write(
+        tmp_path,
+        "add.yaml",
+        """\
+        module:
+          files: [add.c, add.rs]
+        calls:
+          - {invoke: add, args: ["i32:1", "i32:2"], expect: ["i32:3"]}
+        """,
+    )
+    case = load_case(path)
+    assert [source.format for source in case.sources] == ["c", "rust"]
+    assert case.source_for("rust").origin == "add.rs"
+    assert case.module.format == "c"
+
+
+def test_two_files_of_one_language_are_an_error(tmp_path):
+    (tmp_path / "a.c").write_text("")
+    (tmp_path / "b.c").write_text("")
+    path = write(tmp_path, "two.yaml", "kind: probe\nmodule:\n  files: [a.c, b.c]\n")
+    with pytest.raises(CaseError, match="a second c source") as caught:
+        load_case(path)
+    assert (caught.value.line, caught.value.field) == (3, "module.files[1]")

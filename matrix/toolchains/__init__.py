@@ -23,4 +23,4 @@ def all_toolchains() -> dict[str, Toolchain]:
 
 def toolchains_for(source_format: str) -> list[str]:
     """The toolchains that can build a module source of this format."""
-    return [name for name, tc in all_toolchains().items() if source_format in tc.formats]
+    return [name for name, tc in all_toolchains().items() if tc.format == source_format]

@@ -24,7 +24,7 @@ class BuildOutput:
 
 class Toolchain(ABC):
     name: str
-    formats: tuple[str, ...]  # the ModuleSource formats it builds
+    format: str  # the ModuleSource format it builds: one language per toolchain
 
     @abstractmethod
     def version(self) -> str:

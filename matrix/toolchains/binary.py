@@ -13,7 +13,7 @@ from .base import BuildOutput, ProfileNotExpressible, Toolchain
 
 class BinaryToolchain(Toolchain):
     name = "binary"
-    formats = ("binary",)
+    format = "binary"
 
     def version(self) -> str:
         return "1"

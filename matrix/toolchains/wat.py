@@ -11,7 +11,7 @@ from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
 
 class WatToolchain(Toolchain):
     name = "wat"
-    formats = ("wat",)
+    format = "wat"
 
     def version(self) -> str:
         return f"wasmtime-py {version('wasmtime')}"

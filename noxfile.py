@@ -61,6 +61,13 @@ def engines(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def toolchains(session: nox.Session) -> None:
+    """List toolchains; `nox -s toolchains -- --system` installs the Debian ones (as root)."""
+    session.install(".")
+    session.run("wasm-matrix", "toolchains", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def report(session: nox.Session) -> None:
     """Rewrite the reports of a run (default: reports/latest)."""
     session.install(".")

@@ -79,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
         help="install these engine builds (globs; none given: all)",
     )
     engines.set_defaults(handler=_engines)
+
+    toolchains = commands.add_parser("toolchains", help="list toolchains; install them")
+    toolchains.add_argument(
+        "--system",
+        action="store_true",
+        help="install the Debian packages of missing toolchains (needs root)",
+    )
+    toolchains.set_defaults(handler=_toolchains)
     return parser
 
 
@@ -172,6 +180,24 @@ def _engines(options: argparse.Namespace) -> int:
         print(f"{build.id:44} {state}")
     print(f"{available} of {len(builds)} engine builds available, {len(families(builds))} families")
     return EXIT_OK
+
+
+def _toolchains(options: argparse.Namespace) -> int:
+    from .provision import ProvisionError
+    from .toolchains import all_toolchains
+
+    status = EXIT_OK
+    for toolchain in all_toolchains().values():
+        if options.system:
+            try:
+                toolchain.provision(system=True)
+            except ProvisionError as error:
+                print(f"{toolchain.name}: {error}", file=sys.stderr)
+                status = EXIT_BROKEN
+        reason = toolchain.unavailable_reason()
+        state = f"missing    {reason}" if reason else f"available  {toolchain.version()}"
+        print(f"{toolchain.name:16} {toolchain.format:8} {state}")
+    return status
 
 
 def _version(handshake: dict) -> str:

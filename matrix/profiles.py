@@ -69,6 +69,8 @@ FEATURES: tuple[Feature, ...] = (
 FEATURES_BY_NAME: dict[str, Feature] = {feature.name: feature for feature in FEATURES}
 
 DEFAULT_PROFILE = "default"
+# The default build passed through wasm-opt's lowering passes, back towards MVP.
+LOWERED_PROFILE = "lowered"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ def _profile_for(feature: Feature) -> Profile:
 
 PROFILES: dict[str, Profile] = {
     DEFAULT_PROFILE: Profile(DEFAULT_PROFILE, None),
+    LOWERED_PROFILE: Profile(LOWERED_PROFILE, None),
     **{feature.name: _profile_for(feature) for feature in FEATURES},
 }
 

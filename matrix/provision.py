@@ -194,17 +194,23 @@ def _system_command(build: EngineBuild, system: bool, log) -> str:
     packages = list(_debian_packages(build))
     if command is None and system and packages:
         log(f"provisioning {build.environment_key}: apt-get install {' '.join(packages)}")
-        if not _apt_lists_fresh:
-            _run(["apt-get", "update", "-qq"], "apt-get update")
-            _apt_lists_fresh.append(True)
-        _run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
-            "apt-get install " + " ".join(packages),
-        )
+        apt_install(packages, log)
         command = shutil.which(wanted)
     if command is None:
         raise ProvisionError(f"{wanted} is not installed; get it with: {how_to_get(build)}")
     return command
+
+
+def apt_install(packages: list[str], log=print) -> None:
+    """Install Debian packages (as root), refreshing the package lists once per process."""
+    if not _apt_lists_fresh:
+        _run(["apt-get", "update", "-qq"], "apt-get update")
+        _apt_lists_fresh.append(True)
+    log(f"apt-get install {' '.join(packages)}")
+    _run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        "apt-get install " + " ".join(packages),
+    )
 
 
 def find_python(version: str | None) -> str:

@@ -62,9 +62,10 @@ def test_dependents_are_everything_built_on_a_feature():
     assert "reference-types" not in dependents("reference-types")
 
 
-def test_profiles_are_default_plus_one_per_feature():
-    assert (DEFAULT_PROFILE, *feature_names()) == PROFILE_NAMES
+def test_profiles_are_default_lowered_plus_one_per_feature():
+    assert (DEFAULT_PROFILE, "lowered", *feature_names()) == PROFILE_NAMES
     assert PROFILES[DEFAULT_PROFILE].features is None
+    assert PROFILES["lowered"].features is None  # the toolchain's default, then lowered
     assert PROFILES["mvp"].features == frozenset()
     assert PROFILES["sign-ext"].features == {"sign-ext"}
     assert PROFILES["gc"].features == {"gc", "reference-types"}

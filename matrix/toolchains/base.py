@@ -25,6 +25,8 @@ class BuildOutput:
 class Toolchain(ABC):
     name: str
     format: str  # the ModuleSource format it builds: one language per toolchain
+    # Debian packages that provide it (`wasm-matrix toolchains --system` installs them).
+    debian_packages: tuple[str, ...] = ()
 
     @abstractmethod
     def version(self) -> str:
@@ -33,6 +35,14 @@ class Toolchain(ABC):
     def unavailable_reason(self) -> str | None:
         """None when the toolchain can run here, else why not and how to get it."""
         return None
+
+    def provision(self, system: bool, log=print) -> None:
+        """Get what the toolchain needs; Debian packages only when `system` is allowed."""
+        if self.unavailable_reason() is None or not system or not self.debian_packages:
+            return
+        from ..provision import apt_install
+
+        apt_install(list(self.debian_packages), log)
 
     @abstractmethod
     def build(self, source: ModuleSource, profile: str) -> BuildOutput: ...

@@ -218,7 +218,7 @@ BAD_CASES = {
         MODULE + "kind: probe\nprofiles:\n  - default\n  - simd\n",
         6,
         "profiles[1]",
-        "'simd' is not one of default, mvp,",
+        "'simd' is not one of default, lowered, mvp,",
     ),
     "module with two sources": (
         'kind: probe\nmodule:\n  wat: "(module)"\n  hex: "0061736d01000000"\n',

@@ -34,7 +34,8 @@ class BuildCache:
     def build(self, case: Case, toolchain: Toolchain, profile: str) -> Built:
         toolchain_version = toolchain.version()
         source = case.source_for(toolchain.format)
-        key = self.key(source, toolchain.name, toolchain_version, profile)
+        recipe = f"{toolchain_version}\0{toolchain.recipe(profile)}"
+        key = self.key(source, toolchain.name, recipe, profile)
         module_path = self.root / f"{key}.wasm"
         meta_path = self.root / f"{key}.json"
         if module_path.exists() and meta_path.exists():

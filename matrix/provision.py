@@ -108,7 +108,7 @@ def provision(build: EngineBuild, system: bool = False, log=print) -> Environmen
         return existing
     folder = environment_folder(build)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(folder.with_name(folder.name + ".lock")):
+    with locked(folder.with_name(folder.name + ".lock")):
         existing = ready(build)  # another process may have finished while we waited
         if existing:
             return existing
@@ -138,9 +138,9 @@ def _install_pip(build: EngineBuild, folder: Path, system: bool, log) -> dict[st
     log(f"provisioning {build.environment_key}: pip install {' '.join(requirements)}")
     if folder.exists():
         shutil.rmtree(folder)
-    _run([interpreter, "-m", "venv", str(folder)], "making the virtual environment")
+    run_command([interpreter, "-m", "venv", str(folder)], "making the virtual environment")
     python = folder / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    _run(
+    run_command(
         [
             str(python),
             "-m",
@@ -165,7 +165,7 @@ def _install_npm(build: EngineBuild, folder: Path, system: bool, log) -> dict[st
     packages = build.family.provision.requirements(build.version)
     log(f"provisioning {build.environment_key}: npm install {' '.join(packages)}")
     folder.mkdir(parents=True, exist_ok=True)
-    _run(
+    run_command(
         [
             npm,
             "install",
@@ -204,10 +204,10 @@ def _system_command(build: EngineBuild, system: bool, log) -> str:
 def apt_install(packages: list[str], log=print) -> None:
     """Install Debian packages (as root), refreshing the package lists once per process."""
     if not _apt_lists_fresh:
-        _run(["apt-get", "update", "-qq"], "apt-get update")
+        run_command(["apt-get", "update", "-qq"], "apt-get update")
         _apt_lists_fresh.append(True)
     log(f"apt-get install {' '.join(packages)}")
-    _run(
+    run_command(
         ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
         "apt-get install " + " ".join(packages),
     )
@@ -244,7 +244,7 @@ def _python_version(python: str) -> str | None:
     return result.stdout.strip() or None
 
 
-def _run(command: list[str], what: str) -> None:
+def run_command(command: list[str], what: str) -> None:
     try:
         result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
     except (OSError, subprocess.SubprocessError) as error:
@@ -269,7 +269,7 @@ def _handshake(build: EngineBuild, environment: Environment) -> dict:
 
 
 @contextmanager
-def _locked(path: Path):
+def locked(path: Path):
     with open(path, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

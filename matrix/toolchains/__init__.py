@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from . import clang, rust, zig
 from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
 from .binary import BinaryToolchain
 from .wat import WatToolchain
@@ -17,7 +20,19 @@ __all__ = [
 
 
 def all_toolchains() -> dict[str, Toolchain]:
-    toolchains: list[Toolchain] = [WatToolchain(), BinaryToolchain()]
+    return dict(_registry())
+
+
+@cache
+def _registry() -> dict[str, Toolchain]:
+    # One instance each per process: they remember their versions once looked up.
+    toolchains: list[Toolchain] = [
+        WatToolchain(),
+        BinaryToolchain(),
+        *clang.toolchains(),
+        *rust.toolchains(),
+        *zig.toolchains(),
+    ]
     return {toolchain.name: toolchain for toolchain in toolchains}
 
 

@@ -44,5 +44,10 @@ class Toolchain(ABC):
 
         apt_install(list(self.debian_packages), log)
 
+    def recipe(self, profile: str) -> str:
+        """Whatever else shapes a build's output besides source, version and profile (flags,
+        support files, post-processing); part of the cache key, so changing it rebuilds."""
+        return ""
+
     @abstractmethod
     def build(self, source: ModuleSource, profile: str) -> BuildOutput: ...

@@ -1,0 +1,388 @@
+"""rustc 1.63 (Debian `rustc`, LLVM 14) and rustc 1.96 (Debian `rustc-web`, LLVM 22).
+
+Both build `#![no_std]` cdylibs for wasm32-unknown-unknown (`#[no_mangle] pub extern "C"`
+functions, a `#[panic_handler]`), so the same source builds with both:
+
+* `rustc-1.63`: `/usr/bin/rustc` with the packaged wasm32 libraries
+  (`libstd-rust-dev-wasm32`), always called by its full path: a rustup `rustc` may come
+  first on PATH. It links with `rust-lld` (Debian's link to lld-14).
+* `rustc-1.96`: `rustc-web` conflicts with Debian's `rustc`, so its packages are fetched
+  with `apt-get download` and unpacked (`dpkg-deb -x`) into `cache_dir()/toolchains/`;
+  its runtime needs (libllvm22; lld-22 to link) are ordinary packages. No wasm32 library is
+  packaged: `core` and `compiler_builtins` are built from `rust-web-src` with
+  `RUSTC_BOOTSTRAP=1`, once per set of codegen flags (features compiled into core must be
+  the profile's too), into a sysroot under `cache_dir()/toolchains/`.
+
+Profiles map to `-C target-cpu=mvp -C target-feature=+…` (default: no flag, `lowered`: the
+default build through wasm-opt's lowering). Measured: with reference-types on, LLVM 14
+already encodes every call_indirect table index in 5 bytes, as LLVM 22 does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from ..cases import ModuleSource
+from ..paths import cache_dir
+from ..profiles import DEFAULT_PROFILE, FEATURES_BY_NAME, LOWERED_PROFILE, PROFILES
+from . import wasm_opt
+from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
+
+TARGET = "wasm32-unknown-unknown"
+BASE_FLAGS = ("--edition", "2021", "--target", TARGET, "--crate-type", "cdylib")
+CODEGEN = ("-C", "opt-level=2", "-C", "panic=abort")
+TIMEOUT = 600  # seconds for one rustc run (building core takes ~25 s)
+
+_COMMON = frozenset(
+    {
+        "sign-ext",
+        "nontrapping-fptoint",
+        "multivalue",
+        "bulk-memory",
+        "reference-types",
+        "simd128",
+        "tail-call",
+        "mutable-globals",
+        "atomics",
+        "exception-handling",
+        "relaxed-simd",
+    }
+)
+# LLVM 14 ignores extended-const, multimemory and gc ("not a recognized feature"): measured.
+LLVM14_FEATURES = _COMMON
+LLVM22_FEATURES = _COMMON | {"extended-const", "gc", "multimemory", "call-indirect-overlong"}
+_LLVM_NAMES = {"multi-memory": "multimemory"}
+
+WEB_PACKAGES = ("rustc-web", "libstd-rust-web-1.96", "rust-web-src")  # unpacked, not installed
+
+
+def codegen_flags(profile: str, features: frozenset[str], rustc: str) -> list[str]:
+    """The `-C` flags of a profile; ProfileNotExpressible when this rustc has none."""
+    if profile in (DEFAULT_PROFILE, LOWERED_PROFILE):
+        return []
+    wanted = PROFILES[profile].features
+    assert wanted is not None
+    if "memory64" in wanted:
+        raise ProfileNotExpressible("memory64 is another target (wasm64), not a feature flag")
+    enabled: list[str] = []
+    for name in sorted(wanted):
+        llvm = _LLVM_NAMES.get(name, FEATURES_BY_NAME[name].llvm)
+        if llvm is None or llvm not in features:
+            raise ProfileNotExpressible(f"{rustc} (its LLVM) has no target feature for {name}")
+        if name == "reference-types" and "call-indirect-overlong" not in wanted:
+            raise ProfileNotExpressible(
+                f"{rustc} encodes every call_indirect table index in 5 bytes once "
+                "reference-types is on: that is the call-indirect-overlong profile"
+            )
+        if llvm == "call-indirect-overlong" and "call-indirect-overlong" not in features:
+            continue
+        enabled.append(f"+{llvm}")
+    flags = ["-C", "target-cpu=mvp"]
+    if enabled:
+        flags += ["-C", "target-feature=" + ",".join(enabled)]
+    return flags
+
+
+class _Rustc(Toolchain):
+    format = "rust"
+    llvm_features: frozenset[str]
+
+    def rustc(self) -> str: ...
+
+    def environment(self) -> dict[str, str]:
+        return {"PATH": os.defpath, "LANG": "C.UTF-8"}
+
+    def version(self) -> str:
+        return _version(self.rustc(), tuple(sorted(self.environment().items())))
+
+    def recipe(self, profile: str) -> str:
+        lowering = " ".join(wasm_opt.LOWERING_FLAGS) if profile == LOWERED_PROFILE else ""
+        return "\0".join([*BASE_FLAGS, *CODEGEN, lowering])
+
+    def extra_flags(self, flags: list[str], log=print) -> tuple[list[str], list[str]]:
+        """Flags this rustc adds for a profile, and the commands that prepared them."""
+        return [], []
+
+    def build(self, source: ModuleSource, profile: str) -> BuildOutput:
+        flags = codegen_flags(profile, self.llvm_features, f"rustc {self.name[6:]}")
+        reason = self.unavailable_reason()
+        if reason:
+            raise BuildFailed(reason)
+        extra, prepared = self.extra_flags(flags)
+        name = _file_name(source)
+        stem = Path(name).stem
+        argv = [self.rustc(), *BASE_FLAGS, *CODEGEN, *flags, *extra, name, "-o", f"{stem}.wasm"]
+        shown = [*prepared, self.shown(argv)]
+        with tempfile.TemporaryDirectory(prefix=f"wasm-matrix-{self.name}-") as tmp:
+            work = Path(tmp)
+            (work / name).write_bytes(source.content)
+            _run_tool(argv, work, self.environment())
+            output = f"{stem}.wasm"
+            if profile == LOWERED_PROFILE:
+                lowered = f"{stem}.lowered.wasm"
+                shown.append(wasm_opt.lower(output, lowered, work, self.environment()))
+                output = lowered
+            module = (work / output).read_bytes()
+        return BuildOutput(module, " && ".join(shown))
+
+    def shown(self, argv: list[str]) -> str:
+        return shlex.join(argv)
+
+    def provision(self, system: bool, log=print) -> None:
+        super().provision(system, log)
+        if wasm_opt.unavailable_reason() is None:  # for `lowered`
+            wasm_opt.provision(log)
+
+
+class Rustc163(_Rustc):
+    name = "rustc-1.63"
+    llvm_features = LLVM14_FEATURES
+    debian_packages = ("rustc", "libstd-rust-dev-wasm32", "lld-14")
+
+    def rustc(self) -> str:
+        return "/usr/bin/rustc"
+
+    def unavailable_reason(self) -> str | None:
+        how = (
+            f"get it with: apt-get install {' '.join(self.debian_packages)} "
+            "(or: wasm-matrix toolchains --system)"
+        )
+        if not Path(self.rustc()).exists():
+            return f"Debian's /usr/bin/rustc is not installed; {how}"
+        if not Path(f"/usr/lib/rustlib/{TARGET}/lib").is_dir():
+            return f"the wasm32 libraries for /usr/bin/rustc are not installed; {how}"
+        found = self.version()
+        if not found.startswith("rustc 1.63."):
+            return f"/usr/bin/rustc is {found}, not 1.63"
+        return None
+
+
+@dataclass(frozen=True)
+class _Web:
+    """Where the unpacked rustc-web lives."""
+
+    root: Path
+
+    @property
+    def rustc(self) -> Path:
+        return self.root / "usr" / "bin" / "rustc"
+
+    @property
+    def libraries(self) -> Path:
+        return self.root / "usr" / "lib" / "x86_64-linux-gnu"
+
+    @property
+    def library_source(self) -> Path:
+        found = sorted((self.root / "usr" / "src").glob("rustc-*/library"))
+        return found[-1] if found else self.root / "usr" / "src" / "rustc" / "library"
+
+
+class Rustc196(_Rustc):
+    name = "rustc-1.96"
+    llvm_features = LLVM22_FEATURES
+    # What the unpacked rustc needs from the system (the rest is unpacked by provision()).
+    debian_packages = ("libllvm22", "lld-22")
+    linker = "wasm-ld-22"
+
+    def __init__(self) -> None:
+        self.web = _Web(cache_dir() / "toolchains" / "rustc-web-1.96")
+
+    def rustc(self) -> str:
+        return str(self.web.rustc)
+
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), "LD_LIBRARY_PATH": str(self.web.libraries)}
+
+    def unavailable_reason(self) -> str | None:
+        how = "get it with: wasm-matrix toolchains --system"
+        if not self.web.rustc.exists() or not (self.web.library_source / "core").is_dir():
+            return f"rustc-web 1.96 is not unpacked in {self.web.root}; {how}"
+        if shutil.which(self.linker, path=os.defpath) is None:
+            return f"{self.linker} is not installed; apt-get install lld-22 (or: {how})"
+        try:
+            found = self.version()
+        except BuildFailed as error:
+            return f"the unpacked rustc-web does not run ({error}); {how}"
+        if not found.startswith("rustc 1.96."):
+            return f"the unpacked rustc-web is {found}, not 1.96"
+        return None
+
+    def provision(self, system: bool, log=print) -> None:
+        from ..provision import ProvisionError, apt_install, locked
+
+        missing = [p for p in self.debian_packages if not _dpkg_installed(p)]
+        if missing and system:
+            apt_install(missing, log)
+        root = self.web.root
+        root.parent.mkdir(parents=True, exist_ok=True)
+        with locked(root.with_name(root.name + ".lock")):
+            if not self.web.rustc.exists():
+                _unpack(root, log)
+        if self.unavailable_reason() is not None and not system and missing:
+            raise ProvisionError(f"needs Debian packages {' '.join(missing)} (use --system)")
+        if wasm_opt.unavailable_reason() is None:
+            wasm_opt.provision(log)
+
+    def extra_flags(self, flags: list[str], log=print) -> tuple[list[str], list[str]]:
+        sysroot, commands = self.sysroot(flags, log)
+        return ["--sysroot", str(sysroot), "-C", f"linker={self.linker}"], commands
+
+    def shown(self, argv: list[str]) -> str:
+        return f"LD_LIBRARY_PATH={shlex.quote(str(self.web.libraries))} {shlex.join(argv)}"
+
+    def sysroot(self, flags: list[str], log=print) -> tuple[Path, list[str]]:
+        """A sysroot with core and compiler_builtins built with `flags`; built once."""
+        key = hashlib.sha256(" ".join([self.version(), *flags]).encode()).hexdigest()[:16]
+        root = cache_dir() / "toolchains" / f"rustc-web-1.96-sysroot-{key}"
+        lib = root / "lib" / "rustlib" / TARGET / "lib"
+        steps = self._sysroot_steps(flags, lib)
+        shown = ["mkdir -p " + str(lib)]
+        shown += [f"{_env_text(env)} {shlex.join(argv)}" for argv, env in steps]
+        done = root / "done"
+        if not done.exists():
+            from ..provision import locked
+
+            root.parent.mkdir(parents=True, exist_ok=True)
+            with locked(root.with_name(root.name + ".lock")):
+                if not done.exists():
+                    started = time.monotonic()
+                    lib.mkdir(parents=True, exist_ok=True)
+                    for argv, env in steps:
+                        _run_tool(argv, lib, {**self.environment(), **env})
+                    seconds = time.monotonic() - started
+                    done.write_text(f"built in {seconds:.1f} s\n", "utf-8")
+        return root, shown
+
+    def _sysroot_steps(self, flags: list[str], lib: Path) -> list[tuple[list[str], dict]]:
+        source = self.web.library_source
+        common = [
+            self.rustc(),
+            "--edition",
+            "2024",
+            "--crate-type",
+            "rlib",
+            "--target",
+            TARGET,
+            *CODEGEN,
+            *flags,
+            "-Z",
+            "force-unstable-if-unmarked",
+            "--out-dir",
+            str(lib),
+        ]
+        bootstrap = {"RUSTC_BOOTSTRAP": "1", "LD_LIBRARY_PATH": str(self.web.libraries)}
+        core = [*common, "--crate-name", "core", str(source / "core" / "src" / "lib.rs")]
+        # What compiler_builtins' build.rs would tell cargo for wasm32 (no C, mem on).
+        builtins_env = {
+            **bootstrap,
+            "CFG_CARGO_FEATURES": '["compiler-builtins", "mem"]',
+            "CFG_OPT_LEVEL": "2",
+            "CFG_TARGET_FEATURES": "[]",
+        }
+        cfgs = ['feature="compiler-builtins"', 'feature="mem"', 'feature="unstable-intrinsics"']
+        cfgs += ["intrinsics_enabled", "arch_enabled", "optimizations_enabled"]
+        builtins = [
+            *common,
+            "--crate-name",
+            "compiler_builtins",
+            *(part for cfg in cfgs for part in ("--cfg", cfg)),
+            "--extern",
+            f"core={lib / 'libcore.rlib'}",
+            "--cap-lints",
+            "allow",
+            str(source / "compiler-builtins" / "compiler-builtins" / "src" / "lib.rs"),
+        ]
+        return [(core, bootstrap), (builtins, builtins_env)]
+
+
+def _unpack(root: Path, log) -> None:
+    """apt-get download the rustc-web packages and dpkg-deb -x them into `root`."""
+    from ..provision import ProvisionError
+
+    log(f"provisioning rustc-web 1.96: apt-get download {' '.join(WEB_PACKAGES)} (unpacked)")
+    with tempfile.TemporaryDirectory(prefix="wasm-matrix-rustc-web-") as tmp:
+        # apt-get download needs no root, only the package lists (`apt-get update`).
+        result = subprocess.run(
+            ["apt-get", "download", *WEB_PACKAGES],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=1800,
+        )
+        if result.returncode:
+            tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-4:])
+            raise ProvisionError(f"apt-get download {' '.join(WEB_PACKAGES)} failed:\n{tail}")
+        partial = root.with_name(root.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        for deb in sorted(Path(tmp).glob("*.deb")):
+            unpacked = subprocess.run(
+                ["dpkg-deb", "-x", str(deb), str(partial)], capture_output=True, text=True
+            )
+            if unpacked.returncode:
+                raise ProvisionError(f"dpkg-deb -x {deb.name} failed: {unpacked.stderr.strip()}")
+        shutil.rmtree(root, ignore_errors=True)
+        partial.rename(root)
+
+
+def _dpkg_installed(package: str) -> bool:
+    try:
+        result = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+        )
+    except OSError:
+        return False
+    return result.stdout.strip().endswith(" installed")
+
+
+@cache
+def _version(rustc: str, environment: tuple[tuple[str, str], ...]) -> str:
+    """ "rustc 1.63.0 (LLVM 14.0.6)" from `rustc -vV`."""
+    if not Path(rustc).exists():
+        raise BuildFailed(f"{rustc} is not there")
+    with tempfile.TemporaryDirectory(prefix="wasm-matrix-rustc-") as tmp:
+        text = _run_tool([rustc, "-vV"], Path(tmp), dict(environment)).stdout
+    release = re.search(r"^release: (\S+)", text, re.M)
+    llvm = re.search(r"^LLVM version: (\S+)", text, re.M)
+    if not release:
+        raise BuildFailed(f"cannot read the version of {rustc}: {text[:200]!r}")
+    return f"rustc {release[1]} (LLVM {llvm[1] if llvm else '?'})"
+
+
+def _run_tool(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    try:
+        result = subprocess.run(
+            argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise BuildFailed(f"{Path(argv[0]).name} did not finish within {TIMEOUT} s") from None
+    except OSError as error:
+        raise BuildFailed(f"cannot run {argv[0]}: {error}") from None
+    if result.returncode:
+        message = (result.stderr or result.stdout).strip()
+        raise BuildFailed(message or f"{Path(argv[0]).name} exited with {result.returncode}")
+    return result
+
+
+def _env_text(env: dict[str, str]) -> str:
+    return " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
+
+
+def _file_name(source: ModuleSource) -> str:
+    # The origin is the file beside the case (e.g. "sort.rs"); keep only a safe base name.
+    base = Path(source.origin).name
+    return base if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.rs", base) else "program.rs"
+
+
+def toolchains() -> list[Toolchain]:
+    return [Rustc163(), Rustc196()]

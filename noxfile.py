@@ -68,6 +68,13 @@ def toolchains(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks that print figures (never asserted in tests): the module scanner."""
+    session.install(".")
+    session.run("python", "bench/scanner.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def report(session: nox.Session) -> None:
     """Rewrite the reports of a run (default: reports/latest)."""
     session.install(".")

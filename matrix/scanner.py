@@ -18,6 +18,7 @@ Stdlib only; see docs/scanner.md.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -489,6 +490,59 @@ _EXTENDED_CONST = {0x6A, 0x6B, 0x6C, 0x7C, 0x7D, 0x7E}  # i32/i64 add sub mul
 _LEGACY_EXN = {0x06, 0x07, 0x09, 0x18, 0x19}  # try catch rethrow delegate catch_all
 _FINAL_EXN = {0x0A, 0x1F}  # throw_ref try_table
 
+# The fast path of function bodies: the plain MVP instructions that make up most real code,
+# sorted by how their immediates are skipped. Anything else (and any LEB128 of three bytes or
+# more) takes the general path, which re-reads the instruction from its first byte.
+_FAST_NONE, _FAST_LEB, _FAST_MEMARG, _FAST_F32, _FAST_F64, _FAST_BLOCK, _FAST_END = range(1, 8)
+_FAST = bytearray(256)
+for _code, (_name, _imms, _features) in _OPCODES.items():
+    if _features or _code in _LEGACY_EXN or _code in _FINAL_EXN:
+        continue
+    if _code == 0x0B:
+        _FAST[_code] = _FAST_END
+    elif _code in (0x02, 0x03, 0x04):  # block loop if
+        _FAST[_code] = _FAST_BLOCK
+    elif _imms == ():
+        _FAST[_code] = _FAST_NONE
+    elif _imms in (("lbl",), ("loc",), ("glb",), ("fn",), ("i32",), ("i64",)):
+        _FAST[_code] = _FAST_LEB
+    elif _imms == ("ma",):
+        _FAST[_code] = _FAST_MEMARG
+    elif _imms == ("f32",):
+        _FAST[_code] = _FAST_F32
+    elif _imms == ("f64",):
+        _FAST[_code] = _FAST_F64
+_MVP_BLOCK_TYPES = frozenset((0x40, 0x7F, 0x7E, 0x7D, 0x7C))  # empty, i32, i64, f32, f64
+
+
+def _byte_class(kind: int, but: tuple[int, ...] = ()) -> bytes:
+    """A regular-expression class of the opcodes of one fast kind."""
+    codes = (code for code in range(256) if _FAST[code] == kind and code not in but)
+    return b"[" + b"".join(re.escape(bytes([code])) for code in codes) + b"]"
+
+
+# LEB128s short enough that they cannot be out of range: up to 4 bytes (28 bits) for the
+# 32-bit immediates, up to 9 bytes (63 bits) for i64.const. Longer ones, and their range
+# checks, take the general path.
+_LEB32 = rb"[\x80-\xff]{0,3}[\x00-\x7f]"
+_LEB64 = rb"[\x80-\xff]{0,8}[\x00-\x7f]"
+_I64_CONST = 0x42
+_FAST_RUN = re.compile(
+    b"(?:"
+    + b"|".join(
+        [
+            _byte_class(_FAST_NONE),
+            _byte_class(_FAST_LEB, but=(_I64_CONST,)) + _LEB32,
+            re.escape(bytes([_I64_CONST])) + _LEB64,
+            _byte_class(_FAST_MEMARG) + rb"[\x00-\x3f]" + _LEB32,  # alignment, offset
+            _byte_class(_FAST_F32) + rb".{4}",
+            _byte_class(_FAST_F64) + rb".{8}",
+        ]
+    )
+    + b")*",
+    re.DOTALL,
+)
+
 
 # ---------------------------------------------------------------------------------------------
 # Collecting findings
@@ -914,7 +968,32 @@ class _Scanner:
     def _expr(self, r: Reader, const: bool) -> None:
         """Read instructions up to and including the `end` that closes the expression."""
         depth = 1
+        # Constant expressions are short and every add/sub/mul in them counts, so they
+        # always take the general path.
+        fast = _FAST if not const else bytes(256)
+        data, end = self.data, r.end
         while True:
+            # The fast path: a run of plain MVP instructions matched by one regular
+            # expression (at C speed), then blocks and ends, which count depth, by hand.
+            pos = r.pos
+            while True:
+                if not const:
+                    pos = _FAST_RUN.match(data, pos, end).end()
+                if pos >= end:
+                    break
+                kind = fast[data[pos]]
+                if kind == _FAST_BLOCK and pos + 1 < end and data[pos + 1] in _MVP_BLOCK_TYPES:
+                    pos += 2
+                    depth += 1
+                elif kind == _FAST_END:
+                    pos += 1
+                    depth -= 1
+                    if depth == 0:
+                        r.pos = pos
+                        return
+                else:
+                    break
+            r.pos = pos
             offset = r.pos
             opcode = r.u8("opcode")
             if opcode in _PREFIXED:

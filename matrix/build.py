@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class Built:
     command: str
     toolchain_version: str
     cached: bool
+    build_ms: float = 0.0  # how long the toolchain took (when this build was made)
     uses: tuple[str, ...] = ()  # what the module scanner found beyond mvp
     scan_error: str | None = None  # the scanner could not decode the module
 
@@ -43,9 +45,11 @@ class BuildCache:
             meta = json.loads(meta_path.read_text("utf-8"))
             if "uses" in meta:  # records from before the scanner are rebuilt
                 return _built(module, meta, toolchain_version, cached=True)
+        started = time.perf_counter()
         output: BuildOutput = toolchain.build(source, profile)
         self.root.mkdir(parents=True, exist_ok=True)
         meta = {
+            "build_ms": round((time.perf_counter() - started) * 1000, 1),
             "command": output.command,
             "toolchain": toolchain.name,
             "toolchain_version": toolchain_version,
@@ -72,6 +76,7 @@ def _built(module: bytes, meta: dict, toolchain_version: str, cached: bool) -> B
         meta["command"],
         toolchain_version,
         cached,
+        meta.get("build_ms", 0.0),
         tuple(meta["uses"]),
         meta.get("scan_error"),
     )

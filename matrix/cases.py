@@ -67,6 +67,7 @@ class Case:
     sources: tuple[ModuleSource, ...]  # one per format: the same program in each language
     valid: bool
     profiles: tuple[str, ...]
+    toolchains: tuple[str, ...]  # patterns; empty: every toolchain for the case's languages
     timeout: float
     tags: tuple[str, ...]
     calls: tuple[Call, ...] = field(default_factory=tuple)
@@ -266,6 +267,7 @@ def _build_case(path: Path, root: yaml.Node, data: dict) -> Case:
         sources=_module_sources(path, root, data["module"]),
         valid=data.get("valid", True),
         profiles=tuple(data.get("profiles", [DEFAULT_PROFILE])),
+        toolchains=tuple(data.get("toolchains", [])),
         timeout=float(data.get("timeout", DEFAULT_TIMEOUT)),
         tags=tuple(data.get("tags", [])),
         calls=calls,

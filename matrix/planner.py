@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from .cases import Case, CaseError
 from .engines import EngineBuild
@@ -37,6 +38,8 @@ def plan(
     for case in cases:
         for toolchain in (name for s in case.sources for name in toolchains_for(s.format)):
             if toolchains and toolchain not in toolchains:
+                continue
+            if case.toolchains and not any(fnmatchcase(toolchain, p) for p in case.toolchains):
                 continue
             for profile in case.profiles:
                 if profiles and profile not in profiles:

@@ -49,6 +49,7 @@ class CellResult:
     module_scan_error: str = ""
     build_command: str = ""
     build_cached: bool = False
+    build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
     rerun: str = ""
     duration_ms: float = 0.0
     finished_at: str = ""
@@ -135,6 +136,7 @@ class Runner:
             return Outcome.BUILD_ERROR, str(error)
         result.module_sha256, result.module_size = built.sha256, len(built.module)
         result.build_command, result.build_cached = built.command, built.cached
+        result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
         request = {

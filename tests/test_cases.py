@@ -426,3 +426,25 @@ def test_two_files_of_one_language_are_an_error(tmp_path):
     with pytest.raises(CaseError, match="a second c source") as caught:
         load_case(path)
     assert (caught.value.line, caught.value.field) == (3, "module.files[1]")
+
+
+def test_a_case_may_restrict_its_toolchains(tmp_path):
+    from matrix.engines import load_engine_builds
+    from matrix.planner import plan
+
+    (tmp_path / "f.c").write_text("int f(void) { return 1; }\n")
+    path = write(
+        tmp_path,
+        "f.yaml",
+        """\
+        kind: probe
+        toolchains: ["clang-1*", zig-cc]
+        module:
+          file: f.c
+        """,
+    )
+    case = load_case(path)
+    assert case.toolchains == ("clang-1*", "zig-cc")
+    engine = load_engine_builds()[0]
+    chosen = {cell.toolchain for cell in plan([case], [engine])}
+    assert chosen == {"clang-14", "clang-16", "clang-19", "zig-cc"}

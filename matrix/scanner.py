@@ -512,6 +512,7 @@ for _code, (_name, _imms, _features) in _OPCODES.items():
         _FAST[_code] = _FAST_F32
     elif _imms == ("f64",):
         _FAST[_code] = _FAST_F64
+_INDEX_KINDS = frozenset(("lbl", "fn", "ty", "loc", "glb", "tag", "fld", "dat", "elm", "n"))
 _MVP_BLOCK_TYPES = frozenset((0x40, 0x7F, 0x7E, 0x7D, 0x7C))  # empty, i32, i64, f32, f64
 
 
@@ -972,6 +973,7 @@ class _Scanner:
         # always take the general path.
         fast = _FAST if not const else bytes(256)
         data, end = self.data, r.end
+        note = self.usage.note
         while True:
             # The fast path: a run of plain MVP instructions matched by one regular
             # expression (at C speed), then blocks and ends, which count depth, by hand.
@@ -993,12 +995,15 @@ class _Scanner:
                         return
                 else:
                     break
-            r.pos = pos
-            offset = r.pos
+            r.pos = offset = pos
             opcode = r.u8("opcode")
             if opcode in _PREFIXED:
                 family, table = _PREFIXED[opcode]
-                sub = r.u32(f"{family} sub-opcode")
+                if pos + 1 < end and data[pos + 1] < 0x80:  # a one-byte sub-opcode
+                    sub = data[pos + 1]
+                    r.pos = pos + 2
+                else:
+                    sub = r.u32(f"{family} sub-opcode")
                 spec = table.get(sub)
                 if spec is None:
                     raise ScanError(offset, f"unknown opcode 0x{opcode:02x} {sub} ({family})")
@@ -1008,7 +1013,7 @@ class _Scanner:
                     raise ScanError(offset, f"unknown opcode 0x{opcode:02x}")
             name, immediates, features = spec
             for feature in features:
-                self.note(feature, offset, name)
+                note(feature, offset, name)
             if opcode in _LEGACY_EXN:
                 self.usage.exception_styles.add("legacy")
             elif opcode in _FINAL_EXN:
@@ -1027,7 +1032,10 @@ class _Scanner:
                     return
 
     def _immediate(self, r: Reader, kind: str, name: str, offset: int) -> None:
-        if kind in ("lbl", "fn", "ty", "loc", "glb", "tag", "fld", "dat", "elm", "n"):
+        # The commonest kinds first: this runs for every instruction off the fast path.
+        if kind == "ma":
+            self._memarg(r, name, offset)
+        elif kind in _INDEX_KINDS:
             r.u32(f"{name} immediate")
         elif kind == "bt":
             self._blocktype(r, name, offset)
@@ -1055,8 +1063,6 @@ class _Scanner:
             memory = r.u32(f"{name} memory index")
             if memory:
                 self.note("multi-memory", offset, f"{name} on memory {memory}")
-        elif kind == "ma":
-            self._memarg(r, name, offset)
         elif kind == "i32":
             r.s32("i32.const value")
         elif kind == "i64":

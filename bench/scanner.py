@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from matrix.paths import cache_dir
-from matrix.provision import locked, run_command
+from matrix.provision import ProvisionError, locked, npm_install
 
 PACKAGE = "@ffmpeg/core@0.12.10"
 MODULE = "node_modules/@ffmpeg/core/dist/esm/ffmpeg-core.wasm"
@@ -29,22 +29,10 @@ def module_path() -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     with locked(folder.with_name(folder.name + ".lock")):
         if not (folder / MODULE).exists():
-            npm = shutil.which("npm")
-            if npm is None:
-                sys.exit("the scanner benchmark needs npm to fetch its module")
-            run_command(
-                [
-                    npm,
-                    "install",
-                    "--prefix",
-                    str(folder),
-                    "--no-audit",
-                    "--no-fund",
-                    "--loglevel=error",
-                    PACKAGE,
-                ],
-                f"npm install {PACKAGE}",
-            )
+            try:
+                npm_install(folder, [PACKAGE])
+            except ProvisionError as error:
+                sys.exit(f"the scanner benchmark cannot fetch its module: {error}")
     return folder / MODULE
 
 

@@ -164,21 +164,18 @@ def _install_npm(build: EngineBuild, folder: Path, system: bool, log) -> dict[st
         places["command"] = _system_command(build, system, log)
     packages = build.family.provision.requirements(build.version)
     log(f"provisioning {build.environment_key}: npm install {' '.join(packages)}")
-    folder.mkdir(parents=True, exist_ok=True)
-    run_command(
-        [
-            npm,
-            "install",
-            "--prefix",
-            str(folder),
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            *packages,
-        ],
-        "npm install " + " ".join(packages),
-    )
+    npm_install(folder, packages)
     return places
+
+
+def npm_install(folder: Path, packages: list[str]) -> None:
+    """`npm install` packages into a folder of their own (its node_modules)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ProvisionError("needs npm (Node.js's package manager), which is not on PATH")
+    folder.mkdir(parents=True, exist_ok=True)
+    command = [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund"]
+    run_command([*command, "--loglevel=error", *packages], "npm install " + " ".join(packages))
 
 
 def _install_system(build: EngineBuild, folder: Path, system: bool, log) -> dict[str, str]:

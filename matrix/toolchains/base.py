@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..cases import ModuleSource
 
@@ -14,6 +16,26 @@ class BuildFailed(Exception):
 
 class ProfileNotExpressible(Exception):
     """This toolchain cannot build with that profile (the cell becomes `skip`)."""
+
+
+def run_tool(
+    argv: list[str], cwd: Path, env: dict[str, str], timeout: float, name: str | None = None
+) -> subprocess.CompletedProcess:
+    """Run one compiler step; its refusal (or a hang, or a missing program) is BuildFailed
+    with the tool's own words. `name` is how to call the tool in messages."""
+    name = name or Path(argv[0]).name
+    try:
+        result = subprocess.run(
+            argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise BuildFailed(f"{name} did not finish within {timeout:g} s") from None
+    except OSError as error:
+        raise BuildFailed(f"cannot run {name}: {error}") from None
+    if result.returncode:
+        message = (result.stderr or result.stdout).strip()
+        raise BuildFailed(message or f"{name} exited with {result.returncode}")
+    return result
 
 
 @dataclass(frozen=True)

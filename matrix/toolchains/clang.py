@@ -28,7 +28,7 @@ from pathlib import Path
 from ..cases import ModuleSource
 from ..profiles import DEFAULT_PROFILE, FEATURES_BY_NAME, LOWERED_PROFILE, PROFILES
 from . import wasm_opt
-from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
+from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain, run_tool
 
 SUPPORT_NAME = "wasm-matrix-support.c"
 SUPPORT_SOURCE = """\
@@ -218,22 +218,7 @@ class ClangToolchain(Toolchain):
         return found
 
     def _run_tool(self, argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-        try:
-            result = subprocess.run(
-                argv,
-                cwd=cwd,
-                env=_environment(),
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise BuildFailed(f"{Path(argv[0]).name} did not finish within {TIMEOUT} s") from None
-        if result.returncode:
-            message = (result.stderr or result.stdout).strip()
-            raise BuildFailed(message or f"{Path(argv[0]).name} exited with {result.returncode}")
-        return result
+        return run_tool(argv, cwd, _environment(), TIMEOUT)
 
 
 def _file_name(source: ModuleSource) -> str:

@@ -36,7 +36,7 @@ from ..cases import ModuleSource
 from ..paths import cache_dir
 from ..profiles import DEFAULT_PROFILE, FEATURES_BY_NAME, LOWERED_PROFILE, PROFILES
 from . import wasm_opt
-from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
+from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain, run_tool
 
 TARGET = "wasm32-unknown-unknown"
 BASE_FLAGS = ("--edition", "2021", "--target", TARGET, "--crate-type", "cdylib")
@@ -360,18 +360,7 @@ def _version(rustc: str, environment: tuple[tuple[str, str], ...]) -> str:
 
 
 def _run_tool(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    try:
-        result = subprocess.run(
-            argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise BuildFailed(f"{Path(argv[0]).name} did not finish within {TIMEOUT} s") from None
-    except OSError as error:
-        raise BuildFailed(f"cannot run {argv[0]}: {error}") from None
-    if result.returncode:
-        message = (result.stderr or result.stdout).strip()
-        raise BuildFailed(message or f"{Path(argv[0]).name} exited with {result.returncode}")
-    return result
+    return run_tool(argv, cwd, env, TIMEOUT)
 
 
 def _env_text(env: dict[str, str]) -> str:

@@ -58,14 +58,11 @@ def unavailable_reason() -> str | None:
 
 def provision(log=print) -> Path:
     """Install binaryen into the cache unless it is there; returns the wasm-opt script."""
-    from ..provision import ProvisionError, locked, run_command
+    from ..provision import locked, npm_install
 
     script = program()
     if script.exists():
         return script
-    npm = shutil.which("npm")
-    if npm is None:
-        raise ProvisionError("needs npm (Node.js's package manager), which is not on PATH")
     target = folder()
     target.parent.mkdir(parents=True, exist_ok=True)
     # Parallel workers may all want it at once: one installs, the others wait.
@@ -74,20 +71,7 @@ def provision(log=print) -> Path:
             log(
                 f"provisioning binaryen-{BINARYEN_VERSION}: npm install binaryen@{BINARYEN_VERSION}"
             )
-            target.mkdir(parents=True, exist_ok=True)
-            run_command(
-                [
-                    npm,
-                    "install",
-                    "--prefix",
-                    str(target),
-                    "--no-audit",
-                    "--no-fund",
-                    "--loglevel=error",
-                    f"binaryen@{BINARYEN_VERSION}",
-                ],
-                f"npm install binaryen@{BINARYEN_VERSION}",
-            )
+            npm_install(target, [f"binaryen@{BINARYEN_VERSION}"])
     return script
 
 

@@ -24,7 +24,7 @@ from ..cases import ModuleSource
 from ..paths import cache_dir
 from ..profiles import DEFAULT_PROFILE, FEATURES_BY_NAME, LOWERED_PROFILE, PROFILES
 from . import wasm_opt
-from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
+from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain, run_tool
 from .clang import SUPPORT_NAME, SUPPORT_SOURCE
 
 ZIG_VERSION = "0.17.1"  # the PyPI `ziglang` release; part of every build's cache key
@@ -226,24 +226,9 @@ def _version(python_path: str) -> str:
 
 
 def _run_zig(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    try:
-        result = subprocess.run(
-            [str(python()), "-m", "ziglang", *argv],
-            cwd=cwd,
-            env=_environment(cwd),
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise BuildFailed(f"zig {argv[0]} did not finish within {TIMEOUT} s") from None
-    except OSError as error:
-        raise BuildFailed(f"cannot run zig: {error}") from None
-    if result.returncode:
-        message = (result.stderr or result.stdout).strip()
-        raise BuildFailed(message or f"zig {argv[0]} exited with {result.returncode}")
-    return result
+    return run_tool(
+        [str(python()), "-m", "ziglang", *argv], cwd, _environment(cwd), TIMEOUT, f"zig {argv[0]}"
+    )
 
 
 def _environment(work: Path) -> dict[str, str]:

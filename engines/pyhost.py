@@ -47,6 +47,15 @@ def bits_to_python(value: dict) -> int | float:
     raise CallError(f"values of type {kind} cannot be passed by this host")
 
 
+def check_arguments(name: str, params: list[str], args: list[dict]) -> None:
+    """The call's arguments must match the export's parameter types, one for one."""
+    if len(params) != len(args):
+        raise CallError(f"{name} takes {len(params)} arguments, {len(args)} given")
+    for kind, arg in zip(params, args, strict=True):
+        if kind != arg["type"]:
+            raise CallError(f"{name} takes {kind}, the case gives {arg['type']}")
+
+
 def python_to_wire(kind: str, number: int | float) -> dict:
     if kind == "i32":
         bits = number & 0xFFFFFFFF

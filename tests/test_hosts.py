@@ -188,3 +188,27 @@ def test_host_over_its_memory_limit_is_killed(fake_engine):
     with pytest.raises(HostOutOfMemory, match="over the limit of 100 MiB"):
         host.request(run_request(b"", [{"invoke": "bloat", "args": []}]), timeout=60)
     assert not host.alive
+
+
+@pytest.mark.engine
+def test_arguments_that_do_not_fit_the_export_are_call_errors(provisioned):
+    build, environment = provisioned(NEWEST)
+    host = HostProcess(build, environment)
+    host.start()
+    try:
+        f32 = {"type": "f32", "value": "0"}
+        answer = host.request(
+            run_request(
+                bytes(wasmtime.wat2wasm(ADD)),
+                [
+                    {"invoke": "add", "args": [i32(1)]},
+                    {"invoke": "add", "args": [i32(1), f32]},
+                ],
+            ),
+            timeout=30,
+        )
+    finally:
+        host.stop()
+    too_few, wrong_type = answer["calls"]
+    assert too_few == {"status": "error", "message": "add takes 2 arguments, 1 given"}
+    assert wrong_type == {"status": "error", "message": "add takes i32, the case gives f32"}

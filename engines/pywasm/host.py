@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pyhost import CallError, CallTrapped, Host, Reject, serve
+from pyhost import CallError, CallTrapped, Host, Reject, check_arguments, serve
 from pywasm.core import ModuleDesc, Runtime, Stack, ValInst, ValType
 
 KINDS = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
@@ -49,13 +49,10 @@ class PywasmHost(Host):
             function = runtime.machine.store.func[extern.data]
             params = [_kind(kind) for kind in function.type.args]
             kinds = [_kind(kind) for kind in function.type.rets]
-            if len(params) != len(args):
-                raise CallError(f"{name} takes {len(params)} arguments, {len(args)} given")
-            values = []
-            for kind, arg in zip(params, args, strict=True):
-                if kind != arg["type"]:
-                    raise CallError(f"{name} takes {kind}, the case gives {arg['type']}")
-                values.append(FROM_BITS[kind](int(arg["value"])))
+            check_arguments(name, params, args)
+            values = [
+                FROM_BITS[kind](int(arg["value"])) for kind, arg in zip(params, args, strict=True)
+            ]
             try:
                 results = runtime.machine.invocate(extern.data, values)
             except Exception as error:  # RecursionError and MemoryError too

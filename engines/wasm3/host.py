@@ -15,6 +15,7 @@ from pyhost import (
     Host,
     Reject,
     bits_to_python,
+    check_arguments,
     first_line,
     python_to_wire,
     serve,
@@ -63,11 +64,7 @@ class Wasm3Host(Host):
                 raise CallError(f"no exported function named {name!r}")
             params = [_kind(code) for code in function.arg_types]
             kinds = [_kind(code) for code in function.ret_types]
-            if len(params) != len(args):
-                raise CallError(f"{name} takes {len(params)} arguments, {len(args)} given")
-            for kind, arg in zip(params, args, strict=True):
-                if kind != arg["type"]:
-                    raise CallError(f"{name} takes {kind}, the case gives {arg['type']}")
+            check_arguments(name, params, args)
             try:
                 result = function(*[bits_to_python(arg) for arg in args])
             except RuntimeError as error:

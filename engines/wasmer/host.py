@@ -16,6 +16,7 @@ from pyhost import (
     Host,
     Reject,
     bits_to_python,
+    check_arguments,
     first_line,
     python_to_wire,
     serve,
@@ -75,11 +76,7 @@ class WasmerHost(Host):
                 raise CallError(f"{name} is not a function")
             params = [_kind(kind) for kind in function.type.params]
             kinds = [_kind(kind) for kind in function.type.results]
-            if len(params) != len(args):
-                raise CallError(f"{name} takes {len(params)} arguments, {len(args)} given")
-            for kind, arg in zip(params, args, strict=True):
-                if kind != arg["type"]:
-                    raise CallError(f"{name} takes {kind}, the case gives {arg['type']}")
+            check_arguments(name, params, args)
             try:
                 result = function(*[bits_to_python(arg) for arg in args])
             except RuntimeError as error:  # wasmer-python raises every trap as RuntimeError

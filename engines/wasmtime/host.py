@@ -15,6 +15,7 @@ from pyhost import (
     Host,
     Reject,
     bits_to_python,
+    check_arguments,
     python_to_wire,
     serve,
 )
@@ -90,13 +91,10 @@ class WasmtimeHost(Host):
                 raise CallError(f"no exported function named {name!r}")
             function_type = function.type if STORELESS_API else function.type(store)
             params = [str(kind) for kind in function_type.params]
-            if len(params) != len(args):
-                raise CallError(f"{name} takes {len(params)} arguments, {len(args)} given")
-            values = []
-            for kind, arg in zip(params, args, strict=True):
-                if kind != arg["type"]:
-                    raise CallError(f"{name} takes {kind}, the case gives {arg['type']}")
-                values.append(_val(kind, bits_to_python(arg)))
+            check_arguments(name, params, args)
+            values = [
+                _val(kind, bits_to_python(arg)) for kind, arg in zip(params, args, strict=True)
+            ]
             try:
                 result = function(*values) if STORELESS_API else function(store, *values)
             except wasmtime.Trap as trap:

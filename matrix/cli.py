@@ -59,7 +59,28 @@ def _parser() -> argparse.ArgumentParser:
         help="outcomes that make the exit status 1, comma-separated "
         "(default: error; e.g. 'error,crash,fail' for CI gating)",
     )
+    run.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="run only shard K of N; `wasm-matrix merge` joins the shards' runs",
+    )
+    run.add_argument(
+        "--shard-durations",
+        metavar="RUN",
+        help="an earlier run whose cell durations balance the shards (default: a cost model)",
+    )
+    run.add_argument("--junitxml", metavar="PATH", help="also write JUnit XML (one test per cell)")
     run.set_defaults(handler=_run)
+
+    merge = commands.add_parser("merge", help="join the runs of --shard K/N into one run")
+    merge.add_argument("shards", nargs="+", help="the shards' run folders")
+    merge.add_argument("-o", "--out", required=True, help="the merged run's folder (new)")
+    merge.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="merge even when shards or cells are missing (the report says how many)",
+    )
+    merge.set_defaults(handler=_merge)
 
     report = commands.add_parser("report", help="(re)write the reports of a run")
     report.add_argument("run", nargs="?", default=f"reports/{LATEST}", help="the run's folder")
@@ -130,6 +151,12 @@ def _run(options: argparse.Namespace) -> int:
             arguments += [flag, value]
     if options.no_provision:
         arguments.append("--matrix-no-provision")
+    if options.shard:
+        arguments += ["--matrix-shard", options.shard]
+    if options.shard_durations:
+        arguments += ["--matrix-shard-durations", options.shard_durations]
+    if options.junitxml:
+        arguments.append(f"--junitxml={options.junitxml}")
     status = pytest.main(arguments + options.pytest_args)
     if status == pytest.ExitCode.INTERRUPTED:
         return EXIT_INTERRUPTED  # finished cells are kept; the report covers them
@@ -144,6 +171,21 @@ def _run(options: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_GATED
+    return EXIT_OK
+
+
+def _merge(options: argparse.Namespace) -> int:
+    from .merge import MergeError, merge_runs
+    from .reporting.markdown import write_summary
+
+    out = Path(options.out)
+    try:
+        run = merge_runs([Path(s) for s in options.shards], out, options.allow_missing)
+    except MergeError as error:
+        print(f"wasm-matrix merge: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    write_summary(out)
+    print(f"{run['shard']['cells_merged']} cells from {len(options.shards)} shards in {out}")
     return EXIT_OK
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import heapq
+import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -65,3 +68,103 @@ def duplicate_names(cases: list[Case]) -> list[CaseError]:
         else:
             first[case.name] = case
     return errors
+
+
+# --- sharding: one plan split over N machines, deterministically and by expected cost ---
+
+CellKey = tuple[str, str, str, str]  # (case, toolchain, profile, engine), as in results.jsonl
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` of `count` (1-based, as people say "shard 2 of 3")."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        index, slash, count = text.partition("/")
+        if not slash or not index.strip().isdigit() or not count.strip().isdigit():
+            raise ValueError(f"--shard {text!r}: expected K/N, e.g. 2/3")
+        shard = cls(int(index), int(count))
+        if not 1 <= shard.index <= shard.count:
+            raise ValueError(f"--shard {text!r}: K must be between 1 and N")
+        return shard
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def key_text(key: CellKey) -> str:
+    return json.dumps(list(key), ensure_ascii=False)
+
+
+def plan_fingerprint(keys: list[CellKey]) -> str:
+    """Names the whole (unsharded) plan: equal for every shard of one plan, whatever its order."""
+    digest = hashlib.sha256()
+    for key in sorted(set(keys)):
+        digest.update(key_text(key).encode("utf-8") + b"\n")
+    return digest.hexdigest()[:16]
+
+
+# Typical milliseconds per cell by engine family, measured on a full run (2 CPUs, 15,416
+# cells): only the ratios matter. Interpreters written in Python or run through JS are slow.
+ENGINE_COST_MS = {
+    "pywasm": 2400.0,
+    "binaryen-js": 230.0,
+    "wabt": 80.0,
+    "firefox": 55.0,
+    "chromium": 35.0,
+    "wasmtime": 21.0,
+    "wasmer": 21.0,
+}
+DEFAULT_ENGINE_COST_MS = 10.0
+BUILD_COST_MS = {"wat": 5.0, "binary": 1.0}  # anything else is a compiler
+DEFAULT_BUILD_COST_MS = 400.0
+
+
+def modelled_cost(engine_family: str) -> float:
+    """The expected cost of a cell when no earlier run measured it."""
+    return ENGINE_COST_MS.get(engine_family, DEFAULT_ENGINE_COST_MS)
+
+
+def assign_shards(
+    cells: list[tuple[CellKey, str]],
+    count: int,
+    durations: dict[CellKey, float] | None = None,
+) -> dict[CellKey, int]:
+    """Each cell's shard (1-based). `cells` pairs each key with its engine family;
+    `durations` are an earlier run's `duration_ms` per cell, used where present.
+
+    Cells that share one build (case, toolchain, profile) stay together, so each module is
+    compiled on one machine only. Units are dealt largest first to the least loaded shard
+    (ties to the lowest index): the same plan and durations give the same split everywhere.
+    """
+    durations = durations or {}
+    units: dict[tuple[str, str, str], list[CellKey]] = {}
+    cost: dict[tuple[str, str, str], float] = {}
+    for key, family in cells:
+        unit = key[:3]
+        if unit not in units:
+            units[unit] = []
+            cost[unit] = BUILD_COST_MS.get(key[1], DEFAULT_BUILD_COST_MS)
+        units[unit].append(key)
+        cost[unit] += durations.get(key, modelled_cost(family))
+    loads = [(0.0, index) for index in range(1, count + 1)]
+    heapq.heapify(loads)
+    assignment: dict[CellKey, int] = {}
+    for unit in sorted(units, key=lambda u: (-round(cost[u], 3), u)):
+        load, index = heapq.heappop(loads)
+        for key in units[unit]:
+            assignment[key] = index
+        heapq.heappush(loads, (load + cost[unit], index))
+    return assignment
+
+
+def assignment_fingerprint(assignment: dict[CellKey, int]) -> str:
+    """Names the split: shards of one run must agree on it, or cells would be lost or doubled."""
+    digest = hashlib.sha256()
+    for key in sorted(assignment):
+        digest.update(f"{key_text(key)} {assignment[key]}\n".encode())
+    return digest.hexdigest()[:16]

@@ -23,11 +23,18 @@ from .engines import EngineBuild, load_engine_builds, select
 from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
 from .paths import cache_dir, display_path
-from .planner import Cell, plan
+from .planner import Cell, Shard, assign_shards, assignment_fingerprint, plan, plan_fingerprint
 from .profiles import FEATURES
 from .reporting.markdown import write_summary
 from .reporting.tables import outcome_counts
-from .results import ResultsWriter, RunInfo, new_run_folder, point_latest, read_results
+from .results import (
+    ResultsWriter,
+    RunInfo,
+    new_run_folder,
+    point_latest,
+    read_durations,
+    read_results,
+)
 from .runner import CellResult, Runner
 from .settings import SettingsError, load_settings
 from .toolchains import all_toolchains
@@ -66,6 +73,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="do not install missing engines; their cells are skipped",
     )
+    group.addoption(
+        "--matrix-shard",
+        default=None,
+        metavar="K/N",
+        help="run only shard K of N (split by expected cost; see docs/reports.md)",
+    )
+    group.addoption(
+        "--matrix-shard-durations",
+        default=None,
+        metavar="RUN",
+        help="an earlier run whose cell durations balance the shards (default: a cost model)",
+    )
     parser.addini(
         "wasm_matrix_cases",
         type="paths",
@@ -97,6 +116,11 @@ class MatrixState:
         self.run_info: RunInfo | None = None
         self.written: set[str] = set()
         self.provision_errors: dict[str, str] = {}
+        try:
+            shard = config.option.matrix_shard
+            self.shard: Shard | None = Shard.parse(shard) if shard else None
+        except ValueError as error:
+            raise pytest.UsageError(str(error)) from None
 
     @property
     def runner(self) -> Runner:
@@ -371,6 +395,69 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state = session.config.stash.get(state_key, None)
     if state is not None and state.controller:
         _controller_state = state
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m: a shard splits what would run unsharded
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    state = config.stash.get(state_key, None)
+    if state is None or state.shard is None:
+        return
+    keyed = {id(item): _item_key(item) for item in items}
+    families = [(keyed[id(item)], _item_family(item)) for item in items]
+    durations = {}
+    source = config.option.matrix_shard_durations
+    if source:
+        try:
+            durations = read_durations(Path(source))
+        except (OSError, ValueError) as error:
+            raise pytest.UsageError(f"--matrix-shard-durations: {error}") from None
+    assignment = assign_shards(families, state.shard.count, durations)
+    keep = [item for item in items if assignment[keyed[id(item)]] == state.shard.index]
+    dropped = [item for item in items if assignment[keyed[id(item)]] != state.shard.index]
+    items[:] = keep
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    facts = {
+        "index": state.shard.index,
+        "count": state.shard.count,
+        "plan": plan_fingerprint(list(assignment)),
+        "plan_cells": len(assignment),
+        "assignment": assignment_fingerprint(assignment),
+        "cells": len(keep),
+        "durations_from": source,
+    }
+    if state.controller:
+        _set_shard(state, facts)
+    else:  # an xdist worker: the controller reads this in pytest_testnodedown
+        config.workeroutput["wasm_matrix_shard"] = facts
+
+
+def _item_key(item: pytest.Item) -> tuple[str, str, str, str]:
+    if isinstance(item, CellItem):
+        return item.cell.key
+    return (item.path.stem, "-", "-", "-")  # a broken case file: one cell of its own
+
+
+def _item_family(item: pytest.Item) -> str:
+    return item.cell.engine.family.name if isinstance(item, CellItem) else "-"
+
+
+def _set_shard(state: MatrixState, facts: dict) -> None:
+    if state.run_info is not None:
+        state.run_info.shard = facts
+        state.run_info.cells_planned = facts["cells"]
+        state.run_info.write(state.run_folder)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent when xdist is not loaded
+def pytest_testnodedown(node, error) -> None:
+    # xdist's controller: every worker collected the same plan and computed the same split.
+    state = _controller_state
+    facts = getattr(node, "workeroutput", {}).get("wasm_matrix_shard")
+    if state is not None and facts and state.run_info is not None and not state.run_info.shard:
+        _set_shard(state, facts)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -88,6 +88,7 @@ class RunInfo:
     selection: dict
     cells_planned: int
     project: Path | None = None  # the checkout the cases come from, for its revision
+    shard: dict | None = None  # when sharded: which shard, and the plan it is a part of
 
     def write(self, run_folder: Path) -> None:
         data = {
@@ -101,6 +102,8 @@ class RunInfo:
             "machine": machine_facts(),
             "revision": project_revision(self.project),
         }
+        if self.shard is not None:
+            data["shard"] = self.shard
         (run_folder / RUN).write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
 
 
@@ -136,3 +139,16 @@ def project_revision(folder: Path | None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout.strip() or None
+
+
+def cell_key(record: dict) -> tuple[str, str, str, str]:
+    """What names a cell across runs: (case, toolchain, profile, engine)."""
+    return (record["case"], record["toolchain"], record["profile"], record["engine"])
+
+
+def read_durations(source: Path) -> dict[tuple[str, str, str, str], float]:
+    """Each cell's `duration_ms` in an earlier run (its folder or its results.jsonl)."""
+    folder = source.parent if source.name == RESULTS else source
+    if not (folder / RESULTS).exists():
+        raise FileNotFoundError(f"no {RESULTS} in {folder}")
+    return {cell_key(r): float(r.get("duration_ms") or 0.0) for r in read_results(folder)}

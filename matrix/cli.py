@@ -177,6 +177,7 @@ def _run(options: argparse.Namespace) -> int:
 def _merge(options: argparse.Namespace) -> int:
     from .merge import MergeError, merge_runs
     from .reporting.markdown import write_summary
+    from .reporting.site import write_site
 
     out = Path(options.out)
     try:
@@ -185,18 +186,21 @@ def _merge(options: argparse.Namespace) -> int:
         print(f"wasm-matrix merge: {error}", file=sys.stderr)
         return EXIT_USAGE
     write_summary(out)
+    write_site(out)
     print(f"{run['shard']['cells_merged']} cells from {len(options.shards)} shards in {out}")
     return EXIT_OK
 
 
 def _report(options: argparse.Namespace) -> int:
     from .reporting.markdown import write_summary
+    from .reporting.site import write_site
 
     folder = Path(options.run)
     if not (folder / "results.jsonl").exists():
         print(f"wasm-matrix: no results.jsonl in {folder}", file=sys.stderr)
         return EXIT_USAGE
     print(write_summary(folder))
+    print(write_site(folder))
     return EXIT_OK
 
 

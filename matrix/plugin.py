@@ -26,6 +26,7 @@ from .paths import cache_dir, display_path
 from .planner import Cell, Shard, assign_shards, assignment_fingerprint, plan, plan_fingerprint
 from .profiles import FEATURES
 from .reporting.markdown import write_summary
+from .reporting.site import write_site
 from .reporting.tables import outcome_counts
 from .results import (
     ResultsWriter,
@@ -478,6 +479,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state.writer.close()
     state.writer = None
     write_summary(state.run_folder)
+    write_site(state.run_folder)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
@@ -489,6 +491,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         terminalreporter.write_line(f"cells:   {sum(counts.values())} ({shown or 'none'})")
         terminalreporter.write_line(f"results: {state.run_folder / 'results.jsonl'}")
         terminalreporter.write_line(f"report:  {state.run_folder / 'summary.md'}")
+        terminalreporter.write_line(f"site:    {state.run_folder / 'site' / 'index.html'}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -1,0 +1,217 @@
+"""The static HTML site of a run: reports/<run>/site/, self-contained, safe to publish.
+
+Rendered with jinja2 with autoescape on: every case name, message and engine string is
+untrusted text. No file outside site/ is referenced: CSS and the little JavaScript that
+sorts and filters tables are inline, so the folder works from file:// and from any static
+host (GitHub Pages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from ..outcomes import Outcome
+from ..profiles import FEATURES_BY_NAME
+from ..results import cell_key, read_results, read_run
+from .tables import (
+    Table,
+    TableCell,
+    case_tables,
+    engine_order,
+    feature_table,
+    outcome_counts,
+    toolchain_defaults_table,
+)
+from .versions import first_passing
+
+SITE = "site"
+LEGEND = {
+    Outcome.PASS: "ran, every call as expected",
+    Outcome.FAIL: "ran, wrong result",
+    Outcome.TRAP: "unexpected trap, or an expected trap that did not happen",
+    Outcome.REJECT: "the engine refused the module (decode, validation, compile, link)",
+    Outcome.CRASH: "the engine's process died",
+    Outcome.TIMEOUT: "over the time limit; the host was killed",
+    Outcome.BUILD_ERROR: "the toolchain could not build the module",
+    Outcome.SKIP: "not measured (toolchain or engine missing, or profile not expressible)",
+    Outcome.ERROR: "a fault of the harness or a bad case file",
+}
+
+
+def cell_page(record: dict) -> str:
+    """A stable file name for a cell's page: the same cell has the same page in every run."""
+    key = json.dumps(list(cell_key(record)), ensure_ascii=False)
+    return f"cell-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}.html"
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("matrix.reporting", "templates"),
+        autoescape=True,  # everything from cases and engines is untrusted
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(
+        Outcome=Outcome, legend=LEGEND, cell_page=cell_page, first_failing=first_failing
+    )
+    environment.filters["percent"] = lambda value: f"{value * 100:.1f}%"
+    return environment
+
+
+def profile_page(profile: str) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in profile)
+    return f"profile-{safe}.html"
+
+
+def write_site(run_folder: Path, extra_pages: list[tuple[str, str, dict]] | None = None) -> Path:
+    """Render every page of the run into run_folder/site/ (replacing what was there);
+    `extra_pages` are (file name, template, context) rendered with the same layout."""
+    records = sorted(read_results(run_folder), key=cell_key)
+    run = read_run(run_folder)
+    site = run_folder / SITE
+    if site.exists():
+        shutil.rmtree(site)
+    (site / "cells").mkdir(parents=True)
+    environment = _environment()
+    engines = engine_order(records, run)
+    profiles = case_tables([r for r in records if r.get("kind") != "spec"], engines)
+    spec = spec_table(records, engines)
+    nav = [("index.html", "Overview"), ("toolchains.html", "Toolchain defaults")]
+    nav += [(profile_page(_profile_of(t)), f"Profile {_profile_of(t)}") for t in profiles]
+    if spec.rows:
+        nav.append(("spec.html", "Spec suite"))
+    nav += [(name, title) for name, _, context in extra_pages or [] for title in [context["title"]]]
+    common = {"run": run, "run_name": run_folder.resolve().name, "nav": nav, "root": ""}
+
+    def page(name: str, template: str, **context) -> None:
+        text = environment.get_template(template).render(**common, **context, page=name)
+        (site / name).write_text(text, "utf-8")
+
+    features = feature_table(records, engines)
+    page(
+        "index.html",
+        "overview.html.j2",
+        title="Overview",
+        counts=outcome_counts(records),
+        cells=len(records),
+        engines=engines,
+        engine_facts={e["id"]: e for e in run.get("engines", [])},
+        features=features.transposed(),
+        feature_notes=features.row_notes,
+        feature_titles={n: FEATURES_BY_NAME[n].title for n in features.rows},
+        first=_first_rows(records, features.rows),
+    )
+    page(
+        "toolchains.html",
+        "table.html.j2",
+        title="Toolchain defaults × engines",
+        intro="Each compiler's own default build (no target-feature flags) of every program in "
+        "the corpus; a cell shows the worst outcome and how many programs passed.",
+        table=toolchain_defaults_table(records, engines).transposed(),
+        corner="engine",
+    )
+    for table in profiles:
+        page(
+            profile_page(_profile_of(table)),
+            "table.html.j2",
+            title=f"Cases × engines, profile {_profile_of(table)}",
+            intro="One row per case and toolchain; hover or tap a symbol for its outcome, "
+            "follow it for the cell's page.",
+            table=table,
+            corner="case (toolchain)",
+        )
+    if spec.rows:
+        page("spec.html", "spec.html.j2", title="Spec suite pass rates", spec=spec)
+    for name, template, context in extra_pages or []:
+        page(name, template, **context)
+    cell_environment = {**common, "root": "../"}
+    template = environment.get_template("cell.html.j2")
+    for record in records:
+        if record["outcome"] == Outcome.PASS:
+            continue
+        text = template.render(
+            **cell_environment,
+            title=" · ".join(cell_key(record)),
+            record=record,
+            outcome=Outcome(record["outcome"]),
+            page="cells/" + cell_page(record),
+        )
+        (site / "cells" / cell_page(record)).write_text(text, "utf-8")
+    return site / "index.html"
+
+
+def _profile_of(table: Table) -> str:
+    return table.title.split("`")[1]
+
+
+def _first_rows(records: list[dict], features: list[str]) -> list[dict]:
+    """Per family with a version series: the first measured version passing each feature."""
+    rows = []
+    for family, by_feature in sorted(first_passing(records).items()):
+        any_feature = next(iter(by_feature.values()))
+        rows.append(
+            {
+                "family": family,
+                "versions": list(any_feature.versions),
+                "features": {name: by_feature.get(name) for name in features},
+            }
+        )
+    return rows
+
+
+class SpecTable:
+    """Script × engine pass rates of spec-suite cells (kind "spec", see the spec records)."""
+
+    def __init__(self, rows: list[str], columns: list[str]):
+        self.rows, self.columns = rows, columns
+        self.cells: dict[tuple[str, str], dict] = {}
+        self.totals: dict[str, dict] = {}
+
+
+def spec_rate(assertions: dict) -> tuple[int, int, int, int]:
+    """(pass, fail, skip, off) summed over commands; rate = pass / (pass + fail)."""
+    total = [0, 0, 0, 0]
+    for counts in (assertions or {}).values():
+        for index, name in enumerate(("pass", "fail", "skip", "off")):
+            total[index] += int(counts.get(name, 0) or 0)
+    return tuple(total)  # type: ignore[return-value]
+
+
+def spec_table(records: list[dict], engines: list[str]) -> SpecTable:
+    spec = [r for r in records if r.get("kind") == "spec"]
+    table = SpecTable(sorted({r["case"] for r in spec}), [e for e in engines if _has(spec, e)])
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for record in spec:
+        passed, failed, skipped, off = spec_rate(record.get("assertions", {}))
+        cell = {
+            "record": record,
+            "outcome": Outcome(record["outcome"]),
+            "pass": passed,
+            "fail": failed,
+            "skip": skipped,
+            "off": off,
+            "rate": passed / (passed + failed) if passed + failed else None,
+        }
+        table.cells[(record["case"], record["engine"])] = cell
+        for index, value in enumerate((passed, failed, skipped, off)):
+            totals[record["engine"]][index] += value
+    for engine, (passed, failed, skipped, off) in totals.items():
+        rate = passed / (passed + failed) if passed + failed else None
+        table.totals[engine] = {"pass": passed, "fail": failed, "skip": skipped, "off": off}
+        table.totals[engine]["rate"] = rate
+    return table
+
+
+def _has(records: list[dict], engine: str) -> bool:
+    return any(r["engine"] == engine for r in records)
+
+
+def first_failing(cell: TableCell) -> dict | None:
+    return next((r for r in cell.records if r["outcome"] != Outcome.PASS), None)

@@ -86,6 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("run", nargs="?", default=f"reports/{LATEST}", help="the run's folder")
     report.set_defaults(handler=_report)
 
+    check = commands.add_parser(
+        "check", help="which features a module uses, and which measured engines run it"
+    )
+    check.add_argument("module", help="a .wasm file")
+    check.add_argument("--run", default=f"reports/{LATEST}", help="the measured run to consult")
+    check.add_argument("--json", action="store_true", help="print JSON instead of text")
+    check.set_defaults(handler=_check)
+
     engines = commands.add_parser("engines", help="list engine builds; provision them")
     engines.add_argument(
         "--system",
@@ -188,6 +196,30 @@ def _merge(options: argparse.Namespace) -> int:
     write_summary(out)
     write_site(out)
     print(f"{run['shard']['cells_merged']} cells from {len(options.shards)} shards in {out}")
+    return EXIT_OK
+
+
+def _check(options: argparse.Namespace) -> int:
+    import json
+
+    from .check import as_json, check, render
+    from .results import read_run
+    from .scanner import ScanError
+
+    folder, module = Path(options.run), Path(options.module)
+    records = read_results(folder)
+    if not any(record.get("kind") == "probe" for record in records):
+        print(f"wasm-matrix check: no feature probe results in {folder}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = check(module, records, read_run(folder), folder.resolve().name)
+    except OSError as error:
+        print(f"wasm-matrix check: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ScanError as error:
+        print(f"wasm-matrix check: {module} is not a valid module: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(json.dumps(as_json(result), indent=2) if options.json else render(result))
     return EXIT_OK
 
 

@@ -1,0 +1,135 @@
+"""`wasm-matrix check`: a real clang 19 default build against a real measured run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matrix.cases import ModuleSource
+from matrix.check import check
+from matrix.scanner import scan
+from matrix.toolchains import wasm_opt
+from matrix.toolchains.clang import ClangToolchain
+
+from .conftest import NEWEST, OLDER_NO_REFS, REPO
+
+
+def wasm_matrix(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "matrix.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def clang19_build(tmp_path_factory) -> Path:
+    toolchain = ClangToolchain(19)
+    reason = toolchain.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    source = (REPO / "cases" / "c" / "dispatch.c").read_bytes()
+    built = toolchain.build(ModuleSource("c", source, "dispatch.c"), "default")
+    path = tmp_path_factory.mktemp("check") / "dispatch.wasm"
+    path.write_bytes(built.module)
+    return path
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory, provisioned) -> Path:
+    """The feature probes, measured on wasmtime 50 and on wasmtime 48 without reference-types."""
+    provisioned(NEWEST)
+    provisioned(OLDER_NO_REFS)
+    work = tmp_path_factory.mktemp("measured")
+    done = wasm_matrix(
+        *("run", str(REPO / "cases" / "probes"), "--engines", f"{NEWEST},{OLDER_NO_REFS}"),
+        *("-n", "0"),
+        cwd=work,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return (work / "reports" / "latest").resolve()
+
+
+@pytest.mark.engine
+def test_check_names_the_overlong_call_indirect_and_who_rejects_it(clang19_build, measured):
+    done = wasm_matrix("check", str(clang19_build), "--run", str(measured), cwd=measured)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    uses = text.split("measured in run")[0]
+    assert "call-indirect-overlong: call_indirect table index 0 encoded in 5 bytes" in uses
+    runs, refused = text.split("will not run on 1:")
+    assert f"wasmtime: {NEWEST}" in runs
+    assert f"{OLDER_NO_REFS} (48.0.0): call-indirect-overlong probe reject" in refused
+    widen = text.split("to widen that:")[1]
+    assert f"without call-indirect-overlong: also 1 more: {OLDER_NO_REFS}" in widen
+    assert "-mno-reference-types" in widen
+
+
+@pytest.mark.engine
+def test_check_json_lists_every_measured_engine(clang19_build, measured):
+    done = wasm_matrix("check", str(clang19_build), "--run", str(measured), "--json", cwd=measured)
+    data = json.loads(done.stdout)
+    by_engine = {e["engine"]: e for e in data["engines"]}
+    assert by_engine[NEWEST]["runs"] is True
+    assert by_engine[OLDER_NO_REFS]["runs"] is False
+    assert by_engine[OLDER_NO_REFS]["missing"]["call-indirect-overlong"]["outcome"] == "reject"
+
+
+def test_the_wasm_opt_advice_removes_the_overlong_index(clang19_build, tmp_path):
+    if wasm_opt.unavailable_reason():
+        pytest.skip(wasm_opt.unavailable_reason())
+    script = wasm_opt.provision(log=lambda text: None)
+    out = tmp_path / "out.wasm"
+    subprocess.run(["node", str(script), str(clang19_build), "-o", str(out)], check=True)
+    assert "call-indirect-overlong" in scan(clang19_build.read_bytes()).needs
+    assert "call-indirect-overlong" not in scan(out.read_bytes()).needs
+
+
+def test_a_feature_never_probed_is_not_measured(tmp_path):
+    module = tmp_path / "m.wasm"
+    module.write_bytes(bytes.fromhex("0061736d01000000"))
+    records = [
+        {
+            "case": "x",
+            "toolchain": "wat",
+            "profile": "default",
+            "engine": "e-1",
+            "kind": "probe",
+            "features": ["gc"],
+            "outcome": "pass",
+        }
+    ]
+    result = check(module, records, {}, "run")
+    assert [v.unmeasured for v in result.verdicts] == [["mvp"]]
+    assert not result.verdicts[0].runs
+
+
+def test_check_of_a_file_that_is_not_a_module(tmp_path, clang19_build):
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(b"not wasm")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "results.jsonl").write_text(
+        json.dumps(
+            {
+                "case": "x",
+                "toolchain": "wat",
+                "profile": "default",
+                "engine": "e",
+                "kind": "probe",
+                "features": ["mvp"],
+                "outcome": "pass",
+            }
+        )
+        + "\n"
+    )
+    done = wasm_matrix("check", str(bad), "--run", str(run), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "bad.wasm is not a valid module" in done.stderr

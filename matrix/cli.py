@@ -94,6 +94,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.set_defaults(handler=_check)
 
+    versus = commands.add_parser(
+        "compare", help="measured support against webassembly.org's features.json table"
+    )
+    versus.add_argument("run", nargs="?", default=f"reports/{LATEST}", help="the run's folder")
+    versus.add_argument("--reference", help="a features.json table (default: the bundled copy)")
+    versus.add_argument("--all", action="store_true", help="also list what agrees")
+    versus.add_argument("--export", metavar="PATH", help="write our measurements as features.json")
+    versus.set_defaults(handler=_compare)
+
     engines = commands.add_parser("engines", help="list engine builds; provision them")
     engines.add_argument(
         "--system",
@@ -220,6 +229,31 @@ def _check(options: argparse.Namespace) -> int:
         print(f"wasm-matrix check: {module} is not a valid module: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(json.dumps(as_json(result), indent=2) if options.json else render(result))
+    return EXIT_OK
+
+
+def _compare(options: argparse.Namespace) -> int:
+    import json
+
+    from . import compare
+    from .results import read_run
+
+    folder = Path(options.run)
+    try:
+        reference = compare.load_reference(Path(options.reference) if options.reference else None)
+    except ValueError as error:
+        print(f"wasm-matrix compare: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    records = read_results(folder)
+    if not records:
+        print(f"wasm-matrix compare: no results in {folder}", file=sys.stderr)
+        return EXIT_USAGE
+    comparisons = compare.ordered(compare.compare(records, reference))
+    print(compare.render(comparisons, only_disagreements=not options.all))
+    if options.export:
+        exported = compare.export(records, read_run(folder), reference)
+        Path(options.export).write_text(json.dumps(exported, indent=2, ensure_ascii=False))
+        print(f"measurements in features.json format: {options.export}")
     return EXIT_OK
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from .. import compare
 from ..outcomes import Outcome
 from ..profiles import FEATURES_BY_NAME
 from ..results import cell_key, read_results, read_run
@@ -70,9 +71,16 @@ def profile_page(profile: str) -> str:
     return f"profile-{safe}.html"
 
 
-def write_site(run_folder: Path, extra_pages: list[tuple[str, str, dict]] | None = None) -> Path:
+def write_site(
+    run_folder: Path,
+    extra_pages: list[tuple[str, str, dict]] | None = None,
+    reference_path: Path | None = None,
+) -> Path:
     """Render every page of the run into run_folder/site/ (replacing what was there);
-    `extra_pages` are (file name, template, context) rendered with the same layout."""
+    `extra_pages` are (file name, template, context) rendered with the same layout;
+    `reference_path` a features.json table to compare with (default: the bundled copy)."""
+    reference = compare.load_reference(reference_path)
+    reference_name = (reference_path or compare.REFERENCE).name
     records = sorted(read_results(run_folder), key=cell_key)
     run = read_run(run_folder)
     site = run_folder / SITE
@@ -87,6 +95,9 @@ def write_site(run_folder: Path, extra_pages: list[tuple[str, str, dict]] | None
     nav += [(profile_page(_profile_of(t)), f"Profile {_profile_of(t)}") for t in profiles]
     if spec.rows:
         nav.append(("spec.html", "Spec suite"))
+    comparisons = compare.compare(records, reference) if reference else []
+    if comparisons:
+        nav.append(("compare.html", "vs webassembly.org"))
     nav += [(name, title) for name, _, context in extra_pages or [] for title in [context["title"]]]
     common = {"run": run, "run_name": run_folder.resolve().name, "nav": nav, "root": ""}
 
@@ -129,6 +140,8 @@ def write_site(run_folder: Path, extra_pages: list[tuple[str, str, dict]] | None
         )
     if spec.rows:
         page("spec.html", "spec.html.j2", title="Spec suite pass rates", spec=spec)
+    if comparisons:
+        _write_comparison(page, site, comparisons, records, run, reference, reference_name)
     for name, template, context in extra_pages or []:
         page(name, template, **context)
     cell_environment = {**common, "root": "../"}
@@ -145,6 +158,26 @@ def write_site(run_folder: Path, extra_pages: list[tuple[str, str, dict]] | None
         )
         (site / "cells" / cell_page(record)).write_text(text, "utf-8")
     return site / "index.html"
+
+
+def _write_comparison(page, site, comparisons, records, run, reference, reference_name) -> None:
+    exported = compare.export(records, run, reference)
+    (site / "features.json").write_text(json.dumps(exported, indent=2, ensure_ascii=False))
+    page(
+        "compare.html",
+        "compare.html.j2",
+        title="Measured against webassembly.org's feature table",
+        comparisons=compare.ordered(comparisons),
+        kind_words=compare.KIND_WORDS,
+        reference_name=reference_name,
+        mapping=[f"{ours} = {theirs}" for ours, theirs in compare.FAMILY_TO_REFERENCE.items()],
+        unmapped=compare.UNMAPPED,
+        counts={
+            "disagree": sum(1 for c in comparisons if c.disagrees),
+            "switched": sum(1 for c in comparisons if c.kind == "passes-when-switched-on"),
+            "first": sum(1 for c in comparisons if c.first_differs),
+        },
+    )
 
 
 def _profile_of(table: Table) -> str:

@@ -1,0 +1,273 @@
+"""Measured support against webassembly.org's hand-written feature table (features.json).
+
+Only engine families whose measured versions mean the same thing as the table's are
+mapped (docs/reports.md explains each): our wasmtime (wasmtime-py's versions are
+Wasmtime's), wasm3, node, chromium and firefox builds are the products the table names;
+binaryen.js is Binaryen's own validator. Not compared: JavaScriptCore (WebKitGTK's jsc
+shell, Bun) has no Safari version; GJS's SpiderMonkey is not a Firefox release; the
+wasmer Python package's version (1.1.0) is not the Wasmer runtime's version inside it.
+
+Statuses in the table: null (not applicable), true (supported, version unknown), false,
+"flag", a version ("supported since"), or [status, "note"]; a missing key means "no".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .paths import engines_dir
+from .profiles import FEATURES
+from .reporting.versions import FirstPass, first_passing, version_key
+
+REFERENCE = Path(__file__).with_name("reference") / "webassembly-features.json"
+SCHEMA = Path(__file__).with_name("reference") / "webassembly-features.schema.json"
+
+# Our engine family -> the table's name for the same product.
+FAMILY_TO_REFERENCE = {
+    "wasmtime": "Wasmtime",
+    "wasm3": "Wasm3",
+    "node": "Node.js",
+    "chromium": "Chrome",
+    "firefox": "Firefox",
+    "binaryen-js": "Binaryen",
+}
+# Our feature -> the table's id it is compared with. The exceptions probe uses the final
+# (exnref) instructions; call-indirect-overlong has no column of its own (it is an LLVM
+# encoding inside reference types) and mvp none at all.
+FEATURE_TO_REFERENCE = {
+    feature.name: feature.webassembly_org[-1]
+    for feature in FEATURES
+    if feature.webassembly_org and feature.name != "call-indirect-overlong"
+}
+WEB = {"chromium", "firefox"}
+# Hosts that switch on every feature their engine version has a switch for (the wasmtime
+# host sets each wasmtime.Config flag): a pass there before the table's version means
+# "works when switched on", while the table counts what is on by default.
+SWITCHED_ON_BY_HOST = {
+    "wasmtime": frozenset(
+        {"reference-types", "multivalue", "bulk-memory", "simd128", "relaxed-simd", "tail-call"}
+        | {"threads", "multi-memory", "memory64", "gc", "exceptions"}
+    ),
+}
+
+
+def load_reference(path: Path | None = None) -> dict:
+    path = path or REFERENCE
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: cannot read a features.json table: {error}") from None
+    if not isinstance(data.get("browsers"), dict) or not isinstance(data.get("features"), dict):
+        raise ValueError(f"{path}: not in features.json format (needs `features` and `browsers`)")
+    return data
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One status from the table, read."""
+
+    raw: object
+    supported: bool | None  # None: not applicable
+    since: str | None = None  # the version it is claimed from, when the table gives one
+    note: str = ""
+
+    def covers(self, version: str) -> bool | None:
+        """Does the table claim support in this version?"""
+        if self.supported is None:
+            return None
+        if not self.supported:
+            return False
+        return self.since is None or version_key(version) >= version_key(self.since)
+
+    def __str__(self) -> str:
+        if self.supported is None:
+            return "n/a"
+        if not self.supported:
+            return "flag" if self.raw == "flag" or _first(self.raw) == "flag" else "no"
+        return f"since {self.since}" if self.since else "yes"
+
+
+def _first(raw: object) -> object:
+    return raw[0] if isinstance(raw, list) and raw else raw
+
+
+def read_claim(raw: object, present: bool = True) -> Claim:
+    if not present:
+        return Claim(None, False)
+    note = raw[1] if isinstance(raw, list) and len(raw) > 1 else ""
+    status = _first(raw)
+    if status is None:
+        return Claim(raw, None, note=note)
+    if status is True:
+        return Claim(raw, True, note=note)
+    if status is False or status == "flag":
+        return Claim(raw, False, note=note)
+    return Claim(raw, True, since=str(status), note=note)
+
+
+@dataclass
+class Comparison:
+    family: str
+    reference_name: str
+    feature: str
+    reference_id: str
+    claim: Claim
+    measured: FirstPass
+    kind: str  # a key of KIND_WORDS
+    versions: list[str] = field(default_factory=list)  # the versions that disagree
+    first_differs: bool = False  # the table's "since" is not our first passing version
+
+    @property
+    def disagrees(self) -> bool:
+        return self.kind in ("claimed-but-rejected", "claimed-absent-but-passes")
+
+
+UNMAPPED = (
+    "JavaScriptCore (jsc shell, Bun): no Safari version; GJS: its SpiderMonkey is not a "
+    "Firefox release; wasmer: the Python package's version is not Wasmer's; wasmer-singlepass, "
+    "wabt, wabt.js, pywasm: not in the table"
+)
+
+
+def compare(records: list[dict], reference: dict) -> list[Comparison]:
+    """Every (mapped family, feature) both sides speak of, in table order."""
+    series = first_passing(records, minimum_versions=1)
+    found = []
+    for family, name in FAMILY_TO_REFERENCE.items():
+        browser = reference["browsers"].get(name)
+        if browser is None or family not in series:
+            continue
+        claims = browser.get("features", {})
+        for feature, reference_id in FEATURE_TO_REFERENCE.items():
+            measured = series[family].get(feature)
+            if measured is None:
+                continue
+            claim = read_claim(claims.get(reference_id), reference_id in claims)
+            found.append(_judge(family, name, feature, reference_id, claim, measured))
+    return found
+
+
+def _judge(family, name, feature, reference_id, claim: Claim, measured: FirstPass) -> Comparison:
+    comparison = Comparison(family, name, feature, reference_id, claim, measured, "agrees")
+    if claim.supported is None:
+        comparison.kind = "n/a"
+        return comparison
+    rejected, passes = [], []
+    for version, passed in zip(measured.versions, measured.passing, strict=True):
+        covered = claim.covers(version)
+        if covered and not passed:
+            rejected.append(version)
+        elif not covered and passed:
+            passes.append(version)
+    if rejected:
+        comparison.kind, comparison.versions = "claimed-but-rejected", rejected
+    elif passes and feature in SWITCHED_ON_BY_HOST.get(family, ()):
+        comparison.kind, comparison.versions = "passes-when-switched-on", passes
+    elif passes:
+        comparison.kind, comparison.versions = "claimed-absent-but-passes", passes
+    if claim.since and measured.first:
+        # Consistent when the table's version lies after the last measured version that
+        # fails and no later than the first that passes (measurements are points).
+        since, first = version_key(claim.since), version_key(measured.first)
+        index = measured.versions.index(measured.first)
+        before = version_key(measured.versions[index - 1]) if index else None
+        comparison.first_differs = since > first or (before is not None and since <= before)
+    return comparison
+
+
+KIND_WORDS = {
+    "agrees": "agrees",
+    "claimed-but-rejected": "claimed supported, but the probes do not pass",
+    "claimed-absent-but-passes": "claimed absent, but the probes pass",
+    "passes-when-switched-on": "passes with the feature switched on (the table counts defaults)",
+    "n/a": "not applicable in the table",
+}
+
+
+def ordered(comparisons: list[Comparison]) -> list[Comparison]:
+    """Disagreements first, then the rest, each in table order."""
+    rank = {"claimed-but-rejected": 0, "claimed-absent-but-passes": 1}
+    return sorted(comparisons, key=lambda c: (rank.get(c.kind, 2), not c.first_differs))
+
+
+def render(comparisons: list[Comparison], only_disagreements: bool = False) -> str:
+    lines = []
+    for c in comparisons:
+        if only_disagreements and not c.disagrees and not c.first_differs:
+            continue
+        measured = ", ".join(
+            f"{v} {'pass' if p else 'no'}"
+            for v, p in zip(c.measured.versions, c.measured.passing, strict=True)
+        )
+        text = (
+            f"{c.family} ({c.reference_name}) {c.feature} [{c.reference_id}]: {KIND_WORDS[c.kind]}"
+        )
+        if c.versions:
+            text += f" in {', '.join(c.versions)}"
+        text += f"; table: {c.claim}"
+        if c.claim.note:
+            text += f" ({c.claim.note})"
+        text += f"; measured: {measured}"
+        if c.first_differs:
+            text += f"; first measured passing version {c.measured.first}"
+        lines.append(text)
+    disagreements = sum(1 for c in comparisons if c.disagrees)
+    lines.append(
+        f"{len(comparisons)} comparisons, {disagreements} disagreements, "
+        f"{sum(1 for c in comparisons if c.first_differs)} with a different first version"
+    )
+    return "\n".join(lines)
+
+
+def export(records: list[dict], run: dict, reference: dict | None = None) -> dict:
+    """Our measurements as a features.json table: one platform per measured engine family
+    (full builds only), each feature's status the first measured version that passes."""
+    reference = reference or load_reference()
+    titles = {e.get("family"): e.get("title") for e in run.get("engines", [])}
+    series = first_passing(records, minimum_versions=1)
+    used_ids: set[str] = set()
+    browsers = {}
+    for family in sorted(series):
+        statuses = {}
+        for feature, reference_id in FEATURE_TO_REFERENCE.items():
+            measured = series[family].get(feature)
+            if measured is None:
+                continue
+            statuses[reference_id] = _status(family, measured)
+            used_ids.add(reference_id)
+        if not statuses:
+            continue
+        name = f"{titles.get(family) or family} (measured by wasm-matrix)"
+        browsers[name] = {
+            "url": _homepage(family),
+            "category": "Web Browsers" if family in WEB else "Standalone Runtimes",
+            "features": statuses,
+        }
+    features = {
+        key: value for key, value in reference.get("features", {}).items() if key in used_ids
+    }
+    return {"features": features, "browsers": browsers}
+
+
+def _status(family: str, measured: FirstPass) -> object:
+    newest = measured.versions[-1]
+    if measured.first is None:
+        return [False, f"the probes do not pass on {family} {newest}, the newest measured"]
+    if len(measured.versions) == 1:
+        return [True, f"passes on {family} {newest}, the only version measured"]
+    if measured.oldest_measured:
+        return [measured.first, "the oldest version measured; support may be older"]
+    return measured.first
+
+
+def _homepage(family: str) -> str:
+    manifest = engines_dir() / family / "manifest.yaml"
+    try:
+        homepage = yaml.safe_load(manifest.read_text("utf-8")).get("homepage")
+    except (OSError, yaml.YAMLError, AttributeError):
+        homepage = None
+    return homepage or "https://webassembly.org/features/"

@@ -84,7 +84,34 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="(re)write the reports of a run")
     report.add_argument("run", nargs="?", default=f"reports/{LATEST}", help="the run's folder")
+    report.add_argument(
+        "--history",
+        metavar="PATH",
+        help="the history of runs to add this run to and chart (default: history.jsonl "
+        "beside the run's folder)",
+    )
+    report.add_argument("--reference", help="a features.json table to compare with")
+    report.add_argument("--junit", metavar="PATH", help="also write JUnit XML from the results")
+    report.add_argument(
+        "--step-summary",
+        metavar="PATH",
+        help='append a short Markdown summary to PATH (e.g. "$GITHUB_STEP_SUMMARY")',
+    )
+    report.add_argument("--base", metavar="RUN", help="an earlier run the summary diffs against")
+    report.add_argument("--url", help="where the site is published (for the summary)")
     report.set_defaults(handler=_report)
+
+    difference = commands.add_parser(
+        "diff", help="regressions, fixes, new and vanished cells between two runs"
+    )
+    difference.add_argument("base", help="the earlier run's folder")
+    difference.add_argument("new", help="the newer run's folder")
+    difference.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit with status 1 when a cell that passed no longer does (for CI gating)",
+    )
+    difference.set_defaults(handler=_diff)
 
     check = commands.add_parser(
         "check", help="which features a module uses, and which measured engines run it"
@@ -265,8 +292,40 @@ def _report(options: argparse.Namespace) -> int:
     if not (folder / "results.jsonl").exists():
         print(f"wasm-matrix: no results.jsonl in {folder}", file=sys.stderr)
         return EXIT_USAGE
+    from .history import HISTORY, add_run
+
+    history = Path(options.history) if options.history else folder.resolve().parent / HISTORY
+    add_run(history, folder)
     print(write_summary(folder))
-    print(write_site(folder))
+    reference = Path(options.reference) if options.reference else None
+    print(write_site(folder, reference_path=reference, history_path=history))
+    if options.junit:
+        from .reporting.ci import write_junit
+
+        print(write_junit(folder, Path(options.junit)))
+    if options.step_summary:
+        from .diff import diff_runs
+        from .reporting.ci import step_summary
+
+        base = read_results(Path(options.base)) if options.base else None
+        difference = diff_runs(base, read_results(folder)) if base else None
+        with open(options.step_summary, "a", encoding="utf-8") as file:
+            file.write(step_summary(folder, difference, options.url))
+    return EXIT_OK
+
+
+def _diff(options: argparse.Namespace) -> int:
+    from .diff import diff_runs, render
+
+    base, new = Path(options.base), Path(options.new)
+    for folder in (base, new):
+        if not (folder / "results.jsonl").exists():
+            print(f"wasm-matrix diff: no results.jsonl in {folder}", file=sys.stderr)
+            return EXIT_USAGE
+    difference = diff_runs(read_results(base), read_results(new))
+    print(render(difference))
+    if options.fail_on_regression and difference.regressions:
+        return EXIT_GATED
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ from . import provision
 from .build import BuildCache
 from .cases import CASE_SUFFIXES, CaseError, load_case
 from .engines import EngineBuild, load_engine_builds, select
+from .history import HISTORY, add_run
 from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
 from .paths import cache_dir, display_path
@@ -479,6 +480,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state.writer.close()
     state.writer = None
     write_summary(state.run_folder)
+    add_run(state.run_folder.parent / HISTORY, state.run_folder)
     write_site(state.run_folder)
 
 

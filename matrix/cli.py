@@ -196,6 +196,13 @@ def _run(options: argparse.Namespace) -> int:
     if options.no_provision:
         arguments.append("--matrix-no-provision")
     if options.shard:
+        from .planner import Shard
+
+        try:
+            Shard.parse(options.shard)
+        except ValueError as error:
+            print(f"wasm-matrix: {error}", file=sys.stderr)
+            return EXIT_USAGE
         arguments += ["--matrix-shard", options.shard]
     if options.shard_durations:
         arguments += ["--matrix-shard-durations", options.shard_durations]
@@ -308,6 +315,8 @@ def _report(options: argparse.Namespace) -> int:
         from .reporting.ci import step_summary
 
         base = read_results(Path(options.base)) if options.base else None
+        if options.base and not base:
+            print(f"wasm-matrix: no results in {options.base}; no diff", file=sys.stderr)
         difference = diff_runs(base, read_results(folder)) if base else None
         with open(options.step_summary, "a", encoding="utf-8") as file:
             file.write(step_summary(folder, difference, options.url))

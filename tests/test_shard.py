@@ -198,3 +198,10 @@ def test_merge_refuses_a_run_that_was_not_sharded(tmp_path):
     (folder / "results.jsonl").write_text("")
     with pytest.raises(MergeError, match=r"not a run folder|not run with --shard"):
         merge_runs([folder], tmp_path / "out")
+
+
+def test_run_refuses_a_bad_shard_before_running_anything(tmp_path):
+    done = wasm_matrix("run", "cases", "--shard", "4/3", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "K must be between 1 and N" in done.stderr
+    assert not (tmp_path / "reports").exists()

@@ -75,12 +75,10 @@ def profile_page(profile: str) -> str:
 
 def write_site(
     run_folder: Path,
-    extra_pages: list[tuple[str, str, dict]] | None = None,
     reference_path: Path | None = None,
     history_path: Path | None = None,
 ) -> Path:
     """Render every page of the run into run_folder/site/ (replacing what was there);
-    `extra_pages` are (file name, template, context) rendered with the same layout;
     `reference_path` a features.json table to compare with (default: the bundled copy);
     `history_path` the history of runs to chart (default: history.jsonl beside the run)."""
     reference = compare.load_reference(reference_path)
@@ -106,7 +104,6 @@ def write_site(
     if comparisons:
         nav.append(("compare.html", "vs webassembly.org"))
     nav.append(("history.html", "History & badges"))
-    nav += [(name, title) for name, _, context in extra_pages or [] for title in [context["title"]]]
     common = {"run": run, "run_name": run_folder.resolve().name, "nav": nav, "root": ""}
 
     def page(name: str, template: str, **context) -> None:
@@ -160,8 +157,6 @@ def write_site(
         chart=chart(entries) if entries else None,
         badges=write_badges(records, site / "badges"),
     )
-    for name, template, context in extra_pages or []:
-        page(name, template, **context)
     cell_environment = {**common, "root": "../"}
     template = environment.get_template("cell.html.j2")
     for record in records:

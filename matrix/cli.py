@@ -91,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
         "beside the run's folder)",
     )
     report.add_argument("--reference", help="a features.json table to compare with")
-    report.add_argument("--junit", metavar="PATH", help="also write JUnit XML from the results")
+    report.add_argument(
+        "--junit", metavar="PATH", help="where to write JUnit XML (default: RUN/junit.xml)"
+    )
     report.add_argument(
         "--step-summary",
         metavar="PATH",
@@ -306,10 +308,9 @@ def _report(options: argparse.Namespace) -> int:
     print(write_summary(folder))
     reference = Path(options.reference) if options.reference else None
     print(write_site(folder, reference_path=reference, history_path=history))
-    if options.junit:
-        from .reporting.ci import write_junit
+    from .reporting.ci import JUNIT, write_junit
 
-        print(write_junit(folder, Path(options.junit)))
+    print(write_junit(folder, Path(options.junit) if options.junit else folder / JUNIT))
     if options.step_summary:
         from .diff import diff_runs
         from .reporting.ci import step_summary

@@ -26,6 +26,7 @@ from .outcomes import Outcome
 from .paths import cache_dir, display_path
 from .planner import Cell, Shard, assign_shards, assignment_fingerprint, plan, plan_fingerprint
 from .profiles import FEATURES
+from .reporting.ci import JUNIT, write_junit
 from .reporting.markdown import write_summary
 from .reporting.site import write_site
 from .reporting.tables import outcome_counts
@@ -482,6 +483,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     write_summary(state.run_folder)
     add_run(state.run_folder.parent / HISTORY, state.run_folder)
     write_site(state.run_folder)
+    write_junit(state.run_folder, state.run_folder / JUNIT)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:

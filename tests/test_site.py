@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -311,3 +312,6 @@ def test_a_real_run_has_a_site_that_chromium_renders(tmp_path, provisioned):
     assert rows[f"{OLDER}[-reference-types]"]["reference-types"] == "🚫 reject"
     rejected = next(r for r in records if r["outcome"] == "reject")
     assert (run / "site" / "cells" / cell_page(rejected)).exists()
+    # The run's JUnit XML, written from its results: a testcase per cell.
+    junit = ElementTree.parse(run / "junit.xml").getroot()
+    assert sum(int(suite.get("tests")) for suite in junit) == len(records)

@@ -14,6 +14,8 @@ from .badges import pass_rates
 from .markdown import escape
 from .tables import outcome_counts
 
+JUNIT = "junit.xml"  # written into every run's folder
+
 
 def step_summary(run_folder: Path, diff: RunDiff | None = None, url: str | None = None) -> str:
     """A few lines and one small table: counts, pass rate per engine family, the diff."""

@@ -51,6 +51,7 @@ class CellResult:
     build_cached: bool = False
     build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
     rerun: str = ""
+    required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
     duration_ms: float = 0.0
     finished_at: str = ""
 

@@ -18,7 +18,7 @@ import pytest
 
 from . import provision
 from .build import BuildCache
-from .cases import CASE_SUFFIXES, CaseError, known_engine_pattern, load_case
+from .cases import CASE_SUFFIXES, CaseError, find_case_files, known_engine_pattern, load_case
 from .engines import EngineBuild, load_engine_builds, select
 from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
@@ -159,9 +159,12 @@ def _start_run(state: MatrixState) -> None:
             except (provision.ProvisionError, OSError) as error:
                 state.provision_errors[build.id] = str(error)
                 _say(config, f"cannot provision {build.id}: {error}")
+        formats = _case_formats(state)
         for name, toolchain in all_toolchains().items():
             if state.toolchains and name not in state.toolchains:
                 continue
+            if formats is not None and toolchain.format not in formats:
+                continue  # no case here needs it (a project with only prebuilt modules)
             try:  # what needs no root (PyPI, npm, downloads); Debian ones stay `skip`
                 toolchain.provision(system=False, log=lambda text: _say(config, text))
             except (provision.ProvisionError, OSError) as error:
@@ -185,6 +188,24 @@ def _start_run(state: MatrixState) -> None:
         project=config.rootpath,
     )
     state.run_info.write(state.run_folder)
+
+
+def _case_formats(state: MatrixState) -> set[str] | None:
+    """The module formats of the cases this run will collect, so that only the toolchains
+    they need are provisioned; None when the command line does not say (then: all)."""
+    config = state.config
+    paths = [config.invocation_params.dir / arg.split("::")[0] for arg in config.args]
+    if not all(path.exists() for path in paths):
+        return None
+    formats: set[str] = set()
+    for file in find_case_files(paths):
+        if state.case_roots and not any(file.is_relative_to(r) for r in state.case_roots):
+            continue
+        try:
+            formats.update(source.format for source in load_case(file, config.rootpath).sources)
+        except CaseError:
+            continue  # reported when it is collected
+    return formats
 
 
 def _engine_facts(state: MatrixState) -> list[dict]:

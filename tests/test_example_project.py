@@ -1,0 +1,211 @@
+"""The example project (examples/tinyhash, a C library) through each route, end to end.
+
+A copy of the example is built by its own Makefile (clang-19), then its cases run on
+three real engine builds by tox (the wasm-matrix tox plugin, installing wasm-matrix
+from a wheel of this checkout), by plain `pytest -n 2` (in that same installed
+environment, from the project's folder) and by nox (the project's noxfile, one session
+per engine). Every route must give the same verdicts, read from each run's
+results.jsonl; and the case kept apart in strict/ must fail with the engine's reason.
+
+nox runs with --no-venv --no-install and the tox environment's bin/ first on PATH, so
+its sessions use that installed wheel too instead of making three more environments.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from matrix.paths import cache_dir
+
+from .conftest import NEWEST, OLDER_NO_REFS, REPO
+
+pytestmark = pytest.mark.engine
+
+EXAMPLE = REPO / "examples" / "tinyhash"
+NODE = "node-22"
+ENGINES = (NEWEST, OLDER_NO_REFS, NODE)  # as examples/tinyhash/pyproject.toml names them
+MODULES = ("tinyhash.wasm", "tinyhash-mvp.wasm")  # what its Makefile builds
+CASES = ("hashes", "bounds")
+TIMEOUT = 900  # seconds for one route (a first tox run installs a whole environment)
+
+
+def _missing() -> str | None:
+    for program in ("make", "clang-19", "wasm-ld-19"):
+        if shutil.which(program) is None:
+            return f"the example's build needs {program}"
+    for module in ("nox", "tox"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed (pip install -e '.[test]')"
+    return None
+
+
+@dataclass
+class Example:
+    folder: Path
+    env: dict[str, str]
+
+    @property
+    def runs(self) -> Path:
+        return self.folder / "build" / "wasm-matrix"  # [tool.wasm-matrix] reports
+
+    def run_folders(self) -> set[Path]:
+        if not self.runs.exists():
+            return set()
+        return {path for path in self.runs.iterdir() if path.is_dir() and not path.is_symlink()}
+
+    def route(self, *command: str | Path, expect_status: int = 0) -> tuple[str, list[Path]]:
+        """Run one route's command in the project; its output and the run folders it made."""
+        before = self.run_folders()
+        done = subprocess.run(
+            [str(part) for part in command],
+            cwd=self.folder,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        output = done.stdout + done.stderr
+        assert done.returncode == expect_status, output[-6000:]
+        return output, sorted(self.run_folders() - before)
+
+    @property
+    def python(self) -> Path:
+        return self.folder / ".tox" / "wasm" / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory, provisioned) -> Example:
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    for engine in ENGINES:
+        provisioned(engine)
+    root = tmp_path_factory.mktemp("anyproject")
+    wheels = root / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(REPO), "-w", str(wheels)],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+    (wheel,) = wheels.glob("wasm_matrix-*.whl")
+    folder = root / "tinyhash"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("build", ".nox", ".tox"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NOX_", "TOX_"))}
+    env |= {"WASM_MATRIX_INSTALL": str(wheel), "WASM_MATRIX_CACHE": str(cache_dir())}
+    return Example(folder, env)
+
+
+def verdicts(run_folders: list[Path]) -> dict[tuple[str, str, str, str], tuple[str, bool]]:
+    """(case, toolchain, profile, engine) → (outcome, required), over one route's runs."""
+    found = {}
+    for folder in run_folders:
+        for line in (folder / "results.jsonl").read_text("utf-8").splitlines():
+            record = json.loads(line)
+            key = (record["case"], record["toolchain"], record["profile"], record["engine"])
+            assert key not in found, f"{key} measured twice"
+            found[key] = (record["outcome"], record["required"])
+    return found
+
+
+@pytest.fixture(scope="module")
+def routes(example) -> dict[str, dict]:
+    results = {}
+    # tox first: it makes the environment (wasm-matrix from the wheel) the others reuse.
+    output, runs = example.route(sys.executable, "-m", "tox", "-e", "wasm")
+    assert len(runs) == 1 and "congratulations" in output
+    results["tox"] = verdicts(runs)
+
+    pytest_command = (example.python, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider")
+    output, runs = example.route(*pytest_command)
+    assert len(runs) == 1 and "2 workers" in output
+    results["pytest"] = verdicts(runs)
+
+    nox_env = dict(example.env, PATH=f"{example.python.parent}{os.pathsep}{example.env['PATH']}")
+    example.env, plain_env = nox_env, example.env
+    try:
+        output, runs = example.route(
+            sys.executable, "-m", "nox", "--no-venv", "--no-install", "-s", "wasm_matrix"
+        )
+    finally:
+        example.env = plain_env
+    assert len(runs) == len(ENGINES), output[-3000:]  # one session (and run) per engine
+    for engine in ENGINES:
+        assert f"Session wasm_matrix(engine='{engine}') was successful" in output
+    results["nox"] = verdicts(runs)
+    return results
+
+
+def test_each_route_runs_every_built_module_on_three_engine_builds(routes):
+    for route, found in routes.items():
+        expected_cells = {
+            (f"{case}[{module}]", "prebuilt", "default", engine)
+            for case in CASES
+            for module in MODULES
+            for engine in ENGINES
+        }
+        assert set(found) == expected_cells, route
+        for (case, _, _, engine), (outcome, required) in found.items():
+            assert required == (engine != OLDER_NO_REFS), (route, case, engine)
+            # clang 19's default build has a 5-byte call_indirect index: only the engine
+            # without reference-types refuses it; the -mcpu=mvp build runs everywhere.
+            refused = engine == OLDER_NO_REFS and "[tinyhash.wasm]" in case
+            assert outcome == ("reject" if refused else "pass"), (route, case, engine)
+
+
+def test_the_three_routes_give_the_same_verdicts(routes):
+    assert routes["tox"] == routes["pytest"] == routes["nox"]
+
+
+def test_a_required_engine_that_rejects_the_module_fails_with_its_reason(example, routes):
+    # pytest in the installed environment, on the case kept apart in strict/.
+    output, runs = example.route(
+        example.python,
+        "-m",
+        "pytest",
+        "strict",
+        "-o",
+        "wasm_matrix_cases=strict",
+        "-p",
+        "no:cacheprovider",
+        expect_status=1,
+    )
+    (record,) = (r for r in _records(runs) if r["engine"] == OLDER_NO_REFS)
+    assert record["outcome"] == "reject" and record["required"] is True
+    failure = output[output.index("FAILURES") :]
+    assert f"old-engine on {OLDER_NO_REFS} (48.0.0)" in failure
+    assert "uses call-indirect-overlong (found by the module scanner)" in failure
+    engine_error = record["message"].strip().splitlines()[-1].strip()
+    assert "zero byte expected" in engine_error and engine_error in failure
+    assert "1 failed, 2 passed" in output
+
+    # The same case fails the tox environment.
+    output, _ = example.route(
+        sys.executable,
+        "-m",
+        "tox",
+        "-e",
+        "wasm",
+        "-x",
+        "env.wasm.wasm_matrix_cases=strict",
+        expect_status=1,
+    )
+    assert "wasm: FAIL" in output and "uses call-indirect-overlong" in output
+
+
+def _records(runs: list[Path]) -> list[dict]:
+    return [
+        json.loads(line)
+        for folder in runs
+        for line in (folder / "results.jsonl").read_text("utf-8").splitlines()
+    ]

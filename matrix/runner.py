@@ -60,19 +60,20 @@ class CellResult:
 
 
 def rerun_command(cell: Cell) -> str:
-    return shlex.join(
-        [
-            "wasm-matrix",
-            "run",
-            display_path(cell.case.path),
-            "--engines",
-            cell.engine.id,
-            "--toolchains",
-            cell.toolchain,
-            "--profiles",
-            cell.profile,
-        ]
-    )
+    command = [
+        "wasm-matrix",
+        "run",
+        display_path(cell.case.path),
+        "--engines",
+        cell.engine.id,
+        "--toolchains",
+        cell.toolchain,
+        "--profiles",
+        cell.profile,
+    ]
+    if cell.case.variant:  # one built file of a `module:` glob
+        command += ["--", "-k", cell.case.variant]
+    return shlex.join(command)
 
 
 class Runner:

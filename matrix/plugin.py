@@ -86,7 +86,11 @@ class MatrixState:
 
     def __init__(self, config: pytest.Config):
         self.config = config
-        self.case_roots: list[Path] = list(config.getini("wasm_matrix_cases"))
+        # Paths from an ini file are absolute already; one a conftest added with
+        # config.addinivalue_line("wasm_matrix_cases", "cases") is relative to the rootdir.
+        self.case_roots: list[Path] = [
+            config.rootpath / root for root in config.getini("wasm_matrix_cases")
+        ]
         try:
             settings = load_settings(config.rootpath)
         except SettingsError as error:

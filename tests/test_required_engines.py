@@ -95,3 +95,25 @@ def test_a_required_engine_that_rejects_fails_and_says_why(project, extra, argum
     engine_error = rejected["message"].strip().splitlines()[-1].strip()
     assert engine_error and engine_error in failure
     assert f"is an engine {source} requires" in failure
+
+
+def test_a_conftest_can_point_at_the_case_folder(real_cache, pytester):
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.hookimpl(tryfirst=True)  # before the plugin reads it
+        def pytest_configure(config):
+            config.addinivalue_line("wasm_matrix_cases", "checks")
+        """
+    )
+    write_case(pytester)
+    (pytester.path / "build").mkdir()
+    (pytester.path / "build" / "refs.wasm").write_bytes(wasmtime.wat2wasm(REFS_WAT))
+    (pytester.path / "ci.yaml").write_text("jobs: {}\n")  # not a case: outside checks/
+    result = pytester.runpytest_subprocess(
+        "--collect-only", "-q", "--matrix-engines", NEWEST, "-p", "no:cacheprovider"
+    )
+    result.stdout.fnmatch_lines([f"checks/refs.yaml::refs.wasm/prebuilt/default/{NEWEST}"])
+    assert "ci.yaml" not in result.stdout.str()
+    assert result.ret == 0

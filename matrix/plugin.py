@@ -74,6 +74,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="do not install missing engines; their cells are skipped",
     )
     parser.addini(
+        "wasm_matrix_engines",
+        type="args",
+        default=[],
+        help="engine ids, globs or families (--matrix-engines overrides)",
+    )
+    parser.addini(
+        "wasm_matrix_requires",
+        type="args",
+        default=[],
+        help="engines whose non-pass fails the run (--matrix-requires overrides)",
+    )
+    parser.addini(
         "wasm_matrix_cases",
         type="paths",
         default=[],
@@ -96,11 +108,18 @@ class MatrixState:
         except SettingsError as error:
             raise pytest.UsageError(str(error)) from None
         self.engines: list[EngineBuild] = select(
-            load_engine_builds(), _list(config.option.matrix_engines) or list(settings.engines)
+            load_engine_builds(),
+            _list(config.option.matrix_engines)
+            or config.getini("wasm_matrix_engines")
+            or list(settings.engines),
         )
         self.toolchains = _list(config.option.matrix_toolchains) or list(settings.toolchains)
         self.profiles = _list(config.option.matrix_profiles) or list(settings.profiles)
-        self.requires = _list(config.option.matrix_requires) or list(settings.requires)
+        self.requires = (
+            _list(config.option.matrix_requires)
+            or config.getini("wasm_matrix_requires")
+            or list(settings.requires)
+        )
         for pattern in self.requires:
             if not known_engine_pattern(pattern):
                 raise pytest.UsageError(f"wasm-matrix: requires {pattern!r} names no engine build")

@@ -78,6 +78,7 @@ def test_an_engine_outside_requires_is_reported_but_does_not_fail(project):
     ("extra", "arguments", "source"),
     [
         ("", ["--matrix-requires", OLDER_NO_REFS], "the project"),
+        ("", ["-o", f"wasm_matrix_requires='{OLDER_NO_REFS}' wasm3"], "the project"),  # ini
         (f"requires: ['{OLDER_NO_REFS}']\n", [], "the case"),  # the case's own wins
     ],
 )

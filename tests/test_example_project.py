@@ -7,8 +7,9 @@ environment, from the project's folder) and by nox (the project's noxfile, one s
 per engine). Every route must give the same verdicts, read from each run's
 results.jsonl; and the case kept apart in strict/ must fail with the engine's reason.
 
-nox runs with --no-venv --no-install and the tox environment's bin/ first on PATH, so
-its sessions use that installed wheel too instead of making three more environments.
+For the comparison nox runs with --no-venv --no-install and the tox environment's bin/
+first on PATH, so its three sessions use that installed wheel instead of making three
+more environments; one more session then makes its own virtualenv, as in CI.
 """
 
 from __future__ import annotations
@@ -209,3 +210,15 @@ def _records(runs: list[Path]) -> list[dict]:
         for folder in runs
         for line in (folder / "results.jsonl").read_text("utf-8").splitlines()
     ]
+
+
+def test_a_nox_session_installs_wasm_matrix_into_its_own_virtualenv(example, routes):
+    # The other nox runs reuse the tox environment; this one makes its own, as in CI.
+    session = f"wasm_matrix(engine='{NODE}')"
+    output, runs = example.route(sys.executable, "-m", "nox", "-s", session)
+    assert f"Session {session} was successful" in output
+    installed = list((example.folder / ".nox").glob("*/lib/python*/site-packages/matrix"))
+    assert len(installed) == 1, installed  # from the wheel, not a link to this checkout
+    assert (installed[0] / "_engines" / "protocol.md").is_file()
+    node_cells = {key: value for key, value in routes["pytest"].items() if key[3] == NODE}
+    assert verdicts(runs) == node_cells

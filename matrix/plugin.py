@@ -220,6 +220,11 @@ def _case_formats(state: MatrixState) -> set[str] | None:
     paths = [config.invocation_params.dir / arg.split("::")[0] for arg in config.args]
     if not all(path.exists() for path in paths):
         return None
+    roots = state.case_roots
+    if roots:  # search only the case folders (not a whole project with its venvs)
+        paths = [p for p in paths if any(p.is_relative_to(r) for r in roots)] + [
+            r for r in roots if any(r.is_relative_to(p) for p in paths)
+        ]
     formats: set[str] = set()
     for file in find_case_files(paths):
         if state.case_roots and not any(file.is_relative_to(r) for r in state.case_roots):
@@ -349,8 +354,9 @@ class CellItem(pytest.Item):
         self.user_properties.append((PROPERTY, json.dumps(result.to_record())))
         if result.outcome == Outcome.SKIP:
             pytest.skip(result.message)
-        if result.outcome != Outcome.PASS and not result.required:
-            # Reported (results, report, pytest's summary) but not a failure of the run.
+        if result.outcome not in (Outcome.PASS, Outcome.ERROR) and not result.required:
+            # Reported (results, report, pytest's summary) but not a failure of the run;
+            # an `error` is the harness's own fault and always fails.
             pytest.xfail(f"{result.outcome} on an engine that is not required: {_brief(result)}")
         if result.outcome != Outcome.PASS:
             raise CellNotPassed(result)

@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,8 @@ def _missing() -> str | None:
     for module in ("nox", "tox"):
         if importlib.util.find_spec(module) is None:
             return f"{module} is not installed (pip install -e '.[test]')"
+    if not entry_points(group="tox", name="wasm_matrix"):
+        return "the tox plugin is not registered: reinstall (pip install -e .)"
     return None
 
 

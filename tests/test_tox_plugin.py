@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("tox", reason="tox is not installed (pip install -e '.[test]')")
+if not entry_points(group="tox", name="wasm_matrix"):
+    pytest.skip(
+        "the tox plugin is not registered: reinstall (pip install -e .)", allow_module_level=True
+    )
 
 TOX_TOML = """\
 [env.wasm]

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from matrix.paths import cache_dir
+from matrix.provision import locked
 
 from .conftest import NEWEST, OLDER_NO_REFS, REPO
 
@@ -56,6 +57,7 @@ def _missing() -> str | None:
 class Example:
     folder: Path
     env: dict[str, str]
+    lock: Path  # xdist workers share the project folder and take turns in it
 
     @property
     def runs(self) -> Path:
@@ -68,11 +70,17 @@ class Example:
 
     def route(self, *command: str | Path, expect_status: int = 0) -> tuple[str, list[Path]]:
         """Run one route's command in the project; its output and the run folders it made."""
+        with locked(self.lock):
+            return self.route_unlocked(command, expect_status)
+
+    def route_unlocked(
+        self, command: tuple, expect_status: int = 0, env: dict | None = None
+    ) -> tuple[str, list[Path]]:
         before = self.run_folders()
         done = subprocess.run(
             [str(part) for part in command],
             cwd=self.folder,
-            env=self.env,
+            env=env or self.env,
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
@@ -87,27 +95,37 @@ class Example:
         return self.folder / ".tox" / "wasm" / "bin" / "python"
 
 
-@pytest.fixture(scope="module")
+def _shared_root(tmp_path_factory) -> Path:
+    """A folder all xdist workers of this one run share: the run's temporary root."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
 def example(tmp_path_factory, provisioned) -> Example:
     reason = _missing()
     if reason:
         pytest.skip(reason)
     for engine in ENGINES:
         provisioned(engine)
-    root = tmp_path_factory.mktemp("anyproject")
-    wheels = root / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(REPO), "-w", str(wheels)],
-        check=True,
-        capture_output=True,
-        timeout=TIMEOUT,
-    )
+    root = _shared_root(tmp_path_factory) / "anyproject"
+    root.mkdir(exist_ok=True)
+    wheels, folder = root / "wheels", root / "tinyhash"
+    with locked(root / "setup.lock"):  # the first worker sets up, the others find it done
+        if not folder.exists():
+            build_wheel = ["pip", "wheel", "-q", "--no-deps", str(REPO), "-w", str(wheels)]
+            subprocess.run(
+                [sys.executable, "-m", *build_wheel],
+                check=True,
+                capture_output=True,
+                timeout=TIMEOUT,
+            )
+            ignore = shutil.ignore_patterns("build", ".nox", ".tox")
+            shutil.copytree(EXAMPLE, folder, ignore=ignore)
     (wheel,) = wheels.glob("wasm_matrix-*.whl")
-    folder = root / "tinyhash"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("build", ".nox", ".tox"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NOX_", "TOX_"))}
     env |= {"WASM_MATRIX_INSTALL": str(wheel), "WASM_MATRIX_CACHE": str(cache_dir())}
-    return Example(folder, env)
+    return Example(folder, env, root / "routes.lock")
 
 
 def verdicts(run_folders: list[Path]) -> dict[tuple[str, str, str, str], tuple[str, bool]]:
@@ -122,32 +140,48 @@ def verdicts(run_folders: list[Path]) -> dict[tuple[str, str, str, str], tuple[s
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def routes(example) -> dict[str, dict]:
+    """Each route's verdicts; measured once per test run, whichever worker comes first."""
+    saved = example.folder.parent / "routes.json"
+    with locked(example.lock):
+        if not saved.exists():
+            saved.write_text(json.dumps(_dump(_run_routes(example))))
+        return _load(json.loads(saved.read_text()))
+
+
+def _run_routes(example: Example) -> dict[str, dict]:
     results = {}
     # tox first: it makes the environment (wasm-matrix from the wheel) the others reuse.
-    output, runs = example.route(sys.executable, "-m", "tox", "-e", "wasm")
+    output, runs = example.route_unlocked((sys.executable, "-m", "tox", "-e", "wasm"))
     assert len(runs) == 1 and "congratulations" in output
     results["tox"] = verdicts(runs)
 
     pytest_command = (example.python, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider")
-    output, runs = example.route(*pytest_command)
+    output, runs = example.route_unlocked(pytest_command)
     assert len(runs) == 1 and "2 workers" in output
     results["pytest"] = verdicts(runs)
 
     nox_env = dict(example.env, PATH=f"{example.python.parent}{os.pathsep}{example.env['PATH']}")
-    example.env, plain_env = nox_env, example.env
-    try:
-        output, runs = example.route(
-            sys.executable, "-m", "nox", "--no-venv", "--no-install", "-s", "wasm_matrix"
-        )
-    finally:
-        example.env = plain_env
+    nox_command = (sys.executable, "-m", "nox", "--no-venv", "--no-install", "-s", "wasm_matrix")
+    output, runs = example.route_unlocked(nox_command, env=nox_env)
     assert len(runs) == len(ENGINES), output[-3000:]  # one session (and run) per engine
     for engine in ENGINES:
         assert f"Session wasm_matrix(engine='{engine}') was successful" in output
     results["nox"] = verdicts(runs)
     return results
+
+
+def _dump(results: dict[str, dict]) -> dict[str, list]:
+    return {
+        route: [[*key, *value] for key, value in found.items()] for route, found in results.items()
+    }
+
+
+def _load(saved: dict[str, list]) -> dict[str, dict]:
+    return {
+        route: {tuple(row[:4]): tuple(row[4:]) for row in rows} for route, rows in saved.items()
+    }
 
 
 def test_each_route_runs_every_built_module_on_three_engine_builds(routes):

@@ -8,10 +8,11 @@ used both here and by editors.
 
 from __future__ import annotations
 
+import glob
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -41,11 +42,12 @@ class CaseError(Exception):
 
 @dataclass(frozen=True)
 class ModuleSource:
-    """Where a case's module comes from: `wat` text or `binary` bytes."""
+    """Where a case's module comes from: `wat` text, `binary` bytes, a program in a
+    language, or a `prebuilt` module made by the project's own build step."""
 
-    format: str  # "wat" | "binary"
+    format: str  # "wat" | "binary" | "c" | "rust" | "zig" | "prebuilt"
     content: bytes
-    origin: str  # "inline" or the file name beside the case
+    origin: str  # "inline", the file name beside the case, or the built file's path
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,10 @@ class Case:
     timeout: float
     tags: tuple[str, ...]
     calls: tuple[Call, ...] = field(default_factory=tuple)
+    # Engines whose non-pass fails a cell (ids, globs, families); empty: the case says none.
+    requires: tuple[str, ...] = ()
+    module_pattern: str = ""  # `module: PATH-OR-GLOB` of built files, as written
+    variant: str = ""  # the one built file of a glob this case stands for (see variants)
 
     @property
     def module(self) -> ModuleSource:
@@ -80,15 +86,43 @@ class Case:
     def source_for(self, format: str) -> ModuleSource:
         return next(source for source in self.sources if source.format == format)
 
+    def variants(self) -> list[Case]:
+        """The case once per module. A `module:` glob gives one case per built file, named
+        `name[file.wasm]`, so that each file has cells (and results) of its own."""
+        if self.variant or not glob.has_magic(self.module_pattern):
+            return [self]
+        names = [Path(source.origin).name for source in self.sources]
+        if len(set(names)) < len(names):  # `**/x.wasm` in two folders: the paths tell apart
+            names = [source.origin for source in self.sources]
+        return [
+            replace(self, name=f"{self.name}[{label}]", sources=(source,), variant=label)
+            for source, label in zip(self.sources, names, strict=True)
+        ]
+
 
 # What a module file beside a case is, by its suffix.
 SOURCE_FORMATS = {".wat": "wat", ".wasm": "binary", ".c": "c", ".rs": "rust", ".zig": "zig"}
+PREBUILT = "prebuilt"  # the format (and toolchain) of modules the project built itself
 
 
 @cache
 def case_schema() -> dict:
     text = resources.files("matrix").joinpath("schemas/case.schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+def known_engine_pattern(pattern: str) -> bool:
+    """Whether an engine id, glob or family names at least one build of the manifests."""
+    from .engines import select
+
+    return bool(select(_engine_builds(), [pattern]))
+
+
+@cache
+def _engine_builds() -> list:
+    from .engines import load_engine_builds  # read once: every case checks its `requires`
+
+    return load_engine_builds()
 
 
 def find_case_files(paths: Iterable[Path]) -> list[Path]:
@@ -102,18 +136,22 @@ def find_case_files(paths: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def load_cases(paths: Iterable[Path]) -> tuple[list[Case], list[CaseError]]:
+def load_cases(
+    paths: Iterable[Path], rootdir: Path | None = None
+) -> tuple[list[Case], list[CaseError]]:
     cases: list[Case] = []
     errors: list[CaseError] = []
     for path in find_case_files(paths):
         try:
-            cases.append(load_case(path))
+            cases.append(load_case(path, rootdir))
         except CaseError as error:
             errors.append(error)
     return cases, errors
 
 
-def load_case(path: Path) -> Case:
+def load_case(path: Path, rootdir: Path | None = None) -> Case:
+    """`rootdir` (the project's root, pytest's rootdir) is the second place a `module:`
+    path or glob of built files is looked up, after the case's own folder."""
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -121,7 +159,7 @@ def load_case(path: Path) -> Case:
     root = _compose(path, text)
     data = _construct(path, root)
     _check_schema(path, root, data)
-    return _build_case(path, root, data)
+    return _build_case(path, root, data, rootdir)
 
 
 def _compose(path: Path, text: str) -> yaml.Node:
@@ -232,7 +270,7 @@ def _child(node: yaml.Node, part: object) -> yaml.Node | None:
     return None
 
 
-def _build_case(path: Path, root: yaml.Node, data: dict) -> Case:
+def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -> Case:
     kind = data.get("kind", "program")
     calls = tuple(_build_calls(path, root, data.get("calls", [])))
     if kind == "program" and not calls:
@@ -250,6 +288,15 @@ def _build_case(path: Path, root: yaml.Node, data: dict) -> Case:
             "a module that must be rejected cannot have calls",
         )
     name = data.get("name", path.stem)
+    for index, pattern in enumerate(data.get("requires", [])):
+        if not known_engine_pattern(pattern):
+            raise CaseError(
+                path,
+                _line_of(root, ["requires", index]),
+                f"requires[{index}]",
+                f"{pattern!r} names no engine build (give ids, globs such as wasmtime-*, "
+                "or families; `wasm-matrix engines` lists them)",
+            )
     if "name" not in data and not _NAME.match(name):
         raise CaseError(
             path,
@@ -258,20 +305,65 @@ def _build_case(path: Path, root: yaml.Node, data: dict) -> Case:
             f"the file name gives the case name {name!r}, which must be letters, digits "
             "and _ . + - (or set 'name')",
         )
+    module = data["module"]
+    if isinstance(module, str):
+        sources = _prebuilt_sources(path, root, module, rootdir)
+    else:
+        sources = _module_sources(path, root, module)
     return Case(
         path=path,
         name=name,
         kind=kind,
         description=data.get("description", ""),
         features=tuple(data.get("features", [])),
-        sources=_module_sources(path, root, data["module"]),
+        sources=sources,
         valid=data.get("valid", True),
         profiles=tuple(data.get("profiles", [DEFAULT_PROFILE])),
         toolchains=tuple(data.get("toolchains", [])),
         timeout=float(data.get("timeout", DEFAULT_TIMEOUT)),
         tags=tuple(data.get("tags", [])),
         calls=calls,
+        requires=tuple(data.get("requires", [])),
+        module_pattern=module if isinstance(module, str) else "",
     )
+
+
+def _prebuilt_sources(
+    path: Path, root: yaml.Node, pattern: str, rootdir: Path | None
+) -> tuple[ModuleSource, ...]:
+    """The built `.wasm` files a `module:` path or glob names: relative to the case's
+    folder, or, when nothing matches there, to the project's root folder."""
+    line = _line_of(root, ["module"])
+    bases = [path.parent] + ([rootdir] if rootdir and rootdir != path.parent else [])
+    for base in bases:
+        files = sorted(
+            Path(found)
+            for found in glob.glob(str(base / pattern), recursive=True)
+            if Path(found).is_file()
+        )
+        if files:
+            break
+    else:
+        where = " and ".join(display_path(base) or "." for base in bases)
+        raise CaseError(
+            path,
+            line,
+            "module",
+            f"{pattern!r} matches no built module (looked in {where}); "
+            "run the project's build step first",
+        )
+    sources = []
+    for file in files:
+        if file.suffix != ".wasm":
+            raise CaseError(path, line, "module", f"{pattern!r} matches {file}, not a .wasm file")
+        try:
+            content = file.read_bytes()
+        except OSError as error:
+            raise CaseError(
+                path, line, "module", f"cannot read {display_path(file)}: {error.strerror}"
+            ) from None
+        sources.append(ModuleSource(PREBUILT, content, display_path(file)))
+    return tuple(sources)
 
 
 def _module_sources(path: Path, root: yaml.Node, module: dict) -> tuple[ModuleSource, ...]:

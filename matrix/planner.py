@@ -22,8 +22,10 @@ class Cell:
 
     @property
     def name(self) -> str:
-        """The cell's test id within its case: `toolchain/profile/engine`."""
-        return f"{self.toolchain}/{self.profile}/{self.engine.id}"
+        """The cell's test id within its case: `toolchain/profile/engine`, after the built
+        file's name for one file of a `module:` glob (`lib.wasm/prebuilt/default/node-22`)."""
+        name = f"{self.toolchain}/{self.profile}/{self.engine.id}"
+        return f"{self.case.variant}/{name}" if self.case.variant else name
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -38,7 +40,7 @@ def plan(
 ) -> list[Cell]:
     """Every cell to run. `toolchains` and `profiles` narrow the selection when given."""
     cells = []
-    for case in cases:
+    for case in (variant for given in cases for variant in given.variants()):
         for toolchain in (name for s in case.sources for name in toolchains_for(s.format)):
             if toolchains and toolchain not in toolchains:
                 continue

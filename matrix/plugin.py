@@ -18,7 +18,7 @@ import pytest
 
 from . import provision
 from .build import BuildCache
-from .cases import CASE_SUFFIXES, CaseError, load_case
+from .cases import CASE_SUFFIXES, CaseError, find_case_files, known_engine_pattern, load_case
 from .engines import EngineBuild, load_engine_builds, select
 from .history import HISTORY, add_run
 from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
@@ -72,6 +72,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="folder for runs (default: reports/ under the rootdir)",
     )
     group.addoption(
+        "--matrix-requires",
+        default="",
+        help="comma-separated engine ids, globs or families whose non-pass fails the run; "
+        "other engines are reported as xfail (default: [tool.wasm-matrix] requires, "
+        "else every engine; a case's own `requires` wins)",
+    )
+    group.addoption(
         "--matrix-no-provision",
         action="store_true",
         help="do not install missing engines; their cells are skipped",
@@ -89,6 +96,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="an earlier run whose cell durations balance the shards (default: a cost model)",
     )
     parser.addini(
+        "wasm_matrix_engines",
+        type="args",
+        default=[],
+        help="engine ids, globs or families (--matrix-engines overrides)",
+    )
+    parser.addini(
+        "wasm_matrix_requires",
+        type="args",
+        default=[],
+        help="engines whose non-pass fails the run (--matrix-requires overrides)",
+    )
+    parser.addini(
         "wasm_matrix_cases",
         type="paths",
         default=[],
@@ -101,16 +120,34 @@ class MatrixState:
 
     def __init__(self, config: pytest.Config):
         self.config = config
-        self.case_roots: list[Path] = list(config.getini("wasm_matrix_cases"))
+        # Paths from an ini file are absolute already; one a conftest added with
+        # config.addinivalue_line("wasm_matrix_cases", "cases") is relative to the rootdir.
+        self.case_roots: list[Path] = [
+            config.rootpath / root for root in config.getini("wasm_matrix_cases")
+        ]
         try:
             settings = load_settings(config.rootpath)
         except SettingsError as error:
             raise pytest.UsageError(str(error)) from None
         self.engines: list[EngineBuild] = select(
-            load_engine_builds(), _list(config.option.matrix_engines) or list(settings.engines)
+            load_engine_builds(),
+            _list(config.option.matrix_engines)
+            or config.getini("wasm_matrix_engines")
+            or list(settings.engines),
         )
         self.toolchains = _list(config.option.matrix_toolchains) or list(settings.toolchains)
         self.profiles = _list(config.option.matrix_profiles) or list(settings.profiles)
+        self.requires = (
+            _list(config.option.matrix_requires)
+            or config.getini("wasm_matrix_requires")
+            or list(settings.requires)
+        )
+        for pattern in self.requires:
+            if not known_engine_pattern(pattern):
+                raise pytest.UsageError(f"wasm-matrix: requires {pattern!r} names no engine build")
+        self.reports = config.option.matrix_reports or (
+            settings.reports and config.rootpath / settings.reports
+        )
         self.controller = not hasattr(config, "workerinput")
         self.names: dict[str, Path] = {}
         self._runner: Runner | None = None
@@ -172,14 +209,17 @@ def _start_run(state: MatrixState) -> None:
             except (provision.ProvisionError, OSError) as error:
                 state.provision_errors[build.id] = str(error)
                 _say(config, f"cannot provision {build.id}: {error}")
+        formats = _case_formats(state)
         for name, toolchain in all_toolchains().items():
             if state.toolchains and name not in state.toolchains:
                 continue
+            if formats is not None and toolchain.format not in formats:
+                continue  # no case here needs it (a project with only prebuilt modules)
             try:  # what needs no root (PyPI, npm, downloads); Debian ones stay `skip`
                 toolchain.provision(system=False, log=lambda text: _say(config, text))
             except (provision.ProvisionError, OSError) as error:
                 _say(config, f"cannot provision toolchain {name}: {error}")
-    reports = Path(config.option.matrix_reports or config.rootpath / "reports")
+    reports = Path(state.reports or config.rootpath / "reports")
     state.run_folder = new_run_folder(reports)
     point_latest(state.run_folder)
     state.writer = ResultsWriter(state.run_folder)
@@ -198,6 +238,29 @@ def _start_run(state: MatrixState) -> None:
         project=config.rootpath,
     )
     state.run_info.write(state.run_folder)
+
+
+def _case_formats(state: MatrixState) -> set[str] | None:
+    """The module formats of the cases this run will collect, so that only the toolchains
+    they need are provisioned; None when the command line does not say (then: all)."""
+    config = state.config
+    paths = [config.invocation_params.dir / arg.split("::")[0] for arg in config.args]
+    if not all(path.exists() for path in paths):
+        return None
+    roots = state.case_roots
+    if roots:  # search only the case folders (not a whole project with its venvs)
+        paths = [p for p in paths if any(p.is_relative_to(r) for r in roots)] + [
+            r for r in roots if any(r.is_relative_to(p) for p in paths)
+        ]
+    formats: set[str] = set()
+    for file in find_case_files(paths):
+        if state.case_roots and not any(file.is_relative_to(r) for r in state.case_roots):
+            continue
+        try:
+            formats.update(source.format for source in load_case(file, config.rootpath).sources)
+        except CaseError:
+            continue  # reported when it is collected
+    return formats
 
 
 def _engine_facts(state: MatrixState) -> list[dict]:
@@ -271,7 +334,7 @@ class CaseFile(pytest.File):
     def collect(self):
         state: MatrixState = self.config.stash[state_key]
         try:
-            case = load_case(self.path)
+            case = load_case(self.path, self.config.rootpath)
         except CaseError as error:
             yield BrokenCaseItem.from_parent(self, name="case", error=error)
             return
@@ -286,6 +349,7 @@ class CaseFile(pytest.File):
             self.config.addinivalue_line("markers", f"{tag}: cases tagged {tag}")
         for cell in plan([case], state.engines, state.toolchains, state.profiles):
             item = CellItem.from_parent(self, name=cell.name, cell=cell)
+            item.requires = list(case.requires or state.requires)
             item.add_marker(cell.engine.family.name)
             item.add_marker(cell.case.kind)
             for marker in (*cell.case.features, *cell.case.tags):
@@ -303,13 +367,24 @@ class CellItem(pytest.Item):
     def __init__(self, *, cell: Cell, **kwargs):
         super().__init__(**kwargs)
         self.cell = cell
+        self.requires: list[str] = []  # empty: every engine is required
+
+    @property
+    def required(self) -> bool:
+        """Whether this cell's engine is one the project promises: its non-pass fails."""
+        return not self.requires or bool(select([self.cell.engine], self.requires))
 
     def runtest(self) -> None:
         state: MatrixState = self.config.stash[state_key]
         result = state.runner.run(self.cell)
+        result.required = self.required
         self.user_properties.append((PROPERTY, json.dumps(result.to_record())))
         if result.outcome == Outcome.SKIP:
             pytest.skip(result.message)
+        if result.outcome not in (Outcome.PASS, Outcome.ERROR) and not result.required:
+            # Reported (results, report, pytest's summary) but not a failure of the run;
+            # an `error` is the harness's own fault and always fails.
+            pytest.xfail(f"{result.outcome} on an engine that is not required: {_brief(result)}")
         if result.outcome != Outcome.PASS:
             raise CellNotPassed(result)
 
@@ -320,12 +395,18 @@ class CellItem(pytest.Item):
                 f"{result.case} on {result.engine} ({result.engine_version}), "
                 f"built by {result.toolchain}/{result.profile}: {result.outcome}",
                 *("    " + line for line in result.message.splitlines()),
-                f"case:    {result.case_file}",
             ]
+            if self.requires:
+                source = "the case" if self.cell.case.requires else "the project"
+                lines.append(
+                    f"required: {result.engine} is an engine {source} requires "
+                    f"({', '.join(self.requires)}), so this fails the run"
+                )
+            lines.append(f"case:    {result.case_file}")
             if result.module_sha256:
                 uses = ", ".join(result.module_uses) or "nothing beyond mvp"
                 lines.append(
-                    f"module:  uses {uses}"
+                    f"module:  uses {uses} (found by the module scanner)"
                     + (
                         f" (scanner: {result.module_scan_error})"
                         if result.module_scan_error
@@ -340,6 +421,13 @@ class CellItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"{self.cell.case.name}[{self.name}]"
+
+
+def _brief(result: CellResult, limit: int = 160) -> str:
+    """The engine's message on one line: engines put the cause last (`Caused by: …`)."""
+    lines = [line.strip() for line in result.message.splitlines() if line.strip()]
+    text = lines[0] if len(lines) < 2 else f"{lines[0]} … {lines[-1]}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class BrokenCaseItem(pytest.Item):

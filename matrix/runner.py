@@ -51,6 +51,7 @@ class CellResult:
     build_cached: bool = False
     build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
     rerun: str = ""
+    required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
     duration_ms: float = 0.0
     finished_at: str = ""
 
@@ -59,19 +60,20 @@ class CellResult:
 
 
 def rerun_command(cell: Cell) -> str:
-    return shlex.join(
-        [
-            "wasm-matrix",
-            "run",
-            display_path(cell.case.path),
-            "--engines",
-            cell.engine.id,
-            "--toolchains",
-            cell.toolchain,
-            "--profiles",
-            cell.profile,
-        ]
-    )
+    command = [
+        "wasm-matrix",
+        "run",
+        display_path(cell.case.path),
+        "--engines",
+        cell.engine.id,
+        "--toolchains",
+        cell.toolchain,
+        "--profiles",
+        cell.profile,
+    ]
+    if cell.case.variant:  # one built file of a `module:` glob
+        command += ["--", "-k", cell.case.variant]
+    return shlex.join(command)
 
 
 class Runner:

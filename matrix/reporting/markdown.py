@@ -207,6 +207,8 @@ def _details(records: list[dict], anchors: dict[int, str]) -> str:
             "",
             f"- case file: {code_span(record.get('case_file', ''))}",
         ]
+        if record.get("required") is False:  # `requires` left this engine out
+            parts.append("- required: no (reported only; it does not fail the run)")
         if record.get("features"):
             parts.append(f"- features: {escape(', '.join(record['features']))}")
         if record.get("module_sha256"):

@@ -61,8 +61,8 @@ def feature_table(records: list[dict], engines: list[str]) -> Table:
     return Table("Features × engines", rows, engines, cells, notes)
 
 
-# Toolchains that compile a language; `wat` and `binary` have no defaults to speak of.
-_AUTHORED = ("wat", "binary")
+# Toolchains that compile a language; `wat`, `binary` and `prebuilt` have no defaults.
+_AUTHORED = ("wat", "binary", "prebuilt")
 
 
 def toolchain_defaults_table(records: list[dict], engines: list[str]) -> Table:

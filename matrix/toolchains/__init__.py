@@ -7,6 +7,7 @@ from functools import cache
 from . import clang, rust, zig
 from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
 from .binary import BinaryToolchain
+from .prebuilt import PrebuiltToolchain
 from .wat import WatToolchain
 
 __all__ = [
@@ -29,6 +30,7 @@ def _registry() -> dict[str, Toolchain]:
     toolchains: list[Toolchain] = [
         WatToolchain(),
         BinaryToolchain(),
+        PrebuiltToolchain(),
         *clang.toolchains(),
         *rust.toolchains(),
         *zig.toolchains(),

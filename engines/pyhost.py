@@ -33,6 +33,18 @@ class CallError(Exception):
     """The call could not be made (e.g. no such export)."""
 
 
+class CallExhausted(CallTrapped):
+    """The call trapped because the engine ran out of stack (`assert_exhaustion`)."""
+
+
+class CallThrew(Exception):
+    """The call ended with an uncaught WebAssembly exception (`assert_exception`)."""
+
+
+class Unsupported(Exception):
+    """This host cannot pass or read a value of that type (the runner counts a skip)."""
+
+
 def bits_to_python(value: dict) -> int | float:
     """A wire value as the Python number an embedding API takes (signed ints, floats)."""
     kind, bits = value["type"], int(value["value"])
@@ -102,6 +114,32 @@ class Host:
         """Compile and instantiate `module`, make `calls` on it; raise Reject if refused."""
         raise NotImplementedError
 
+    # Scripts (protocol.md, "Scripts"). A host that can run them sets `scripts = True` and
+    # provides these; `ScriptRun` keeps the names, the latest module and the order.
+    scripts = False
+
+    def script_store(self) -> object:
+        """A fresh store with the `spectest` module in it, for one script."""
+        raise NotImplementedError
+
+    def script_compile(self, store: object, module: bytes) -> object:
+        """The compiled module; raise Reject("compile", …) if refused."""
+        raise NotImplementedError
+
+    def script_instantiate(self, store: object, compiled: object) -> object:
+        """A new instance, imports resolved from what is registered; raise Reject."""
+        raise NotImplementedError
+
+    def script_register(self, store: object, name: str, instance: object) -> None:
+        raise NotImplementedError
+
+    def script_invoke(self, store: object, instance: object, field: str, args: list) -> list:
+        """Wire values out; raise CallTrapped, CallExhausted, CallThrew, CallError, Unsupported."""
+        raise NotImplementedError
+
+    def script_get(self, store: object, instance: object, field: str) -> dict:
+        raise NotImplementedError
+
     # The protocol.
     def handle(self, request: dict) -> dict:
         cmd = request.get("cmd")
@@ -113,6 +151,7 @@ class Host:
                 "language_version": platform.python_version(),
                 "features": self.features(),
                 "disabled": self.disabled,
+                **({"script": True} if self.scripts else {}),
             }
         if cmd == "run":
             module = base64.b64decode(request["module"])
@@ -120,6 +159,8 @@ class Host:
                 return {"status": "ran", "calls": self.run(module, request.get("calls", []))}
             except Reject as reject:
                 return {"status": "reject", "stage": reject.stage, "message": str(reject)}
+        if cmd == "script" and self.scripts:
+            return {"status": "ran", "answers": ScriptRun(self).run(request["directives"])}
         if cmd == "stop":
             return {"status": "stopped"}
         return {"status": "error", "message": f"unknown command {cmd!r}"}
@@ -136,6 +177,84 @@ class Host:
             except CallError as error:
                 answers.append({"status": "error", "message": str(error)})
         return answers
+
+
+class ScriptRun:
+    """One script on one store: names, the latest instance, module definitions."""
+
+    def __init__(self, host: Host):
+        self.host = host
+        self.store = host.script_store()
+        self.instances: dict[str, object] = {}
+        self.definitions: dict[str, object] = {}
+        self.latest: object | None = None
+
+    def run(self, directives: list[dict]) -> list[dict]:
+        return [self.answer(directive) for directive in directives]
+
+    def answer(self, directive: dict) -> dict:
+        try:
+            return self._do(directive)
+        except Reject as reject:
+            return {"status": "reject", "stage": reject.stage, "message": first_line(str(reject))}
+        except CallExhausted as trap:
+            return {"status": "trap", "message": str(trap), "exhaustion": True}
+        except CallTrapped as trap:
+            return {"status": "trap", "message": str(trap)}
+        except CallThrew as thrown:
+            return {"status": "exception", "message": str(thrown)}
+        except Unsupported as unsupported:
+            return {"status": "unsupported", "message": str(unsupported)}
+        except (CallError, KeyError) as error:
+            return {"status": "error", "message": str(error)}
+
+    def _do(self, directive: dict) -> dict:
+        host, store, kind = self.host, self.store, directive["do"]
+        if kind == "module":
+            compiled = host.script_compile(store, base64.b64decode(directive["module"]))
+            name = directive.get("name")
+            expect_failure = directive.get("expect_failure", False)
+            if not directive.get("instantiate", True):
+                if name and not expect_failure:
+                    self.definitions[name] = compiled
+                return {"status": "ok"}
+            instance = host.script_instantiate(store, compiled)
+            if not expect_failure:
+                self._keep(instance, name)
+            return {"status": "ok"}
+        if kind == "instance":
+            definition = self.definitions.get(directive.get("definition"))
+            if definition is None:
+                raise CallError(f"no module definition {directive.get('definition')!r}")
+            self._keep(host.script_instantiate(store, definition), directive.get("name"))
+            return {"status": "ok"}
+        if kind == "register":
+            host.script_register(store, directive["as"], self._instance(directive))
+            return {"status": "ok"}
+        if kind == "invoke":
+            values = host.script_invoke(
+                store, self._instance(directive), directive["field"], directive.get("args", [])
+            )
+            return {"status": "return", "values": values}
+        if kind == "get":
+            value = host.script_get(store, self._instance(directive), directive["field"])
+            return {"status": "return", "values": [value]}
+        return {"status": "error", "message": f"unknown directive {kind!r}"}
+
+    def _keep(self, instance: object, name: str | None) -> None:
+        self.latest = instance
+        if name:
+            self.instances[name] = instance
+
+    def _instance(self, directive: dict) -> object:
+        name = directive.get("module")
+        if name is None:
+            if self.latest is None:
+                raise CallError("no module has been instantiated")
+            return self.latest
+        if name not in self.instances:
+            raise CallError(f"no module named {name}")
+        return self.instances[name]
 
 
 def serve(host_class: type[Host]) -> None:

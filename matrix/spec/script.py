@@ -31,7 +31,7 @@ LANE_BITS = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "f32": 32, "f64": 64}
 REF_RESULTS = {
     "ref.func": "func",
     "ref.extern": "extern",
-    "ref.host": "extern",
+    "ref.host": "host",
     "ref.i31": "i31",
     "ref.struct": "struct",
     "ref.array": "array",
@@ -275,8 +275,8 @@ def _argument(source: Source, node) -> dict:
         return {"type": "v128", "value": str(v128_bits(rest[0], rest[1:]))}
     if head == "ref.null":
         return {"type": "ref.null", "heap": rest[0] if rest else "func"}
-    if head in ("ref.extern", "ref.host"):
-        return {"type": "ref.extern", "value": str(int_bits(rest[0], 32))}
+    if head in ("ref.extern", "ref.host"):  # a host reference as externref or as anyref
+        return {"type": head, "value": str(int_bits(rest[0], 32))}
     raise _fail(source, node, f"unsupported argument ({head} …)")
 
 

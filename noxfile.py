@@ -3,6 +3,8 @@ so everything here can also be done without nox."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["lint", "tests"]
@@ -17,6 +19,20 @@ def matrix(session: nox.Session) -> None:
     """The full matrix over cases/ on every engine build; writes reports/latest/."""
     session.install(".")
     session.run("wasm-matrix", "run", "cases", "-n", "auto", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def spec(session: nox.Session) -> None:
+    """The WebAssembly spec test suite on every engine build: `nox -s spec -- PATH [options]`
+    (default PATH: ../shared/testsuite when it exists); writes reports/latest/."""
+    session.install(".")
+    arguments = list(session.posargs)
+    if not arguments or arguments[0].startswith("-"):
+        default = Path("../shared/testsuite")
+        if not default.is_dir():
+            session.error("give the suite's folder: nox -s spec -- PATH")
+        arguments.insert(0, str(default))
+    session.run("wasm-matrix", "run", "--suite", arguments[0], "-n", "auto", *arguments[1:])
 
 
 @nox.session(python=PYTHON)

@@ -177,6 +177,14 @@ def _define_spectest(script: ScriptStore) -> None:
     linker.define(store, "spectest", "table", table)
     memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(1, 2)))
     linker.define(store, "spectest", "memory", memory)
+    try:  # a 64-bit table, made by a module (the Python API has no 64-bit TableType)
+        made = wasmtime.Module(
+            script.engine, wasmtime.wat2wasm('(module (table (export "t") i64 10 20 funcref))')
+        )
+        table64 = wasmtime.Instance(store, made, []).exports(store)["t"]
+        linker.define(store, "spectest", "table64", table64)
+    except wasmtime.WasmtimeError:  # memory64 switched off
+        pass
     try:  # only where this wasmtime has shared memories switched on
         shared = wasmtime.SharedMemory(
             script.engine, wasmtime.MemoryType(wasmtime.Limits(1, 2), shared=True)

@@ -15,7 +15,6 @@ from pyhost import (
     CallThrew,
     CallTrapped,
     Host,
-    Unsupported,
     Reject,
     bits_to_python,
     check_arguments,
@@ -111,7 +110,6 @@ class WasmtimeHost(Host):
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
         return self.call_each(calls, invoke)
-
 
     # Scripts: one store and one linker per script, `spectest` defined in it.
     def script_store(self) -> object:

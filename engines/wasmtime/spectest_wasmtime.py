@@ -53,7 +53,9 @@ class ScriptStore:
 
     def read_global(self, glob: wasmtime.Global) -> dict:
         raw = ffi.wasmtime_val_t()
-        ffi.wasmtime_global_get(self.store._context(), ctypes.byref(glob._global), ctypes.byref(raw))
+        ffi.wasmtime_global_get(
+            self.store._context(), ctypes.byref(glob._global), ctypes.byref(raw)
+        )
         return self.wire(raw)
 
     def raw(self, arg: dict) -> ffi.wasmtime_val_t:

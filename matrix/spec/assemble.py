@@ -12,7 +12,6 @@ from pathlib import Path
 
 from ..paths import cache_dir
 
-
 # Part of every cache key: change it when the way text is prepared for the assembler does.
 RECIPE = "wat2wasm, unicode escaped, 1"
 
@@ -36,7 +35,9 @@ def _folder() -> Path:
 
 @lru_cache(maxsize=4096)
 def assemble(text: str) -> bytes:
-    key = hashlib.sha256(f"{RECIPE}\n{assembler_name()}\n{text}".encode("utf-8", "surrogateescape")).hexdigest()
+    key = hashlib.sha256(
+        f"{RECIPE}\n{assembler_name()}\n{text}".encode("utf-8", "surrogateescape")
+    ).hexdigest()
     folder = _folder()
     done, failed = folder / f"{key}.wasm", folder / f"{key}.err"
     if done.exists():

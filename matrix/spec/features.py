@@ -14,12 +14,21 @@ _STEM_FEATURES: tuple[tuple[str, str], ...] = (
     (r"relaxed", "relaxed-simd"),
     (r"64($|\.)|^memory64|_64$|^binary_leb128_64", "memory64"),
     (r"^memory-multi|^simd_memory-multi|^multi-memory", "multi-memory"),
-    (r"^(bulk|memory_copy|memory_fill|memory_init|data_drop|table_copy|table_init|elem)", "bulk-memory"),
-    (r"^(ref_null|ref_func|ref_is_null|table_get|table_set|table_size|table_grow|table_fill|select|table-sub|table_copy_mixed|externref|ref)", "reference-types"),
+    (
+        r"^(bulk|memory_copy|memory_fill|memory_init|data_drop|table_copy|table_init|elem)",
+        "bulk-memory",
+    ),
+    (
+        r"^(ref_null|ref_func|ref_is_null|table_get|table_set|table_size|table_grow|table_fill|select|table-sub|table_copy_mixed|externref|ref)",
+        "reference-types",
+    ),
     (r"^(return_call|tail)", "tail-call"),
     (r"^(struct|array|i31|br_on_cast|ref_cast|ref_test|ref_eq|type-|binary-gc|extern$|any)", "gc"),
     (r"^(tag|throw|try_table|throw_ref|rethrow|try_catch|try_delegate|exceptions)", "exceptions"),
-    (r"^(call_ref|return_call_ref|br_on_null|br_on_non_null|ref_as_non_null|local_init|func_ref)", "reference-types"),
+    (
+        r"^(call_ref|return_call_ref|br_on_null|br_on_non_null|ref_as_non_null|local_init|func_ref)",
+        "reference-types",
+    ),
     (r"^(atomic|wait|notify)", "threads"),
     (r"^(i32|i64|conversions)", "sign-ext"),
 )

@@ -49,7 +49,9 @@ def plan(commands: list, validator_only: bool = False) -> list[Step]:
 
 def _step(command, validator_only: bool) -> Step:
     if isinstance(command, Unsupported):
-        return Step(command.line, command.command, "ok", verdict=Verdict(SKIP, message=command.reason))
+        return Step(
+            command.line, command.command, "ok", verdict=Verdict(SKIP, message=command.reason)
+        )
     if isinstance(command, Module):
         step = Step(command.line, "module", "ok")
         return _with_module(step, command, instantiate=not command.definition, failure=False)

@@ -199,7 +199,9 @@ def _command(source: Source, form: SList) -> Command:
 
 
 def _text(items: list) -> str:
-    return next((item.decode().decode("utf-8", "replace") for item in items if isinstance(item, Quoted)), "")
+    return next(
+        (item.decode().decode("utf-8", "replace") for item in items if isinstance(item, Quoted)), ""
+    )
 
 
 def _module(source: Source, form: SList) -> Module | Instance:

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..paths import cache_dir
 
 # Part of every cache key: change it when the way text is prepared for the assembler does.
-RECIPE = "wat2wasm, unicode escaped, 1"
+RECIPE = "wat2wasm, unicode escaped, 3"
 
 
 class AssemblyFailed(Exception):
@@ -46,6 +46,9 @@ def assemble(text: str) -> bytes:
         raise AssemblyFailed(failed.read_text(encoding="utf-8"))
     import wasmtime
 
+    if _SURROGATES.search(text):  # bytes that were not UTF-8 in the script: malformed text
+        _write(failed, b"malformed UTF-8 encoding")
+        raise AssemblyFailed("malformed UTF-8 encoding")
     try:
         module = bytes(wasmtime.wat2wasm(text if text.isascii() else _escape_unicode(text)))
     except wasmtime.WasmtimeError as error:
@@ -57,12 +60,13 @@ def assemble(text: str) -> bytes:
     return module
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _PIECES = re.compile(r'"(?:[^"\\]|\\.)*"|;;[^\n]*|\(;|;\)|[^";(]+|.', re.DOTALL)
 
 
 def _escape_unicode(text: str) -> str:
     """The same module with non-ASCII characters in strings written as escapes
-    (and blanked in comments): the `wat` crate refuses raw bidirectional and invisible
+    (and blanked in line comments): the `wat` crate refuses raw bidirectional and invisible
     characters ("likely-confusing unicode") that the spec's names tests use on purpose."""
     out = []
     for piece in _PIECES.findall(text):
@@ -70,8 +74,10 @@ def _escape_unicode(text: str) -> str:
             out.append(piece)
         elif piece.startswith('"'):
             out.append("".join(c if c.isascii() else f"\\u{{{ord(c):x}}}" for c in piece))
-        else:
+        elif piece.startswith(";;"):
             out.append("".join(c if c.isascii() else " " for c in piece))
+        else:  # outside strings and comments the assembler judges the character itself
+            out.append(piece)
     return "".join(out)
 
 

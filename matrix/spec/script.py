@@ -113,10 +113,8 @@ def load_script(path: Path) -> Script:
 
 
 # Module fields written at the top level of a script make up one module of their own.
-MODULE_FIELDS = frozenset(
-    ("type", "rec", "import", "func", "table", "memory", "global", "tag", "export", "start")
-    + ("elem", "data")
-)
+MODULE_FIELDS = frozenset(("type", "rec", "import", "func", "table", "memory", "global"))
+MODULE_FIELDS |= {"tag", "export", "start", "elem", "data"}
 
 
 def parse_script(text: str) -> list:
@@ -219,9 +217,9 @@ def _module(source: Source, form: SList) -> Module | Instance:
             return Instance(line, names[0], None)
         return Instance(line, names[1] if len(names) > 1 else None, names[0] if names else None)
     name = None
-    if items and isinstance(items[0], str) and not isinstance(items[0], Quoted):
-        if items[0].startswith("$"):
-            name, items = items[0], items[1:]
+    first = items[0] if items else None
+    if isinstance(first, str) and not isinstance(first, Quoted) and first.startswith("$"):
+        name, items = first, items[1:]
     if items and items[0] == "binary":
         data = b"".join(item.decode() for item in items[1:] if isinstance(item, Quoted))
         return Module(line, "binary", "", data, name, definition)

@@ -67,14 +67,38 @@ export async function serve(host) {
   process.exit(0);
 }
 
+/** A script on a validator-only host: each module validated; nothing else can be done. */
+async function validateScript(host, directives) {
+  const answers = [];
+  for (const directive of directives) {
+    if (directive.do !== 'module') {
+      answers.push({ status: 'unsupported', message: 'a validator-only engine runs no code' });
+      continue;
+    }
+    const answer = await host.run(new Uint8Array(Buffer.from(directive.module, 'base64')), [], directive);
+    answers.push(
+      answer.status === 'valid' || answer.status === 'reject'
+        ? { status: answer.status, ...(answer.status === 'reject' ? { stage: answer.stage, message: answer.message } : {}) }
+        : { status: 'error', message: answer.message ?? JSON.stringify(answer) },
+    );
+  }
+  return answers;
+}
+
 async function handle(host, request) {
   switch (request.cmd) {
-    case 'start':
+    case 'start': {
+      const handshake = await host.handshake();
+      // A validator-only host runs scripts as far as validating goes (protocol.md, "Scripts").
       return {
         language: 'javascript',
         language_version: process.versions.node,
-        ...(await host.handshake()),
+        ...handshake,
+        ...(handshake.validator_only ? { script: true } : {}),
       };
+    }
+    case 'script':
+      return { status: 'ran', answers: await validateScript(host, request.directives ?? []) };
     case 'run':
       // A copy of its own: a small Buffer is a view into a shared pool, which libraries
       // that read `.buffer` (wabt.js) would misread.

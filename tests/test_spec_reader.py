@@ -218,3 +218,18 @@ def test_every_top_level_suite_file_reads():
                 unsupported.append((path.name, command.line, command.command))
     assert unsupported == []
     assert assertions > 50_000
+
+
+def test_a_script_read_twice_comes_from_the_parse_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WASM_MATRIX_CACHE", str(tmp_path / "cache"))
+    script = tmp_path / "s.wast"
+    script.write_text('(module (func (export "f")))\n(assert_return (invoke "f"))\n')
+    first = load_script(script).commands
+    cached = list((tmp_path / "cache" / "spec-scripts").glob("*.pickle"))
+    assert len(cached) == 1
+    assert load_script(script).commands == first
+    script.write_text('(module)\n(assert_trap (invoke "g") "x")\n')  # new text, new entry
+    assert load_script(script).commands[1].command == "assert_trap"
+    cached[0].write_bytes(b"damaged")  # a damaged entry is read again, not trusted
+    script.write_text('(module (func (export "f")))\n(assert_return (invoke "f"))\n')
+    assert load_script(script).commands == first

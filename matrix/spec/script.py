@@ -11,9 +11,14 @@ Commands the harness cannot run (threads' `thread`/`wait`, meta commands) come o
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..paths import cache_dir
 from .numbers import FLOAT_FORMATS, INT_WIDTHS, LiteralError, float_bits, int_bits
 from .sexpr import Quoted, SList, Source, WastSyntaxError, read
 
@@ -104,12 +109,39 @@ class Script:
     commands: list = field(default_factory=list)
 
 
+# Part of the parse cache's key: change it whenever what the reader produces changes.
+READER_VERSION = b"wast reader 1"
+
+
 def load_script(path: Path) -> Script:
-    text = Path(path).read_text(encoding="utf-8", errors="surrogateescape")
+    """A script's commands, from the parse cache when this exact text was read before
+    (reading the 12 MB of the suite's top level takes seconds; loading the cache, little)."""
+    data = Path(path).read_bytes()
+    cached = _cache_file(data)
+    if cached is not None and cached.exists():
+        with contextlib.suppress(Exception):  # a damaged or foreign entry: read again
+            return Script(Path(path), pickle.loads(cached.read_bytes()))
+    text = data.decode("utf-8", errors="surrogateescape")
     try:
-        return Script(Path(path), parse_script(text))
+        commands = parse_script(text)
     except WastSyntaxError as error:
         raise WastSyntaxError(error.line, f"{path}: {error.args[0]}") from None
+    if cached is not None:
+        with contextlib.suppress(OSError):
+            temporary = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+            temporary.write_bytes(pickle.dumps(commands, protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.replace(cached)
+    return Script(Path(path), commands)
+
+
+def _cache_file(data: bytes) -> Path | None:
+    # The cache folder is the user's own, like the engine environments beside it.
+    try:
+        folder = cache_dir() / "spec-scripts"
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / (hashlib.sha256(READER_VERSION + b"\n" + data).hexdigest() + ".pickle")
 
 
 # Module fields written at the top level of a script make up one module of their own.

@@ -207,6 +207,14 @@ class ScriptRun:
             return {"status": "unsupported", "message": str(unsupported)}
         except (CallError, KeyError) as error:
             return {"status": "error", "message": str(error)}
+        except Exception:  # a host's bug on one directive: said, and the script goes on
+            return {"status": "error", "message": "host error: " + traceback.format_exc()}
+        except BaseException as error:
+            # A Rust engine's panic surfaces through pyo3 as a BaseException; the process
+            # lives on, so the directive fails with the panic's words and the script goes on.
+            if type(error).__name__ != "PanicException":
+                raise
+            return {"status": "error", "message": f"the engine panicked: {first_line(str(error))}"}
 
     def _do(self, directive: dict) -> dict:
         host, store, kind = self.host, self.store, directive["do"]

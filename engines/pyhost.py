@@ -90,6 +90,7 @@ def first_line(text: str) -> str:
 class Host:
     engine = "unknown"
     language = "python"
+    must_exit = False  # set when the engine can no longer be trusted (a Rust panic)
 
     def __init__(self, disabled: list[str]):
         self.disabled = disabled
@@ -160,7 +161,13 @@ class Host:
             except Reject as reject:
                 return {"status": "reject", "stage": reject.stage, "message": str(reject)}
         if cmd == "script" and self.scripts:
-            return {"status": "ran", "answers": ScriptRun(self).run(request["directives"])}
+            answers = ScriptRun(self).run(request["directives"])
+            # `exiting`: this host ends after this answer (its engine panicked).
+            return {
+                "status": "ran",
+                "answers": answers,
+                **({"exiting": True} if self.must_exit else {}),
+            }
         if cmd == "stop":
             return {"status": "stopped"}
         return {"status": "error", "message": f"unknown command {cmd!r}"}
@@ -188,11 +195,14 @@ class ScriptRun:
         self.instances: dict[str, object] = {}
         self.definitions: dict[str, object] = {}
         self.latest: object | None = None
+        self.panic = ""
 
     def run(self, directives: list[dict]) -> list[dict]:
         return [self.answer(directive) for directive in directives]
 
     def answer(self, directive: dict) -> dict:
+        if self.panic:
+            return {"status": "error", "message": f"not run: the engine panicked ({self.panic})"}
         try:
             return self._do(directive)
         except Reject as reject:
@@ -214,7 +224,11 @@ class ScriptRun:
             # lives on, so the directive fails with the panic's words and the script goes on.
             if type(error).__name__ != "PanicException":
                 raise
-            return {"status": "error", "message": f"the engine panicked: {first_line(str(error))}"}
+            # Its locks may be poisoned now: the rest of the script is not run, and the host
+            # ends after answering, so the next script gets a fresh one.
+            self.panic = first_line(str(error))
+            self.host.must_exit = True
+            return {"status": "error", "message": f"the engine panicked: {self.panic}"}
 
     def _do(self, directive: dict) -> dict:
         host, store, kind = self.host, self.store, directive["do"]
@@ -286,5 +300,5 @@ def serve(host_class: type[Host]) -> None:
         answer["seq"] = request.get("seq")
         answers.write(json.dumps(answer) + "\n")
         answers.flush()
-        if request.get("cmd") == "stop":
+        if request.get("cmd") == "stop" or getattr(host, "must_exit", False):
             return

@@ -152,6 +152,8 @@ class SpecRunner:
         except HostProtocolError as error:
             self.hosts.discard(cell.engine)
             return Outcome.ERROR, str(error)
+        if answer.get("exiting"):  # the engine panicked: the next script gets a fresh host
+            self.hosts.discard(cell.engine)
         if answer.get("status") != "ran":
             return Outcome.ERROR, f"the host failed: {answer.get('message', answer)}"
         answers = answer.get("answers", [])

@@ -164,6 +164,7 @@
     const globals = []; // value type of each global, imported ones first
     const exports = {};
     const globalExports = {};
+    const imports = []; // {module, name} of each import, in order
     while (at < bytes.length) {
       const id = byte();
       const size = leb();
@@ -179,10 +180,12 @@
         }
       } else if (id === 2) {
         for (let n = leb(); n > 0; n--) {
-          const moduleName = leb(); // (`at += leb()` would add to the old `at`)
-          at += moduleName;
-          const fieldName = leb();
-          at += fieldName;
+          const moduleLength = leb(); // (`at += leb()` would add to the old `at`)
+          const moduleName = utf8(bytes.subarray(at, at + moduleLength));
+          at += moduleLength;
+          const fieldLength = leb();
+          imports.push({ module: moduleName, name: utf8(bytes.subarray(at, at + fieldLength)) });
+          at += fieldLength;
           const kind = byte();
           if (kind === 0) functions.push(leb());
           else if (kind === 1) {
@@ -219,9 +222,11 @@
       at = end;
     }
     Object.defineProperty(exports, GLOBALS, { value: globalExports });
+    Object.defineProperty(exports, IMPORTS, { value: imports });
     return exports;
   }
   const GLOBALS = typeof Symbol === "function" ? Symbol("globals") : "__globals";
+  const IMPORTS = typeof Symbol === "function" ? Symbol("imports") : "__imports";
   const HEAPS = {
     0x70: "func", 0x6f: "extern", 0x6e: "any", 0x6d: "eq", 0x6c: "i31", 0x6b: "struct",
     0x6a: "array", 0x69: "exn", 0x71: "none", 0x72: "noextern", 0x73: "nofunc", 0x74: "noexn",
@@ -418,7 +423,15 @@
 
     function instantiate(entry) {
       const imports = {};
-      for (const wanted of WebAssembly.Module.imports(entry.module)) {
+      let list;
+      try {
+        list = WebAssembly.Module.imports(entry.module);
+      } catch (error) {
+        // JSC cannot describe some imports (typed references): read them from the bytes.
+        if (!entry.signatures) throw error;
+        list = entry.signatures[IMPORTS];
+      }
+      for (const wanted of list) {
         const from = registry[wanted.module];
         if (from && Object.prototype.hasOwnProperty.call(from, wanted.name)) {
           (imports[wanted.module] = imports[wanted.module] || {})[wanted.name] = from[wanted.name];

@@ -168,3 +168,25 @@ def test_counts_outcome_and_switched_off_features():
     outcome, message = _tally(refused, result, off=True)
     assert result.assertions["module"][OFF] == 1 and result.assertions["assert_return"][OFF] == 1
     assert outcome == "skip" and "2 off" in message
+
+
+def test_what_uses_a_module_the_assembler_refuses_is_skipped_not_failed():
+    steps = plan(
+        parse_script(
+            "(module $bad (func (do)))\n"
+            '(assert_return (invoke "f"))\n'
+            '(module $good (func (export "f")))\n'
+            '(assert_return (invoke "f"))\n'
+            '(assert_return (invoke $bad "f"))\n'
+            '(register "x" $bad)\n'
+        )
+    )
+    assert [s.verdict.status if s.verdict else "sent" for s in steps] == [
+        SKIP,
+        SKIP,
+        "sent",
+        "sent",
+        SKIP,
+        SKIP,
+    ]
+    assert "assembler refuses" in steps[0].verdict.message

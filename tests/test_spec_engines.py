@@ -139,3 +139,16 @@ def test_a_suite_run_from_the_command_line_writes_spec_cells(tmp_path, provision
     summary = (reports / "latest" / "summary.md").read_text()
     assert "## Spec test suite: files × engines" in summary
     assert "proposals/x" in summary and "| 6 | assert\\_return |" in summary
+
+
+@needs_suite
+def test_a_build_with_a_feature_switched_off_counts_it_off_not_failed(runner, provisioned):
+    from .conftest import OLDER_NO_REFS
+
+    build, _ = provisioned(OLDER_NO_REFS)
+    result = runner.run(SpecCell(TESTSUITE / "linking.wast", TESTSUITE, build))
+    off = sum(counts["off"] for counts in result.assertions.values())
+    passed = sum(counts["pass"] for counts in result.assertions.values())
+    assert off > 0 and passed > 0
+    assert result.failures == [], result.failures[:3]
+    assert result.outcome == "pass" and f"{off} off" in result.message

@@ -8,11 +8,12 @@ failing one with the expected and actual texts and the engine's message.
 
 from __future__ import annotations
 
+import base64
 import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from ..paths import display_path
 from ..profiles import dependents
 from ..provision import Environment, how_to_get, ready
 from ..runner import CellResult
+from ..scanner import ScanError, scan
 from .assemble import assembler_name
 from .features import script_features
 from .judge import (
@@ -162,7 +164,10 @@ class SpecRunner:
         javascript = handshake.get("language") == "javascript"
         for step, reply in zip(sent, answers, strict=True):
             step.verdict = judge_step(step, reply, javascript)
-        off = _switched_off(result.features, cell.engine.disabled)
+        switched_off = _switched_off_features(cell.engine.disabled)
+        if switched_off:
+            _mark_switched_off(sent, answers, switched_off)
+        off = bool(switched_off & set(result.features))
         return _tally(steps, result, off)
 
 
@@ -216,12 +221,41 @@ def _nan_payloads(step: Step) -> bool:
     )
 
 
-def _switched_off(features: list[str], disabled: tuple[str, ...] | list[str]) -> bool:
-    """Whether this build has switched off a feature the script is about."""
+def _switched_off_features(disabled: tuple[str, ...] | list[str]) -> set[str]:
+    """The features this build has switched off, with those that build on them."""
     off: set[str] = set()
     for name in disabled:
         off |= {name, *dependents(name)}
-    return bool(off & set(features))
+    return off
+
+
+def _mark_switched_off(sent: list[Step], answers: list[dict], off: set[str]) -> None:
+    """A refused module that uses a switched-off feature (as the module scanner reads its
+    bytes) is `off`, not a failure; so are the failures that follow from it (calls into a
+    module that is not there)."""
+    follows = False
+    for step, answer in zip(sent, answers, strict=True):
+        verdict = step.verdict
+        if verdict is None or verdict.status != FAIL:
+            continue
+        if answer.get("status") == "reject" and _module_uses(step, off):
+            step.verdict, follows = replace(verdict, status=OFF), True
+        elif follows and (
+            answer.get("status") == "error"
+            or (answer.get("status") == "reject" and answer.get("stage") == "instantiate")
+        ):  # a call into it, or a module that imports what it would have registered
+            step.verdict = replace(verdict, status=OFF)
+
+
+def _module_uses(step: Step, features: set[str]) -> bool:
+    module = (step.directive or {}).get("module")
+    if not isinstance(module, str) or step.directive.get("do") != "module":
+        return False
+    try:
+        report = scan(base64.b64decode(module))
+    except ScanError:
+        return False
+    return bool(features & set(report.features))
 
 
 def _tally(steps: list[Step], result: SpecCellResult, off: bool) -> tuple[Outcome, str]:
@@ -230,7 +264,7 @@ def _tally(steps: list[Step], result: SpecCellResult, off: bool) -> tuple[Outcom
     for step in steps:
         verdict = step.verdict or Verdict(SKIP, message="not run")
         status = verdict.status
-        if status == FAIL and off and _is_rejection(verdict):
+        if status == FAIL and off and _is_rejection(verdict):  # a script about that feature
             status = OFF
         counts.setdefault(step.command, Counter())[status] += 1
         if status == FAIL:
@@ -264,6 +298,8 @@ def _tally(steps: list[Step], result: SpecCellResult, off: bool) -> tuple[Outcom
     if total[FAIL]:
         return Outcome.FAIL, message
     if total[PASS] == 0:
+        if total[OFF]:
+            return Outcome.SKIP, message + ": all about features this build has switched off"
         return Outcome.SKIP, message + (
             f": {result.skips[0]['reason']}" if result.skips else ": nothing to run"
         )

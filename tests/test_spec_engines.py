@@ -152,3 +152,14 @@ def test_a_build_with_a_feature_switched_off_counts_it_off_not_failed(runner, pr
     assert off > 0 and passed > 0
     assert result.failures == [], result.failures[:3]
     assert result.outcome == "pass" and f"{off} off" in result.message
+
+
+@needs_suite
+def test_a_validator_only_engine_judges_modules_and_skips_the_rest(runner, provisioned):
+    build, _ = provisioned("wabt-js-1.0.39")
+    result = runner.run(SpecCell(TESTSUITE / "i32.wast", TESTSUITE, build))
+    assert result.assertions["assert_invalid"]["pass"] > 0
+    assert result.assertions["assert_return"]["pass"] == 0
+    assert result.assertions["assert_return"]["skip"] > 0
+    reasons = {skip["reason"] for skip in result.skips}
+    assert "a validator-only engine cannot run code" in reasons

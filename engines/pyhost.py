@@ -91,6 +91,7 @@ class Host:
     engine = "unknown"
     language = "python"
     must_exit = False  # set when the engine can no longer be trusted (a Rust panic)
+    script_run: ScriptRun | None = None  # the script in progress (`continue` goes on with it)
 
     def __init__(self, disabled: list[str]):
         self.disabled = disabled
@@ -161,7 +162,10 @@ class Host:
             except Reject as reject:
                 return {"status": "reject", "stage": reject.stage, "message": str(reject)}
         if cmd == "script" and self.scripts:
-            answers = ScriptRun(self).run(request["directives"])
+            # `continue`: the same script's next directives, on the same store.
+            if not (request.get("continue") and self.script_run is not None):
+                self.script_run = ScriptRun(self)
+            answers = self.script_run.run(request["directives"])
             # `exiting`: this host ends after this answer (its engine panicked).
             return {
                 "status": "ran",

@@ -190,3 +190,31 @@ def test_what_uses_a_module_the_assembler_refuses_is_skipped_not_failed():
         SKIP,
     ]
     assert "assembler refuses" in steps[0].verdict.message
+
+
+def test_a_host_that_dies_mid_script_keeps_what_it_answered(fake_engine, tmp_path, monkeypatch):
+    from matrix.hosts import HostPool
+    from matrix.spec import run
+    from matrix.spec.run import SpecCell, SpecRunner
+
+    monkeypatch.setattr(run, "CHUNK", 2)  # two directives per request
+    build, environment = fake_engine("script_dies")
+    script = tmp_path / "dies.wast"
+    script.write_text(
+        "(module)\n"
+        + '(assert_return (invoke "f") (i32.const 7))\n' * 2
+        + '(assert_return (invoke "f") (i32.const 8))\n'
+        + '(assert_return (invoke "die") (i32.const 7))\n'
+        + '(assert_return (invoke "f") (i32.const 7))\n'
+    )
+    runner = SpecRunner(HostPool(), environment_of=lambda _: environment)
+    try:
+        result = runner.run(SpecCell(script, tmp_path, build))
+    finally:
+        runner.hosts.close()
+    assert result.outcome == "crash"
+    assert "segmentation fault" in result.message
+    assert result.message.startswith("crash after 4 of 6 directives")
+    assert result.assertions["module"]["pass"] == 1
+    assert result.assertions["assert_return"] == {"pass": 2, "fail": 1, "skip": 2, "off": 0}
+    assert [failure["line"] for failure in result.failures] == [4]

@@ -410,12 +410,15 @@
     return imports;
   }
 
-  function runScript(directives) {
-    const registry = { spectest: spectest() };
-    const named = {};
-    const definitions = {};
-    const hostRefs = new Map(); // (ref.extern n) → the same JS object every time
-    let latest = null;
+  // The script in progress: a `script` request with `continue` goes on with it.
+  let current = null;
+
+  function runScript(directives, carryOn) {
+    if (!carryOn || !current) {
+      current = { registry: { spectest: spectest() }, named: {}, definitions: {}, hostRefs: new Map(), latest: null };
+    }
+    const { registry, named, definitions, hostRefs } = current; // hostRefs: (ref.extern n) → one object
+    let latest = current.latest;
     const hostRef = (n) => {
       if (!hostRefs.has(n)) hostRefs.set(n, { hostRef: n });
       return hostRefs.get(n);
@@ -571,7 +574,7 @@
       }
     }
 
-    return directives.map((directive) => {
+    const answers = directives.map((directive) => {
       try {
         return step(directive);
       } catch (error) {
@@ -579,6 +582,8 @@
         return { status: "error", message: firstLine(error) };
       }
     });
+    current.latest = latest;
+    return answers;
   }
 
   // identity(): {engine, version, language, language_version, engine_version?}
@@ -594,7 +599,7 @@
         case "run":
           return run(request);
         case "script":
-          return { status: "ran", answers: runScript(request.directives || []) };
+          return { status: "ran", answers: runScript(request.directives || [], request.continue === true) };
         case "stop":
           return { status: "stopped" };
         default:

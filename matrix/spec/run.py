@@ -45,8 +45,9 @@ from .script import load_script
 from .sexpr import WastSyntaxError
 
 MESSAGE_LIMIT = 400  # characters of an engine's message kept per failure
-BASE_TIMEOUT = 120.0  # seconds per script, plus a little per directive
+BASE_TIMEOUT = 120.0  # seconds per request, plus a little per directive
 PER_DIRECTIVE = 0.05
+CHUNK = 1000  # directives per request: what a crash mid-script can lose
 
 
 @dataclass(frozen=True)
@@ -142,25 +143,10 @@ class SpecRunner:
         steps = plan(script.commands, validator_only=bool(handshake.get("validator_only")))
         sent = [step for step in steps if step.directive is not None]
         directives = [{**step.directive, "line": step.line} for step in sent]
-        timeout = BASE_TIMEOUT + PER_DIRECTIVE * len(directives)
-        try:
-            answer = host.request({"cmd": "script", "directives": directives}, timeout)
-        except HostDied as death:
-            self.hosts.discard(cell.engine)
-            return Outcome.CRASH, str(death)
-        except HostTimedOut as timeout_error:
-            self.hosts.discard(cell.engine)
-            return Outcome.TIMEOUT, str(timeout_error)
-        except HostProtocolError as error:
-            self.hosts.discard(cell.engine)
-            return Outcome.ERROR, str(error)
-        if answer.get("exiting"):  # the engine panicked: the next script gets a fresh host
-            self.hosts.discard(cell.engine)
-        if answer.get("status") != "ran":
-            return Outcome.ERROR, f"the host failed: {answer.get('message', answer)}"
-        answers = answer.get("answers", [])
-        if len(answers) != len(sent):
-            return Outcome.ERROR, f"{len(sent)} directives sent, {len(answers)} answers"
+        answers, ended = self._send(cell, host, directives)
+        if isinstance(ended, tuple) and not answers:
+            return ended  # nothing answered: the cell is just that crash, timeout or error
+        sent = sent[: len(answers)]  # what follows a crash or timeout stays unjudged
         javascript = handshake.get("language") == "javascript"
         for step, reply in zip(sent, answers, strict=True):
             step.verdict = judge_step(step, reply, javascript)
@@ -168,7 +154,49 @@ class SpecRunner:
         if switched_off:
             _mark_switched_off(sent, answers, switched_off)
         off = bool(switched_off & set(result.features))
-        return _tally(steps, result, off)
+        judged = _tally(steps, result, off)
+        if isinstance(ended, tuple):  # ended early: the answered assertions are kept
+            outcome, note = ended
+            return outcome, (
+                f"{outcome} after {len(answers)} of {len(directives)} directives "
+                f"({judged[1]}): {note}"
+            )
+        return judged
+
+    def _send(
+        self, cell: SpecCell, host, directives: list[dict]
+    ) -> tuple[list[dict], tuple[Outcome, str] | None]:
+        """The host's answers, a chunk of directives per request on one store (so a host
+        that dies or hangs mid-script loses only its last chunk), and how it ended if not
+        normally: (outcome, message)."""
+        answers: list[dict] = []
+        for start in range(0, len(directives), CHUNK):
+            chunk = directives[start : start + CHUNK]
+            request = {"cmd": "script", "directives": chunk}
+            if start:
+                request["continue"] = True
+            try:
+                answer = host.request(request, BASE_TIMEOUT + PER_DIRECTIVE * len(chunk))
+            except HostDied as death:
+                self.hosts.discard(cell.engine)
+                return answers, (Outcome.CRASH, str(death))
+            except HostTimedOut as timeout_error:
+                self.hosts.discard(cell.engine)
+                return answers, (Outcome.TIMEOUT, str(timeout_error))
+            except HostProtocolError as error:
+                self.hosts.discard(cell.engine)
+                return answers, (Outcome.ERROR, str(error))
+            if answer.get("exiting"):  # the engine panicked: the next script gets a fresh host
+                self.hosts.discard(cell.engine)
+            if answer.get("status") != "ran":
+                return answers, (Outcome.ERROR, f"the host failed: {answer.get('message', answer)}")
+            got = answer.get("answers", [])
+            if len(got) != len(chunk):
+                return answers, (Outcome.ERROR, f"{len(chunk)} directives sent, {len(got)} answers")
+            answers += got
+            if answer.get("exiting"):
+                break
+        return answers, None
 
 
 JS_NAN = "NaN payloads do not survive the JavaScript API (it may quiet or canonicalise them)"

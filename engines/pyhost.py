@@ -15,6 +15,7 @@ import platform
 import struct
 import sys
 import traceback
+from pathlib import Path
 
 
 class Reject(Exception):
@@ -221,8 +222,13 @@ class ScriptRun:
             return {"status": "unsupported", "message": str(unsupported)}
         except (CallError, KeyError) as error:
             return {"status": "error", "message": str(error)}
-        except Exception:  # a host's bug on one directive: said, and the script goes on
-            return {"status": "error", "message": "host error: " + traceback.format_exc()}
+        except Exception as error:  # a host's bug on one directive: said, and the script goes on
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            return {
+                "status": "error",
+                "message": f"host error: {type(error).__name__}: {error} "
+                f"(at {Path(where.filename).name}:{where.lineno})",
+            }
         except BaseException as error:
             # A Rust engine's panic surfaces through pyo3 as a BaseException; the process
             # lives on, so the directive fails with the panic's words and the script goes on.

@@ -187,10 +187,13 @@ def _define_spectest(script: ScriptStore) -> None:
         linker.define(store, "spectest", "table64", table64)
     except wasmtime.WasmtimeError:  # memory64 switched off
         pass
-    try:  # only where this wasmtime has shared memories switched on
-        shared = wasmtime.SharedMemory(
-            script.engine, wasmtime.MemoryType(wasmtime.Limits(1, 2), shared=True)
+    # A shared memory, made by a module and defined through its instance: wasmtime-py's
+    # Linker.define cannot take a SharedMemory (a ctypes pointer mix-up in 50.0).
+    try:
+        made = wasmtime.Module(
+            script.engine,
+            wasmtime.wat2wasm('(module (memory (export "shared_memory") 1 2 shared))'),
         )
-        linker.define(store, "spectest", "shared_memory", shared)
-    except (AttributeError, TypeError, wasmtime.WasmtimeError):
+        linker.define_instance(store, "spectest", wasmtime.Instance(store, made, []))
+    except wasmtime.WasmtimeError:  # threads switched off
         pass

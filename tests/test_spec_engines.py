@@ -163,3 +163,14 @@ def test_a_validator_only_engine_judges_modules_and_skips_the_rest(runner, provi
     assert result.assertions["assert_return"]["skip"] > 0
     reasons = {skip["reason"] for skip in result.skips}
     assert "a validator-only engine cannot run code" in reasons
+
+
+@needs_suite
+@pytest.mark.parametrize("engine_id", ["chromium-stable", "firefox-esr"])
+def test_browsers_run_scripts_in_the_page(runner, provisioned, engine_id):
+    build, _ = provisioned(engine_id)
+    result = runner.run(SpecCell(TESTSUITE / "linking.wast", TESTSUITE, build))
+    if result.outcome == "skip":
+        pytest.skip(result.message)  # no browser on this machine
+    assert result.outcome == "pass", (result.message, result.failures[:3])
+    assert result.assertions["register"]["pass"] > 0

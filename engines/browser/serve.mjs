@@ -45,8 +45,9 @@ export function firstLine(error) {
 
 /**
  * Answer requests until stdin closes or `stop` arrives.
- * host: { handshake(): object, run(bytes, calls, request): answer, close(): void }, each
- * may be async; bytes is the module as a Uint8Array of its own.
+ * host: { handshake(): object, run(bytes, calls, request): answer, close(): void, and
+ * optionally script(directives, carryOn): answer }, each may be async; bytes is the module
+ * as a Uint8Array of its own.
  */
 export async function serve(host) {
   const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -94,10 +95,11 @@ async function handle(host, request) {
         language: 'javascript',
         language_version: process.versions.node,
         ...handshake,
-        ...(handshake.validator_only ? { script: true } : {}),
+        ...(handshake.validator_only || host.script ? { script: true } : {}),
       };
     }
     case 'script':
+      if (host.script) return host.script(request.directives ?? [], request.continue === true);
       return { status: 'ran', answers: await validateScript(host, request.directives ?? []) };
     case 'run':
       // A copy of its own: a small Buffer is a view into a shared pool, which libraries

@@ -525,6 +525,10 @@
           try {
             module = new WebAssembly.Module(bytes);
           } catch (error) {
+            // Chromium refuses to compile large modules synchronously on a page's main thread.
+            if (/main thread/.test(firstLine(error))) {
+              return { status: "unsupported", message: `this host cannot compile it here: ${firstLine(error)}` };
+            }
             return { status: "reject", stage: "compile", message: firstLine(error) };
           }
           let signatures = null;

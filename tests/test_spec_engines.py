@@ -174,3 +174,19 @@ def test_browsers_run_scripts_in_the_page(runner, provisioned, engine_id):
         pytest.skip(result.message)  # no browser on this machine
     assert result.outcome == "pass", (result.message, result.failures[:3])
     assert result.assertions["register"]["pass"] > 0
+
+
+@needs_suite
+@pytest.mark.parametrize(
+    "engine_id", ["wasmer-1.1.0", "pywasm-2.2.3", "jsc-system", "gjs-system", "bun-1.2.23"]
+)
+def test_other_script_hosts_answer_without_host_errors(runner, provisioned, engine_id):
+    build, _ = provisioned(engine_id)
+    for name in ("i32.wast", "linking.wast"):
+        result = runner.run(SpecCell(TESTSUITE / name, TESTSUITE, build))
+        if result.outcome == "skip" and "not available" in result.message:
+            pytest.skip(result.message)
+        assert result.outcome in ("pass", "fail"), result.message
+        assert sum(c["pass"] for c in result.assertions.values()) > 0
+        host_errors = [f for f in result.failures if f["message"].startswith("host error")]
+        assert host_errors == []

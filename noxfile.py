@@ -22,6 +22,20 @@ def matrix(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def spec(session: nox.Session) -> None:
+    """The WebAssembly spec test suite on every engine build: `nox -s spec -- PATH [options]`
+    (default PATH: ../shared/testsuite when it exists); writes reports/latest/."""
+    session.install(".")
+    arguments = list(session.posargs)
+    if not arguments or arguments[0].startswith("-"):
+        default = Path("../shared/testsuite")
+        if not default.is_dir():
+            session.error("give the suite's folder: nox -s spec -- PATH")
+        arguments.insert(0, str(default))
+    session.run("wasm-matrix", "run", "--suite", arguments[0], "-n", "auto", *arguments[1:])
+
+
+@nox.session(python=PYTHON)
 def quick(session: nox.Session) -> None:
     """A small smoke run: the feature probes on the newest wasmtime only."""
     session.install(".")

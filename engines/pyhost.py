@@ -15,6 +15,7 @@ import platform
 import struct
 import sys
 import traceback
+from pathlib import Path
 
 
 class Reject(Exception):
@@ -31,6 +32,18 @@ class CallTrapped(Exception):
 
 class CallError(Exception):
     """The call could not be made (e.g. no such export)."""
+
+
+class CallExhausted(CallTrapped):
+    """The call trapped because the engine ran out of stack (`assert_exhaustion`)."""
+
+
+class CallThrew(Exception):
+    """The call ended with an uncaught WebAssembly exception (`assert_exception`)."""
+
+
+class Unsupported(Exception):
+    """This host cannot pass or read a value of that type (the runner counts a skip)."""
 
 
 def bits_to_python(value: dict) -> int | float:
@@ -78,6 +91,8 @@ def first_line(text: str) -> str:
 class Host:
     engine = "unknown"
     language = "python"
+    must_exit = False  # set when the engine can no longer be trusted (a Rust panic)
+    script_run: ScriptRun | None = None  # the script in progress (`continue` goes on with it)
 
     def __init__(self, disabled: list[str]):
         self.disabled = disabled
@@ -102,6 +117,32 @@ class Host:
         """Compile and instantiate `module`, make `calls` on it; raise Reject if refused."""
         raise NotImplementedError
 
+    # Scripts (protocol.md, "Scripts"). A host that can run them sets `scripts = True` and
+    # provides these; `ScriptRun` keeps the names, the latest module and the order.
+    scripts = False
+
+    def script_store(self) -> object:
+        """A fresh store with the `spectest` module in it, for one script."""
+        raise NotImplementedError
+
+    def script_compile(self, store: object, module: bytes) -> object:
+        """The compiled module; raise Reject("compile", …) if refused."""
+        raise NotImplementedError
+
+    def script_instantiate(self, store: object, compiled: object) -> object:
+        """A new instance, imports resolved from what is registered; raise Reject."""
+        raise NotImplementedError
+
+    def script_register(self, store: object, name: str, instance: object) -> None:
+        raise NotImplementedError
+
+    def script_invoke(self, store: object, instance: object, field: str, args: list) -> list:
+        """Wire values out; raise CallTrapped, CallExhausted, CallThrew, CallError, Unsupported."""
+        raise NotImplementedError
+
+    def script_get(self, store: object, instance: object, field: str) -> dict:
+        raise NotImplementedError
+
     # The protocol.
     def handle(self, request: dict) -> dict:
         cmd = request.get("cmd")
@@ -113,6 +154,7 @@ class Host:
                 "language_version": platform.python_version(),
                 "features": self.features(),
                 "disabled": self.disabled,
+                **({"script": True} if self.scripts else {}),
             }
         if cmd == "run":
             module = base64.b64decode(request["module"])
@@ -120,6 +162,17 @@ class Host:
                 return {"status": "ran", "calls": self.run(module, request.get("calls", []))}
             except Reject as reject:
                 return {"status": "reject", "stage": reject.stage, "message": str(reject)}
+        if cmd == "script" and self.scripts:
+            # `continue`: the same script's next directives, on the same store.
+            if not (request.get("continue") and self.script_run is not None):
+                self.script_run = ScriptRun(self)
+            answers = self.script_run.run(request["directives"])
+            # `exiting`: this host ends after this answer (its engine panicked).
+            return {
+                "status": "ran",
+                "answers": answers,
+                **({"exiting": True} if self.must_exit else {}),
+            }
         if cmd == "stop":
             return {"status": "stopped"}
         return {"status": "error", "message": f"unknown command {cmd!r}"}
@@ -136,6 +189,104 @@ class Host:
             except CallError as error:
                 answers.append({"status": "error", "message": str(error)})
         return answers
+
+
+class ScriptRun:
+    """One script on one store: names, the latest instance, module definitions."""
+
+    def __init__(self, host: Host):
+        self.host = host
+        self.store = host.script_store()
+        self.instances: dict[str, object] = {}
+        self.definitions: dict[str, object] = {}
+        self.latest: object | None = None
+        self.panic = ""
+
+    def run(self, directives: list[dict]) -> list[dict]:
+        return [self.answer(directive) for directive in directives]
+
+    def answer(self, directive: dict) -> dict:
+        if self.panic:
+            return {"status": "error", "message": f"not run: the engine panicked ({self.panic})"}
+        try:
+            return self._do(directive)
+        except Reject as reject:
+            return {"status": "reject", "stage": reject.stage, "message": first_line(str(reject))}
+        except CallExhausted as trap:
+            return {"status": "trap", "message": str(trap), "exhaustion": True}
+        except CallTrapped as trap:
+            return {"status": "trap", "message": str(trap)}
+        except CallThrew as thrown:
+            return {"status": "exception", "message": str(thrown)}
+        except Unsupported as unsupported:
+            return {"status": "unsupported", "message": str(unsupported)}
+        except (CallError, KeyError) as error:
+            return {"status": "error", "message": str(error)}
+        except Exception as error:  # a host's bug on one directive: said, and the script goes on
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            return {
+                "status": "error",
+                "message": f"host error: {type(error).__name__}: {error} "
+                f"(at {Path(where.filename).name}:{where.lineno})",
+            }
+        except BaseException as error:
+            # A Rust engine's panic surfaces through pyo3 as a BaseException; the process
+            # lives on, so the directive fails with the panic's words and the script goes on.
+            if type(error).__name__ != "PanicException":
+                raise
+            # Its locks may be poisoned now: the rest of the script is not run, and the host
+            # ends after answering, so the next script gets a fresh one.
+            self.panic = first_line(str(error))
+            self.host.must_exit = True
+            return {"status": "error", "message": f"the engine panicked: {self.panic}"}
+
+    def _do(self, directive: dict) -> dict:
+        host, store, kind = self.host, self.store, directive["do"]
+        if kind == "module":
+            compiled = host.script_compile(store, base64.b64decode(directive["module"]))
+            name = directive.get("name")
+            expect_failure = directive.get("expect_failure", False)
+            if not directive.get("instantiate", True):
+                if name and not expect_failure:
+                    self.definitions[name] = compiled
+                return {"status": "ok"}
+            instance = host.script_instantiate(store, compiled)
+            if not expect_failure:
+                self._keep(instance, name)
+            return {"status": "ok"}
+        if kind == "instance":
+            definition = self.definitions.get(directive.get("definition"))
+            if definition is None:
+                raise CallError(f"no module definition {directive.get('definition')!r}")
+            self._keep(host.script_instantiate(store, definition), directive.get("name"))
+            return {"status": "ok"}
+        if kind == "register":
+            host.script_register(store, directive["as"], self._instance(directive))
+            return {"status": "ok"}
+        if kind == "invoke":
+            values = host.script_invoke(
+                store, self._instance(directive), directive["field"], directive.get("args", [])
+            )
+            return {"status": "return", "values": values}
+        if kind == "get":
+            value = host.script_get(store, self._instance(directive), directive["field"])
+            return {"status": "return", "values": [value]}
+        return {"status": "error", "message": f"unknown directive {kind!r}"}
+
+    def _keep(self, instance: object, name: str | None) -> None:
+        self.latest = instance
+        if name:
+            self.instances[name] = instance
+
+    def _instance(self, directive: dict) -> object:
+        name = directive.get("module")
+        if name is None:
+            if self.latest is None:
+                raise CallError("no module has been instantiated")
+            return self.latest
+        if name not in self.instances:
+            raise CallError(f"no module named {name}")
+        return self.instances[name]
 
 
 def serve(host_class: type[Host]) -> None:
@@ -159,5 +310,5 @@ def serve(host_class: type[Host]) -> None:
         answer["seq"] = request.get("seq")
         answers.write(json.dumps(answer) + "\n")
         answers.flush()
-        if request.get("cmd") == "stop":
+        if request.get("cmd") == "stop" or getattr(host, "must_exit", False):
             return

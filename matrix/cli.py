@@ -37,7 +37,16 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Arguments after '--' go to pytest, e.g. -- -k sign-ext --junitxml=junit.xml",
         help="run the matrix (cases × toolchains × profiles × engines)",
     )
-    run.add_argument("paths", nargs="*", default=["cases"], help="case files or folders")
+    run.add_argument(
+        "paths", nargs="*", default=None, help="case files or folders (default: cases)"
+    )
+    run.add_argument(
+        "--suite",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a spec test suite folder (or .wast scripts): every script on every engine",
+    )
     run.add_argument("--engines", default="", help="engine ids or globs, comma-separated")
     run.add_argument("--toolchains", default="", help="toolchains, comma-separated")
     run.add_argument("--profiles", default="", help="profiles, comma-separated")
@@ -173,8 +182,12 @@ def _run(options: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    # With --suite alone, only the suite runs; without it, the cases folder by default.
+    paths = options.paths if options.paths is not None else ([] if options.suite else ["cases"])
     arguments = [
-        *options.paths,
+        *paths,
+        *options.suite,
+        *(f"--suite={suite}" for suite in options.suite),
         "--wasm-matrix",
         "--matrix-reports",
         options.reports,

@@ -95,6 +95,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="RUN",
         help="an earlier run whose cell durations balance the shards (default: a cost model)",
     )
+    group.addoption(
+        "--suite",
+        "--matrix-suite",
+        dest="matrix_suite",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a WebAssembly spec test suite folder: its .wast scripts run on every engine",
+    )
     parser.addini(
         "wasm_matrix_engines",
         type="args",
@@ -125,6 +134,8 @@ class MatrixState:
         self.case_roots: list[Path] = [
             config.rootpath / root for root in config.getini("wasm_matrix_cases")
         ]
+        self.suite_roots: list[Path] = [Path(p).resolve() for p in config.option.matrix_suite]
+        self._spec_runner = None
         try:
             settings = load_settings(config.rootpath)
         except SettingsError as error:
@@ -168,6 +179,14 @@ class MatrixState:
             self._runner = Runner(BuildCache(cache_dir() / "builds"))
         return self._runner
 
+    @property
+    def spec_runner(self):
+        if self._spec_runner is None:
+            from .spec.run import SpecRunner
+
+            self._spec_runner = SpecRunner(self.runner.hosts)
+        return self._spec_runner
+
     def close(self) -> None:
         if self._runner is not None:
             self._runner.close()
@@ -180,7 +199,11 @@ def _list(text: str) -> list[str]:
 
 
 def _active(config: pytest.Config) -> bool:
-    return bool(config.option.wasm_matrix or config.getini("wasm_matrix_cases"))
+    return bool(
+        config.option.wasm_matrix
+        or config.getini("wasm_matrix_cases")
+        or config.option.matrix_suite
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -196,6 +219,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{feature.name}: cells of cases using {feature.title}")
     config.addinivalue_line("markers", "probe: feature probe cells")
     config.addinivalue_line("markers", "program: program cells")
+    config.addinivalue_line("markers", "spec: spec test suite cells")
     if state.controller and not config.option.collectonly:  # listing cells is no run
         _start_run(state)
 
@@ -323,6 +347,12 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     state = parent.config.stash.get(state_key, None)
+    if state is not None and file_path.suffix == ".wast":
+        if any(file_path.resolve().is_relative_to(root) for root in state.suite_roots):
+            from .spec.items import SpecFile
+
+            return SpecFile.from_parent(parent, path=file_path)
+        return None
     if state is None or file_path.suffix not in CASE_SUFFIXES:
         return None
     if state.case_roots and not any(file_path.is_relative_to(root) for root in state.case_roots):

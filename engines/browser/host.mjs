@@ -198,6 +198,34 @@ async function run(bytes, calls, request) {
   }
 }
 
+// Scripts (protocol.md, "Scripts"): the JS host core (../js/core.js) runs them inside the
+// page, so the browser's own engine does the work and the answers are the core's.
+const CORE = fs.readFileSync(path.join(HERE, '..', 'js', 'core.js'), 'utf8');
+let coreLoaded = false;
+
+async function script(directives, carryOn) {
+  try {
+    if (!coreLoaded) {
+      await page.evaluate(CORE);
+      coreLoaded = true;
+    }
+    const line = await page.evaluate(
+      (list, more) => {
+        globalThis.scriptHost ??= globalThis.WasmMatrix.createHost(() => ({}), []);
+        const request = { cmd: 'script', directives: list, continue: more };
+        return globalThis.scriptHost.handle(JSON.stringify(request)).line;
+      },
+      directives,
+      carryOn,
+    );
+    const { seq, ...answer } = JSON.parse(line);
+    return answer;
+  } catch (error) {
+    if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
+    throw error;
+  }
+}
+
 async function close() {
   closing = true;
   await Promise.race([browser.close(), new Promise((done) => setTimeout(done, 5000))]);
@@ -214,4 +242,4 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
   process.on(signal, () => close().finally(() => process.exit(1)));
 }
 
-await serve({ handshake: () => handshake, run, close });
+await serve({ handshake: () => handshake, run, script, close });

@@ -45,8 +45,9 @@ export function firstLine(error) {
 
 /**
  * Answer requests until stdin closes or `stop` arrives.
- * host: { handshake(): object, run(bytes, calls, request): answer, close(): void }, each
- * may be async; bytes is the module as a Uint8Array of its own.
+ * host: { handshake(): object, run(bytes, calls, request): answer, close(): void, and
+ * optionally script(directives, carryOn): answer }, each may be async; bytes is the module
+ * as a Uint8Array of its own.
  */
 export async function serve(host) {
   const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -67,14 +68,39 @@ export async function serve(host) {
   process.exit(0);
 }
 
+/** A script on a validator-only host: each module validated; nothing else can be done. */
+async function validateScript(host, directives) {
+  const answers = [];
+  for (const directive of directives) {
+    if (directive.do !== 'module') {
+      answers.push({ status: 'unsupported', message: 'a validator-only engine runs no code' });
+      continue;
+    }
+    const answer = await host.run(new Uint8Array(Buffer.from(directive.module, 'base64')), [], directive);
+    answers.push(
+      answer.status === 'valid' || answer.status === 'reject'
+        ? { status: answer.status, ...(answer.status === 'reject' ? { stage: answer.stage, message: answer.message } : {}) }
+        : { status: 'error', message: answer.message ?? JSON.stringify(answer) },
+    );
+  }
+  return answers;
+}
+
 async function handle(host, request) {
   switch (request.cmd) {
-    case 'start':
+    case 'start': {
+      const handshake = await host.handshake();
+      // A validator-only host runs scripts as far as validating goes (protocol.md, "Scripts").
       return {
         language: 'javascript',
         language_version: process.versions.node,
-        ...(await host.handshake()),
+        ...handshake,
+        ...(handshake.validator_only || host.script ? { script: true } : {}),
       };
+    }
+    case 'script':
+      if (host.script) return host.script(request.directives ?? [], request.continue === true);
+      return { status: 'ran', answers: await validateScript(host, request.directives ?? []) };
     case 'run':
       // A copy of its own: a small Buffer is a view into a shared pool, which libraries
       // that read `.buffer` (wabt.js) would misread.

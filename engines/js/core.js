@@ -89,8 +89,50 @@
     const valType = () => {
       const code = byte();
       if (NUMERIC[code]) return NUMERIC[code];
-      if (code === 0x63 || code === 0x64) leb(); // (ref null? heaptype): s33, same length
-      return "ref";
+      if (code === 0x63 || code === 0x64) {
+        // (ref null? heaptype): an abstract heap type is one byte, a type index an s33
+        const heap = bytes[at];
+        if (HEAPS[heap]) {
+          at++;
+          return "ref." + HEAPS[heap];
+        }
+        leb();
+        return "ref.$";
+      }
+      return HEAPS[code] ? "ref." + HEAPS[code] : "ref";
+    };
+    const limits = () => {
+      const flags = byte();
+      leb64();
+      if (flags & 1) leb64();
+      if (flags & 8) leb(); // custom page size
+    };
+    const leb64 = () => {
+      for (;;) if (!(byte() & 0x80)) return;
+    };
+    // A constant expression, skipped instruction by instruction up to its `end`.
+    const constExpr = () => {
+      for (;;) {
+        const op = byte();
+        if (op === 0x0b) return;
+        if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2) leb64();
+        else if (op === 0x43) at += 4;
+        else if (op === 0x44) at += 8;
+        else if (op === 0xd0) valTypeHeap();
+        else if (op === 0xfd) {
+          leb();
+          at += 16; // v128.const
+        } else if (op === 0xfb) {
+          const sub = leb();
+          if (sub <= 0x03 || sub === 0x06 || sub === 0x07 || sub === 0x08) leb(); // type immediates
+          if (sub === 0x08 || sub === 0x09 || sub === 0x0a) leb(); // count / segment
+        }
+        // i32/i64 add, sub, mul and the conversions take no immediates
+      }
+    };
+    const valTypeHeap = () => {
+      if (HEAPS[bytes[at]]) at++;
+      else leb64();
     };
     const vec = (item) => {
       const out = [];
@@ -118,8 +160,11 @@
       return compType();
     };
     const types = [];
-    const functions = []; // type index of each function (imports would fail to link anyway)
+    const functions = []; // type index of each function, imported ones first
+    const globals = []; // value type of each global, imported ones first
     const exports = {};
+    const globalExports = {};
+    const imports = []; // {module, name} of each import, in order
     while (at < bytes.length) {
       const id = byte();
       const size = leb();
@@ -133,8 +178,36 @@
             types.push(subType());
           }
         }
+      } else if (id === 2) {
+        for (let n = leb(); n > 0; n--) {
+          const moduleLength = leb(); // (`at += leb()` would add to the old `at`)
+          const moduleName = utf8(bytes.subarray(at, at + moduleLength));
+          at += moduleLength;
+          const fieldLength = leb();
+          imports.push({ module: moduleName, name: utf8(bytes.subarray(at, at + fieldLength)) });
+          at += fieldLength;
+          const kind = byte();
+          if (kind === 0) functions.push(leb());
+          else if (kind === 1) {
+            valType();
+            limits();
+          } else if (kind === 2) limits();
+          else if (kind === 3) {
+            globals.push(valType());
+            byte();
+          } else if (kind === 4) {
+            byte();
+            leb();
+          }
+        }
       } else if (id === 3) {
         functions.push(...vec(leb));
+      } else if (id === 6) {
+        for (let n = leb(); n > 0; n--) {
+          globals.push(valType());
+          byte();
+          constExpr();
+        }
       } else if (id === 7) {
         for (let n = leb(); n > 0; n--) {
           const length = leb();
@@ -143,15 +216,24 @@
           const kind = byte();
           const index = leb();
           if (kind === 0) exports[name] = types[functions[index]];
+          if (kind === 3) globalExports[name] = globals[index];
         }
       }
       at = end;
     }
+    Object.defineProperty(exports, GLOBALS, { value: globalExports });
+    Object.defineProperty(exports, IMPORTS, { value: imports });
     return exports;
   }
+  const GLOBALS = typeof Symbol === "function" ? Symbol("globals") : "__globals";
+  const IMPORTS = typeof Symbol === "function" ? Symbol("imports") : "__imports";
+  const HEAPS = {
+    0x70: "func", 0x6f: "extern", 0x6e: "any", 0x6d: "eq", 0x6c: "i31", 0x6b: "struct",
+    0x6a: "array", 0x69: "exn", 0x71: "none", 0x72: "noextern", 0x73: "nofunc", 0x74: "noexn",
+  };
 
   function utf8(bytes) {
-    if (typeof TextDecoder !== "undefined") return new TextDecoder().decode(bytes);
+    if (typeof TextDecoder !== "undefined") return new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
     return decodeURIComponent(Array.from(bytes, (b) => "%" + b.toString(16).padStart(2, "0")).join(""));
   }
 
@@ -298,6 +380,216 @@
 
   const TYPES = { i32: 1, i64: 1, f32: 1, f64: 1 };
 
+  // --- scripts (protocol.md, "Scripts"): one registry of instances per script ---------
+  class Unsupported extends Error {}
+
+  function spectest() {
+    const print = (...args) => {
+      if (typeof console !== "undefined") console.log(...args);
+    };
+    const imports = {
+      print, print_i32: print, print_i64: print, print_f32: print, print_f64: print,
+      print_i32_f32: print, print_f64_f64: print,
+      global_i32: new WebAssembly.Global({ value: "i32", mutable: false }, 666),
+      global_i64: new WebAssembly.Global({ value: "i64", mutable: false }, 666n),
+      global_f32: new WebAssembly.Global({ value: "f32", mutable: false }, 666.6),
+      global_f64: new WebAssembly.Global({ value: "f64", mutable: false }, 666.6),
+      table: new WebAssembly.Table({ initial: 10, maximum: 20, element: "anyfunc" }),
+      memory: new WebAssembly.Memory({ initial: 1, maximum: 2 }),
+    };
+    try {
+      imports.shared_memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
+    } catch (error) {
+      // no threads in this engine
+    }
+    try {
+      imports.table64 = new WebAssembly.Table({ initial: 10n, maximum: 20n, element: "anyfunc", address: "i64" });
+    } catch (error) {
+      // no memory64 tables in this engine's JS API
+    }
+    return imports;
+  }
+
+  // The script in progress: a `script` request with `continue` goes on with it.
+  let current = null;
+
+  function runScript(directives, carryOn) {
+    if (!carryOn || !current) {
+      current = { registry: { spectest: spectest() }, named: {}, definitions: {}, hostRefs: new Map(), latest: null };
+    }
+    const { registry, named, definitions, hostRefs } = current; // hostRefs: (ref.extern n) → one object
+    let latest = current.latest;
+    const hostRef = (n) => {
+      if (!hostRefs.has(n)) hostRefs.set(n, { hostRef: n });
+      return hostRefs.get(n);
+    };
+
+    function instantiate(entry) {
+      const imports = {};
+      let list;
+      try {
+        list = WebAssembly.Module.imports(entry.module);
+      } catch (error) {
+        // JSC cannot describe some imports (typed references): read them from the bytes.
+        if (!entry.signatures) throw error;
+        list = entry.signatures[IMPORTS];
+      }
+      for (const wanted of list) {
+        const from = registry[wanted.module];
+        if (from && Object.prototype.hasOwnProperty.call(from, wanted.name)) {
+          (imports[wanted.module] = imports[wanted.module] || {})[wanted.name] = from[wanted.name];
+        }
+      }
+      try {
+        return { ...entry, instance: new WebAssembly.Instance(entry.module, imports) };
+      } catch (error) {
+        return { reject: { status: "reject", stage: "instantiate", message: firstLine(error) } };
+      }
+    }
+
+    function target(directive) {
+      const entry = directive.module === undefined ? latest : named[directive.module];
+      if (!entry) throw new CallError(directive.module === undefined ? "no module has been instantiated" : `no module named ${directive.module}`);
+      return entry;
+    }
+
+    function toScriptJs(arg, type) {
+      switch (arg.type) {
+        case "v128":
+          throw new Unsupported("v128 values cannot cross the JavaScript API");
+        case "ref.null":
+          return null;
+        case "ref.extern":
+        case "ref.host":
+          return hostRef(Number(arg.value));
+        default:
+          if (arg.type !== type) throw new CallError(`takes ${type}, the script gives ${arg.type}`);
+          return toJs(arg);
+      }
+    }
+
+    function toScriptWire(type, value) {
+      if (TYPES[type]) return toWire(type, value);
+      if (type === "v128") throw new Unsupported("v128 values cannot cross the JavaScript API");
+      if (value === null) return { type: "ref", kind: "null" };
+      if (value && typeof value === "object" && "hostRef" in value && hostRefs.get(value.hostRef) === value) {
+        const extern = type === "ref.extern" || type === "ref.noextern";
+        return { type: "ref", kind: extern ? "extern" : "host", value: String(value.hostRef) };
+      }
+      if (typeof value === "function") return { type: "ref", kind: "func" };
+      if (typeof value === "number" && type !== "ref.extern") {
+        return { type: "ref", kind: "i31", value: String(value & 0x7fffffff) };
+      }
+      return { type: "ref", kind: type === "ref.extern" ? "extern" : "any" };
+    }
+
+    function call(directive) {
+      const entry = target(directive);
+      const exports = entry.instance.exports;
+      const fn = Object.prototype.hasOwnProperty.call(exports, directive.field) ? exports[directive.field] : undefined;
+      if (typeof fn !== "function") throw new CallError(`no exported function named ${JSON.stringify(directive.field)}`);
+      const signature = entry.signatures && entry.signatures[directive.field];
+      if (!signature) throw new CallError(`no signature for export ${directive.field}`);
+      const args = directive.args || [];
+      if (signature.params.length !== args.length) {
+        throw new CallError(`takes ${signature.params.length} arguments, ${args.length} given`);
+      }
+      for (const type of signature.results) {
+        if (type === "v128") throw new Unsupported("v128 values cannot cross the JavaScript API");
+        if (type === "ref.exn" || type === "ref.noexn") throw new Unsupported("exnref values cannot cross the JavaScript API");
+      }
+      const jsArgs = args.map((arg, i) => toScriptJs(arg, signature.params[i]));
+      let result;
+      try {
+        result = fn(...jsArgs);
+      } catch (error) {
+        if (typeof WebAssembly.Exception === "function" && error instanceof WebAssembly.Exception) {
+          return { status: "exception", message: "uncaught wasm exception" };
+        }
+        if (error instanceof RangeError || (error && error.name === "InternalError")) {
+          return { status: "trap", message: firstLine(error), exhaustion: true };
+        }
+        if (error instanceof WebAssembly.RuntimeError) return { status: "trap", message: firstLine(error) };
+        return { status: "error", message: `${error && error.name}: ${firstLine(error)}` };
+      }
+      const results = signature.results;
+      const values = results.length === 1 ? [result] : results.length ? Array.from(result) : [];
+      return { status: "return", values: results.map((type, i) => toScriptWire(type, values[i])) };
+    }
+
+    function step(directive) {
+      switch (directive.do) {
+        case "module": {
+          const bytes = fromBase64(directive.module);
+          let module;
+          try {
+            module = new WebAssembly.Module(bytes);
+          } catch (error) {
+            // Chromium refuses to compile large modules synchronously on a page's main thread.
+            if (/main thread/.test(firstLine(error))) {
+              return { status: "unsupported", message: `this host cannot compile it here: ${firstLine(error)}` };
+            }
+            return { status: "reject", stage: "compile", message: firstLine(error) };
+          }
+          let signatures = null;
+          try {
+            signatures = exportSignatures(bytes);
+          } catch (error) {
+            signatures = null;
+          }
+          const entry = { module, signatures };
+          if (directive.instantiate === false) {
+            if (directive.name && !directive.expect_failure) definitions[directive.name] = entry;
+            return { status: "ok" };
+          }
+          const made = instantiate(entry);
+          if (made.reject) return made.reject;
+          if (!directive.expect_failure) {
+            latest = made;
+            if (directive.name) named[directive.name] = made;
+          }
+          return { status: "ok" };
+        }
+        case "instance": {
+          const definition = definitions[directive.definition];
+          if (!definition) throw new CallError(`no module definition ${directive.definition}`);
+          const made = instantiate(definition);
+          if (made.reject) return made.reject;
+          latest = made;
+          if (directive.name) named[directive.name] = made;
+          return { status: "ok" };
+        }
+        case "register":
+          registry[directive.as] = target(directive).instance.exports;
+          return { status: "ok" };
+        case "invoke":
+          return call(directive);
+        case "get": {
+          const entry = target(directive);
+          const glob = entry.instance.exports[directive.field];
+          if (!(glob instanceof WebAssembly.Global)) throw new CallError(`no exported global named ${directive.field}`);
+          const type = entry.signatures && entry.signatures[GLOBALS][directive.field];
+          if (!type) throw new CallError(`no type for global ${directive.field}`);
+          if (type === "v128") throw new Unsupported("v128 values cannot cross the JavaScript API");
+          return { status: "return", values: [toScriptWire(type, glob.value)] };
+        }
+        default:
+          return { status: "error", message: `unknown directive ${JSON.stringify(directive.do)}` };
+      }
+    }
+
+    const answers = directives.map((directive) => {
+      try {
+        return step(directive);
+      } catch (error) {
+        if (error instanceof Unsupported) return { status: "unsupported", message: error.message };
+        return { status: "error", message: firstLine(error) };
+      }
+    });
+    current.latest = latest;
+    return answers;
+  }
+
   // identity(): {engine, version, language, language_version, engine_version?}
   function createHost(identity, args) {
     const disabled = parseArgs(args);
@@ -306,10 +598,12 @@
         case "start": {
           const features = detectFeatures();
           for (const name of disabled) if (!(name in features)) features[name] = false;
-          return { ...identity(), features, disabled };
+          return { ...identity(), features, disabled, script: true };
         }
         case "run":
           return run(request);
+        case "script":
+          return { status: "ran", answers: runScript(request.directives || [], request.continue === true) };
         case "stop":
           return { status: "stopped" };
         default:

@@ -10,8 +10,28 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pyhost import CallError, CallTrapped, Host, Reject, check_arguments, serve
-from pywasm.core import ModuleDesc, Runtime, Stack, ValInst, ValType
+from pyhost import (
+    CallError,
+    CallExhausted,
+    CallTrapped,
+    Host,
+    Reject,
+    Unsupported,
+    check_arguments,
+    serve,
+)
+from pywasm.core import (
+    FuncType,
+    GlobalType,
+    Limits,
+    MemType,
+    ModuleDesc,
+    Runtime,
+    Stack,
+    TableType,
+    ValInst,
+    ValType,
+)
 
 KINDS = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
 # Values go in and out as raw bits, so pywasm gets NaN payloads and -0.0 exactly.
@@ -22,10 +42,12 @@ FROM_BITS = {
     "f64": lambda bits: ValInst.from_f64_u64(bits),
 }
 FUNCTION = 0x00
+GLOBAL = 0x03
 
 
 class PywasmHost(Host):
     engine = "pywasm"
+    scripts = True
 
     def version(self) -> str:
         return package_version("pywasm")
@@ -66,6 +88,92 @@ class PywasmHost(Host):
             ]
 
         return self.call_each(calls, invoke)
+
+    # Scripts: one Runtime (store, import namespaces) per script, `spectest` in it.
+    def script_store(self) -> object:
+        runtime = Runtime()
+        runtime.imports["spectest"] = _spectest(runtime)
+        return runtime
+
+    def script_compile(self, runtime, module: bytes) -> object:
+        try:
+            return ModuleDesc.from_reader(io.BytesIO(module))
+        except Exception as error:  # pywasm decodes with asserts: any exception is a refusal
+            raise Reject("compile", _message(error)) from None
+
+    def script_instantiate(self, runtime, described) -> object:
+        for wanted in described.imps:
+            if wanted.name not in runtime.imports.get(wanted.module, {}):
+                raise Reject("instantiate", f"unknown import {wanted.module}.{wanted.name}")
+        try:
+            return runtime.instance(described)
+        except Exception as error:
+            runtime.machine.stack = Stack()
+            raise Reject("instantiate", _message(error)) from None
+
+    def script_register(self, runtime, name: str, instance) -> None:
+        runtime.imports[name] = {export.name: export.data for export in instance.exps}
+
+    def script_invoke(self, runtime, instance, field: str, args: list) -> list:
+        extern = {export.name: export.data for export in instance.exps}.get(field)
+        if extern is None or extern.kind != FUNCTION:
+            raise CallError(f"no exported function named {field!r}")
+        function = runtime.machine.store.func[extern.data]
+        kinds = [kind.data for kind in (*function.type.args, *function.type.rets)]
+        unknown = [kind for kind in kinds if kind not in KINDS]
+        if unknown or any(arg["type"] not in FROM_BITS for arg in args):
+            raise Unsupported("the pywasm host passes numbers only")
+        params = [KINDS[kind.data] for kind in function.type.args]
+        results = [KINDS[kind.data] for kind in function.type.rets]
+        check_arguments(field, params, args)
+        values = [
+            FROM_BITS[kind](int(arg["value"])) for kind, arg in zip(params, args, strict=True)
+        ]
+        try:
+            got = runtime.machine.invocate(extern.data, values)
+        except RecursionError as error:
+            runtime.machine.stack = Stack()
+            raise CallExhausted(_message(error)) from None
+        except Exception as error:
+            runtime.machine.stack = Stack()
+            raise CallTrapped(_message(error)) from None
+        return [
+            {"type": kind, "value": str(_bits(kind, value))}
+            for kind, value in zip(results, got, strict=True)
+        ]
+
+    def script_get(self, runtime, instance, field: str) -> dict:
+        extern = {export.name: export.data for export in instance.exps}.get(field)
+        if extern is None or extern.kind != GLOBAL:
+            raise CallError(f"no exported global named {field!r}")
+        glob = runtime.machine.store.glob[extern.data]
+        kind = glob.data.type.data  # the value carries its type
+        if kind not in KINDS:
+            raise Unsupported("the pywasm host reads number globals only")
+        return {"type": KINDS[kind], "value": str(_bits(KINDS[kind], glob.data))}
+
+
+def _spectest(runtime: Runtime) -> dict:
+    """The spec's `spectest` module: print functions, globals, a table and a memory."""
+    types = {"i32": ValType.i32(), "i64": ValType.i64(), "f32": ValType.f32(), "f64": ValType.f64()}
+    externs = {}
+    for name, params in {
+        "print": [],
+        "print_i32": ["i32"],
+        "print_i64": ["i64"],
+        "print_f32": ["f32"],
+        "print_f64": ["f64"],
+        "print_i32_f32": ["i32", "f32"],
+        "print_f64_f64": ["f64", "f64"],
+    }.items():
+        function_type = FuncType([types[p] for p in params], [])
+        externs[name] = runtime.allocate_func_host(function_type, lambda *values: [])
+    for kind, value in (("i32", 666), ("i64", 666), ("f32", 666.6), ("f64", 666.6)):
+        data = getattr(ValInst, f"from_{kind}")(value)
+        externs[f"global_{kind}"] = runtime.allocate_global(GlobalType(types[kind], 0), data)
+    externs["table"] = runtime.allocate_table(TableType(ValType.ref_func(), Limits(10, 20)))
+    externs["memory"] = runtime.allocate_memory(MemType(Limits(1, 2)))
+    return externs
 
 
 def _kind(kind: ValType) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -12,9 +13,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import wasmer
 from pyhost import (
     CallError,
+    CallExhausted,
     CallTrapped,
     Host,
     Reject,
+    Unsupported,
     bits_to_python,
     check_arguments,
     first_line,
@@ -33,6 +36,7 @@ KINDS = {
 
 class WasmerHost(Host):
     engine = "wasmer"
+    scripts = True
 
     def __init__(self, disabled: list[str], compiler: str = "cranelift"):
         super().__init__(disabled)
@@ -86,10 +90,102 @@ class WasmerHost(Host):
 
         return self.call_each(calls, invoke)
 
+    # Scripts: one registry of import namespaces per script, `spectest` in it.
+    def script_store(self) -> object:
+        return {"spectest": _spectest(self.store)}
+
+    def script_compile(self, store, module: bytes) -> object:
+        try:
+            return wasmer.Module(self.store, module)
+        except RuntimeError as error:
+            raise Reject("compile", first_line(str(error))) from None
+
+    def script_instantiate(self, store, compiled) -> object:
+        imports = wasmer.ImportObject()
+        wanted: dict[str, dict] = {}
+        for item in compiled.imports:
+            provided = store.get(item.module, {})
+            if item.name in provided:
+                wanted.setdefault(item.module, {})[item.name] = provided[item.name]
+        for namespace, externs in wanted.items():
+            imports.register(namespace, externs)
+        try:
+            return wasmer.Instance(compiled, imports)
+        except RuntimeError as error:
+            raise Reject("instantiate", first_line(str(error))) from None
+
+    def script_register(self, store, name: str, instance) -> None:
+        store[name] = _exports(instance)
+
+    def script_invoke(self, store, instance, field: str, args: list) -> list:
+        for arg in args:
+            if arg["type"] not in KINDS.values():
+                raise Unsupported(f"the wasmer host cannot pass {arg['type']} values")
+        function = _exports(instance).get(field)
+        if not isinstance(function, wasmer.Function):
+            raise CallError(f"no exported function named {field!r}")
+        try:
+            params = [_kind(kind) for kind in function.type.params]
+            kinds = [_kind(kind) for kind in function.type.results]
+        except CallError as error:
+            raise Unsupported(str(error)) from None
+        check_arguments(field, params, args)
+        try:
+            result = function(*[bits_to_python(arg) for arg in args])
+        except RuntimeError as error:  # wasmer-python raises every trap as RuntimeError
+            text = first_line(str(error))
+            if "stack overflow" in text.lower() or "call stack exhausted" in text.lower():
+                raise CallExhausted(text) from None
+            raise CallTrapped(text) from None
+        results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
+        return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
+
+    def script_get(self, store, instance, field: str) -> dict:
+        glob = _exports(instance).get(field)
+        if not isinstance(glob, wasmer.Global):
+            raise CallError(f"no exported global named {field!r}")
+        kind = glob.type.type
+        if kind not in KINDS:
+            raise Unsupported(f"the wasmer host cannot read {kind.name.lower()} globals")
+        return python_to_wire(KINDS[kind], glob.value)
+
+
+def _exports(instance: wasmer.Instance) -> dict:
+    # Exports iterate as (name, extern) pairs; dict() would look for a `keys` export.
+    return dict(list(instance.exports))
+
+
+def _spectest(store: wasmer.Store) -> dict:
+    """The spec's `spectest` module: print functions, globals, a table and a memory."""
+    T = wasmer.Type
+    externs: dict = {}
+    for name, params in {
+        "print": [],
+        "print_i32": [T.I32],
+        "print_i64": [T.I64],
+        "print_f32": [T.F32],
+        "print_f64": [T.F64],
+        "print_i32_f32": [T.I32, T.F32],
+        "print_f64_f64": [T.F64, T.F64],
+    }.items():
+        externs[name] = wasmer.Function(
+            store, lambda *values: print(*values, file=sys.stderr), wasmer.FunctionType(params, [])
+        )
+    for kind, value in (("i32", 666), ("i64", 666), ("f32", 666.6), ("f64", 666.6)):
+        externs[f"global_{kind}"] = wasmer.Global(store, getattr(wasmer.Value, kind)(value))
+    externs["memory"] = wasmer.Memory(store, wasmer.MemoryType(minimum=1, maximum=2))
+    # wasmer-python has no Table constructor: a table made by a module is the same thing.
+    with contextlib.suppress(RuntimeError):
+        maker = wasmer.Module(store, '(module (table (export "t") 10 20 funcref))')
+        externs["table"] = wasmer.Instance(maker).exports.t
+    return externs
+
 
 def _kind(kind: wasmer.Type) -> str:
     if kind not in KINDS:
-        raise CallError(f"wasmer host cannot pass values of type {kind.name.lower()}")
+        # Function types give plain numbers where Type has no member (5: v128).
+        name = getattr(kind, "name", {5: "v128", 6: "externref", 7: "funcref"}.get(kind, kind))
+        raise CallError(f"wasmer host cannot pass values of type {str(name).lower()}")
     return KINDS[kind]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..outcomes import Outcome
 from ..results import read_results, read_run
+from .spec import render_spec
 from .tables import (
     Table,
     case_tables,
@@ -96,6 +97,7 @@ def render(run_folder: Path) -> str:
             "",
             _table(table.transposed(), anchors, first_header="engine"),
         ]
+    parts += render_spec(records, engines, escape)
     parts += ["", "## Engines", "", _engines(run, engines)]
     parts += ["", _details(records, anchors), "", _legend()]
     return "\n".join(parts).rstrip() + "\n"

@@ -92,7 +92,7 @@ def case_tables(records: list[dict], engines: list[str]) -> list[Table]:
     )
     row_order: dict[str, list[str]] = defaultdict(list)
     for record in records:
-        if record["engine"] == "-":
+        if record["engine"] == "-" or record.get("kind") == "spec":  # spec cells: reporting/spec.py
             continue
         row = f"{record['case']} ({record['toolchain']})"
         profile = record["profile"]

@@ -40,6 +40,7 @@ from .results import (
 )
 from .runner import CellResult, Runner
 from .settings import SettingsError, load_settings
+from .spec.items import SpecItem
 from .toolchains import all_toolchains
 
 PROPERTY = "wasm_matrix_cell"
@@ -556,13 +557,13 @@ def pytest_collection_modifyitems(
 
 
 def _item_key(item: pytest.Item) -> tuple[str, str, str, str]:
-    if isinstance(item, CellItem):
+    if isinstance(item, CellItem | SpecItem):
         return item.cell.key
     return (item.path.stem, "-", "-", "-")  # a broken case file: one cell of its own
 
 
 def _item_family(item: pytest.Item) -> str:
-    return item.cell.engine.family.name if isinstance(item, CellItem) else "-"
+    return item.cell.engine.family.name if isinstance(item, CellItem | SpecItem) else "-"
 
 
 def _set_shard(state: MatrixState, facts: dict) -> None:

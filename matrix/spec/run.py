@@ -67,6 +67,11 @@ class SpecCell:
     def name(self) -> str:
         return self.engine.id
 
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """The cell's identity in results.jsonl, as a case cell's `Cell.key`."""
+        return (self.case, "wast", "suite", self.engine.id)
+
 
 @dataclass
 class SpecCellResult(CellResult):

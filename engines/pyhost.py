@@ -33,6 +33,10 @@ class CallError(Exception):
     """The call could not be made (e.g. no such export)."""
 
 
+class Interrupted(Exception):
+    """The engine stopped the module at the time limit (wasmtime's epoch interruption)."""
+
+
 def bits_to_python(value: dict) -> int | float:
     """A wire value as the Python number an embedding API takes (signed ints, floats)."""
     kind, bits = value["type"], int(value["value"])
@@ -102,6 +106,10 @@ class Host:
         """Compile and instantiate `module`, make `calls` on it; raise Reject if refused."""
         raise NotImplementedError
 
+    # Limits the runner asks for (`limits` in a run request); engines that can enforce them
+    # themselves read these in `run`, the others leave it to the runner.
+    limits: dict = {}  # noqa: RUF012 (replaced per request, never mutated)
+
     # The protocol.
     def handle(self, request: dict) -> dict:
         cmd = request.get("cmd")
@@ -116,10 +124,13 @@ class Host:
             }
         if cmd == "run":
             module = base64.b64decode(request["module"])
+            self.limits = request.get("limits") or {}
             try:
                 return {"status": "ran", "calls": self.run(module, request.get("calls", []))}
             except Reject as reject:
                 return {"status": "reject", "stage": reject.stage, "message": str(reject)}
+            except Interrupted as interrupted:
+                return {"status": "timeout", "message": str(interrupted)}
         if cmd == "stop":
             return {"status": "stopped"}
         return {"status": "error", "message": f"unknown command {cmd!r}"}

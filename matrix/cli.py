@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
         help="outcomes that make the exit status 1, comma-separated "
         "(default: error; e.g. 'error,crash,fail' for CI gating)",
     )
+    run.add_argument(
+        "--hostile",
+        action="store_true",
+        help="also run the hostile corpus (cases/hostile: infinite loops, memory bombs, …)",
+    )
     run.set_defaults(handler=_run)
 
     report = commands.add_parser("report", help="(re)write the reports of a run")
@@ -130,6 +135,8 @@ def _run(options: argparse.Namespace) -> int:
             arguments += [flag, value]
     if options.no_provision:
         arguments.append("--matrix-no-provision")
+    if options.hostile:
+        arguments.append("--matrix-hostile")
     status = pytest.main(arguments + options.pytest_args)
     if status == pytest.ExitCode.INTERRUPTED:
         return EXIT_INTERRUPTED  # finished cells are kept; the report covers them

@@ -66,6 +66,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="do not install missing engines; their cells are skipped",
     )
+    group.addoption(
+        "--matrix-hostile",
+        action="store_true",
+        help="also collect the hostile corpus (case folders named 'hostile'); "
+        "naming such a folder or file on the command line does too",
+    )
     parser.addini(
         "wasm_matrix_cases",
         type="paths",
@@ -237,7 +243,28 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
         return None
     if state.case_roots and not any(file_path.is_relative_to(root) for root in state.case_roots):
         return None
+    if _hostile(file_path) and not _hostile_asked(parent.config, file_path):
+        return None
     return CaseFile.from_parent(parent, path=file_path)
+
+
+HOSTILE = "hostile"  # the hostile corpus's folder name (cases/hostile/, docs/reliability.md)
+
+
+def _hostile(path: Path) -> bool:
+    return HOSTILE in path.parent.parts
+
+
+def _hostile_asked(config: pytest.Config, file_path: Path) -> bool:
+    """Hostile cases run when asked: --matrix-hostile, or their folder or file named."""
+    if config.option.matrix_hostile:
+        return True
+    invoked_from = config.invocation_params.dir
+    for argument in config.args:
+        named = (invoked_from / argument.split("::")[0]).resolve()
+        if file_path.resolve().is_relative_to(named) and _hostile(named / "x"):
+            return True
+    return False
 
 
 class CaseFile(pytest.File):

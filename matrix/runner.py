@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from .build import BuildCache
 from .engines import EngineBuild
-from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut
+from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut, memory_limit
 from .outcomes import Outcome
 from .paths import display_path
 from .planner import Cell
@@ -146,6 +146,10 @@ class Runner:
                 {"invoke": call.invoke, "args": [arg.to_wire() for arg in call.args]}
                 for call in cell.case.calls
             ],
+            # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
+            # do so before the runner would have to kill them; linear memory gets 3/4 of
+            # the host's memory limit, the rest is the engine's own.
+            "limits": {"seconds": cell.case.timeout, "memory_bytes": memory_limit() * 3 // 4},
         }
         try:
             host = self.hosts.get(cell.engine, environment)
@@ -159,5 +163,7 @@ class Runner:
         except HostProtocolError as error:
             self.hosts.discard(cell.engine)
             return Outcome.ERROR, str(error)
+        if answer.get("status") == "timeout":  # the engine interrupted the module itself
+            return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.get('message', '')}"
         verdict = judge(cell.case, answer)
         return verdict.outcome, verdict.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from importlib.metadata import version as package_version
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from pyhost import (
     CallError,
     CallTrapped,
     Host,
+    Interrupted,
     Reject,
     bits_to_python,
     check_arguments,
@@ -45,6 +47,9 @@ VALUE_KINDS = {"i32": "i32", "i64": "i64", "f32": "f32", "f64": "f64"}
 # wasmtime-py 0.23–0.27 predate the explicit store argument: `instance.exports` and
 # `func.type` are properties there and functions are called without the store.
 STORELESS_API = isinstance(getattr(wasmtime.Instance, "exports", None), property)
+# The share of the runner's time limit after which the engine interrupts the module itself
+# (epoch interruption), so the host answers `timeout` and stays warm instead of being killed.
+INTERRUPT_AT = 0.8
 
 
 class WasmtimeHost(Host):
@@ -65,6 +70,11 @@ class WasmtimeHost(Host):
                 self.enabled[name] = on
         if hasattr(type(config), "shared_memory"):
             config.shared_memory = "threads" not in self.switched_off
+        # Epoch interruption (wasmtime-py 0.36+): wasm code checks a counter at function
+        # entries and loop heads; a timer bumps it at the time limit and the call traps.
+        self.epochs = hasattr(type(config), "epoch_interruption")
+        if self.epochs:
+            config.epoch_interruption = True
         self.engine_ = wasmtime.Engine(config)
 
     def version(self) -> str:
@@ -75,8 +85,30 @@ class WasmtimeHost(Host):
 
     def run(self, module: bytes, calls: list[dict]) -> list[dict]:
         store = wasmtime.Store(self.engine_)
+        memory_bytes = self.limits.get("memory_bytes")
+        if memory_bytes and hasattr(store, "set_limits"):
+            # memory.grow past the limit returns -1, as on a machine out of memory.
+            store.set_limits(memory_size=int(memory_bytes))
+        seconds = self.limits.get("seconds")
+        if not self.epochs:
+            return self._run(store, module, calls)
+        if not seconds:  # no limit asked: a deadline that never comes (the default is now)
+            store.set_epoch_deadline(2**62)
+            return self._run(store, module, calls)
+        store.set_epoch_deadline(1)
+        timer = threading.Timer(seconds * INTERRUPT_AT, self.engine_.increment_epoch)
+        timer.start()
         try:
-            compiled = wasmtime.Module(self.engine_, module)
+            return self._run(store, module, calls)
+        finally:
+            timer.cancel()
+            timer.join()  # a bump meant for this run must not land in the next one
+
+    def _run(self, store: wasmtime.Store, module: bytes, calls: list[dict]) -> list[dict]:
+        try:
+            # A bytearray: given `bytes` that do not start with a zero byte, wasmtime-py
+            # parses them as the text format, and would run a "binary" that is WAT text.
+            compiled = wasmtime.Module(self.engine_, bytearray(module))
         except wasmtime.WasmtimeError as error:
             raise Reject("compile", str(error)) from None
         try:
@@ -98,6 +130,11 @@ class WasmtimeHost(Host):
             try:
                 result = function(*values) if STORELESS_API else function(store, *values)
             except wasmtime.Trap as trap:
+                if _interrupted(trap):
+                    seconds = float(self.limits.get("seconds") or 0) * INTERRUPT_AT
+                    raise Interrupted(
+                        f"interrupted by the engine (epoch deadline) in {name} after {seconds:g} s"
+                    ) from None
                 raise CallTrapped(_trap_message(trap)) from None
             except wasmtime.WasmtimeError as error:
                 raise CallTrapped(str(error)) from None
@@ -106,6 +143,12 @@ class WasmtimeHost(Host):
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
         return self.call_each(calls, invoke)
+
+
+def _interrupted(trap: wasmtime.Trap) -> bool:
+    interrupt = getattr(getattr(wasmtime, "TrapCode", None), "INTERRUPT", None)
+    code = getattr(trap, "trap_code", None)
+    return (interrupt is not None and code == interrupt) or "interrupt" in str(trap).lower()
 
 
 def _trap_message(trap: wasmtime.Trap) -> str:

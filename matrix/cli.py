@@ -60,6 +60,15 @@ def _parser() -> argparse.ArgumentParser:
         "(default: error; e.g. 'error,crash,fail' for CI gating)",
     )
     run.add_argument(
+        "--resume",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="RUN_DIR",
+        help="resume an interrupted run (default: the latest under --reports): cells it "
+        "has results for are not run again; give the same cases and selection",
+    )
+    run.add_argument(
         "--hostile",
         action="store_true",
         help="also run the hostile corpus (cases/hostile: infinite loops, memory bombs, …)",
@@ -137,7 +146,15 @@ def _run(options: argparse.Namespace) -> int:
         arguments.append("--matrix-no-provision")
     if options.hostile:
         arguments.append("--matrix-hostile")
+    if options.resume is not None:
+        folder = Path(options.resume or Path(options.reports) / LATEST).resolve()
+        if not (folder / "results.jsonl").exists():
+            print(f"wasm-matrix: --resume: no results.jsonl in {folder}", file=sys.stderr)
+            return EXIT_USAGE
+        arguments += ["--matrix-resume", str(folder)]
     status = pytest.main(arguments + options.pytest_args)
+    if status == pytest.ExitCode.NO_TESTS_COLLECTED and options.resume is not None:
+        status = pytest.ExitCode.OK  # a resumed run that had every cell already
     if status == pytest.ExitCode.INTERRUPTED:
         return EXIT_INTERRUPTED  # finished cells are kept; the report covers them
     # pytest says 1 when some cell did not pass: that is the matrix's data, not a failure.

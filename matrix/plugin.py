@@ -27,7 +27,16 @@ from .planner import Cell, plan
 from .profiles import FEATURES
 from .reporting.markdown import write_summary
 from .reporting.tables import outcome_counts
-from .results import ResultsWriter, RunInfo, new_run_folder, point_latest, read_results
+from .results import (
+    ResultsWriter,
+    RunInfo,
+    cell_key,
+    finished_cells,
+    new_run_folder,
+    point_latest,
+    read_results,
+    read_run,
+)
 from .runner import CellResult, Runner
 from .settings import SettingsError, load_settings
 from .toolchains import all_toolchains
@@ -67,6 +76,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="do not install missing engines; their cells are skipped",
     )
     group.addoption(
+        "--matrix-resume",
+        default=None,
+        metavar="RUN_DIR",
+        help="resume an interrupted run: append to its results, skipping cells it has",
+    )
+    group.addoption(
         "--matrix-hostile",
         action="store_true",
         help="also collect the hostile corpus (case folders named 'hostile'); "
@@ -103,6 +118,18 @@ class MatrixState:
         self.run_info: RunInfo | None = None
         self.written: set[str] = set()
         self.provision_errors: dict[str, str] = {}
+        # Resuming: the run's folder and the cells it has results for (read by every
+        # worker, before any cell of this session is written).
+        self.resume_folder: Path | None = None
+        self.done: set[tuple[str, str, str, str]] = set()
+        self.resumed_cells = 0
+        if config.option.matrix_resume:
+            self.resume_folder = Path(config.option.matrix_resume).resolve()
+            if not (self.resume_folder / "results.jsonl").exists():
+                raise pytest.UsageError(
+                    f"--matrix-resume: no results.jsonl in {self.resume_folder}"
+                )
+            self.done = finished_cells(self.resume_folder)
 
     @property
     def runner(self) -> Runner:
@@ -159,11 +186,16 @@ def _start_run(state: MatrixState) -> None:
             except (provision.ProvisionError, OSError) as error:
                 _say(config, f"cannot provision toolchain {name}: {error}")
     reports = Path(config.option.matrix_reports or config.rootpath / "reports")
-    state.run_folder = new_run_folder(reports)
+    if state.resume_folder is not None:
+        state.run_folder = state.resume_folder
+    else:
+        state.run_folder = new_run_folder(reports)
     point_latest(state.run_folder)
-    state.writer = ResultsWriter(state.run_folder)
+    state.writer = ResultsWriter(state.run_folder, resume=state.resume_folder is not None)
+    earlier = read_run(state.run_folder) if state.resume_folder is not None else {}
     state.run_info = RunInfo(
-        started_at=_now(),
+        started_at=earlier.get("started_at") or _now(),
+        resumed_at=[*earlier.get("resumed_at", []), _now()] if earlier else [],
         finished_at=None,
         engines=_engine_facts(state),
         toolchains=[_toolchain_facts(name) for name in all_toolchains()],
@@ -173,7 +205,7 @@ def _start_run(state: MatrixState) -> None:
             "profiles": config.option.matrix_profiles or "*",
             "arguments": list(config.invocation_params.args),
         },
-        cells_planned=0,
+        cells_planned=earlier.get("cells_planned", 0),
         project=config.rootpath,
     )
     state.run_info.write(state.run_folder)
@@ -400,10 +432,34 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         _controller_state = state
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = config.stash.get(state_key, None)
+    if state is None or not state.done:
+        return
+    keep, done = [], []
+    for item in items:
+        (done if _key(item) in state.done else keep).append(item)
+    if done:  # cells the resumed run already has: neither rerun nor written twice
+        state.resumed_cells = len(done)
+        config.hook.pytest_deselected(items=done)
+        items[:] = keep
+
+
+def _key(item: pytest.Item) -> tuple[str, str, str, str] | None:
+    if isinstance(item, CellItem):
+        cell = item.cell
+        return (cell.case.name, cell.toolchain, cell.profile, cell.engine.id)
+    if isinstance(item, BrokenCaseItem):
+        return cell_key({"case": item.path.stem, "toolchain": "-", "profile": "-", "engine": "-"})
+    return None
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash.get(state_key, None)
     if state is not None and state.controller and state.run_info is not None:
-        state.run_info.cells_planned = len(session.items)
+        planned = len(session.items) + state.resumed_cells
+        # With xdist the controller collects nothing: keep what the run planned before.
+        state.run_info.cells_planned = max(planned, state.run_info.cells_planned)
         state.run_info.write(state.run_folder)
 
 

@@ -124,9 +124,24 @@ def load_case(path: Path) -> Case:
     return _build_case(path, root, data)
 
 
+class _CaseLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases: a case needs none, and `*name` lets a small
+    file expand exponentially ("billion laughs") or refer to itself (a recursion error)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not allowed in a case",
+                self.peek_event().start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
 def _compose(path: Path, text: str) -> yaml.Node:
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _CaseLoader(text)
         try:
             node = loader.get_single_node()
         finally:
@@ -135,6 +150,9 @@ def _compose(path: Path, text: str) -> yaml.Node:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         raise CaseError(path, line, None, f"YAML syntax: {error.problem}") from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        line = text[: error.position].count("\n") + 1
+        raise CaseError(path, line, None, f"YAML: {error.reason}: {error.character!r}") from None
     except yaml.YAMLError as error:
         raise CaseError(path, None, None, f"YAML: {error}") from None
     if node is None:
@@ -164,8 +182,9 @@ def _construct(path: Path, node: yaml.Node) -> object:
     try:
         return loader.construct_document(node)
     except yaml.YAMLError as error:
-        line = node.start_mark.line + 1
-        raise CaseError(path, line, None, f"YAML: {error}") from None
+        # Where the node that cannot be built is (an unknown tag), else the document.
+        mark = getattr(error, "problem_mark", None) or node.start_mark
+        raise CaseError(path, mark.line + 1, None, f"YAML: {error}") from None
     finally:
         loader.dispose()
 

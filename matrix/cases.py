@@ -151,7 +151,7 @@ def _compose(path: Path, text: str) -> yaml.Node:
         line = mark.line + 1 if mark else None
         raise CaseError(path, line, None, f"YAML syntax: {error.problem}") from None
     except yaml.reader.ReaderError as error:  # a character YAML does not allow
-        line = text[: error.position].count("\n") + 1
+        line = len((text[: error.position] + "x").splitlines())  # \r counts, as YAML has it
         raise CaseError(path, line, None, f"YAML: {error.reason}: {error.character!r}") from None
     except yaml.YAMLError as error:
         raise CaseError(path, None, None, f"YAML: {error}") from None

@@ -66,7 +66,10 @@ def load_or_case_error(text: str | bytes) -> Case | CaseError:
 
 
 def _lines(text: str | bytes) -> list:
-    return text.splitlines() if isinstance(text, str) else text.split(b"\n")
+    """Lines as YAML counts them (\r, \r\n, \n and the Unicode line breaks)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return text.splitlines()
 
 
 scalars = (

@@ -86,8 +86,9 @@ def write_cases(folder: Path, count: int) -> None:
         (folder / f"synthetic-{index:05}.yaml").write_text(text, "utf-8")
 
 
-def records_of(cells) -> list[dict]:
-    return [
+def records_of(cells):
+    """The cells' synthetic records, one at a time (a list of 100,000 would be the peak)."""
+    return (
         {
             "case": cell.case.name,
             "toolchain": cell.toolchain,
@@ -107,7 +108,7 @@ def records_of(cells) -> list[dict]:
             "finished_at": "2026-01-01T00:00:00.000+00:00",
         }
         for i, cell in enumerate(cells)
-    ]
+    )
 
 
 def merge(shards: list[Path], into: Path) -> int:
@@ -167,22 +168,24 @@ def main(argv: list[str] | None = None) -> dict:
         after_plan_mb = peak_mb()
 
         # The shards' results, as a fanned-out run leaves them (setup, not timed).
-        records = records_of(cells)
-        del cells
-        shards = []
-        run = {"engines": [{"id": b.id, "family": b.family.name} for b in builds]}
-        for index in range(options.shards):
-            shard = root / f"shard-{index}"
+        shards = [root / f"shard-{index}" for index in range(options.shards)]
+        files = []
+        for shard in shards:
             shard.mkdir()
-            part = records[index :: options.shards]
-            with open(shard / RESULTS, "w", encoding="utf-8") as results:
-                results.writelines(json.dumps(r, sort_keys=True) + "\n" for r in part)
-            (shard / RUN).write_text(json.dumps({**run, "cells_planned": len(part)}), "utf-8")
-            shards.append(shard)
-        del records, part
+            files.append(open(shard / RESULTS, "w", encoding="utf-8"))  # noqa: SIM115
+        for index, record in enumerate(records_of(cells)):
+            files[index % len(files)].write(json.dumps(record, sort_keys=True) + "\n")
+        for file in files:
+            file.close()
+        run = {"engines": [{"id": b.id, "family": b.family.name} for b in builds]}
+        for index, shard in enumerate(shards):
+            part = len(range(index, planned, len(shards)))
+            (shard / RUN).write_text(json.dumps({**run, "cells_planned": part}), "utf-8")
+        del cells
 
         merged_folder = root / "merged"
         merged, merge_s = phase("merge", options.profile, lambda: merge(shards, merged_folder))
+        after_merge_mb = peak_mb()
         render_s: dict[str, float] = {}
         sizes: dict[str, int] = {}
         for name, render in RENDERERS.items():
@@ -202,7 +205,7 @@ def main(argv: list[str] | None = None) -> dict:
         ),
         f"  plan + render {total:.2f} s ({verdict(total, TARGET_S, False)}); "
         f"peak memory {peak:.0f} MB ({verdict(peak, TARGET_MB, False)}; "
-        f"{after_plan_mb:.0f} MB after planning)",
+        f"{after_plan_mb:.0f} MB after planning, {after_merge_mb:.0f} MB after merging)",
     ]
     figures = {
         "cells": planned,
@@ -214,6 +217,7 @@ def main(argv: list[str] | None = None) -> dict:
         "plan_and_render_s": round(total, 3),
         "peak_mb": round(peak, 1),
         "peak_mb_after_plan": round(after_plan_mb, 1),
+        "peak_mb_after_merge": round(after_merge_mb, 1),
         "targets": {"seconds": TARGET_S, "mb": TARGET_MB},
     }
     save("scale", figures, "\n".join(lines))

@@ -25,13 +25,15 @@ from common import save, verdict
 from matrix.results import read_results
 
 ENGINES = "wasmtime-50.0.1,wasmtime-48.0.0,node-22,node-24,wasm3-0.5.0"
-PATHS = ["cases/programs", "cases/probes"]
+PATHS = ["cases/programs", "cases/probes", "cases/c"]
+TOOLCHAINS = "wat,binary,clang-19"  # one C compiler: the point is running cells, not building
 TARGET = 1.8
 
 
-def run(paths: list[str], engines: str, workers: str) -> dict:
+def run(paths: list[str], engines: str, toolchains: str, workers: str) -> dict:
     with tempfile.TemporaryDirectory() as reports:
         command = [sys.executable, "-m", "matrix.cli", "run", *paths, "--engines", engines]
+        command += ["--toolchains", toolchains]
         command += ["--no-provision", "-n", workers, "--reports", reports]
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -54,9 +56,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", default=PATHS)
     parser.add_argument("--engines", default=ENGINES)
+    parser.add_argument("--toolchains", default=TOOLCHAINS)
     options = parser.parse_args(argv)
-    run(options.paths, options.engines, "0")  # warm-up: builds cached, engines' caches warm
-    one, two = (run(options.paths, options.engines, workers) for workers in ("1", "2"))
+    selection = (options.paths, options.engines, options.toolchains)
+    run(*selection, "0")  # warm-up: builds cached, engines' caches warm
+    one, two = (run(*selection, workers) for workers in ("1", "2"))
     wall_ratio = round(one["wall_s"] / two["wall_s"], 2)
     steady_ratio = (
         round(two["steady_cells_per_s"] / one["steady_cells_per_s"], 2)

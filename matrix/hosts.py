@@ -164,8 +164,10 @@ class HostProcess:
             with contextlib.suppress(OSError):
                 os.killpg(self._process.pid, signal.SIGKILL)
             self._process.kill()
-        else:
-            with contextlib.suppress(OSError):  # children a dead host left behind
+        elif _session_alive(self._process.pid):
+            # Children a dead host left behind: while any is alive, the session's id (the
+            # host's pid) cannot be given to another process, so this reaches only them.
+            with contextlib.suppress(OSError):
                 os.killpg(self._process.pid, signal.SIGKILL)
         self._process.wait()
         self._pending = False
@@ -203,17 +205,17 @@ def memory_limit() -> int:
     return int(override) * 2**20 if override else MEMORY_LIMIT
 
 
-def session_resident_bytes(session: int) -> int | None:
-    """The resident memory of every process in a session (the host and what it started).
+def _session_alive(session: int) -> bool:
+    """Whether any process of the session still exists (a zombie does not count)."""
+    return any(fields[0] not in (b"Z", b"X") for _, fields in _session_stats(session))
 
-    None where there is no /proc, or when the session leader is gone.
-    """
-    page = os.sysconf("SC_PAGE_SIZE")
-    total, found_leader = 0, False
+
+def _session_stats(session: int):
+    """(pid, /proc stat fields after the command name) of every process in a session."""
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return resident_bytes(session)
+        return
     for entry in entries:
         if not entry.isdigit():
             continue
@@ -223,9 +225,21 @@ def session_resident_bytes(session: int) -> int | None:
                 fields = stat.read().rsplit(b")", 1)[1].split()
         except (OSError, IndexError):
             continue  # a process that ended while we looked
-        if int(fields[3]) != session:  # field 6 of stat: the session id
-            continue
-        found_leader = found_leader or int(entry) == session
+        if int(fields[3]) == session:  # field 6 of stat: the session id
+            yield int(entry), fields
+
+
+def session_resident_bytes(session: int) -> int | None:
+    """The resident memory of every process in a session (the host and what it started).
+
+    None where there is no /proc, or when the session leader is gone.
+    """
+    if not os.path.isdir("/proc"):
+        return resident_bytes(session)
+    page = os.sysconf("SC_PAGE_SIZE")
+    total, found_leader = 0, False
+    for pid, fields in _session_stats(session):
+        found_leader = found_leader or pid == session
         total += int(fields[21]) * page  # field 24 of stat: resident pages
     return total if found_leader else None
 

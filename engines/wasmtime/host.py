@@ -77,7 +77,7 @@ class WasmtimeHost(Host):
         if self.epochs:
             config.epoch_interruption = True
         self.engine_ = wasmtime.Engine(config)
-        self.watchdog = Watchdog(self.engine_.increment_epoch)
+        self.watchdog = Watchdog(self.engine_.increment_epoch) if self.epochs else None
 
     def version(self) -> str:
         return package_version("wasmtime")

@@ -9,7 +9,8 @@ cases/programs and cases/probes that passes there) are run two ways in the same 
   embedding API in the engine's own process (wasmtime-py in the engine's venv, the
   WebAssembly JS API in node): bench/raw_wasmtime.py, bench/raw_node.mjs.
 
-Overhead per cell = median(harness) - median(raw), per module, then the median over modules.
+Overhead per cell = median(harness) - median(raw), per module, then the median over modules;
+also from the fastest round of each side, which a busy machine disturbs least.
 Target: <= 0.5 ms a cell. `python bench/overhead.py [--engines a,b] [--rounds n]`.
 """
 
@@ -91,15 +92,19 @@ def measure(engine_id: str, rounds: int) -> dict:
             "harness_ms": median_ms(harness[name]),
             "raw_ms": median_ms(raw[name]),
             "overhead_ms": round(median_ms(harness[name]) - median_ms(raw[name]), 3),
+            # The fastest rounds: what is left when the machine's other load stays out.
+            "overhead_best_ms": round((min(harness[name]) - min(raw[name])) * 1000, 3),
         }
         for name in harness
     }
     overheads = [figures["overhead_ms"] for figures in per_module.values()]
+    best = [figures["overhead_best_ms"] for figures in per_module.values()]
     return {
         "engine": engine_id,
         "cells": len(per_module),
         "rounds": rounds,
         "overhead_ms_median": round(statistics.median(overheads), 3) if overheads else None,
+        "overhead_best_ms_median": round(statistics.median(best), 3) if best else None,
         "harness_ms_median": round(
             statistics.median(f["harness_ms"] for f in per_module.values()), 3
         ),
@@ -119,7 +124,8 @@ def main(argv: list[str] | None = None) -> dict:
         lines.append(
             f"  {r['engine']:18} {r['cells']:3} cells: harness {r['harness_ms_median']:.3f} ms, "
             f"raw {r['raw_ms_median']:.3f} ms, overhead {r['overhead_ms_median']:.3f} ms a cell "
-            f"({verdict(r['overhead_ms_median'], TARGET_MS, higher_is_better=False)})"
+            f"({verdict(r['overhead_ms_median'], TARGET_MS, higher_is_better=False)}); "
+            f"fastest rounds: {r['overhead_best_ms_median']:.3f} ms"
         )
     figures = {"target_ms": TARGET_MS, "engines": results}
     save("overhead", figures, "\n".join(lines))

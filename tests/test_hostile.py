@@ -241,3 +241,41 @@ def _running(pid: int, wait: float) -> bool:
         if time.monotonic() >= deadline:
             return True
         time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "collected"),
+    [
+        (["cases"], False),  # the whole corpus: the hostile folder left out
+        (["cases", "--matrix-hostile"], True),
+        (["cases/hostile"], True),  # named: asked for
+        (["cases/hostile/garbage-bytes.yaml"], True),
+    ],
+)
+def test_hostile_cases_run_only_when_asked(arguments, collected):
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--wasm-matrix",
+            *arguments,
+            "--matrix-engines",
+            NEWEST,
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    hostile = [line for line in listed.stdout.splitlines() if "cases/hostile/" in line]
+    assert bool(hostile) == collected, listed.stdout
+    if not collected:
+        assert "cases/programs/" in listed.stdout

@@ -91,9 +91,13 @@ def only_folder(reports: Path) -> Path:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("torn", [False, True], ids=["clean-kill", "torn-last-line"])
+@pytest.mark.parametrize(
+    ("torn", "workers"),
+    [(False, "0"), (True, "2")],
+    ids=["clean-kill", "torn-last-line-resumed-with-2-workers"],
+)
 def test_sigkill_at_a_random_point_then_resume_loses_and_repeats_nothing(
-    torn, provisioned, slow_cases, tmp_path
+    torn, workers, provisioned, slow_cases, tmp_path
 ):
     provisioned(NEWEST)
     reference_dir, killed_dir = tmp_path / "reference", tmp_path / "killed"
@@ -122,7 +126,7 @@ def test_sigkill_at_a_random_point_then_resume_loses_and_repeats_nothing(
             results.write('{"case": "slow-99", "toolchain": "wat", "outc')
 
     resumed = subprocess.run(
-        wasm_matrix(str(slow_cases), "-n", "0", "--resume", cwd=killed_dir),
+        wasm_matrix(str(slow_cases), "-n", workers, "--resume", cwd=killed_dir),
         cwd=killed_dir,
         capture_output=True,
         text=True,

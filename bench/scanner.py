@@ -75,6 +75,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (out / f"scanner-{stamp}.json").write_text(json.dumps(figures, indent=2))
+    (out / "scanner.json").write_text(json.dumps(figures, indent=2))  # for bench/run.py
 
 
 if __name__ == "__main__":

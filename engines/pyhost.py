@@ -46,6 +46,10 @@ class Unsupported(Exception):
     """This host cannot pass or read a value of that type (the runner counts a skip)."""
 
 
+class Interrupted(Exception):
+    """The engine stopped the module at the time limit (wasmtime's epoch interruption)."""
+
+
 def bits_to_python(value: dict) -> int | float:
     """A wire value as the Python number an embedding API takes (signed ints, floats)."""
     kind, bits = value["type"], int(value["value"])
@@ -143,6 +147,10 @@ class Host:
     def script_get(self, store: object, instance: object, field: str) -> dict:
         raise NotImplementedError
 
+    # Limits the runner asks for (`limits` in a run request); engines that can enforce them
+    # themselves read these in `run`, the others leave it to the runner.
+    limits: dict = {}  # noqa: RUF012 (replaced per request, never mutated)
+
     # The protocol.
     def handle(self, request: dict) -> dict:
         cmd = request.get("cmd")
@@ -158,10 +166,13 @@ class Host:
             }
         if cmd == "run":
             module = base64.b64decode(request["module"])
+            self.limits = request.get("limits") or {}
             try:
                 return {"status": "ran", "calls": self.run(module, request.get("calls", []))}
             except Reject as reject:
                 return {"status": "reject", "stage": reject.stage, "message": str(reject)}
+            except Interrupted as interrupted:
+                return {"status": "timeout", "message": str(interrupted)}
         if cmd == "script" and self.scripts:
             # `continue`: the same script's next directives, on the same store.
             if not (request.get("continue") and self.script_run is not None):

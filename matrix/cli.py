@@ -79,6 +79,20 @@ def _parser() -> argparse.ArgumentParser:
         help="an earlier run whose cell durations balance the shards (default: a cost model)",
     )
     run.add_argument("--junitxml", metavar="PATH", help="also write JUnit XML (one test per cell)")
+    run.add_argument(
+        "--resume",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="RUN_DIR",
+        help="resume an interrupted run (default: the latest under --reports): cells it "
+        "has results for are not run again; give the same cases and selection",
+    )
+    run.add_argument(
+        "--hostile",
+        action="store_true",
+        help="also run the hostile corpus (cases/hostile: infinite loops, memory bombs, …)",
+    )
     run.set_defaults(handler=_run)
 
     merge = commands.add_parser("merge", help="join the runs of --shard K/N into one run")
@@ -223,7 +237,17 @@ def _run(options: argparse.Namespace) -> int:
         arguments += ["--matrix-shard-durations", options.shard_durations]
     if options.junitxml:
         arguments.append(f"--junitxml={options.junitxml}")
+    if options.hostile:
+        arguments.append("--matrix-hostile")
+    if options.resume is not None:
+        folder = Path(options.resume or Path(options.reports) / LATEST).resolve()
+        if not (folder / "results.jsonl").exists():
+            print(f"wasm-matrix: --resume: no results.jsonl in {folder}", file=sys.stderr)
+            return EXIT_USAGE
+        arguments += ["--matrix-resume", str(folder)]
     status = pytest.main(arguments + options.pytest_args)
+    if status == pytest.ExitCode.NO_TESTS_COLLECTED and options.resume is not None:
+        status = pytest.ExitCode.OK  # a resumed run that had every cell already
     if status == pytest.ExitCode.INTERRUPTED:
         return EXIT_INTERRUPTED  # finished cells are kept; the report covers them
     # pytest says 1 when some cell did not pass: that is the matrix's data, not a failure.

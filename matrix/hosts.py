@@ -3,16 +3,27 @@
 A host answers one JSON line per request (engines/protocol.md). A reader thread moves its
 stdout lines into a queue, so waiting for an answer can time out; another thread keeps the
 last lines of its stderr, which become the message when the host dies.
+
+Limits (docs/reliability.md): each host leads its own session, so killing it kills the
+whole process group (a browser's children too); its memory is the resident memory of every
+process in that session; it dies with the process that started it (PR_SET_PDEATHSIG), so a
+runner killed with SIGKILL leaves no host spinning in an infinite loop; it writes no core
+files.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
 import queue
+import resource
+import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -53,6 +64,7 @@ class HostProcess:
         default_factory=lambda: collections.deque(maxlen=STDERR_LINES)
     )
     _seq: int = 0
+    _pending: bool = False  # a request is out and unanswered (a Ctrl-C came mid-cell)
     memory_limit: int = field(default_factory=lambda: memory_limit())
     _stderr_reader: threading.Thread | None = None
 
@@ -67,6 +79,7 @@ class HostProcess:
             # Its own session: a Ctrl-C at the terminal stops the run, which then stops the
             # host, rather than killing the host mid-cell and recording a false crash.
             start_new_session=True,
+            preexec_fn=_limit_host(os.getpid()),
             text=True,
             encoding="utf-8",
             errors="replace",
@@ -76,6 +89,10 @@ class HostProcess:
         self._stderr_reader.start()
         self.handshake = self.request({"cmd": "start"}, timeout)
         return self.handshake
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     @property
     def alive(self) -> bool:
@@ -92,6 +109,12 @@ class HostProcess:
         except (BrokenPipeError, OSError):
             raise HostDied(self._death_note()) from None
         deadline = time.monotonic() + timeout
+        self._pending = True
+        answer = self._await(deadline, timeout)
+        self._pending = False
+        return answer
+
+    def _await(self, deadline: float, timeout: float) -> dict:
         while True:
             try:
                 line = self._answers.get(timeout=MEMORY_POLL)
@@ -114,8 +137,11 @@ class HostProcess:
             # An answer to an older request that timed out on our side: drop it.
 
     def _check_memory(self) -> None:
-        """Kill a host whose resident memory passed the limit (a memory.grow bomb, a leak)."""
-        resident = resident_bytes(self._process.pid)
+        """Kill a host whose resident memory passed the limit (a memory.grow bomb, a leak).
+
+        Counted over the host's whole session, so a browser's renderer processes count too.
+        """
+        resident = session_resident_bytes(self._process.pid)
         if resident is not None and resident > self.memory_limit:
             self.kill()
             raise HostOutOfMemory(
@@ -124,7 +150,8 @@ class HostProcess:
             )
 
     def stop(self) -> None:
-        if self.alive:
+        # A host still busy with an interrupted request would not read `stop`: kill it.
+        if self.alive and not self._pending:
             with contextlib.suppress(HostDied, HostTimedOut, HostProtocolError):
                 self.request({"cmd": "stop"}, 5.0)
         self.kill()
@@ -133,8 +160,17 @@ class HostProcess:
         if self._process is None:
             return
         if self._process.poll() is None:
+            # The host leads its own process group: take its children (a browser) with it.
+            with contextlib.suppress(OSError):
+                os.killpg(self._process.pid, signal.SIGKILL)
             self._process.kill()
+        elif _session_alive(self._process.pid):
+            # Children a dead host left behind: while any is alive, the session's id (the
+            # host's pid) cannot be given to another process, so this reaches only them.
+            with contextlib.suppress(OSError):
+                os.killpg(self._process.pid, signal.SIGKILL)
         self._process.wait()
+        self._pending = False
         for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
             with contextlib.suppress(OSError):
                 stream.close()
@@ -169,6 +205,45 @@ def memory_limit() -> int:
     return int(override) * 2**20 if override else MEMORY_LIMIT
 
 
+def _session_alive(session: int) -> bool:
+    """Whether any process of the session still exists (a zombie does not count)."""
+    return any(fields[0] not in (b"Z", b"X") for _, fields in _session_stats(session))
+
+
+def _session_stats(session: int):
+    """(pid, /proc stat fields after the command name) of every process in a session."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                # Fields after the command name, which may hold spaces and parentheses.
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended while we looked
+        if int(fields[3]) == session:  # field 6 of stat: the session id
+            yield int(entry), fields
+
+
+def session_resident_bytes(session: int) -> int | None:
+    """The resident memory of every process in a session (the host and what it started).
+
+    None where there is no /proc, or when the session leader is gone.
+    """
+    if not os.path.isdir("/proc"):
+        return resident_bytes(session)
+    page = os.sysconf("SC_PAGE_SIZE")
+    total, found_leader = 0, False
+    for pid, fields in _session_stats(session):
+        found_leader = found_leader or pid == session
+        total += int(fields[21]) * page  # field 24 of stat: resident pages
+    return total if found_leader else None
+
+
 def resident_bytes(pid: int) -> int | None:
     """A process's resident set size, from /proc (None where there is no /proc)."""
     try:
@@ -178,12 +253,35 @@ def resident_bytes(pid: int) -> int | None:
         return None
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _limit_host(runner_pid: int):
+    """What the child does between fork and exec: die with the runner, dump no core.
+
+    Returns None where prctl does not exist (not Linux): hosts then exit on stdin EOF,
+    which does not stop one spinning in an infinite loop.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+    def limit() -> None:
+        # The kernel sends SIGKILL when the thread that started us ends (the runner dies).
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != runner_pid:  # the runner died before prctl took effect
+            os._exit(1)
+        # An aborting engine (wasmtime 49+ without reference-types) should not write a core
+        # file for every cell.
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return limit
+
+
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "closed its output"
     if code < 0:
-        import signal
-
         try:
             return f"was killed by {signal.Signals(-code).name}"
         except ValueError:

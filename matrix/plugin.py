@@ -33,10 +33,12 @@ from .reporting.tables import outcome_counts
 from .results import (
     ResultsWriter,
     RunInfo,
+    finished_cells,
     new_run_folder,
     point_latest,
     read_durations,
     read_results,
+    read_run,
 )
 from .runner import CellResult, Runner
 from .settings import SettingsError, load_settings
@@ -117,6 +119,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help="engines whose non-pass fails the run (--matrix-requires overrides)",
     )
+    group.addoption(
+        "--matrix-resume",
+        default=None,
+        metavar="RUN_DIR",
+        help="resume an interrupted run: append to its results, skipping cells it has",
+    )
+    group.addoption(
+        "--matrix-hostile",
+        action="store_true",
+        help="also collect the hostile corpus (case folders named 'hostile'); "
+        "naming such a folder or file on the command line does too",
+    )
     parser.addini(
         "wasm_matrix_cases",
         type="paths",
@@ -173,6 +187,18 @@ class MatrixState:
             self.shard: Shard | None = Shard.parse(shard) if shard else None
         except ValueError as error:
             raise pytest.UsageError(str(error)) from None
+        # Resuming: the run's folder and the cells it has results for (read by every
+        # worker, before any cell of this session is written).
+        self.resume_folder: Path | None = None
+        self.done: set[tuple[str, str, str, str]] = set()
+        self.resumed_cells = 0
+        if config.option.matrix_resume:
+            self.resume_folder = Path(config.option.matrix_resume).resolve()
+            if not (self.resume_folder / "results.jsonl").exists():
+                raise pytest.UsageError(
+                    f"--matrix-resume: no results.jsonl in {self.resume_folder}"
+                )
+            self.done = finished_cells(self.resume_folder)
 
     @property
     def runner(self) -> Runner:
@@ -245,11 +271,16 @@ def _start_run(state: MatrixState) -> None:
             except (provision.ProvisionError, OSError) as error:
                 _say(config, f"cannot provision toolchain {name}: {error}")
     reports = Path(state.reports or config.rootpath / "reports")
-    state.run_folder = new_run_folder(reports)
+    if state.resume_folder is not None:
+        state.run_folder = state.resume_folder
+    else:
+        state.run_folder = new_run_folder(reports)
     point_latest(state.run_folder)
-    state.writer = ResultsWriter(state.run_folder)
+    state.writer = ResultsWriter(state.run_folder, resume=state.resume_folder is not None)
+    earlier = read_run(state.run_folder) if state.resume_folder is not None else {}
     state.run_info = RunInfo(
-        started_at=_now(),
+        started_at=earlier.get("started_at") or _now(),
+        resumed_at=[*earlier.get("resumed_at", []), _now()] if earlier else [],
         finished_at=None,
         engines=_engine_facts(state),
         toolchains=[_toolchain_facts(name) for name in all_toolchains()],
@@ -259,7 +290,7 @@ def _start_run(state: MatrixState) -> None:
             "profiles": config.option.matrix_profiles or "*",
             "arguments": list(config.invocation_params.args),
         },
-        cells_planned=0,
+        cells_planned=earlier.get("cells_planned", 0),
         project=config.rootpath,
     )
     state.run_info.write(state.run_folder)
@@ -358,7 +389,28 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
         return None
     if state.case_roots and not any(file_path.is_relative_to(root) for root in state.case_roots):
         return None
+    if _hostile(file_path) and not _hostile_asked(parent.config, file_path):
+        return None
     return CaseFile.from_parent(parent, path=file_path)
+
+
+HOSTILE = "hostile"  # the hostile corpus's folder name (cases/hostile/, docs/reliability.md)
+
+
+def _hostile(path: Path) -> bool:
+    return HOSTILE in path.parent.parts
+
+
+def _hostile_asked(config: pytest.Config, file_path: Path) -> bool:
+    """Hostile cases run when asked: --matrix-hostile, or their folder or file named."""
+    if config.option.matrix_hostile:
+        return True
+    invoked_from = config.invocation_params.dir
+    for argument in config.args:
+        named = (invoked_from / argument.split("::")[0]).resolve()
+        if file_path.resolve().is_relative_to(named) and _hostile(named / "x"):
+            return True
+    return False
 
 
 class CaseFile(pytest.File):
@@ -524,8 +576,19 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     state = config.stash.get(state_key, None)
-    if state is None or state.shard is None:
+    if state is None:
         return
+    if state.shard is not None:
+        _keep_shard(state, config, items)
+    if state.done:  # cells the resumed run already has: neither rerun nor written twice
+        done = [item for item in items if _item_key(item) in state.done]
+        if done:
+            state.resumed_cells = len(done)
+            config.hook.pytest_deselected(items=done)
+            items[:] = [item for item in items if _item_key(item) not in state.done]
+
+
+def _keep_shard(state: MatrixState, config: pytest.Config, items: list[pytest.Item]) -> None:
     keyed = {id(item): _item_key(item) for item in items}
     families = [(keyed[id(item)], _item_family(item)) for item in items]
     durations = {}
@@ -585,7 +648,9 @@ def pytest_testnodedown(node, error) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash.get(state_key, None)
     if state is not None and state.controller and state.run_info is not None:
-        state.run_info.cells_planned = len(session.items)
+        planned = len(session.items) + state.resumed_cells
+        # With xdist the controller collects nothing: keep what the run planned before.
+        state.run_info.cells_planned = max(planned, state.run_info.cells_planned)
         state.run_info.write(state.run_folder)
 
 

@@ -10,9 +10,10 @@ import os
 import platform
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from sys import intern
 
 from . import __version__
 
@@ -45,10 +46,16 @@ def point_latest(run_folder: Path) -> None:
 
 
 class ResultsWriter:
-    """Appends one JSON line per cell and flushes it to disk before returning."""
+    """Appends one JSON line per cell and flushes it to disk before returning.
 
-    def __init__(self, run_folder: Path):
+    Resuming a run appends to its results; a torn last line is cut off first, or the next
+    record would be glued to it and both lost.
+    """
+
+    def __init__(self, run_folder: Path, resume: bool = False):
         self.path = run_folder / RESULTS
+        if resume:
+            cut_torn_tail(self.path)
         self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
 
     def write(self, record: dict) -> None:
@@ -71,10 +78,58 @@ def read_results(run_folder: Path) -> list[dict]:
             if not line.endswith("\n"):
                 break  # the line a killed writer never finished
             try:
-                records.append(json.loads(line))
+                records.append(_shared(json.loads(line)))
             except ValueError:
                 continue
     return records
+
+
+def _shared(record: dict) -> dict:
+    """The record with its keys and short strings interned: records repeat them (outcome,
+    engine, case, toolchain, ...), and 100,000 records take a third of the memory so."""
+    return {
+        intern(key): intern(value) if type(value) is str and len(value) <= 100 else value
+        for key, value in record.items()
+    }
+
+
+from .planner import CellKey  # noqa: E402
+
+
+def cell_key(record: dict) -> CellKey:
+    """What names a cell in a run: (case, toolchain, profile, engine)."""
+    return (record["case"], record["toolchain"], record["profile"], record["engine"])
+
+
+def finished_cells(run_folder: Path) -> set[CellKey]:
+    """The cells a run already has results for: a resumed run does not run them again."""
+    return {cell_key(record) for record in read_results(run_folder)}
+
+
+def cut_torn_tail(path: Path) -> int:
+    """Cut a results file back to its last complete line; returns how many bytes went."""
+    try:
+        with open(path, "rb+") as file:
+            size = file.seek(0, os.SEEK_END)
+            if size == 0:
+                return 0
+            # Read back from the end until a newline: the torn line is at most one record.
+            keep, chunk = size, 1 << 16
+            while keep > 0:
+                start = max(0, keep - chunk)
+                file.seek(start)
+                newline = file.read(keep - start).rfind(b"\n")
+                if newline >= 0:
+                    keep = start + newline + 1
+                    break
+                keep = start
+            if keep < size:
+                file.truncate(keep)
+                file.flush()
+                os.fsync(file.fileno())
+            return size - keep
+    except FileNotFoundError:
+        return 0
 
 
 @dataclass
@@ -89,6 +144,7 @@ class RunInfo:
     cells_planned: int
     project: Path | None = None  # the checkout the cases come from, for its revision
     shard: dict | None = None  # when sharded: which shard, and the plan it is a part of
+    resumed_at: list[str] = field(default_factory=list)  # each time the run was resumed
 
     def write(self, run_folder: Path) -> None:
         data = {
@@ -96,6 +152,7 @@ class RunInfo:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "cells_planned": self.cells_planned,
+            "resumed_at": self.resumed_at,
             "selection": self.selection,
             "engines": self.engines,
             "toolchains": self.toolchains,
@@ -139,11 +196,6 @@ def project_revision(folder: Path | None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout.strip() or None
-
-
-def cell_key(record: dict) -> tuple[str, str, str, str]:
-    """What names a cell across runs: (case, toolchain, profile, engine)."""
-    return (record["case"], record["toolchain"], record["profile"], record["engine"])
 
 
 def read_durations(source: Path) -> dict[tuple[str, str, str, str], float]:

@@ -8,16 +8,19 @@ Whatever happens, the cell ends with one outcome: a missing toolchain or engine 
 from __future__ import annotations
 
 import base64
+import os
 import shlex
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 
 from .build import BuildCache
 from .engines import EngineBuild
-from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut
+from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut, memory_limit
 from .outcomes import Outcome
 from .paths import display_path
 from .planner import Cell
@@ -59,11 +62,21 @@ class CellResult:
         return asdict(self)
 
 
+@lru_cache(maxsize=4096)
+def _shown(path: Path, cwd: str) -> str:
+    return display_path(path)
+
+
+def shown_path(path: Path) -> str:
+    """display_path, remembered: resolving paths costs ~0.2 ms, twice for every cell."""
+    return _shown(path, os.getcwd())
+
+
 def rerun_command(cell: Cell) -> str:
     command = [
         "wasm-matrix",
         "run",
-        display_path(cell.case.path),
+        shown_path(cell.case.path),
         "--engines",
         cell.engine.id,
         "--toolchains",
@@ -100,7 +113,7 @@ class Runner:
             engine=cell.engine.id,
             outcome=Outcome.ERROR,
             message="",
-            case_file=display_path(cell.case.path),
+            case_file=shown_path(cell.case.path),
             kind=cell.case.kind,
             features=list(cell.case.features),
             engine_family=cell.engine.family.name,
@@ -148,6 +161,10 @@ class Runner:
                 {"invoke": call.invoke, "args": [arg.to_wire() for arg in call.args]}
                 for call in cell.case.calls
             ],
+            # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
+            # do so before the runner would have to kill them; linear memory gets 3/4 of
+            # the host's memory limit, the rest is the engine's own.
+            "limits": {"seconds": cell.case.timeout, "memory_bytes": memory_limit() * 3 // 4},
         }
         try:
             host = self.hosts.get(cell.engine, environment)
@@ -161,5 +178,7 @@ class Runner:
         except HostProtocolError as error:
             self.hosts.discard(cell.engine)
             return Outcome.ERROR, str(error)
+        if answer.get("status") == "timeout":  # the engine interrupted the module itself
+            return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.get('message', '')}"
         verdict = judge(cell.case, answer)
         return verdict.outcome, verdict.message

@@ -74,3 +74,15 @@ def fake_engine(tmp_path: Path):
         return EngineBuild(family, "0"), environment
 
     return make
+
+
+# Hypothesis settings profiles: `ci` (the default, a modest number of examples per
+# property) and `long` for a fuzzing session: `pytest --hypothesis-profile=long`.
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", max_examples=150, deadline=None)
+    _hypothesis_settings.register_profile("long", max_examples=20_000, deadline=None)
+    _hypothesis_settings.load_profile("ci")
+except ImportError:  # hypothesis is in the `test` extra; the property tests skip without it
+    pass

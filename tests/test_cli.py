@@ -57,7 +57,9 @@ def test_a_hung_module_is_a_timeout_and_the_run_goes_on(tmp_path, provisioned):
     assert done.returncode == 0, done.stdout + done.stderr
     by_case = records(tmp_path)
     assert by_case["a-loop"]["outcome"] == "timeout"
-    assert "within 2 s" in by_case["a-loop"]["message"]
+    # wasmtime interrupts the loop itself (epochs); other engines' hosts are killed at 2 s.
+    message = by_case["a-loop"]["message"]
+    assert "within 2 s" in message or "interrupted by the engine" in message
     assert by_case["b-answer"]["outcome"] == "pass"
     assert "cells:   2 (1 pass, 1 timeout)" in done.stdout
 

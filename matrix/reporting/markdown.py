@@ -93,7 +93,7 @@ def render(run_folder: Path) -> str:
     for table in case_tables(records, engines):
         parts += [
             "",
-            f"## {table.title}",
+            f"## {_title(table.title)}",
             "",
             _table(table.transposed(), anchors, first_header="engine"),
         ]
@@ -101,6 +101,16 @@ def render(run_folder: Path) -> str:
     parts += ["", "## Engines", "", _engines(run, engines)]
     parts += ["", _details(records, anchors), "", _legend()]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _title(title: str) -> str:
+    """A table's title: its text escaped, a `quoted` name (a profile: case text) as code."""
+    match = re.fullmatch(r"(.*?)`(.*)`", title, flags=re.DOTALL)
+    if match is None:
+        return escape(title)
+    name = match[2]
+    plain = re.fullmatch(r"[A-Za-z0-9_.+-]+", name)
+    return escape(match[1]) + (f"`{name}`" if plain else code_span(name))
 
 
 def _cell_order(record: dict) -> tuple[str, str, str, str]:
@@ -233,7 +243,8 @@ def _legend() -> str:
         Outcome.TRAP: "unexpected trap, or an expected trap that did not happen",
         Outcome.REJECT: "the engine refused the module (decode, validation, compile, link)",
         Outcome.CRASH: "the engine's process died",
-        Outcome.TIMEOUT: "over the time limit; the host was killed",
+        Outcome.TIMEOUT: "over the time limit: the engine interrupted the module, or the host "
+        "was killed",
         Outcome.BUILD_ERROR: "the toolchain could not build the module",
         Outcome.SKIP: "not measured (toolchain or engine missing, or profile not expressible)",
         Outcome.ERROR: "a fault of the harness or a bad case file",

@@ -90,14 +90,13 @@ def case_tables(records: list[dict], engines: list[str]) -> list[Table]:
     by_profile: dict[str, dict[tuple[str, str], list[dict]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    row_order: dict[str, list[str]] = defaultdict(list)
+    row_order: dict[str, dict[str, None]] = defaultdict(dict)  # ordered sets: O(1) lookups
     for record in records:
         if record["engine"] == "-" or record.get("kind") == "spec":  # spec cells: reporting/spec.py
             continue
         row = f"{record['case']} ({record['toolchain']})"
         profile = record["profile"]
-        if row not in row_order[profile]:
-            row_order[profile].append(row)
+        row_order[profile][row] = None
         by_profile[profile][(row, record["engine"])].append(record)
     tables = []
     for profile in sorted(by_profile, key=lambda name: (name != "default", name)):

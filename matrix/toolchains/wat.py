@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import version
 
 from ..cases import ModuleSource
@@ -14,7 +15,7 @@ class WatToolchain(Toolchain):
     format = "wat"
 
     def version(self) -> str:
-        return f"wasmtime-py {version('wasmtime')}"
+        return _assembler_version()
 
     def build(self, source: ModuleSource, profile: str) -> BuildOutput:
         if profile != DEFAULT_PROFILE:
@@ -28,3 +29,9 @@ class WatToolchain(Toolchain):
             raise BuildFailed(str(error)) from None
         where = "the case's inline text" if source.origin == "inline" else source.origin
         return BuildOutput(module, f"wasmtime.wat2wasm({where})")
+
+
+@cache
+def _assembler_version() -> str:
+    # Read once: looking a distribution's metadata up costs ~2 ms, and every cell asks.
+    return f"wasmtime-py {version('wasmtime')}"

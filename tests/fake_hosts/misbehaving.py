@@ -2,13 +2,24 @@
 
 `run` answers depend on the first call's export name: `crash` aborts the process,
 `hang` sleeps forever, `garbage` writes a line that is not JSON, `bloat` takes 400 MiB
-of memory and sits on it; anything else returns i32 7.
+of memory and sits on it, `bloat-child` starts a child process that does (as a browser's
+renderer would), `segv` dies by SIGSEGV; anything else returns i32 7.
 """
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
+
+BLOAT = """
+import time
+hoard = bytearray(400 * 2**20)
+for page in range(0, len(hoard), 4096):
+    hoard[page] = 1
+time.sleep(60)
+"""
 
 for line in sys.stdin:
     request = json.loads(line)
@@ -31,6 +42,13 @@ for line in sys.stdin:
             for page in range(0, len(hoard), 4096):
                 hoard[page] = 1
             time.sleep(30)
+        if name == "bloat-child":
+            child = subprocess.Popen([sys.executable, "-c", BLOAT])
+            sys.stderr.write(f"child {child.pid}\n")
+            sys.stderr.flush()
+            time.sleep(60)
+        if name == "segv":
+            os.kill(os.getpid(), signal.SIGSEGV)
         if name == "garbage":
             print("this is not json", flush=True)
             continue

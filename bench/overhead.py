@@ -1,0 +1,136 @@
+"""Per-cell harness overhead over each host's raw floor, measured side by side.
+
+For each engine (default: wasmtime-50.0.1 and node-22), the same modules (every cell of
+cases/programs and cases/probes that passes there) are run two ways in the same run:
+
+* through the harness, warm: `Runner.run(cell)` on a warm host (build-cache lookup,
+  request, the host's protocol loop, the answer, the verdict), timed around the call;
+* at the raw floor: compiled, instantiated and called straight through the engine's
+  embedding API in the engine's own process (wasmtime-py in the engine's venv, the
+  WebAssembly JS API in node): bench/raw_wasmtime.py, bench/raw_node.mjs.
+
+Overhead per cell = median(harness) - median(raw), per module, then the median over modules;
+also from the fastest round of each side, which a busy machine disturbs least.
+Target: <= 0.5 ms a cell. `python bench/overhead.py [--engines a,b] [--rounds n]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import median_ms, save, verdict
+
+from matrix.build import BuildCache
+from matrix.cases import load_cases
+from matrix.engines import load_engine_builds
+from matrix.hosts import HostPool
+from matrix.paths import cache_dir
+from matrix.planner import plan
+from matrix.provision import host_command, provision
+from matrix.runner import Runner
+
+HERE = Path(__file__).resolve().parent
+RAW = {"wasmtime": HERE / "raw_wasmtime.py", "node": HERE / "raw_node.mjs"}
+TARGET_MS = 0.5
+
+
+def raw_command(build, environment) -> list[str]:
+    """The host's own interpreter (its venv's Python, its node) running the raw script."""
+    host = str(build.family.host_path)
+    command = host_command(build, environment)
+    at = command.index(host)
+    return [part for part in command[:at] if not part.startswith("--")] + [
+        str(RAW[build.family.name])
+    ]
+
+
+def measure(engine_id: str, rounds: int) -> dict:
+    build = next(b for b in load_engine_builds() if b.id == engine_id)
+    environment = provision(build, log=lambda text: None)
+    cases, _errors = load_cases([Path("cases/programs"), Path("cases/probes")])
+    runner = Runner(BuildCache(cache_dir() / "builds"), HostPool(), lambda _: environment)
+    harness: dict[str, list[float]] = {}
+    modules = []
+    try:
+        for cell in plan(cases, [build]):
+            if runner.run(cell).outcome != "pass":  # also the warm-up: builds, starts the host
+                continue
+            seconds = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                runner.run(cell)
+                seconds.append(time.perf_counter() - started)
+            name = f"{cell.case.name}/{cell.toolchain}/{cell.profile}"
+            harness[name] = seconds
+            built = runner.builds.build(cell.case, runner.toolchains[cell.toolchain], cell.profile)
+            calls = [
+                {"invoke": c.invoke, "args": [a.to_wire() for a in c.args]} for c in cell.case.calls
+            ]
+            modules.append(
+                {"id": name, "module": base64.b64encode(built.module).decode(), "calls": calls}
+            )
+    finally:
+        runner.close()
+    job = json.dumps({"rounds": rounds, "modules": modules})
+    done = subprocess.run(
+        raw_command(build, environment), input=job, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        sys.exit(f"the raw floor for {engine_id} failed:\n{done.stderr[-2000:]}")
+    raw = json.loads(done.stdout)
+    per_module = {
+        name: {
+            "harness_ms": median_ms(harness[name]),
+            "raw_ms": median_ms(raw[name]),
+            "overhead_ms": round(median_ms(harness[name]) - median_ms(raw[name]), 3),
+            # The fastest rounds: what is left when the machine's other load stays out.
+            "overhead_best_ms": round((min(harness[name]) - min(raw[name])) * 1000, 3),
+        }
+        for name in harness
+    }
+    overheads = [figures["overhead_ms"] for figures in per_module.values()]
+    best = [figures["overhead_best_ms"] for figures in per_module.values()]
+    return {
+        "engine": engine_id,
+        "cells": len(per_module),
+        "rounds": rounds,
+        "overhead_ms_median": round(statistics.median(overheads), 3) if overheads else None,
+        "overhead_best_ms_median": round(statistics.median(best), 3) if best else None,
+        "harness_ms_median": round(
+            statistics.median(f["harness_ms"] for f in per_module.values()), 3
+        ),
+        "raw_ms_median": round(statistics.median(f["raw_ms"] for f in per_module.values()), 3),
+        "per_module": per_module,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engines", default="wasmtime-50.0.1,node-22")
+    parser.add_argument("--rounds", type=int, default=20)
+    options = parser.parse_args(argv)
+    results = [measure(engine, options.rounds) for engine in options.engines.split(",")]
+    lines = [f"per-cell harness overhead over the raw floor (warm hosts, target <= {TARGET_MS} ms)"]
+    for r in results:
+        lines.append(
+            f"  {r['engine']:18} {r['cells']:3} cells: harness {r['harness_ms_median']:.3f} ms, "
+            f"raw {r['raw_ms_median']:.3f} ms, overhead {r['overhead_ms_median']:.3f} ms a cell "
+            f"({verdict(r['overhead_ms_median'], TARGET_MS, higher_is_better=False)}); "
+            f"fastest rounds: {r['overhead_best_ms_median']:.3f} ms"
+        )
+    figures = {"target_ms": TARGET_MS, "engines": results}
+    save("overhead", figures, "\n".join(lines))
+    return figures
+
+
+if __name__ == "__main__":
+    main()

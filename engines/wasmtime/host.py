@@ -153,11 +153,14 @@ class WasmtimeHost(Host):
     def script_store(self) -> object:
         from spectest_wasmtime import ScriptStore  # beside this file; needs wasmtime-py 20+
 
-        return ScriptStore(self.engine_)
+        store = ScriptStore(self.engine_)
+        if self.epochs:  # the engine counts epochs; a script's time limit is the runner's
+            store.store.set_epoch_deadline(2**62)
+        return store
 
     def script_compile(self, store, module: bytes) -> object:
         try:
-            return wasmtime.Module(self.engine_, module)
+            return wasmtime.Module(self.engine_, bytearray(module))  # never read as text
         except wasmtime.WasmtimeError as error:
             raise Reject("compile", _error_text(error)) from None
 

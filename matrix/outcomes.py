@@ -18,6 +18,11 @@ class Outcome(StrEnum):
     def symbol(self) -> str:
         return _SYMBOLS[self]
 
+    @property
+    def meaning(self) -> str:
+        """One line for a report's legend."""
+        return _MEANINGS[self]
+
 
 # Shown in tables; every symbol also carries its word so tables read without a legend.
 _SYMBOLS = {
@@ -30,6 +35,19 @@ _SYMBOLS = {
     Outcome.BUILD_ERROR: "🔨",
     Outcome.SKIP: "➖",
     Outcome.ERROR: "⚠️",
+}
+
+_MEANINGS = {
+    Outcome.PASS: "ran, every call as expected",
+    Outcome.FAIL: "ran, wrong result",
+    Outcome.TRAP: "unexpected trap, or an expected trap that did not happen",
+    Outcome.REJECT: "the engine refused the module (decode, validation, compile, link)",
+    Outcome.CRASH: "the engine's process died",
+    Outcome.TIMEOUT: "over the time limit: the engine interrupted the module, or the host "
+    "was killed",
+    Outcome.BUILD_ERROR: "the toolchain could not build the module",
+    Outcome.SKIP: "not measured (toolchain or engine missing, or profile not expressible)",
+    Outcome.ERROR: "a fault of the harness or a bad case file",
 }
 
 # Worst first: when several cells fold into one table cell, the worst one shows.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -10,8 +12,13 @@ import pytest
 
 from matrix import provision
 from matrix.engines import EngineBuild, EngineFamily, Provision, load_engine_builds
+from matrix.paths import cache_dir
 
 pytest_plugins = ["pytester"]
+
+# pytester gives each inner run a fresh HOME; the engines and toolchains provisioned for
+# this test session must stay the ones it finds (not a second copy under a temporary HOME).
+os.environ.setdefault("WASM_MATRIX_CACHE", str(cache_dir()))
 
 REPO = Path(__file__).resolve().parents[1]
 NEWEST = "wasmtime-50.0.1"
@@ -86,3 +93,15 @@ try:
     _hypothesis_settings.load_profile("ci")
 except ImportError:  # hypothesis is in the `test` extra; the property tests skip without it
     pass
+
+
+def wasm_matrix(*args: str, cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
+    """`wasm-matrix ARGS` in a child process, as a user runs it (output captured)."""
+    return subprocess.run(
+        [sys.executable, "-m", "matrix.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

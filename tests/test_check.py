@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,7 @@ from matrix.scanner import scan
 from matrix.toolchains import wasm_opt
 from matrix.toolchains.clang import ClangToolchain
 
-from .conftest import NEWEST, OLDER_NO_REFS, REPO
-
-
-def wasm_matrix(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "matrix.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+from .conftest import NEWEST, OLDER_NO_REFS, REPO, wasm_matrix
 
 
 @pytest.fixture(scope="module")

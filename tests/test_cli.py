@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import NEWEST, OLDER_NO_REFS
+from .conftest import NEWEST, OLDER_NO_REFS, wasm_matrix
 
 LOOP = """
 description: never returns
@@ -28,17 +28,6 @@ module:
 calls:
   - {invoke: answer, expect: ["i32:42"]}
 """
-
-
-def wasm_matrix(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "matrix.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def records(folder: Path) -> dict[str, dict]:

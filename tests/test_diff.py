@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from matrix.reporting.ci import step_summary, write_junit
 from matrix.reporting.site import write_site
 from matrix.results import RESULTS, RUN
 
-from .conftest import NEWEST
+from .conftest import NEWEST, wasm_matrix
 
 
 def cell(case, outcome, engine="wasmtime-50", message=""):
@@ -136,17 +134,6 @@ module:
 calls:
   - {{invoke: answer, expect: ["i32:{value}"]}}
 """
-
-
-def wasm_matrix(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "matrix.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 @pytest.mark.engine

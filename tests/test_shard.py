@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,9 @@ import pytest
 from matrix.merge import MergeError, merge_runs
 from matrix.planner import Shard, assign_shards, assignment_fingerprint, plan_fingerprint
 
-from .conftest import NEWEST, OLDER, REPO
+from .conftest import NEWEST, OLDER, REPO, wasm_matrix
+
+TESTSUITE = REPO.parent / "shared" / "testsuite"
 
 
 def keys(cases: int = 6, engines: tuple[str, ...] = ("wasmtime", "pywasm", "node")):
@@ -76,17 +77,6 @@ def test_a_different_split_has_a_different_fingerprint():
     assert assignment_fingerprint(a) != assignment_fingerprint(b)
 
 
-def wasm_matrix(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "matrix.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
 def outcomes(folder: Path) -> dict[tuple, str]:
     lines = (folder / "results.jsonl").read_text().splitlines()
     cells = [json.loads(line) for line in lines]
@@ -101,11 +91,17 @@ def run_folder(reports: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def sharded_runs(tmp_path_factory, provisioned):
-    """The probes on two real wasmtime builds: unsharded, and as shards 1/3, 2/3, 3/3."""
+    """The probes and three spec scripts on two real wasmtime builds: unsharded, and as
+    shards 1/3, 2/3, 3/3."""
     provisioned(NEWEST)
     provisioned(OLDER)
     work = tmp_path_factory.mktemp("shards")
     common = ["run", str(REPO / "cases" / "probes"), "--engines", f"{NEWEST},{OLDER}", "-n", "0"]
+    if TESTSUITE.is_dir():  # spec cells shard and merge like case cells
+        (work / "suite").mkdir()
+        for script in ("address.wast", "br_if.wast", "fac.wast"):
+            shutil.copy(TESTSUITE / script, work / "suite" / script)
+        common += ["--suite", str(work / "suite")]
     done = wasm_matrix(*common, "--reports", str(work / "whole"), cwd=work)
     assert done.returncode == 0, done.stdout + done.stderr
     shards = []
@@ -126,6 +122,8 @@ def test_three_shards_merged_equal_the_unsharded_run(sharded_runs):
     assert done.returncode == 0, done.stdout + done.stderr
     merged = outcomes(work / "merged")
     assert merged == outcomes(whole)
+    if TESTSUITE.is_dir():
+        assert sum(key[1] == "wast" for key in merged) == 3 * 2  # scripts × engines
     assert sum(sizes) == len(merged)
     run = json.loads((work / "merged" / "run.json").read_text())
     assert run["cells_planned"] == len(merged)

@@ -237,18 +237,6 @@ def _details(records: list[dict], anchors: dict[int, str]) -> str:
 
 
 def _legend() -> str:
-    words = {
-        Outcome.PASS: "ran, every call as expected",
-        Outcome.FAIL: "ran, wrong result",
-        Outcome.TRAP: "unexpected trap, or an expected trap that did not happen",
-        Outcome.REJECT: "the engine refused the module (decode, validation, compile, link)",
-        Outcome.CRASH: "the engine's process died",
-        Outcome.TIMEOUT: "over the time limit: the engine interrupted the module, or the host "
-        "was killed",
-        Outcome.BUILD_ERROR: "the toolchain could not build the module",
-        Outcome.SKIP: "not measured (toolchain or engine missing, or profile not expressible)",
-        Outcome.ERROR: "a fault of the harness or a bad case file",
-    }
     lines = ["## Legend", ""]
-    lines += [f"- {outcome.symbol} `{outcome}`: {text}" for outcome, text in words.items()]
+    lines += [f"- {outcome.symbol} `{outcome}`: {outcome.meaning}" for outcome in Outcome]
     return "\n".join(lines)

@@ -34,17 +34,7 @@ from .tables import (
 from .versions import first_passing
 
 SITE = "site"
-LEGEND = {
-    Outcome.PASS: "ran, every call as expected",
-    Outcome.FAIL: "ran, wrong result",
-    Outcome.TRAP: "unexpected trap, or an expected trap that did not happen",
-    Outcome.REJECT: "the engine refused the module (decode, validation, compile, link)",
-    Outcome.CRASH: "the engine's process died",
-    Outcome.TIMEOUT: "over the time limit; the host was killed",
-    Outcome.BUILD_ERROR: "the toolchain could not build the module",
-    Outcome.SKIP: "not measured (toolchain or engine missing, or profile not expressible)",
-    Outcome.ERROR: "a fault of the harness or a bad case file",
-}
+LEGEND = {outcome: outcome.meaning for outcome in Outcome}
 
 
 def cell_page(record: dict) -> str:

@@ -1,4 +1,4 @@
-"""Every benchmark of issue 7 in one run, side by side: `nox -s bench` (or
+"""Every benchmark in one run, side by side: `nox -s bench` (or
 `python bench/run.py`). Each runs in its own process (so peak memory is its own) and saves
 reports/bench/<name>.json and .txt; this writes reports/bench/summary.json and summary.txt
 with every figure, its target, and the machine (core count, load).
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, save
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["overhead", "throughput", "build_cache", "scale", "scanner"]
+BENCHES = ["overhead", "throughput", "build_cache", "scale", "scanner", "spec"]
 
 
 def main(argv: list[str] | None = None) -> int:

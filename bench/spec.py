@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import re
@@ -32,6 +33,8 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from common import OUT, save
 
 from matrix.engines import load_engine_builds, select
 from matrix.hosts import HostPool
@@ -223,12 +226,13 @@ def main() -> None:
     if not options.skip_wabt:
         print("wast2json + spectest-interp …", file=sys.stderr)
         figures["wabt"] = wabt(files)
-    report(figures)
-    folder = Path("reports") / "bench"
-    folder.mkdir(parents=True, exist_ok=True)
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown):
+        report(figures)
+    save("spec", figures, shown.getvalue())  # reports/bench/spec.json, beside the others
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (folder / f"spec-{stamp}.json").write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"\nfigures: {folder / f'spec-{stamp}.json'}")
+    (OUT / f"spec-{stamp}.json").write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"\nfigures: {OUT / f'spec-{stamp}.json'}")
 
 
 def report(figures: dict) -> None:

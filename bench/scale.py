@@ -4,8 +4,8 @@
   corpus) × 100 engine builds → 100,000 cells;
 * merge: their results, as four shards' results.jsonl (25,000 lines each, as a CI fan-out
   writes them), read and merged into one run (a cell's last record wins);
-* render: every report format in RENDERERS over the merged run (the Markdown summary
-  today; the HTML site adds itself there).
+* render: every report format in RENDERERS over the merged run: the Markdown summary and
+  the HTML site (a page per non-pass cell: 30,000 of them here).
 
 Targets: plan + render < 10 s and < 500 MB peak (the whole process's resident memory).
 Run alone in its own process: `python bench/scale.py [--cases 1000] [--engines 100]
@@ -34,6 +34,7 @@ from matrix.cases import load_cases
 from matrix.engines import EngineBuild, load_engine_builds
 from matrix.planner import plan
 from matrix.reporting import markdown
+from matrix.reporting.site import write_site
 from matrix.results import RESULTS, RUN, cell_key
 
 TARGET_S, TARGET_MB = 10.0, 500.0
@@ -44,9 +45,13 @@ def render_markdown(folder: Path) -> int:
     return len(markdown.write_summary(folder).read_bytes())
 
 
-# Every report format: name -> write it for a run folder, return its size in bytes. The
-# static HTML site (another branch) adds itself here.
-RENDERERS: dict[str, Callable[[Path], int]] = {"markdown": render_markdown}
+def render_site(folder: Path) -> int:
+    site = write_site(folder, history_path=folder / "history.jsonl").parent
+    return sum(page.stat().st_size for page in site.rglob("*") if page.is_file())
+
+
+# Every report format: name -> write it for a run folder, return its size in bytes.
+RENDERERS: dict[str, Callable[[Path], int]] = {"markdown": render_markdown, "site": render_site}
 
 CASE = """\
 description: "synthetic case {index}"

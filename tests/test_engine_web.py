@@ -4,6 +4,8 @@ through puppeteer-core, and the validators wabt.js and binaryen.js, each through
 from __future__ import annotations
 
 import base64
+import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -125,25 +127,56 @@ def test_browser_traps_rejects_and_call_errors(host):
 @pytest.mark.parametrize("host", BROWSERS, indirect=True)
 def test_browser_goes_with_a_host_killed_at_the_time_limit(host):
     pid = host._process.pid
+    run(host, VALUES)  # the browser is up
+    # This host's own browser, by its profile folder: other tests (other xdist workers) may
+    # have browsers of their own running meanwhile.
+    profiles = _profiles_under(pid)
+    assert profiles, f"no browser process found under host {pid}"
     with pytest.raises(HostTimedOut):
         run(host, VALUES, [{"invoke": "spin", "args": []}], timeout=2)
     # The watchdog kills the browser and removes its profile; nothing of it may remain.
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _browser_processes():
+    while time.monotonic() < deadline and _browser_processes(profiles):
         time.sleep(0.2)
-    assert not _browser_processes(), f"browser processes outlived host {pid}"
+    assert not _browser_processes(profiles), f"browser processes outlived host {pid}"
+    assert not any(Path(tempfile.gettempdir(), name).exists() for name in profiles)
 
 
-def _browser_processes() -> list[str]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+PROFILE = re.compile(r"wasm-matrix-(?:firefox|chromium)-[A-Za-z0-9_]+")
+
+
+def _command_lines() -> dict[int, tuple[int, str]]:
+    """Every process: pid -> (parent pid, command line)."""
+    found = {}
+    for folder in Path("/proc").glob("[0-9]*"):
         try:
-            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
+            text = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            parent = int((folder / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
-        if "wasm-matrix-firefox-" in text or "wasm-matrix-chromium-" in text:
-            found.append(text[:200])
+        found[int(folder.name)] = (parent, text)
     return found
+
+
+def _profiles_under(pid: int) -> set[str]:
+    """The browser profile folders named by the processes descended from `pid`."""
+    processes = _command_lines()
+    mine, grew = {pid}, True
+    while grew:
+        grew = False
+        for child, (parent, _) in processes.items():
+            if parent in mine and child not in mine:
+                mine.add(child)
+                grew = True
+    return {name for child in mine for name in PROFILE.findall(processes[child][1])}
+
+
+def _browser_processes(profiles: set[str]) -> list[str]:
+    return [
+        text[:200]
+        for _, text in _command_lines().values()
+        if any(name in text for name in profiles)
+    ]
 
 
 @pytest.mark.parametrize("host", [WABT, BINARYEN], indirect=True)

@@ -380,7 +380,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     state = parent.config.stash.get(state_key, None)
     if state is not None and file_path.suffix == ".wast":
-        if any(file_path.resolve().is_relative_to(root) for root in state.suite_roots):
+        resolved = file_path.resolve()  # once: a suite may be given as hundreds of scripts
+        if any(resolved.is_relative_to(root) for root in state.suite_roots):
             from .spec.items import SpecFile
 
             return SpecFile.from_parent(parent, path=file_path)

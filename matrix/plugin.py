@@ -380,8 +380,11 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     state = parent.config.stash.get(state_key, None)
     if state is not None and file_path.suffix == ".wast":
-        resolved = file_path.resolve()  # once: a suite may be given as hundreds of scripts
-        if any(resolved.is_relative_to(root) for root in state.suite_roots):
+        # A suite may be given as hundreds of scripts, and pytest offers every file of their
+        # folder once per script given: look the file and its folders up, not every root.
+        resolved = file_path.resolve()
+        roots = set(state.suite_roots)
+        if resolved in roots or not roots.isdisjoint(resolved.parents):
             from .spec.items import SpecFile
 
             return SpecFile.from_parent(parent, path=file_path)

@@ -89,6 +89,21 @@ def rerun_command(cell: Cell) -> str:
     return shlex.join(command)
 
 
+def settle(
+    result: CellResult, started: float, work: Callable[[], tuple[Outcome, str]]
+) -> CellResult:
+    """Do a cell's `work` and stamp its result: whatever happens, the cell ends with an
+    outcome (a fault of the harness is `error`, with its traceback), a duration and a time."""
+    try:
+        result.outcome, result.message = work()
+    except Exception:
+        result.outcome, result.message = Outcome.ERROR, traceback.format_exc()
+    result.outcome = str(result.outcome)
+    result.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    return result
+
+
 class Runner:
     def __init__(
         self,
@@ -121,14 +136,7 @@ class Runner:
             engine_disabled=list(cell.engine.disabled),
             rerun=rerun_command(cell),
         )
-        try:
-            result.outcome, result.message = self._run(cell, result)
-        except Exception:
-            result.outcome, result.message = Outcome.ERROR, traceback.format_exc()
-        result.outcome = str(result.outcome)
-        result.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        return result
+        return settle(result, started, lambda: self._run(cell, result))
 
     def _run(self, cell: Cell, result: CellResult) -> tuple[Outcome, str]:
         toolchain = self.toolchains[cell.toolchain]

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import base64
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ..engines import EngineBuild
@@ -23,7 +21,7 @@ from ..outcomes import Outcome
 from ..paths import display_path
 from ..profiles import dependents
 from ..provision import Environment, how_to_get, ready
-from ..runner import CellResult
+from ..runner import CellResult, settle
 from ..scanner import ScanError, scan
 from .assemble import assembler_name
 from .features import script_features
@@ -114,14 +112,7 @@ class SpecRunner:
             engine_disabled=list(cell.engine.disabled),
             rerun=rerun_command(cell),
         )
-        try:
-            result.outcome, result.message = self._run(cell, result)
-        except Exception:
-            result.outcome, result.message = Outcome.ERROR, traceback.format_exc()
-        result.outcome = str(result.outcome)
-        result.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-        result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        return result
+        return settle(result, started, lambda: self._run(cell, result))
 
     def _run(self, cell: SpecCell, result: SpecCellResult) -> tuple[Outcome, str]:
         environment = self.environment_of(cell.engine)

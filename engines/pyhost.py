@@ -50,6 +50,20 @@ class Interrupted(Exception):
     """The engine stopped the module at the time limit (wasmtime's epoch interruption)."""
 
 
+# The spec's `spectest` module (docs/spec.md), alike in every Python host: its print
+# functions' parameter types and its globals' values (each host adds a table and a memory).
+SPECTEST_PRINTS: dict[str, list[str]] = {
+    "print": [],
+    "print_i32": ["i32"],
+    "print_i64": ["i64"],
+    "print_f32": ["f32"],
+    "print_f64": ["f64"],
+    "print_i32_f32": ["i32", "f32"],
+    "print_f64_f64": ["f64", "f64"],
+}
+SPECTEST_GLOBALS: dict[str, int | float] = {"i32": 666, "i64": 666, "f32": 666.6, "f64": 666.6}
+
+
 def bits_to_python(value: dict) -> int | float:
     """A wire value as the Python number an embedding API takes (signed ints, floats)."""
     kind, bits = value["type"], int(value["value"])

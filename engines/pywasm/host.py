@@ -11,6 +11,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pyhost import (
+    SPECTEST_GLOBALS,
+    SPECTEST_PRINTS,
     CallError,
     CallExhausted,
     CallTrapped,
@@ -157,18 +159,10 @@ def _spectest(runtime: Runtime) -> dict:
     """The spec's `spectest` module: print functions, globals, a table and a memory."""
     types = {"i32": ValType.i32(), "i64": ValType.i64(), "f32": ValType.f32(), "f64": ValType.f64()}
     externs = {}
-    for name, params in {
-        "print": [],
-        "print_i32": ["i32"],
-        "print_i64": ["i64"],
-        "print_f32": ["f32"],
-        "print_f64": ["f64"],
-        "print_i32_f32": ["i32", "f32"],
-        "print_f64_f64": ["f64", "f64"],
-    }.items():
+    for name, params in SPECTEST_PRINTS.items():
         function_type = FuncType([types[p] for p in params], [])
         externs[name] = runtime.allocate_func_host(function_type, lambda *values: [])
-    for kind, value in (("i32", 666), ("i64", 666), ("f32", 666.6), ("f64", 666.6)):
+    for kind, value in SPECTEST_GLOBALS.items():
         data = getattr(ValInst, f"from_{kind}")(value)
         externs[f"global_{kind}"] = runtime.allocate_global(GlobalType(types[kind], 0), data)
     externs["table"] = runtime.allocate_table(TableType(ValType.ref_func(), Limits(10, 20)))

@@ -12,6 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wasmer
 from pyhost import (
+    SPECTEST_GLOBALS,
+    SPECTEST_PRINTS,
     CallError,
     CallExhausted,
     CallTrapped,
@@ -159,19 +161,12 @@ def _spectest(store: wasmer.Store) -> dict:
     """The spec's `spectest` module: print functions, globals, a table and a memory."""
     T = wasmer.Type
     externs: dict = {}
-    for name, params in {
-        "print": [],
-        "print_i32": [T.I32],
-        "print_i64": [T.I64],
-        "print_f32": [T.F32],
-        "print_f64": [T.F64],
-        "print_i32_f32": [T.I32, T.F32],
-        "print_f64_f64": [T.F64, T.F64],
-    }.items():
+    for name, params in SPECTEST_PRINTS.items():
+        function_type = wasmer.FunctionType([getattr(T, p.upper()) for p in params], [])
         externs[name] = wasmer.Function(
-            store, lambda *values: print(*values, file=sys.stderr), wasmer.FunctionType(params, [])
+            store, lambda *values: print(*values, file=sys.stderr), function_type
         )
-    for kind, value in (("i32", 666), ("i64", 666), ("f32", 666.6), ("f64", 666.6)):
+    for kind, value in SPECTEST_GLOBALS.items():
         externs[f"global_{kind}"] = wasmer.Global(store, getattr(wasmer.Value, kind)(value))
     externs["memory"] = wasmer.Memory(store, wasmer.MemoryType(minimum=1, maximum=2))
     # wasmer-python has no Table constructor: a table made by a module is the same thing.

@@ -8,7 +8,7 @@ import ctypes
 import sys
 
 import wasmtime
-from pyhost import CallError, Unsupported, python_to_wire
+from pyhost import SPECTEST_GLOBALS, SPECTEST_PRINTS, CallError, Unsupported, python_to_wire
 from wasmtime import _ffi as ffi
 from wasmtime._func import enter_wasm
 
@@ -152,23 +152,14 @@ def _define_spectest(script: ScriptStore) -> None:
     store, linker = script.store, script.linker
     ValType, FuncType = wasmtime.ValType, wasmtime.FuncType
     kinds = {"i32": ValType.i32(), "i64": ValType.i64(), "f32": ValType.f32(), "f64": ValType.f64()}
-    prints = {
-        "print": [],
-        "print_i32": ["i32"],
-        "print_i64": ["i64"],
-        "print_f32": ["f32"],
-        "print_f64": ["f64"],
-        "print_i32_f32": ["i32", "f32"],
-        "print_f64_f64": ["f64", "f64"],
-    }
-    for name, params in prints.items():
+    for name, params in SPECTEST_PRINTS.items():
         linker.define_func(
             "spectest",
             name,
             FuncType([kinds[p] for p in params], []),
             lambda *values: print(*values, file=sys.stderr),
         )
-    for kind, value in (("i32", 666), ("i64", 666), ("f32", 666.6), ("f64", 666.6)):
+    for kind, value in SPECTEST_GLOBALS.items():
         glob = wasmtime.Global(
             store, wasmtime.GlobalType(kinds[kind], False), getattr(wasmtime.Val, kind)(value)
         )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import jsonschema
 import pytest
@@ -13,7 +11,7 @@ from matrix.compare import compare, export, load_reference, read_claim
 from matrix.reporting.site import write_site
 from matrix.results import RESULTS, RUN
 
-from .conftest import REPO
+from .conftest import REPO, wasm_matrix
 
 SHARED_SCHEMA = REPO.parent / "shared" / "reference" / "webassembly-features.schema.json"
 BUNDLED_SCHEMA = REPO / "matrix" / "reference" / "webassembly-features.schema.json"
@@ -136,23 +134,12 @@ def test_the_site_has_a_comparison_page_with_escaped_notes(tmp_path):
 def test_real_wasmtime_measurements_against_the_published_table(tmp_path, provisioned):
     for engine in ("wasmtime-20.0.0", "wasmtime-48.0.0"):
         provisioned(engine)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "matrix.cli",
-            "run",
-            str(REPO / "cases" / "probes"),
-            "--engines",
-            "wasmtime-20.0.0,wasmtime-48.0.0",
-            "-n",
-            "0",
-        ],
+    done = wasm_matrix(
+        "run",
+        str(REPO / "cases" / "probes"),
+        *("--engines", "wasmtime-20.0.0,wasmtime-48.0.0", "-n", "0"),
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     run = (tmp_path / "reports" / "latest").resolve()
@@ -165,14 +152,7 @@ def test_real_wasmtime_measurements_against_the_published_table(tmp_path, provis
     # Tail calls: the table says 22 (on by default); 20 runs them once switched on.
     assert outcome["20.0.0", "tail-call"] == "pass"
     assert found["wasmtime", "tail-call"].kind == "passes-when-switched-on"
-    done = subprocess.run(
-        [sys.executable, "-m", "matrix.cli", "compare", str(run), "--export", "m.json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = wasm_matrix("compare", str(run), "--export", "m.json", cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "comparisons" in done.stdout
     schema = json.loads(BUNDLED_SCHEMA.read_text())

@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +16,7 @@ from matrix.reporting.site import cell_page, write_site
 from matrix.reporting.versions import first_passing
 from matrix.results import RESULTS, RUN
 
-from .conftest import NEWEST, OLDER, REPO
+from .conftest import NEWEST, OLDER, REPO, wasm_matrix
 
 EVIL = "evil<script>document.title='PWNED'</script><img src=x onerror=alert(1)>"
 EVIL_MESSAGE = "</pre><script>document.title='PWNED2'</script>"
@@ -284,16 +283,12 @@ def test_chromium_renders_the_overview_and_shows_script_names_as_text(site):
 def test_a_real_run_has_a_site_that_chromium_renders(tmp_path, provisioned):
     provisioned(NEWEST)
     provisioned(OLDER)
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "matrix.cli", "run", str(REPO / "cases" / "probes")),
-            *("--engines", f"{NEWEST},{OLDER}[-reference-types]", "-n", "0"),
-        ],
+    done = wasm_matrix(
+        "run",
+        str(REPO / "cases" / "probes"),
+        *("--engines", f"{NEWEST},{OLDER}[-reference-types]", "-n", "0"),
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     run = (tmp_path / "reports" / "latest").resolve()

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from matrix.hosts import HostPool
 from matrix.spec.run import SpecCell, SpecRunner
 
-from .conftest import NEWEST, REPO
+from .conftest import NEWEST, REPO, wasm_matrix
 
 TESTSUITE = REPO.parent / "shared" / "testsuite"
 needs_suite = pytest.mark.skipif(
@@ -103,25 +101,10 @@ def test_a_suite_run_from_the_command_line_writes_spec_cells(tmp_path, provision
     shutil.copy(TESTSUITE / "fac.wast", suite / "fac.wast")
     (suite / "proposals" / "x" / "wrong.wast").write_text(textwrap.dedent(WRONG))
     reports = tmp_path / "reports"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "matrix.cli",
-            "run",
-            "--suite",
-            str(suite),
-            "--engines",
-            NEWEST,
-            "-n",
-            "0",
-            "--reports",
-            str(reports),
-            "--no-provision",
-        ],
+    completed = wasm_matrix(
+        *("run", "--suite", str(suite), "--engines", NEWEST, "-n", "0"),
+        *("--reports", str(reports), "--no-provision"),
         cwd=REPO,
-        capture_output=True,
-        text=True,
         timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -65,6 +65,8 @@ class BuildCache:
         digest = hashlib.sha256()
         for part in (toolchain, toolchain_version, profile, source.format):
             digest.update(part.encode("utf-8") + b"\0")
+        if source.entry:  # a WASI program: a command and a reactor are different builds
+            digest.update(f"entry={source.entry}".encode() + b"\0")
         digest.update(source.content)
         return digest.hexdigest()
 

@@ -23,6 +23,7 @@ import yaml
 from .paths import display_path
 from .profiles import DEFAULT_PROFILE
 from .values import Expected, Value, ValueSyntaxError, parse_expected, parse_value
+from .wasi.spec import WasiSpec, WasiSpecError, parse_wasi
 
 CASE_SUFFIXES = (".yaml", ".yml")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")  # as the schema's `name` pattern
@@ -48,6 +49,9 @@ class ModuleSource:
     format: str  # "wat" | "binary" | "c" | "rust" | "zig" | "prebuilt"
     content: bytes
     origin: str  # "inline", the file name beside the case, or the built file's path
+    # "" for a freestanding module; "command" or "reactor" for a WASI program (a case with
+    # `wasi:`), which only WASI toolchains build.
+    entry: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class Case:
     # Engines whose non-pass fails a cell (ids, globs, families); empty: the case says none.
     requires: tuple[str, ...] = ()
     module_pattern: str = ""  # `module: PATH-OR-GLOB` of built files, as written
+    wasi: WasiSpec | None = None  # a WASI program: what it gets and must give (wasi/spec.py)
     variant: str = ""  # the one built file of a glob this case stands for (see variants)
 
     @property
@@ -314,7 +319,8 @@ def _child(node: yaml.Node, part: object) -> yaml.Node | None:
 def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -> Case:
     kind = data.get("kind", "program")
     calls = tuple(_build_calls(path, root, data.get("calls", [])))
-    if kind == "program" and not calls:
+    wasi = _build_wasi(path, root, data["wasi"]) if "wasi" in data else None
+    if kind == "program" and not calls and wasi is None:
         raise CaseError(
             path,
             root.start_mark.line + 1,
@@ -351,6 +357,15 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
         sources = _prebuilt_sources(path, root, module, rootdir)
     else:
         sources = _module_sources(path, root, module)
+    if wasi is not None:
+        if calls and wasi.start != "reactor":
+            raise CaseError(
+                path,
+                _line_of(root, ["calls"]),
+                "calls",
+                "a WASI command runs _start and ends; calls need `start: reactor`",
+            )
+        sources = tuple(replace(source, entry=wasi.start) for source in sources)
     return Case(
         path=path,
         name=name,
@@ -366,7 +381,16 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
         calls=calls,
         requires=tuple(data.get("requires", [])),
         module_pattern=module if isinstance(module, str) else "",
+        wasi=wasi,
     )
+
+
+def _build_wasi(path: Path, root: yaml.Node, data: dict) -> WasiSpec:
+    try:
+        return parse_wasi(path.parent, data)
+    except WasiSpecError as error:
+        line = _line_of(root, error.location)
+        raise CaseError(path, line, _field_name(error.location), error.message) from None
 
 
 def _prebuilt_sources(

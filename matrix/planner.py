@@ -41,7 +41,7 @@ def plan(
     """Every cell to run. `toolchains` and `profiles` narrow the selection when given."""
     cells = []
     for case in (variant for given in cases for variant in given.variants()):
-        for toolchain in (name for s in case.sources for name in toolchains_for(s.format)):
+        for toolchain in (name for s in case.sources for name in toolchains_for(s)):
             if toolchains and toolchain not in toolchains:
                 continue
             if case.toolchains and not any(fnmatchcase(toolchain, p) for p in case.toolchains):

@@ -58,7 +58,7 @@ def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path,
     statuses = set()
     try:
         for case in cases:
-            toolchain = all_toolchains()[toolchains_for(case.module.format)[0]]
+            toolchain = all_toolchains()[toolchains_for(case.module)[0]]
             module = builds.build(case, toolchain, "default").module
             request = {
                 "cmd": "run",

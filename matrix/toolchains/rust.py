@@ -305,15 +305,15 @@ class Rustc196(_Rustc):
         return [(core, bootstrap), (builtins, builtins_env)]
 
 
-def _unpack(root: Path, log) -> None:
+def _unpack(root: Path, log, packages: tuple[str, ...] = WEB_PACKAGES) -> None:
     """apt-get download the rustc-web packages and dpkg-deb -x them into `root`."""
     from ..provision import ProvisionError
 
-    log(f"provisioning rustc-web 1.96: apt-get download {' '.join(WEB_PACKAGES)} (unpacked)")
+    log(f"provisioning rustc-web 1.96: apt-get download {' '.join(packages)} (unpacked)")
     with tempfile.TemporaryDirectory(prefix="wasm-matrix-rustc-web-") as tmp:
         # apt-get download needs no root, only the package lists (`apt-get update`).
         result = subprocess.run(
-            ["apt-get", "download", *WEB_PACKAGES],
+            ["apt-get", "download", *packages],
             cwd=tmp,
             capture_output=True,
             text=True,
@@ -322,7 +322,7 @@ def _unpack(root: Path, log) -> None:
         )
         if result.returncode:
             tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-4:])
-            raise ProvisionError(f"apt-get download {' '.join(WEB_PACKAGES)} failed:\n{tail}")
+            raise ProvisionError(f"apt-get download {' '.join(packages)} failed:\n{tail}")
         partial = root.with_name(root.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         for deb in sorted(Path(tmp).glob("*.deb")):

@@ -17,6 +17,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from pywasi import WasiUnsupported
+
 
 class Reject(Exception):
     """The engine refused the module; `stage` is compile or instantiate."""
@@ -135,6 +137,15 @@ class Host:
         """Compile and instantiate `module`, make `calls` on it; raise Reject if refused."""
         raise NotImplementedError
 
+    # WASI preview 1 (protocol.md, "WASI"): a host whose engine has it sets `wasi = "native"`
+    # and provides `run_wasi`; `wasi_missing` says why a version cannot.
+    wasi: str | None = None
+    wasi_missing = "this host has no WASI"
+
+    def run_wasi(self, module: bytes, calls: list[dict], wasi: dict) -> tuple[list, dict]:
+        """Like `run`, for a WASI program: the call answers and the `wasi` answer."""
+        raise WasiUnsupported(self.wasi_missing)
+
     # Scripts (protocol.md, "Scripts"). A host that can run them sets `scripts = True` and
     # provides these; `ScriptRun` keeps the names, the latest module and the order.
     scripts = False
@@ -177,12 +188,18 @@ class Host:
                 "features": self.features(),
                 "disabled": self.disabled,
                 **({"script": True} if self.scripts else {}),
+                **({"wasi": self.wasi} if self.wasi else {"wasi_missing": self.wasi_missing}),
             }
         if cmd == "run":
             module = base64.b64decode(request["module"])
             self.limits = request.get("limits") or {}
             try:
+                if "wasi" in request:
+                    calls, wasi = self.run_wasi(module, request.get("calls", []), request["wasi"])
+                    return {"status": "ran", "calls": calls, "wasi": wasi}
                 return {"status": "ran", "calls": self.run(module, request.get("calls", []))}
+            except WasiUnsupported as unsupported:
+                return {"status": "unsupported", "message": str(unsupported)}
             except Reject as reject:
                 return {"status": "reject", "stage": reject.stage, "message": str(reject)}
             except Interrupted as interrupted:

@@ -56,6 +56,10 @@ class EngineFamily:
     # feature → engine flags that switch it off ([] when the host does it from --disable)
     switchable: dict[str, tuple[str, ...]] = field(default_factory=dict)
     validator_only: bool = False  # can say valid/invalid, never executes
+    # WASI preview 1: "native" (the engine's own), "shim" (wasm-matrix's JS shim), or None
+    # with `wasi_missing` saying why the family has none.
+    wasi: str | None = None
+    wasi_missing: str = ""
 
     @property
     def host_path(self) -> Path | None:
@@ -162,4 +166,16 @@ def _family(path: Path, data: dict) -> EngineFamily:
         start=tuple(data.get("start", DEFAULT_START[kind])),
         switchable={name: tuple(flags or ()) for name, flags in switchable.items()},
         validator_only=bool(data.get("validator_only", False)),
+        **_wasi(path, data.get("wasi")),
     )
+
+
+def _wasi(path: Path, value: object) -> dict:
+    """`wasi: native`, `wasi: shim`, or `wasi: {missing: why}` (absent: no WASI)."""
+    if value in ("native", "shim"):
+        return {"wasi": value}
+    if value is None:
+        return {"wasi_missing": "no WASI in this engine family's host"}
+    if isinstance(value, dict) and isinstance(value.get("missing"), str):
+        return {"wasi_missing": value["missing"]}
+    raise ManifestError(f"{path}: wasi is native, shim, or {{missing: why}}")

@@ -8,6 +8,7 @@ Whatever happens, the cell ends with one outcome: a missing toolchain or engine 
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shlex
 import time
@@ -27,6 +28,8 @@ from .planner import Cell
 from .provision import Environment, how_to_get, ready
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
 from .verdict import judge
+from .wasi.judge import judge_wasi
+from .wasi.sandbox import Sandbox
 
 
 @dataclass
@@ -53,6 +56,7 @@ class CellResult:
     build_command: str = ""
     build_cached: bool = False
     build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
+    wasi: str = ""  # a WASI program's cell: "native" (the engine's own WASI) or "shim" (ours)
     rerun: str = ""
     required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
     duration_ms: float = 0.0
@@ -150,6 +154,11 @@ class Runner:
                 f"get it with: {how_to_get(cell.engine)}"
             )
         result.engine_version = str(environment.handshake.get("version", cell.engine.version))
+        if cell.case.wasi is not None:
+            family = cell.engine.family
+            if family.wasi is None:
+                return Outcome.SKIP, f"{cell.engine.id} has no WASI: {family.wasi_missing}"
+            result.wasi = family.wasi
         result.toolchain_version = toolchain.version()
         try:
             built = self.builds.build(cell.case, toolchain, cell.profile)
@@ -174,8 +183,23 @@ class Runner:
             # the host's memory limit, the rest is the engine's own.
             "limits": {"seconds": cell.case.timeout, "memory_bytes": memory_limit() * 3 // 4},
         }
+        wasi = cell.case.wasi
+        inline = cell.engine.family.wasi == "shim"
+        sandbox = Sandbox(wasi, cell.case.name, inline) if wasi else contextlib.nullcontext()
+        with sandbox:
+            return self._ask(cell, environment, request, sandbox if wasi else None)
+
+    def _ask(
+        self, cell: Cell, environment: Environment, request: dict, sandbox: Sandbox | None
+    ) -> tuple[Outcome, str]:
+        """Send the run request to the engine's host and judge its answer."""
         try:
             host = self.hosts.get(cell.engine, environment)
+            if sandbox is not None:
+                missing = host.handshake.get("wasi_missing")
+                if not host.handshake.get("wasi"):
+                    return Outcome.SKIP, f"{cell.engine.id} has no WASI here: {missing}"
+                request["wasi"] = sandbox.request()
             answer = host.request(request, cell.case.timeout)
         except HostDied as death:
             self.hosts.discard(cell.engine)
@@ -188,5 +212,10 @@ class Runner:
             return Outcome.ERROR, str(error)
         if answer.get("status") == "timeout":  # the engine interrupted the module itself
             return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.get('message', '')}"
-        verdict = judge(cell.case, answer)
+        if answer.get("status") == "unsupported":  # this version's API cannot do it
+            return Outcome.SKIP, f"{cell.engine.id}: {answer.get('message', '')}"
+        if sandbox is not None:
+            verdict = judge_wasi(cell.case, answer, sandbox)
+        else:
+            verdict = judge(cell.case, answer)
         return verdict.outcome, verdict.message

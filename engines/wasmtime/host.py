@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import threading
 import time
@@ -24,6 +25,7 @@ from pyhost import (
     python_to_wire,
     serve,
 )
+from pywasi import WasiRun, exit_code_of
 
 # Our feature names → wasmtime.Config attributes (present in the versions that have them).
 CONFIG_FLAGS = {
@@ -90,7 +92,7 @@ class WasmtimeHost(Host):
     def features(self) -> dict[str, bool]:
         return dict(self.enabled)
 
-    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+    def run(self, module: bytes, calls: list[dict], wasi: WasiRun | None = None) -> list[dict]:
         store = wasmtime.Store(self.engine_)
         memory_bytes = self.limits.get("memory_bytes")
         if memory_bytes and hasattr(store, "set_limits"):
@@ -98,18 +100,28 @@ class WasmtimeHost(Host):
             store.set_limits(memory_size=int(memory_bytes))
         seconds = self.limits.get("seconds")
         if not self.epochs:
-            return self._run(store, module, calls)
+            return self._run(store, module, calls, wasi)
         if not seconds:  # no limit asked: a deadline that never comes (the default is now)
             store.set_epoch_deadline(2**62)
-            return self._run(store, module, calls)
+            return self._run(store, module, calls, wasi)
         store.set_epoch_deadline(1)
         self.watchdog.arm(seconds * INTERRUPT_AT)
         try:
-            return self._run(store, module, calls)
+            return self._run(store, module, calls, wasi)
         finally:
             self.watchdog.disarm()  # a bump meant for this run must not land in the next one
 
-    def _run(self, store: wasmtime.Store, module: bytes, calls: list[dict]) -> list[dict]:
+    # WASI preview 1 through wasmtime's own implementation (WasiConfig).
+    wasi = "native"
+
+    def run_wasi(self, module: bytes, calls: list[dict], wasi: dict) -> tuple[list, dict]:
+        with WasiRun(wasi) as run:
+            answers = self.run(module, calls, run)
+            return answers, run.answer()
+
+    def _run(
+        self, store: wasmtime.Store, module: bytes, calls: list[dict], wasi: WasiRun | None
+    ) -> list[dict]:
         try:
             # A bytearray: given `bytes` that do not start with a zero byte, wasmtime-py
             # parses them as the text format, and would run a "binary" that is WAT text.
@@ -117,7 +129,12 @@ class WasmtimeHost(Host):
         except wasmtime.WasmtimeError as error:
             raise Reject("compile", str(error)) from None
         try:
-            instance = wasmtime.Instance(store, compiled, [])
+            if wasi is None:
+                instance = wasmtime.Instance(store, compiled, [])
+            elif STORELESS_API:
+                instance = self._wasi_linker(store, wasi).instantiate(compiled)
+            else:
+                instance = self._wasi_linker(store, wasi).instantiate(store, compiled)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
             raise Reject("instantiate", str(error)) from None
         exports = instance.exports if STORELESS_API else instance.exports(store)
@@ -134,6 +151,10 @@ class WasmtimeHost(Host):
             ]
             try:
                 result = function(*values) if STORELESS_API else function(store, *values)
+            except EXIT_TRAP as exited:
+                raise CallTrapped(
+                    f"the program exited (proc_exit {exit_code_of(exited)})"
+                ) from None
             except wasmtime.Trap as trap:
                 if _interrupted(trap):
                     seconds = float(self.limits.get("seconds") or 0) * INTERRUPT_AT
@@ -147,7 +168,58 @@ class WasmtimeHost(Host):
             results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
+        if wasi is not None:
+            self._start(store, exports, wasi)
+            if not wasi.finished:  # no calls after a trap or a proc_exit in _initialize
+                return []
         return self.call_each(calls, invoke)
+
+    def _start(self, store: wasmtime.Store, exports, wasi: WasiRun) -> None:
+        """Run `_start` (a command) or `_initialize` (a reactor, when it has one)."""
+        name = "_start" if wasi.start == "command" else "_initialize"
+        function = exports.get(name) if hasattr(exports, "get") else None
+        if not isinstance(function, wasmtime.Func):
+            if wasi.start == "command":
+                wasi.trap = "the module exports no _start function"
+            else:
+                wasi.exit_code = 0
+            return
+        try:
+            function() if STORELESS_API else function(store)
+            wasi.exit_code = 0
+        except EXIT_TRAP as exited:
+            wasi.exit_code = exit_code_of(exited)
+            if wasi.start == "reactor":
+                wasi.trap = f"_initialize called proc_exit({wasi.exit_code})"
+        except wasmtime.Trap as trap:
+            if _interrupted(trap):
+                seconds = float(self.limits.get("seconds") or 0) * INTERRUPT_AT
+                raise Interrupted(
+                    f"interrupted by the engine in {name} after {seconds:g} s"
+                ) from None
+            wasi.trap = f"{name}: {_trap_message(trap)}"
+        except wasmtime.WasmtimeError as error:
+            wasi.trap = f"{name}: {_error_text(error)}"
+
+    def _wasi_linker(self, store: wasmtime.Store, wasi: WasiRun) -> wasmtime.Linker:
+        """A linker with WASI defined: the case's arguments, environment, stdio files and
+        preopens, nothing inherited from the host."""
+        config = wasmtime.WasiConfig()
+        config.argv = wasi.args
+        config.env = wasi.env
+        config.stdin_file = str(wasi.stdin)
+        config.stdout_file = str(wasi.stdout)
+        config.stderr_file = str(wasi.stderr)
+        for index, preopen in enumerate(wasi.preopens):
+            wasi.read_only[index] = _preopen(config, preopen)
+        if STORELESS_API:  # wasmtime-py 0.23–0.27: a WasiInstance per store
+            linker = wasmtime.Linker(store)
+            linker.define_wasi(wasmtime.WasiInstance(store, "wasi_snapshot_preview1", config))
+            return linker
+        store.set_wasi(config)
+        linker = wasmtime.Linker(self.engine_)
+        linker.define_wasi()
+        return linker
 
     # Scripts: one store and one linker per script, `spectest` defined in it.
     def script_store(self) -> object:
@@ -241,6 +313,30 @@ class Watchdog:
                 if self._deadline is not None and time.monotonic() >= self._deadline:
                     self._deadline = None
                     self._bump()
+
+
+# proc_exit ends a program with this (a Trap in old versions, a WasmtimeError in new ones).
+EXIT_TRAP = getattr(wasmtime, "ExitTrap", ())
+_PREOPEN_PARAMETERS = inspect.signature(wasmtime.WasiConfig.preopen_dir).parameters
+
+
+def _preopen(config: wasmtime.WasiConfig, preopen: dict) -> bool:
+    """Preopen a folder; True when it is read-only as asked. Read-only needs wasmtime-py
+    30+ (DirPerms/FilePerms) or 50+ (fs_mutable); before, every preopen is writable."""
+    host, guest, writable = preopen["host"], preopen["guest"], bool(preopen.get("writable"))
+    if "fs_mutable" in _PREOPEN_PARAMETERS:
+        config.preopen_dir(host, guest, fs_mutable=writable)
+        return not writable
+    if "dir_perms" in _PREOPEN_PARAMETERS:
+        if writable:
+            config.preopen_dir(host, guest)
+        else:
+            config.preopen_dir(
+                host, guest, wasmtime.DirPerms.READ_ONLY, wasmtime.FilePerms.READ_ONLY
+            )
+        return not writable
+    config.preopen_dir(host, guest)
+    return False
 
 
 def _interrupted(trap: wasmtime.Trap) -> bool:

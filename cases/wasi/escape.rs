@@ -2,7 +2,6 @@
 // symbolic links it makes in the read-write `out` that point out of the sandbox. An
 // engine must refuse each open with a WASI error; the program says what it saw.
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 
 fn try_open(path: &str) {
     match File::open(path) {
@@ -10,12 +9,8 @@ fn try_open(path: &str) {
             println!("open {}: refused", path);
             eprintln!("open {}: {}", path, error);
         }
-        Ok(file) => {
-            let mut line = String::new();
-            let _ = BufReader::new(file).read_line(&mut line);
-            let shown: String = line.chars().take(20).collect();
-            println!("open {}: OPENED ({})", path, shown);
-        }
+        // What could be read is not shown: it may be the host's.
+        Ok(_) => println!("open {}: OPENED", path),
     }
 }
 

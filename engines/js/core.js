@@ -303,13 +303,29 @@
     return disabled;
   }
 
-  function run(request) {
+  function toBase64(bytes) {
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 3) {
+      const n = (bytes[i] << 16) | ((bytes[i + 1] || 0) << 8) | (bytes[i + 2] || 0);
+      text += ALPHABET[(n >> 18) & 63] + ALPHABET[(n >> 12) & 63];
+      text += i + 1 < bytes.length ? ALPHABET[(n >> 6) & 63] : "=";
+      text += i + 2 < bytes.length ? ALPHABET[n & 63] : "=";
+    }
+    return text;
+  }
+
+  // `wasi`: the shell's WASI provider (protocol.md, "WASI"), or null when it has none.
+  function run(request, wasi) {
     const bytes = fromBase64(request.module || "");
     let module;
     try {
       module = new WebAssembly.Module(bytes);
     } catch (error) {
       return { status: "reject", stage: "compile", message: firstLine(error) };
+    }
+    if (request.wasi) {
+      if (!wasi || !wasi.via) return { status: "unsupported", message: (wasi && wasi.missing) || "this host has no WASI" };
+      return runWasi(module, bytes, request, wasi);
     }
     let instance;
     try {
@@ -328,6 +344,35 @@
       invoke(instance, signatures, signatureError, call),
     );
     return { status: "ran", calls };
+  }
+
+  // A WASI program: the provider gives the imports and runs `_start` or `_initialize`;
+  // the case's calls follow only when that ended well.
+  function runWasi(module, bytes, request, wasi) {
+    const session = wasi.create(request.wasi, module);
+    try {
+      let instance;
+      try {
+        instance = new WebAssembly.Instance(module, session.imports);
+      } catch (error) {
+        return { status: "reject", stage: "instantiate", message: firstLine(error) };
+      }
+      const ending = session.start(instance);
+      let calls = [];
+      if (ending.exit_code !== null && ending.exit_code !== undefined && !ending.trap) {
+        let signatures = null;
+        let signatureError = null;
+        try {
+          signatures = exportSignatures(bytes);
+        } catch (error) {
+          signatureError = firstLine(error);
+        }
+        calls = (request.calls || []).map((call) => invoke(instance, signatures, signatureError, call));
+      }
+      return { status: "ran", calls, wasi: session.finish(ending) };
+    } finally {
+      if (session.close) session.close();
+    }
   }
 
   function invoke(instance, signatures, signatureError, call) {
@@ -591,17 +636,19 @@
   }
 
   // identity(): {engine, version, language, language_version, engine_version?}
-  function createHost(identity, args) {
+  // wasi: {via: "native" | "shim", create(request, module)} or {missing: why} (optional).
+  function createHost(identity, args, wasi) {
     const disabled = parseArgs(args);
+    const wasiFacts = wasi && wasi.via ? { wasi: wasi.via } : { wasi_missing: (wasi && wasi.missing) || "this host has no WASI" };
     function answer(request) {
       switch (request.cmd) {
         case "start": {
           const features = detectFeatures();
           for (const name of disabled) if (!(name in features)) features[name] = false;
-          return { ...identity(), features, disabled, script: true };
+          return { ...identity(), features, disabled, script: true, ...wasiFacts };
         }
         case "run":
-          return run(request);
+          return run(request, wasi);
         case "script":
           return { status: "ran", answers: runScript(request.directives || [], request.continue === true) };
         case "stop":
@@ -627,5 +674,5 @@
     };
   }
 
-  global.WasmMatrix = { createHost, exportSignatures, toJs, toWire };
+  global.WasmMatrix = { createHost, exportSignatures, toJs, toWire, fromBase64, toBase64, firstLine, isTrap };
 })(typeof globalThis !== "undefined" ? globalThis : this);

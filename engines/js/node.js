@@ -35,7 +35,9 @@ function identity() {
   };
 }
 
-const host = WasmMatrix.createHost(identity, process.argv.slice(2));
+// Each runtime's own node:wasi (wasi_node.js), loaded after stdout is moved aside.
+const wasi = require(path.join(__dirname, "wasi_node.js")).provider();
+const host = WasmMatrix.createHost(identity, process.argv.slice(2), wasi);
 const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   if (!line.trim()) return;

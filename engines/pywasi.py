@@ -9,8 +9,11 @@ reads them back into the answer. Standard library only: it runs inside each engi
 from __future__ import annotations
 
 import base64
+import contextlib
+import os
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -77,5 +80,30 @@ def exit_code_of(error: BaseException) -> int | None:
     code = getattr(error, "code", None)
     if isinstance(code, int):
         return code
-    found = re.search(r"exit (?:status|code)[^0-9-]*(-?\d+)", str(error), re.IGNORECASE)
+    found = re.search(r"exit(?:ed)?\b.*?(?:status|code)\D*?(-?\d+)", str(error), re.IGNORECASE)
     return int(found[1]) if found else None
+
+
+@contextlib.contextmanager
+def redirected(run: WasiRun):
+    """For an engine whose WASI uses the process's own stdin, stdout and stderr: point
+    file descriptors 0, 1 and 2 at the run's files meanwhile (the protocol's channels are
+    elsewhere by then: see pyhost.serve), and back afterwards."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(fd) for fd in (0, 1, 2)]
+    files = [
+        os.open(run.stdin, os.O_RDONLY),
+        os.open(run.stdout, os.O_WRONLY | os.O_APPEND),
+        os.open(run.stderr, os.O_WRONLY | os.O_APPEND),
+    ]
+    try:
+        for fd, file in enumerate(files):
+            os.dup2(file, fd)
+        yield
+    finally:
+        for fd, save in enumerate(saved):
+            os.dup2(save, fd)
+            os.close(save)
+        for file in files:
+            os.close(file)

@@ -26,6 +26,7 @@ from pyhost import (
     python_to_wire,
     serve,
 )
+from pywasi import WasiRun, exit_code_of, redirected
 
 COMPILERS = {"cranelift": "wasmer_compiler_cranelift", "singlepass": "wasmer_compiler_singlepass"}
 KINDS = {
@@ -72,7 +73,65 @@ class WasmerHost(Host):
             instance = wasmer.Instance(compiled)
         except RuntimeError as error:
             raise Reject("instantiate", first_line(str(error))) from None
+        return self.call_each(calls, self._invoker(instance))
 
+    # WASI preview 1 through wasmer's own implementation (wasmer.wasi). It reads and writes
+    # the process's own stdio, so the run's files stand in for fds 0, 1 and 2 meanwhile.
+    wasi = "native"
+
+    def run_wasi(self, module: bytes, calls: list[dict], wasi: dict) -> tuple[list, dict]:
+        with WasiRun(wasi) as run:
+            try:
+                compiled = wasmer.Module(self.store, module)
+            except RuntimeError as error:
+                raise Reject("compile", first_line(str(error))) from None
+            builder = wasmer.wasi.StateBuilder(run.args[0] if run.args else "program")
+            for argument in run.args[1:]:
+                builder.argument(argument)
+            for name, value in run.env:
+                builder.environment(name, value)
+            for preopen in run.preopens:
+                builder.map_directory(preopen["guest"], preopen["host"])
+            run.read_only = [False] * len(run.preopens)  # wasmer-python has no read-only map
+            version = wasmer.wasi.get_version(compiled, strict=False)
+            with redirected(run):
+                try:
+                    if version is None:  # no WASI imports at all
+                        instance = wasmer.Instance(compiled)
+                    else:
+                        imports = builder.finalize().generate_import_object(self.store, version)
+                        instance = wasmer.Instance(compiled, imports)
+                except RuntimeError as error:
+                    raise Reject("instantiate", first_line(str(error))) from None
+                answers = self._start_and_call(instance, run, calls)
+            return answers, run.answer()
+
+    def _start_and_call(self, instance, run: WasiRun, calls: list[dict]) -> list[dict]:
+        name = "_start" if run.start == "command" else "_initialize"
+        function = _exports(instance).get(name)
+        if not isinstance(function, wasmer.Function):
+            if run.start == "command":
+                run.trap = "the module exports no _start function"
+                return []
+            run.exit_code = 0
+        else:
+            try:
+                function()
+                run.exit_code = 0
+            except RuntimeError as error:
+                text = first_line(str(error))
+                code = exit_code_of(error) if "exited" in text.lower() else None
+                if code is None:
+                    run.trap = f"{name}: {text}"
+                    return []
+                run.exit_code = code
+                if run.start == "reactor":
+                    run.trap = f"_initialize called proc_exit({code})"
+        if not run.finished:
+            return []
+        return self.call_each(calls, self._invoker(instance))
+
+    def _invoker(self, instance: wasmer.Instance):
         def invoke(name: str, args: list[dict]) -> list[dict]:
             try:
                 function = getattr(instance.exports, name)
@@ -90,7 +149,7 @@ class WasmerHost(Host):
             results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
-        return self.call_each(calls, invoke)
+        return invoke
 
     # Scripts: one registry of import namespaces per script, `spectest` in it.
     def script_store(self) -> object:

@@ -11,7 +11,7 @@ int main(void) {
     puts(now.tv_sec > 1577836800 ? "realtime: after 2020" : "realtime: before 2020?");
     if (clock_gettime(CLOCK_MONOTONIC, &first) != 0) return 1;
     volatile unsigned spin = 0;
-    for (unsigned i = 0; i < 100000; i++) spin += i;
+    for (unsigned i = 0; i < 1000; i++) spin += i;
     if (clock_gettime(CLOCK_MONOTONIC, &second) != 0) return 1;
     int forward = second.tv_sec > first.tv_sec ||
                   (second.tv_sec == first.tv_sec && second.tv_nsec >= first.tv_nsec);

@@ -20,7 +20,7 @@ fn main() {
     println!("realtime: {}", after);
     let first = Instant::now();
     let mut spin = 0u64;
-    for i in 0..100_000u64 {
+    for i in 0..1_000u64 {
         // A volatile write: the loop is not optimised away.
         unsafe { std::ptr::write_volatile(&mut spin, spin.wrapping_add(i)) };
     }

@@ -12,7 +12,7 @@ pub fn main(init: std.process.Init) !void {
     try out.print("realtime: {s}\n", .{if (after) "after 2020" else "before 2020?"});
     const first = std.Io.Timestamp.now(io, .awake);
     var spin: u64 = 0;
-    for (0..100_000) |i| {
+    for (0..1_000) |i| {
         const pointer: *volatile u64 = &spin;
         pointer.* +%= i;
     }

@@ -144,6 +144,7 @@ const handshake = {
   driver: `puppeteer-core ${packageVersion(envFolder, 'puppeteer-core')}`,
   features: detected,
   disabled: options.disable,
+  wasi: 'shim', // wasm-matrix's own WASI (../js/wasi_shim.js), run inside the page
 };
 
 const trampolines = new Map(); // signature key → base64 trampoline module
@@ -182,6 +183,7 @@ function plan(call, signatures, unreadable) {
 }
 
 async function run(bytes, calls, request) {
+  if (request.wasi) return runWasi(request);
   let signatures = null;
   let unreadable = null;
   try {
@@ -217,6 +219,33 @@ async function script(directives, carryOn) {
       },
       directives,
       carryOn,
+    );
+    const { seq, ...answer } = JSON.parse(line);
+    return answer;
+  } catch (error) {
+    if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
+    throw error;
+  }
+}
+
+// A WASI program: the host core and wasm-matrix's WASI shim run it inside the page, with
+// everything the cell grants sent inline (the page has no files).
+const SHIM = fs.readFileSync(path.join(HERE, '..', 'js', 'wasi_shim.js'), 'utf8');
+
+async function runWasi(request) {
+  try {
+    if (!coreLoaded) {
+      await page.evaluate(CORE);
+      coreLoaded = true;
+    }
+    const line = await page.evaluate(
+      (shim, text) => {
+        if (!globalThis.WasmMatrixWasiShim) (0, eval)(shim);
+        globalThis.wasiHost ??= globalThis.WasmMatrix.createHost(() => ({}), [], globalThis.WasmMatrixWasiShim.provider());
+        return globalThis.wasiHost.handle(text).line;
+      },
+      SHIM,
+      JSON.stringify(request),
     );
     const { seq, ...answer } = JSON.parse(line);
     return answer;

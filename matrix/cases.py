@@ -8,6 +8,7 @@ used both here and by editors.
 
 from __future__ import annotations
 
+import base64
 import glob
 import json
 import re
@@ -108,6 +109,7 @@ class Case:
 # What a module file beside a case is, by its suffix.
 SOURCE_FORMATS = {".wat": "wat", ".wasm": "binary", ".c": "c", ".rs": "rust", ".zig": "zig"}
 PREBUILT = "prebuilt"  # the format (and toolchain) of modules the project built itself
+LINK = "link"  # objects of two toolchains linked into one module (`module.link`)
 
 
 @cache
@@ -446,6 +448,8 @@ def _module_sources(path: Path, root: yaml.Node, module: dict) -> tuple[ModuleSo
         return (ModuleSource("binary", bytes.fromhex(digits), "inline"),)
     if "file" in module:
         return (_file_source(path, root, ["module", "file"], module["file"]),)
+    if "link" in module:
+        return (_link_source(path, root, module["link"]),)
     sources = []
     for index, name in enumerate(module["files"]):
         source = _file_source(path, root, ["module", "files", index], name)
@@ -458,6 +462,30 @@ def _module_sources(path: Path, root: yaml.Node, module: dict) -> tuple[ModuleSo
             )
         sources.append(source)
     return tuple(sources)
+
+
+def _link_source(path: Path, root: yaml.Node, parts: list[dict]) -> ModuleSource:
+    """`link:` one C and one Rust file, each with the toolchains that compile it: one
+    source whose content names both (toolchains/link.py builds and links them)."""
+    sources = [
+        _file_source(path, root, ["module", "link", index, "file"], part["file"])
+        for index, part in enumerate(parts)
+    ]
+    if sorted(source.format for source in sources) != ["c", "rust"]:
+        raise CaseError(
+            path, _line_of(root, ["module", "link"]), "module.link", "give one .c and one .rs file"
+        )
+    described = [
+        {
+            "file": source.origin,
+            "format": source.format,
+            "toolchain": part["toolchain"],
+            "content": base64.b64encode(source.content).decode("ascii"),
+        }
+        for source, part in zip(sources, parts, strict=True)
+    ]
+    origin = "+".join(source.origin for source in sources)
+    return ModuleSource(LINK, json.dumps(described, sort_keys=True).encode("utf-8"), origin)
 
 
 def _file_source(path: Path, root: yaml.Node, location: list, name: str) -> ModuleSource:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from ..cases import ModuleSource
-from . import clang, clang_wasi, emcc, rust, rust_wasi, zig, zig_wasi
+from . import clang, clang_wasi, emcc, link, rust, rust_wasi, zig, zig_wasi
 from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
 from .binary import BinaryToolchain
 from .prebuilt import PrebuiltToolchain
@@ -39,6 +39,7 @@ def _registry() -> dict[str, Toolchain]:
         *rust_wasi.toolchains(),
         *zig.toolchains(),
         *zig_wasi.toolchains(),
+        *link.toolchains(),
     ]
     return {toolchain.name: toolchain for toolchain in toolchains}
 

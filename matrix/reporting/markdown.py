@@ -14,11 +14,14 @@ from ..results import read_results, read_run
 from .spec import render_spec
 from .tables import (
     Table,
+    abi_table,
     case_tables,
     engine_order,
     feature_table,
     outcome_counts,
+    shim_engines,
     toolchain_defaults_table,
+    wasi_table,
 )
 
 SUMMARY = "summary.md"
@@ -90,6 +93,8 @@ def render(run_folder: Path) -> str:
             "",
             _table(defaults.transposed(), anchors, first_header="engine"),
         ]
+    parts += _wasi_section(records, engines, anchors)
+    parts += _abi_section(records, anchors)
     for table in case_tables(records, engines):
         parts += [
             "",
@@ -101,6 +106,69 @@ def render(run_folder: Path) -> str:
     parts += ["", "## Engines", "", _engines(run, engines)]
     parts += ["", _details(records, anchors), "", _legend()]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _wasi_section(records: list[dict], engines: list[str], anchors: dict[int, str]) -> list[str]:
+    table = wasi_table(records, engines)
+    if not table.rows:
+        return []
+    shims = shim_engines(records)
+    lines = [
+        "",
+        "## WASI programs × engines",
+        "",
+        "Each WASI toolchain's default build of every WASI program (docs/cases.md, "
+        '"WASI programs"), run through each engine\'s own WASI preview 1; a cell shows the '
+        "worst outcome and how many programs passed. Engines without WASI are left out.",
+    ]
+    if shims:
+        lines += [
+            "",
+            f"**{escape(', '.join(shims))}: WASI via wasm-matrix's shim** (marked *(shim)*): "
+            "these engines have no WASI of their own, so what runs there is wasm-matrix's "
+            "JavaScript implementation of WASI, not the engine's.",
+        ]
+    return [*lines, "", _table(table.transposed(), anchors, first_header="engine")]
+
+
+ABI_WORDS = {
+    Outcome.PASS: "agrees",
+    Outcome.FAIL: "wrong results",
+    Outcome.TRAP: "wrong results (traps)",
+    Outcome.BUILD_ERROR: "does not link",
+}
+
+
+def _abi_section(records: list[dict], anchors: dict[int, str]) -> list[str]:
+    table = abi_table(records)
+    if not table.rows:
+        return []
+    lines = [
+        "",
+        "## C ↔ Rust ABI",
+        "",
+        f"One C file and one Rust file per case, compiled by each clang and rustc and linked "
+        f"by the newer wasm-ld, run on {escape(table.title.rsplit(' on ', 1)[1])} (the engine "
+        "is not the variable here). `:mv` is clang's experimental multivalue ABI; "
+        "`:wasm-c-abi=spec` is rustc's `-Zwasm-c-abi=spec`. *agrees*: every call gave the "
+        "expected answer; *wrong results*: it linked and answered wrong or trapped; *does not "
+        "link*: wasm-ld found mismatched signatures (its warnings are in the cell's details).",
+        "",
+    ]
+    headers = ["pairing", *(escape(column) for column in table.columns)]
+    lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for row in table.rows:
+        values = [escape(row)]
+        for column in table.columns:
+            cell = table.cells.get((row, column))
+            if cell is None:
+                values.append("")
+                continue
+            text = f"{cell.outcome.symbol} {ABI_WORDS.get(cell.outcome, str(cell.outcome))}"
+            failing = next((anchors[id(r)] for r in cell.records if id(r) in anchors), None)
+            values.append(f"[{text}](#{failing})" if failing else text)
+        lines.append("| " + " | ".join(values) + " |")
+    return lines
 
 
 def _title(title: str) -> str:
@@ -166,6 +234,8 @@ def _cell_text(cell, anchors: dict[int, str]) -> str:
     text = f"{cell.outcome.symbol} {cell.outcome}"
     if len(cell.records) > 1:
         text += f" {cell.passed}/{len(cell.records)}"
+    if cell.shim:
+        text += " *(shim)*"
     failing = next((anchors[id(r)] for r in cell.records if id(r) in anchors), None)
     return f"[{text}](#{failing})" if failing else text
 

@@ -25,11 +25,14 @@ from .badges import write_badges
 from .tables import (
     Table,
     TableCell,
+    abi_table,
     case_tables,
     engine_order,
     feature_table,
     outcome_counts,
+    shim_engines,
     toolchain_defaults_table,
+    wasi_table,
 )
 from .versions import first_passing
 
@@ -84,9 +87,15 @@ def write_site(
     profiles = case_tables([r for r in records if r.get("kind") != "spec"], engines)
     spec = spec_table(records, engines)
     defaults = toolchain_defaults_table(records, engines)
+    wasi = wasi_table(records, engines)
+    abi = abi_table(records)
     nav = [("index.html", "Overview")]
     if defaults.rows:
         nav.append(("toolchains.html", "Toolchain defaults"))
+    if wasi.rows:
+        nav.append(("wasi.html", "WASI"))
+    if abi.rows:
+        nav.append(("abi.html", "C ↔ Rust ABI"))
     nav += [(profile_page(_profile_of(t)), f"Profile {_profile_of(t)}") for t in profiles]
     if spec.rows:
         nav.append(("spec.html", "Spec suite"))
@@ -123,6 +132,38 @@ def write_site(
             "program in the corpus; a cell shows the worst outcome and how many passed.",
             table=defaults.transposed(),
             corner="engine",
+        )
+    if wasi.rows:
+        shims = shim_engines(records)
+        page(
+            "wasi.html",
+            "table.html.j2",
+            title="WASI programs × engines",
+            intro="Each WASI toolchain's default build of every WASI program, run through "
+            "each engine's own WASI preview 1; a cell shows the worst outcome and how many "
+            "passed."
+            + (
+                f" {', '.join(shims)}: WASI via wasm-matrix's shim, marked (shim): these "
+                "engines have no WASI of their own, so what runs there is wasm-matrix's "
+                "JavaScript implementation of WASI, not the engine's."
+                if shims
+                else ""
+            ),
+            table=wasi.transposed(),
+            corner="engine",
+        )
+    if abi.rows:
+        page(
+            "abi.html",
+            "table.html.j2",
+            title=abi.title,
+            intro="One C file and one Rust file per case, compiled by each clang and rustc "
+            "and linked by the newer wasm-ld. :mv is clang's experimental multivalue ABI, "
+            ":wasm-c-abi=spec rustc's -Zwasm-c-abi=spec. pass: the pairing agrees; fail or "
+            "trap: it linked and answered wrong; build-error: it does not link (wasm-ld's "
+            "signature-mismatch warnings are on the cell's page).",
+            table=abi,
+            corner="pairing",
         )
     for table in profiles:
         page(

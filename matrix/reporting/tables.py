@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -17,6 +18,11 @@ class TableCell:
     @property
     def passed(self) -> int:
         return sum(1 for record in self.records if record["outcome"] == Outcome.PASS)
+
+    @property
+    def shim(self) -> bool:
+        """Some of its cells ran WASI through wasm-matrix's shim, not the engine's own."""
+        return any(record.get("wasi") == "shim" for record in self.records)
 
 
 @dataclass
@@ -65,12 +71,20 @@ def feature_table(records: list[dict], engines: list[str]) -> Table:
 _AUTHORED = ("wat", "binary", "prebuilt")
 
 
+def is_pairing(record: dict) -> bool:
+    """A C ↔ Rust ABI pairing's cell (toolchains/link.py names them `clang-N+rustc-M`)."""
+    return "+" in record["toolchain"]
+
+
 def toolchain_defaults_table(records: list[dict], engines: list[str]) -> Table:
     """Toolchain × engine for each compiler's own default build (profile `default`),
-    folding every program of the corpus: what a user gets without choosing any flags."""
+    folding every freestanding program of the corpus: what a user gets without choosing
+    any flags. WASI programs and ABI pairings have tables of their own."""
     grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for record in records:
         toolchain = record["toolchain"]
+        if record.get("wasi") or record.get("kind") == "spec" or is_pairing(record):
+            continue
         if record["profile"] == "default" and toolchain not in _AUTHORED and toolchain != "-":
             grouped[(toolchain, record["engine"])].append(record)
     rows = sorted({toolchain for toolchain, _ in grouped}, key=_toolchain_order)
@@ -78,11 +92,63 @@ def toolchain_defaults_table(records: list[dict], engines: list[str]) -> Table:
     return Table("Toolchain defaults × engines", rows, engines, cells)
 
 
-def _toolchain_order(name: str) -> tuple[str, tuple[int, ...]]:
-    # By family, then by version as numbers: clang-9 before clang-14.
+def wasi_table(records: list[dict], engines: list[str]) -> Table:
+    """WASI toolchain × engine: every WASI program's default build, folded. Engines that
+    ran them through wasm-matrix's shim say so in the row notes."""
+    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for record in records:
+        if record.get("wasi") and record["profile"] == "default":
+            grouped[(record["toolchain"], record["engine"])].append(record)
+    rows = sorted({toolchain for toolchain, _ in grouped}, key=_toolchain_order)
+    columns = [engine for engine in engines if any((row, engine) in grouped for row in rows)]
+    cells = {key: _fold(group) for key, group in grouped.items()}
+    return Table("WASI programs × engines", rows, columns, cells)
+
+
+def shim_engines(records: list[dict]) -> list[str]:
+    """Engines whose WASI cells ran through wasm-matrix's shim."""
+    return sorted({r["engine"] for r in records if r.get("wasi") == "shim"})
+
+
+def abi_engine(records: list[dict]) -> str | None:
+    """The engine the ABI table is read on: the newest wasmtime with nothing switched off
+    (the engine is not the variable there), else the first engine with pairing cells."""
+    pairings = [r for r in records if is_pairing(r)]
+    wasmtimes = [
+        r for r in pairings if r.get("engine_family") == "wasmtime" and not r.get("engine_disabled")
+    ]
+    if wasmtimes:
+        newest = max(wasmtimes, key=lambda r: _version_numbers(r.get("engine_version", "")))
+        return newest["engine"]
+    return pairings[0]["engine"] if pairings else None
+
+
+def abi_table(records: list[dict]) -> Table:
+    """C ↔ Rust ABI: pairing (and flags) × ABI case, on one engine (`abi_engine`)."""
+    engine = abi_engine(records)
+    chosen = [r for r in records if is_pairing(r) and r["engine"] == engine]
+    rows = sorted({r["toolchain"] for r in chosen}, key=_pairing_order)
+    columns = sorted({r["case"] for r in chosen})
+    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for record in chosen:
+        grouped[(record["toolchain"], record["case"])].append(record)
+    cells = {key: _fold(group) for key, group in grouped.items()}
+    return Table(f"C ↔ Rust ABI on {engine}", rows, columns, cells)
+
+
+def _pairing_order(name: str) -> tuple:
+    c, _, rust = name.partition("+")
+    return (_toolchain_order(c.split(":")[0]), ":" in c, _toolchain_order(rust.split(":")[0]), rust)
+
+
+def _version_numbers(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
+
+
+def _toolchain_order(name: str) -> tuple[str, tuple[int, ...], str]:
+    # By family, then by version as numbers: clang-9 before clang-14, clang-19-wasi too.
     family, _, version = name.partition("-")
-    numbers = tuple(int(part) for part in version.split(".") if part.isdigit())
-    return (family, numbers)
+    return (family, tuple(int(number) for number in re.findall(r"\d+", version)), name)
 
 
 def case_tables(records: list[dict], engines: list[str]) -> list[Table]:

@@ -65,6 +65,7 @@ class WasiRun:
             "stdout": _read(self.stdout),
             "stderr": _read(self.stderr),
             "read_only": self.read_only,
+            "via": "native",  # the engine's own WASI ran
             **extra,
         }
 

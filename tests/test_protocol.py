@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 
 import jsonschema
 import pytest
 
 from matrix.build import BuildCache
-from matrix.cases import load_cases
+from matrix.cases import LINK, load_cases
 from matrix.engines import load_engine_builds
 from matrix.hosts import HostDied, HostProcess, HostTimedOut
 from matrix.paths import engines_dir
 from matrix.toolchains import all_toolchains, toolchains_for
+from matrix.wasi.sandbox import Sandbox
 
 from .conftest import OLDER_NO_REFS, REPO
 
@@ -36,6 +38,12 @@ def test_the_schema_refuses_what_the_protocol_forbids():
         check("value", {"type": "f32", "value": 1.5})
     with pytest.raises(jsonschema.ValidationError):
         check("run-answer", {"seq": 1, "status": "reject", "stage": "link", "message": "x"})
+    with pytest.raises(jsonschema.ValidationError):  # a WASI answer says how it ended
+        check("wasi-answer", {"stdout": "", "stderr": "", "read_only": []})
+
+
+# WASI programs sent to every host with WASI: a command, one with a folder, a reactor.
+WASI_CASES = {"hello", "read-file", "reactor"}
 
 
 def one_build_per_family() -> list[str]:
@@ -58,6 +66,10 @@ def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path,
     statuses = set()
     try:
         for case in cases:
+            if case.module.format == LINK:  # ordinary modules once linked: nothing new here
+                continue
+            if case.wasi and (case.name not in WASI_CASES or not handshake.get("wasi")):
+                continue
             toolchain = all_toolchains()[toolchains_for(case.module)[0]]
             module = builds.build(case, toolchain, "default").module
             request = {
@@ -67,9 +79,14 @@ def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path,
                     {"invoke": c.invoke, "args": [a.to_wire() for a in c.args]} for c in case.calls
                 ],
             }
-            check("request", {**request, "seq": 1})
+            shim = handshake.get("wasi") == "shim"
+            sandbox = Sandbox(case.wasi, case.name, shim) if case.wasi else None
             try:
-                answer = host.request(request, timeout=case.timeout)
+                with sandbox or contextlib.nullcontext():
+                    if sandbox is not None:
+                        request["wasi"] = sandbox.request()
+                    check("request", {**request, "seq": 1})
+                    answer = host.request(request, timeout=case.timeout)
             except (HostTimedOut, HostDied):
                 # Slow or fragile engines: an outcome for the matrix, not a protocol matter.
                 host.kill()
@@ -77,6 +94,8 @@ def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path,
                 host.start()
                 continue
             check("run-answer", answer)
+            if case.wasi:
+                assert answer["status"] == "ran" and answer["wasi"]["via"] == handshake["wasi"]
             statuses.add(answer["status"])
             statuses.update(call["status"] for call in answer.get("calls", []))
         check("error-answer", host.request({"cmd": "launch"}, timeout=10))

@@ -19,6 +19,8 @@ from .base import BuildFailed, BuildOutput, Toolchain
 from .zig import _Zig
 
 TARGET = "wasm32-wasi"
+# The first build for a CPU compiles zig's std or wasi-libc for it: minutes on a busy machine.
+LIBRARY_TIMEOUT = 1800
 
 
 def _entry(source: ModuleSource, name: str) -> str:
@@ -34,6 +36,7 @@ class ZigWasiToolchain(_Zig):
     format = "zig"
     freestanding = False
     wasi = True
+    timeout = LIBRARY_TIMEOUT
 
     def recipe(self, profile: str) -> str:
         return f"{super().recipe(profile)}\0{TARGET}\0ReleaseSmall\0strip"
@@ -61,6 +64,7 @@ class ZigCcWasiToolchain(_Zig):
     format = "c"
     freestanding = False
     wasi = True
+    timeout = LIBRARY_TIMEOUT
 
     def recipe(self, profile: str) -> str:
         return f"{super().recipe(profile)}\0{TARGET}\0-O2\0-s"

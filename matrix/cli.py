@@ -410,7 +410,9 @@ def _toolchains(options: argparse.Namespace) -> int:
     from .toolchains import all_toolchains
 
     status = EXIT_OK
-    for toolchain in all_toolchains().values():
+    toolchains = all_toolchains().values()
+    width = max(len(toolchain.name) for toolchain in toolchains)
+    for toolchain in toolchains:
         if options.system or options.provision:
             try:
                 toolchain.provision(system=options.system)
@@ -419,7 +421,7 @@ def _toolchains(options: argparse.Namespace) -> int:
                 status = EXIT_BROKEN
         reason = toolchain.unavailable_reason()
         state = f"missing    {reason}" if reason else f"available  {toolchain.version()}"
-        print(f"{toolchain.name:16} {toolchain.format:8} {state}")
+        print(f"{toolchain.name:{width}} {toolchain.format:8} {state}")
     return status
 
 

@@ -41,6 +41,12 @@ class WasiRun:
         self.stdin.write_bytes(self._stdin)
         self.stdout.write_bytes(b"")
         self.stderr.write_bytes(b"")
+        # The host's working folder while the program runs: empty, so an engine whose WASI
+        # resolves paths against it (instead of the preopen) reaches nothing, and what the
+        # program leaves there is evidence that it got out.
+        self.cwd = self.folder / "cwd"
+        self.cwd.mkdir()
+        self._previous_cwd = os.getcwd()
         self.read_only: list[bool] = [not p.get("writable") for p in self.preopens]
         # How `_start` (or `_initialize`) ended: an exit code, or a trap's message.
         self.exit_code: int | None = None
@@ -52,9 +58,11 @@ class WasiRun:
         return self.exit_code is not None and self.trap is None
 
     def __enter__(self) -> WasiRun:
+        os.chdir(self.cwd)
         return self
 
     def __exit__(self, *exc) -> None:
+        os.chdir(self._previous_cwd)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def answer(self, **extra) -> dict:
@@ -65,6 +73,7 @@ class WasiRun:
             "stdout": _read(self.stdout),
             "stderr": _read(self.stderr),
             "read_only": self.read_only,
+            "escaped": sorted(entry.name for entry in self.cwd.iterdir()),
             "via": "native",  # the engine's own WASI ran
             **extra,
         }

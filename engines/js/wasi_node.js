@@ -23,6 +23,22 @@ function load() {
   }
 }
 
+// The host's working folder while a program runs: empty, so a WASI that resolves paths
+// against it instead of the preopen (bun 1.1 and 1.2 do) reaches nothing of the host's,
+// and what the program leaves there is evidence that it got out.
+function workingFolder() {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "wasm-matrix-cwd-"));
+  const previous = process.cwd();
+  process.chdir(folder);
+  return {
+    left: () => fs.readdirSync(folder).sort(),
+    restore() {
+      process.chdir(previous);
+      fs.rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
 class Exit extends Error {
   constructor(code) {
     super(`proc_exit(${code})`);
@@ -56,6 +72,7 @@ function nodeProvider(WASI) {
       };
       if (major >= 20) options.version = "preview1"; // required from node 20 on
       const wasi = new WASI(options);
+      const cwd = workingFolder();
       const imports = wasi.getImportObject
         ? wasi.getImportObject()
         : { wasi_snapshot_preview1: wasi.wasiImport };
@@ -88,11 +105,13 @@ function nodeProvider(WASI) {
             stdout: WasmMatrix.toBase64(fs.readFileSync(file("stdout"))),
             stderr: WasmMatrix.toBase64(fs.readFileSync(file("stderr"))),
             read_only: (request.preopens || []).map(() => false),
+            escaped: cwd.left(),
             via: "native",
           };
         },
         close() {
           close();
+          cwd.restore();
           fs.rmSync(folder, { recursive: true, force: true });
         },
       };
@@ -136,6 +155,7 @@ function bunProvider(WASI) {
         sendStderr: (bytes) => stderr.push(Buffer.from(bytes)),
       });
       const imports = { wasi_snapshot_preview1: wasi.wasiImport };
+      const cwd = workingFolder();
       return {
         imports,
         start(instance) {
@@ -163,9 +183,11 @@ function bunProvider(WASI) {
             stdout: WasmMatrix.toBase64(Buffer.concat(stdout)),
             stderr: WasmMatrix.toBase64(Buffer.concat(stderr)),
             read_only: (request.preopens || []).map(() => false),
+            escaped: cwd.left(),
             via: "native",
           };
         },
+        close: () => cwd.restore(),
       };
     },
   };

@@ -45,6 +45,14 @@ def judge_wasi(case: Case, answer: dict, sandbox: Sandbox) -> Verdict:
         if unenforced
         else ""
     )
+    escaped = wasi.get("escaped") or []
+    if escaped:  # the worst news first: the engine's WASI let it out of its preopens
+        shown = ", ".join(map(str, escaped[:8]))
+        message = (
+            f"the module wrote outside its preopens, into the host's working folder "
+            f"(an empty folder while it ran): {shown}{printed}"
+        )
+        return _noted(answer, Verdict(Outcome.FAIL, message))
     if wasi.get("trap"):
         return _noted(answer, Verdict(Outcome.TRAP, f"{wasi['trap']}{printed}"))
     code = wasi.get("exit_code")

@@ -56,7 +56,9 @@ class CellResult:
     build_command: str = ""
     build_cached: bool = False
     build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
-    wasi: str = ""  # a WASI program's cell: "native" (the engine's own WASI) or "shim" (ours)
+    # A WASI program's cell: "native" (the engine's own WASI), "shim" (wasm-matrix's) or
+    # "none" (the engine has none: a skip); "" for every other cell.
+    wasi: str = ""
     rerun: str = ""
     required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
     duration_ms: float = 0.0
@@ -156,9 +158,9 @@ class Runner:
         result.engine_version = str(environment.handshake.get("version", cell.engine.version))
         if cell.case.wasi is not None:
             family = cell.engine.family
+            result.wasi = family.wasi or "none"
             if family.wasi is None:
                 return Outcome.SKIP, f"{cell.engine.id} has no WASI: {family.wasi_missing}"
-            result.wasi = family.wasi
         result.toolchain_version = toolchain.version()
         try:
             built = self.builds.build(cell.case, toolchain, cell.profile)

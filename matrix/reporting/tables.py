@@ -97,7 +97,7 @@ def wasi_table(records: list[dict], engines: list[str]) -> Table:
     ran them through wasm-matrix's shim say so in the row notes."""
     grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for record in records:
-        if record.get("wasi") and record["profile"] == "default":
+        if record.get("wasi") in ("native", "shim") and record["profile"] == "default":
             grouped[(record["toolchain"], record["engine"])].append(record)
     rows = sorted({toolchain for toolchain, _ in grouped}, key=_toolchain_order)
     columns = [engine for engine in engines if any((row, engine) in grouped for row in rows)]

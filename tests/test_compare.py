@@ -11,7 +11,7 @@ from matrix.compare import compare, export, load_reference, read_claim
 from matrix.reporting.site import write_site
 from matrix.results import RESULTS, RUN
 
-from .conftest import REPO, wasm_matrix
+from .helpers import REPO, wasm_matrix
 
 SHARED_SCHEMA = REPO.parent / "shared" / "reference" / "webassembly-features.schema.json"
 BUNDLED_SCHEMA = REPO / "matrix" / "reference" / "webassembly-features.schema.json"

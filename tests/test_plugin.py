@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import NEWEST, NEWEST_NO_REFS, OLDER, OLDER_NO_REFS, REPO
+from .helpers import NEWEST, NEWEST_NO_REFS, OLDER, OLDER_NO_REFS, REPO
 
 pytestmark = pytest.mark.engine
 

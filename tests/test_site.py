@@ -16,7 +16,7 @@ from matrix.reporting.site import cell_page, write_site
 from matrix.reporting.versions import first_passing
 from matrix.results import RESULTS, RUN
 
-from .conftest import NEWEST, OLDER, REPO, wasm_matrix
+from .helpers import NEWEST, OLDER, REPO, wasm_matrix
 
 EVIL = "evil<script>document.title='PWNED'</script><img src=x onerror=alert(1)>"
 EVIL_MESSAGE = "</pre><script>document.title='PWNED2'</script>"

@@ -10,7 +10,7 @@ import wasmtime
 from matrix.scanner import ScanError, scan
 from matrix.wast import WastSyntaxError, decode_string, module_forms
 
-from .conftest import REPO
+from .helpers import REPO
 
 TESTSUITE = REPO.parent / "shared" / "testsuite"
 SCRIPTS = sorted(TESTSUITE.rglob("*.wast")) if TESTSUITE.is_dir() else []

@@ -14,6 +14,8 @@ from matrix.options import BY_NAME, OPTIONS, Kind, Route, cli_values, resolve, r
 from matrix.routes import pytest_arguments
 from matrix.settings import Settings, load_settings
 
+from .helpers import REPO
+
 SAMPLES = {
     Kind.FLAG: True,
     Kind.TEXT: "2/3",
@@ -162,3 +164,18 @@ def test_the_command_line_wins_over_ini_keys_and_settings(pytester):
 def test_routes_refuse_a_name_the_table_does_not_have():
     with pytest.raises(TypeError, match="not options of wasm-matrix: engine"):
         pytest_arguments(engine=["node"])
+
+
+def test_the_options_page_shows_every_option_on_its_routes():
+    page = (REPO / "docs" / "pytest.md").read_text("utf-8")
+    table = page[page.index("## Options") :]
+    for option in OPTIONS:
+        spellings = {
+            Route.CLI: option.cli_flags,
+            Route.PYTEST: option.pytest_spellings,
+            Route.INI: (option.key,),
+            Route.TOX: (option.key,),
+        }
+        for route in option.routes:
+            for spelling in spellings.get(route, ()):
+                assert f"`{spelling}`" in table, f"{option.name}: {route.value} {spelling}"

@@ -54,6 +54,10 @@ class Cli:
 
 @dataclass(frozen=True)
 class Option:
+    """One option. Not given, it is empty (`empty`), and the next place in the order above
+    decides; its help says what that comes to. Only `wasm-matrix run` has defaults of its
+    own (`Cli.default`), such as `--reports reports`."""
+
     name: str
     kind: Kind
     help: str

@@ -7,7 +7,6 @@ Whatever happens, the cell ends with one outcome: a missing toolchain or engine 
 
 from __future__ import annotations
 
-import base64
 import os
 import shlex
 import time
@@ -20,11 +19,13 @@ from pathlib import Path
 
 from .build import BuildCache
 from .engines import EngineBuild
-from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut, memory_limit
+from .host_limits import memory_limit
+from .hosts import Environment, HostDied, HostPool, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
 from .paths import display_path
 from .planner import Cell
-from .provision import Environment, how_to_get, ready
+from .protocol import Invoke, Limits, Run
+from .provision import how_to_get, ready
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
 from .verdict import judge
 
@@ -162,18 +163,17 @@ class Runner:
         result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
-        request = {
-            "cmd": "run",
-            "module": base64.b64encode(built.module).decode("ascii"),
-            "calls": [
-                {"invoke": call.invoke, "args": [arg.to_wire() for arg in call.args]}
+        request = Run(
+            module=built.module,
+            calls=tuple(
+                Invoke(call.invoke, tuple(arg.to_wire() for arg in call.args))
                 for call in cell.case.calls
-            ],
+            ),
             # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
             # do so before the runner would have to kill them; linear memory gets 3/4 of
             # the host's memory limit, the rest is the engine's own.
-            "limits": {"seconds": cell.case.timeout, "memory_bytes": memory_limit() * 3 // 4},
-        }
+            limits=Limits(cell.case.timeout, memory_limit() * 3 // 4),
+        )
         try:
             host = self.hosts.get(cell.engine, environment)
             answer = host.request(request, cell.case.timeout)
@@ -186,7 +186,7 @@ class Runner:
         except HostProtocolError as error:
             self.hosts.discard(cell.engine)
             return Outcome.ERROR, str(error)
-        if answer.get("status") == "timeout":  # the engine interrupted the module itself
-            return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.get('message', '')}"
+        if answer.status == "timeout":  # the engine interrupted the module itself
+            return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.message}"
         verdict = judge(cell.case, answer)
         return verdict.outcome, verdict.message

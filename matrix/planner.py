@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from .cases import Case, CaseError
-from .engines import EngineBuild
+from .engines import DEFAULT_COST_MS, EngineBuild, family_facts
 from .toolchains import toolchains_for
 
 
@@ -110,25 +110,15 @@ def plan_fingerprint(keys: list[CellKey]) -> str:
     return digest.hexdigest()[:16]
 
 
-# Typical milliseconds per cell by engine family, measured on a full run (2 CPUs, 15,416
-# cells): only the ratios matter. Interpreters written in Python or run through JS are slow.
-ENGINE_COST_MS = {
-    "pywasm": 2400.0,
-    "binaryen-js": 230.0,
-    "wabt": 80.0,
-    "firefox": 55.0,
-    "chromium": 35.0,
-    "wasmtime": 21.0,
-    "wasmer": 21.0,
-}
-DEFAULT_ENGINE_COST_MS = 10.0
 BUILD_COST_MS = {"wat": 5.0, "binary": 1.0}  # anything else is a compiler
 DEFAULT_BUILD_COST_MS = 400.0
 
 
 def modelled_cost(engine_family: str) -> float:
-    """The expected cost of a cell when no earlier run measured it."""
-    return ENGINE_COST_MS.get(engine_family, DEFAULT_ENGINE_COST_MS)
+    """The expected cost of a cell when no earlier run measured it: its family's typical
+    milliseconds per cell (`cost_ms` in the family's manifest; only the ratios matter)."""
+    family = family_facts(engine_family)
+    return family.cost_ms if family is not None else DEFAULT_COST_MS
 
 
 def assign_shards(

@@ -173,8 +173,8 @@ def _write_comparison(page, site, comparisons, records, run, reference, referenc
         comparisons=compare.ordered(comparisons),
         kind_words=compare.KIND_WORDS,
         reference_name=reference_name,
-        mapping=[f"{ours} = {theirs}" for ours, theirs in compare.FAMILY_TO_REFERENCE.items()],
-        unmapped=compare.UNMAPPED,
+        mapping=[f"{ours} = {theirs}" for ours, theirs in compare.mapped_families().items()],
+        unmapped=compare.not_compared(),
         counts={
             "disagree": sum(1 for c in comparisons if c.disagrees),
             "switched": sum(1 for c in comparisons if c.kind == "passes-when-switched-on"),

@@ -12,9 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .analysis.versions import version_key
 from .outcomes import Outcome, worst
 from .profiles import FEATURES_BY_NAME, dependents
-from .reporting.versions import version_key
 from .scanner import ScanReport, scan
 from .toolchains.wasm_opt import BINARYEN_VERSION
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from . import provision
+from .analysis.history import HISTORY, add_run
 from .build import BuildCache
 from .cases import CASE_SUFFIXES, CaseError, find_case_files, known_engine_pattern, load_case
 from .engines import EngineBuild, load_engine_builds, select
-from .history import HISTORY, add_run
 from .hosts import HostError, describe
 from .outcomes import Outcome
 from .paths import cache_dir, display_path

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from matrix.diff import diff_runs
-from matrix.history import add_run, chart, read_history
+from matrix.analysis.diff import diff_runs
+from matrix.analysis.history import add_run, read_history
 from matrix.reporting.badges import write_badges
+from matrix.reporting.chart import chart
 from matrix.reporting.ci import step_summary, write_junit
 from matrix.reporting.site import write_site
 from matrix.results import RESULTS, RUN

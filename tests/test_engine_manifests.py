@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from matrix import compare
+from matrix.analysis import compare
 from matrix.engines import ManifestError, families_by_name, load_engine_builds, read_manifest
 from matrix.planner import assign_shards, modelled_cost
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from matrix.analysis.versions import first_passing
 from matrix.reporting.site import cell_page, write_site
-from matrix.reporting.versions import first_passing
 from matrix.results import RESULTS, RUN
 
 from .conftest import NEWEST, OLDER, REPO, wasm_matrix

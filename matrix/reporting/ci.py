@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from pathlib import Path
 
-from ..diff import RunDiff
+from ..analysis.diff import RunDiff
 from ..outcomes import Outcome
 from ..results import read_results, read_run
 from .badges import pass_rates

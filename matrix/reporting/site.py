@@ -16,12 +16,14 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .. import compare
-from ..history import HISTORY, chart, read_history
+from ..analysis import compare
+from ..analysis.history import HISTORY, read_history
+from ..analysis.versions import first_passing
 from ..outcomes import Outcome
 from ..profiles import FEATURES_BY_NAME
 from ..results import cell_key, read_results, read_run
 from .badges import write_badges
+from .chart import chart
 from .tables import (
     Table,
     TableCell,
@@ -31,7 +33,6 @@ from .tables import (
     outcome_counts,
     toolchain_defaults_table,
 )
-from .versions import first_passing
 
 SITE = "site"
 LEGEND = {outcome: outcome.meaning for outcome in Outcome}

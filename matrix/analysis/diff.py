@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .outcomes import Outcome
-from .results import cell_key
+from ..outcomes import Outcome
+from ..results import cell_key
 
 # A cell that passed and now ends in one of these has regressed; `skip` is not measured,
 # so pass -> skip is a change of coverage (listed), not a regression.
@@ -52,30 +52,3 @@ def diff_runs(base: list[dict], new: list[dict]) -> RunDiff:
     for key in sorted(set(before) - set(after)):
         result.vanished.append(Change(key, before[key]["outcome"], None, before[key]))
     return result
-
-
-def render(diff: RunDiff, limit: int = 200) -> str:
-    lines = [
-        f"{len(diff.regressions)} regressions, {len(diff.fixes)} fixes, "
-        f"{len(diff.changed)} other changes, {len(diff.new)} new cells, "
-        f"{len(diff.vanished)} vanished cells, {diff.unchanged} unchanged"
-    ]
-    for title, changes in (
-        ("regressions", diff.regressions),
-        ("fixes", diff.fixes),
-        ("other changes", diff.changed),
-        ("new", diff.new),
-        ("vanished", diff.vanished),
-    ):
-        if not changes:
-            continue
-        lines += ["", f"{title}:"]
-        for change in changes[:limit]:
-            arrow = f"{change.before or '–'} -> {change.after or '–'}"
-            lines.append(f"  {' · '.join(change.key)}: {arrow}")
-            message = " ".join((change.record.get("message") or "").split())[:160]
-            if change.after not in (None, Outcome.PASS) and message:
-                lines.append(f"      {message}")
-        if len(changes) > limit:
-            lines.append(f"  … and {len(changes) - limit} more")
-    return "\n".join(lines)

@@ -14,12 +14,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engines import Tables, families_by_name, family_facts
-from .profiles import FEATURES
-from .reporting.versions import FirstPass, first_passing, version_key
+from ..engines import Tables, families_by_name, family_facts
+from ..profiles import FEATURES
+from .versions import FirstPass, first_passing, version_key
 
-REFERENCE = Path(__file__).with_name("reference") / "webassembly-features.json"
-SCHEMA = Path(__file__).with_name("reference") / "webassembly-features.schema.json"
+REFERENCE = Path(__file__).parent.parent / "reference" / "webassembly-features.json"
 
 # Our feature -> the table's id it is compared with. The exceptions probe uses the final
 # (exnref) instructions; call-indirect-overlong has no column of its own (it is an LLVM
@@ -180,35 +179,6 @@ def ordered(comparisons: list[Comparison]) -> list[Comparison]:
     """Disagreements first, then the rest, each in table order."""
     rank = {"claimed-but-rejected": 0, "claimed-absent-but-passes": 1}
     return sorted(comparisons, key=lambda c: (rank.get(c.kind, 2), not c.first_differs))
-
-
-def render(comparisons: list[Comparison], only_disagreements: bool = False) -> str:
-    lines = []
-    for c in comparisons:
-        if only_disagreements and not c.disagrees and not c.first_differs:
-            continue
-        measured = ", ".join(
-            f"{v} {'pass' if p else 'no'}"
-            for v, p in zip(c.measured.versions, c.measured.passing, strict=True)
-        )
-        text = (
-            f"{c.family} ({c.reference_name}) {c.feature} [{c.reference_id}]: {KIND_WORDS[c.kind]}"
-        )
-        if c.versions:
-            text += f" in {', '.join(c.versions)}"
-        text += f"; table: {c.claim}"
-        if c.claim.note:
-            text += f" ({c.claim.note})"
-        text += f"; measured: {measured}"
-        if c.first_differs:
-            text += f"; first measured passing version {c.measured.first}"
-        lines.append(text)
-    disagreements = sum(1 for c in comparisons if c.disagrees)
-    lines.append(
-        f"{len(comparisons)} comparisons, {disagreements} disagreements, "
-        f"{sum(1 for c in comparisons if c.first_differs)} with a different first version"
-    )
-    return "\n".join(lines)
 
 
 def export(records: list[dict], run: dict, reference: dict | None = None) -> dict:

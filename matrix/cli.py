@@ -254,7 +254,7 @@ def _run(options: argparse.Namespace) -> int:
     if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return EXIT_BROKEN
     latest = Path(options.reports) / LATEST
-    gated = [r for r in read_results(latest) if r["outcome"] in fail_on]
+    gated = [r for r in read_results(latest) if r.outcome in fail_on]
     if gated:
         print(
             f"wasm-matrix: {len(gated)} cells ended in {', '.join(sorted(fail_on))}",
@@ -290,7 +290,7 @@ def _check(options: argparse.Namespace) -> int:
 
     folder, module = Path(options.run), Path(options.module)
     records = read_results(folder)
-    if not any(record.get("kind") == "probe" for record in records):
+    if not any(record.kind == "probe" for record in records):
         print(f"wasm-matrix check: no feature probe results in {folder}", file=sys.stderr)
         return EXIT_USAGE
     try:

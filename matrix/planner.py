@@ -8,8 +8,9 @@ import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from .cases import Case, CaseError
+from .cases import Case
 from .engines import DEFAULT_COST_MS, EngineBuild, family_facts
+from .records import CellKey
 from .toolchains import toolchains_for
 
 
@@ -53,28 +54,7 @@ def plan(
     return cells
 
 
-def duplicate_names(cases: list[Case]) -> list[CaseError]:
-    """Two case files with one name would make their cells indistinguishable."""
-    errors = []
-    first: dict[str, Case] = {}
-    for case in cases:
-        if case.name in first:
-            errors.append(
-                CaseError(
-                    case.path,
-                    None,
-                    "name",
-                    f"the name {case.name!r} is already used by {first[case.name].path}",
-                )
-            )
-        else:
-            first[case.name] = case
-    return errors
-
-
 # --- sharding: one plan split over N machines, deterministically and by expected cost ---
-
-CellKey = tuple[str, str, str, str]  # (case, toolchain, profile, engine), as in results.jsonl
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import shlex
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -26,41 +25,9 @@ from .paths import display_path
 from .planner import Cell
 from .protocol import Invoke, Limits, Run
 from .provision import how_to_get, ready
+from .records import CellResult
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
 from .verdict import judge
-
-
-@dataclass
-class CellResult:
-    """One line of results.jsonl (docs/results.md lists every key)."""
-
-    case: str
-    toolchain: str
-    profile: str
-    engine: str
-    outcome: str
-    message: str
-    case_file: str = ""
-    kind: str = ""
-    features: list[str] = field(default_factory=list)
-    engine_family: str = ""
-    engine_version: str = ""
-    engine_disabled: list[str] = field(default_factory=list)
-    toolchain_version: str = ""
-    module_sha256: str = ""
-    module_size: int = 0
-    module_uses: list[str] = field(default_factory=list)  # the scanner's findings
-    module_scan_error: str = ""
-    build_command: str = ""
-    build_cached: bool = False
-    build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
-    rerun: str = ""
-    required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
-    duration_ms: float = 0.0
-    finished_at: str = ""
-
-    def to_record(self) -> dict:
-        return asdict(self)
 
 
 @lru_cache(maxsize=4096)

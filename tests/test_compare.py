@@ -8,8 +8,9 @@ import jsonschema
 import pytest
 
 from matrix.analysis.compare import compare, export, load_reference, read_claim
+from matrix.records import CellResult
 from matrix.reporting.site import write_site
-from matrix.results import RESULTS, RUN
+from matrix.results import RESULTS, RUN, read_results
 
 from .conftest import REPO, wasm_matrix
 
@@ -17,18 +18,20 @@ BUNDLED_SCHEMA = REPO / "matrix" / "reference" / "webassembly-features.schema.js
 
 
 def probe(family, version, feature, outcome, disabled=()):
-    return {
-        "case": feature,
-        "toolchain": "wat",
-        "profile": "default",
-        "engine": f"{family}-{version}" + (f"[-{disabled[0]}]" if disabled else ""),
-        "engine_family": family,
-        "engine_version": version,
-        "engine_disabled": list(disabled),
-        "kind": "probe",
-        "features": [feature],
-        "outcome": outcome,
-    }
+    return CellResult.from_record(
+        {
+            "case": feature,
+            "toolchain": "wat",
+            "profile": "default",
+            "engine": f"{family}-{version}" + (f"[-{disabled[0]}]" if disabled else ""),
+            "engine_family": family,
+            "engine_version": version,
+            "engine_disabled": list(disabled),
+            "kind": "probe",
+            "features": [feature],
+            "outcome": outcome,
+        }
+    )
 
 
 REFERENCE = {
@@ -141,9 +144,9 @@ def test_real_wasmtime_measurements_against_the_published_table(tmp_path, provis
     )
     assert done.returncode == 0, done.stdout + done.stderr
     run = (tmp_path / "reports" / "latest").resolve()
-    records = [json.loads(line) for line in (run / RESULTS).read_text().splitlines()]
+    records = read_results(run)
     found = by_key(compare(records, load_reference()))
-    outcome = {(r["engine_version"], r["case"]): r["outcome"] for r in records}
+    outcome = {(r.engine_version, r.case): r.outcome for r in records}
     # The table says gc since Wasmtime 47: measured, 20 cannot, 48 can.
     assert (outcome["20.0.0", "gc"], outcome["48.0.0", "gc"]) == ("reject", "pass")
     assert found["wasmtime", "gc"].kind == "agrees"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..engines import Tables, families_by_name, family_facts
 from ..profiles import FEATURES
+from ..records import CellResult
 from .versions import FirstPass, first_passing, version_key
 
 REFERENCE = Path(__file__).parent.parent / "reference" / "webassembly-features.json"
@@ -119,7 +120,7 @@ class Comparison:
         return self.kind in ("claimed-but-rejected", "claimed-absent-but-passes")
 
 
-def compare(records: list[dict], reference: dict) -> list[Comparison]:
+def compare(records: list[CellResult], reference: dict) -> list[Comparison]:
     """Every (mapped family, feature) both sides speak of, in table order."""
     series = first_passing(records, minimum_versions=1)
     mapped = mapped_families()
@@ -181,7 +182,7 @@ def ordered(comparisons: list[Comparison]) -> list[Comparison]:
     return sorted(comparisons, key=lambda c: (rank.get(c.kind, 2), not c.first_differs))
 
 
-def export(records: list[dict], run: dict, reference: dict | None = None) -> dict:
+def export(records: list[CellResult], run: dict, reference: dict | None = None) -> dict:
     """Our measurements as a features.json table: one platform per measured engine family
     (full builds only), each feature's status the first measured version that passes."""
     reference = reference or load_reference()

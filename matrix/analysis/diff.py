@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..outcomes import Outcome
-from ..results import cell_key
+from ..records import CellResult
 
 # A cell that passed and now ends in one of these has regressed; `skip` is not measured,
 # so pass -> skip is a change of coverage (listed), not a regression.
@@ -17,7 +17,7 @@ class Change:
     key: tuple[str, str, str, str]
     before: str | None
     after: str | None
-    record: dict  # the newer record (the older one when the cell vanished)
+    record: CellResult  # the newer record (the older one when the cell vanished)
 
 
 @dataclass
@@ -30,16 +30,16 @@ class RunDiff:
     unchanged: int = 0
 
 
-def diff_runs(base: list[dict], new: list[dict]) -> RunDiff:
-    before = {cell_key(r): r for r in base}
-    after = {cell_key(r): r for r in new}
+def diff_runs(base: list[CellResult], new: list[CellResult]) -> RunDiff:
+    before = {r.key: r for r in base}
+    after = {r.key: r for r in new}
     result = RunDiff()
     for key in sorted(after):
         record = after[key]
         if key not in before:
-            result.new.append(Change(key, None, record["outcome"], record))
+            result.new.append(Change(key, None, record.outcome, record))
             continue
-        old, now = before[key]["outcome"], record["outcome"]
+        old, now = before[key].outcome, record.outcome
         change = Change(key, old, now, record)
         if old == now:
             result.unchanged += 1
@@ -50,5 +50,5 @@ def diff_runs(base: list[dict], new: list[dict]) -> RunDiff:
         else:
             result.changed.append(change)
     for key in sorted(set(before) - set(after)):
-        result.vanished.append(Change(key, before[key]["outcome"], None, before[key]))
+        result.vanished.append(Change(key, before[key].outcome, None, before[key]))
     return result

@@ -18,10 +18,10 @@ def run_summary(run_folder: Path) -> dict:
     run = read_run(run_folder)
     engines: dict[str, dict[str, int]] = defaultdict(lambda: {"pass": 0, "measured": 0})
     for record in read_results(run_folder):
-        if record["engine"] == "-" or record["outcome"] == Outcome.SKIP:
+        if record.engine == "-" or record.outcome == Outcome.SKIP:
             continue
-        engines[record["engine"]]["measured"] += 1
-        engines[record["engine"]]["pass"] += record["outcome"] == Outcome.PASS
+        engines[record.engine]["measured"] += 1
+        engines[record.engine]["pass"] += record.outcome == Outcome.PASS
     families = {e["id"]: e.get("family", "") for e in run.get("engines", [])}
     return {
         "run": run_folder.resolve().name,

@@ -57,7 +57,7 @@ def diff_text(diff: RunDiff, limit: int = 200) -> str:
         for change in changes[:limit]:
             arrow = f"{change.before or '–'} -> {change.after or '–'}"
             lines.append(f"  {' · '.join(change.key)}: {arrow}")
-            message = " ".join((change.record.get("message") or "").split())[:160]
+            message = " ".join((change.record.message or "").split())[:160]
             if change.after not in (None, Outcome.PASS) and message:
                 lines.append(f"      {message}")
         if len(changes) > limit:

@@ -13,7 +13,7 @@ import shlex
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..engines import EngineBuild
@@ -23,7 +23,8 @@ from ..paths import display_path
 from ..profiles import dependents
 from ..protocol import DirectiveAnswer, Script
 from ..provision import how_to_get, ready
-from ..runner import CellResult, settle
+from ..records import SpecCellResult
+from ..runner import settle
 from ..scanner import ScanError, scan
 from .assemble import assembler_name
 from .features import script_features
@@ -71,13 +72,6 @@ class SpecCell:
     def key(self) -> tuple[str, str, str, str]:
         """The cell's identity in results.jsonl, as a case cell's `Cell.key`."""
         return (self.case, "wast", "suite", self.engine.id)
-
-
-@dataclass
-class SpecCellResult(CellResult):
-    assertions: dict = field(default_factory=dict)
-    failures: list = field(default_factory=list)
-    skips: list = field(default_factory=list)
 
 
 def rerun_command(cell: SpecCell) -> str:

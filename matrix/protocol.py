@@ -7,11 +7,12 @@ host's JSON with `Answer.from_wire`. Nested answers (`CallAnswer`, `DirectiveAns
 typed too; values stay in their wire form (`{"type", "value"}`, see values.py).
 
 Checked against the schema where they are made: a request when it is written, an answer
-when it is read. jsonschema takes ~4 ms to validate one message (measured: 8.5 ms for a
-`run` request and its answer), a hundred times the ~0.05 ms a cell's protocol handling may
-add, so checking is on where correctness matters more than speed: in the project's own
-tests (tests/conftest.py) and whenever `WASM_MATRIX_CHECK_PROTOCOL=1` is set. A message
-outside the schema is then a ProtocolViolation, which a cell reports as `error`.
+when it is read. Measured with bench/protocol.py (CPU time a cell): the typed messages
+cost 0.008 ms more than plain dicts, and checking them with jsonschema 0.9 ms more, many
+times the ~0.05 ms a cell's protocol handling may add. So checking is on where
+correctness matters more than speed: in the project's own tests (tests/conftest.py) and
+whenever `WASM_MATRIX_CHECK_PROTOCOL=1` is set; a message outside the schema is then a
+ProtocolViolation, which the cell reports as `error`.
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ class ProtocolViolation(Exception):
     """A message that does not fit the protocol's schema."""
 
 
+@cache
 def checking() -> bool:
-    """Whether messages are checked against the schema (WASM_MATRIX_CHECK_PROTOCOL)."""
+    """Whether messages are checked against the schema (WASM_MATRIX_CHECK_PROTOCOL, read
+    once per process, at the first message: reading the environment costs more per cell
+    than the rest of a message's handling)."""
     return os.environ.get("WASM_MATRIX_CHECK_PROTOCOL", "") not in ("", "0")
 
 
@@ -63,7 +67,7 @@ def check(definition: str, message: object) -> None:
 # --- answers -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Answer:
     """What a host said; `wire` keeps the JSON object as it came."""
 
@@ -81,7 +85,7 @@ class Answer:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Handshake(Answer):
     """The answer to `start`: who is speaking, its exact version, its switches."""
 
@@ -112,7 +116,7 @@ class Handshake(Answer):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CallAnswer(Answer):
     """One call's answer inside a `run` answer: return, trap or error."""
 
@@ -132,7 +136,7 @@ class CallAnswer(Answer):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RunAnswer(Answer):
     """The answer to `run`: ran (with each call's answer), reject, valid, timeout or error."""
 
@@ -157,7 +161,7 @@ class RunAnswer(Answer):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DirectiveAnswer(Answer):
     """One directive's answer inside a `script` answer."""
 
@@ -181,7 +185,7 @@ class DirectiveAnswer(Answer):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ScriptAnswer(Answer):
     """The answer to `script`: one answer per directive, or the host's error."""
 
@@ -206,7 +210,7 @@ class ScriptAnswer(Answer):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Stopped(Answer):
     definition = "stop-answer"
     status: str = ""

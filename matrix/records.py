@@ -66,6 +66,11 @@ class CellResult:
     def from_record(record: dict[str, Any]) -> CellResult:
         """A record read back: a SpecCellResult for a spec-suite cell, else a CellResult."""
         kind = SpecCellResult if record.get("kind") == "spec" else CellResult
+        if "extra" not in record:
+            try:
+                return kind(**record)  # the usual line: every key known
+            except TypeError:
+                pass
         names = _name_set(kind)
         known = {key: value for key, value in record.items() if key in names}
         extra = {key: value for key, value in record.items() if key not in names}

@@ -118,7 +118,7 @@ def test_a_table_that_is_not_features_json_is_refused(tmp_path):
 def test_the_site_has_a_comparison_page_with_escaped_notes(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
-    (run / RESULTS).write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    (run / RESULTS).write_text("".join(json.dumps(r.to_record()) + "\n" for r in RECORDS))
     (run / RUN).write_text("{}")
     reference = tmp_path / "features.json"
     reference.write_text(json.dumps(REFERENCE))

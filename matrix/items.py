@@ -18,7 +18,7 @@ from .outcomes import Outcome
 from .paths import display_path
 from .planner import Cell, plan
 from .pytest_state import RECORD_PROPERTY, STATE, MatrixState
-from .runner import CellResult
+from .records import CellResult
 
 HOSTILE = "hostile"  # the hostile corpus's folder name (cases/hostile/, docs/reliability.md)
 

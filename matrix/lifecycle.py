@@ -5,7 +5,7 @@ One `MatrixRun` per run, in the one process that writes it (pytest's controlling
     run = MatrixRun(selection, project=root, arguments=argv, log=print)
     run.start()                           # engines provisioned, run folder, run.json, handshakes
     run.provision_toolchains({"clang-19"})  # once the cells to run are known
-    run.record(cell_record)               # each finished cell: results.jsonl, then observers
+    run.record(cell_result)               # each finished cell: results.jsonl, then observers
     run.finish()                          # run.json closed; summary, history, site, JUnit
     run.close()
 
@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import provision
+from .analysis.history import HISTORY, add_run
 from .engines import EngineBuild
-from .history import HISTORY, add_run
-from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
+from .hosts import HostError, describe
+from .records import CellResult
 from .reporting.ci import JUNIT, write_junit
 from .reporting.markdown import write_summary
 from .reporting.site import write_site
@@ -31,7 +32,7 @@ from .results import ResultsWriter, RunInfo, new_run_folder, point_latest, read_
 from .selection import Selection
 from .toolchains import all_toolchains
 
-CellObserver = Callable[[dict], None]  # called with each finished cell's results record
+CellObserver = Callable[[CellResult], None]  # called with each finished cell's record
 
 
 class MatrixRun:
@@ -128,26 +129,23 @@ class MatrixRun:
         environment = provision.ready(build)
         if environment is None:
             return facts
-        host = HostProcess(build, environment)
         try:
-            facts["handshake"] = host.start()
-        except (HostDied, HostTimedOut, HostProtocolError) as error:
+            facts["handshake"] = describe(build, environment).wire
+        except HostError as error:
             # Kept as a fact of the run: every cell of this build will show it too.
             facts["handshake"] = environment.handshake
             facts["start_error"] = str(error)
-        finally:
-            host.stop()
         return facts
 
     # -- during the run --------------------------------------------------------------------
 
-    def record(self, record: dict) -> None:
-        """A finished cell: appended to results.jsonl (on disk before this returns)."""
+    def record(self, result: CellResult) -> None:
+        """A finished cell: appended to results.jsonl (on disk before observers hear of it)."""
         if self._writer is None:
             return
-        self._writer.write(record)
+        self._writer.write(result)
         for observer in self._observers:
-            observer(record)
+            observer(result)
 
     def planned(self, cells: int) -> None:
         """The cells this run plans (a resumed run counts those it had already)."""

@@ -24,6 +24,7 @@ from .lifecycle import MatrixRun
 from .options import add_pytest_options
 from .profiles import FEATURES
 from .pytest_state import RECORD_PROPERTY, RUN, STATE, MatrixState, state_of
+from .records import CellResult
 from .reporting.tables import outcome_counts
 from .results import read_results
 from .selection import Selection, SelectionError
@@ -121,7 +122,7 @@ class RunHooks:
         for name, value in report.user_properties:
             if name == RECORD_PROPERTY and report.nodeid not in self._written:
                 self._written.add(report.nodeid)
-                self.run.record(json.loads(value))
+                self.run.record(CellResult.from_record(json.loads(value)))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # Without xdist this process collected the cells; with it, it collected nothing.

@@ -10,7 +10,7 @@ import pytest
 from .build import BuildCache
 from .lifecycle import MatrixRun
 from .paths import cache_dir
-from .planner import CellKey
+from .records import CellKey
 from .results import finished_cells
 from .runner import Runner
 from .selection import Selection

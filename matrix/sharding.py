@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from .items import CellItem
-from .planner import CellKey, assign_shards, assignment_fingerprint, plan_fingerprint
+from .planner import assign_shards, assignment_fingerprint, plan_fingerprint
 from .pytest_state import RUN, STATE, MatrixState
+from .records import CellKey
 from .results import read_durations
 from .spec.items import SpecItem
 

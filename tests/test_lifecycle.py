@@ -8,27 +8,26 @@ import json
 from matrix import lifecycle
 from matrix.items import cell_toolchain
 from matrix.lifecycle import MatrixRun
+from matrix.records import CellResult
 from matrix.results import read_results
 from matrix.selection import Selection
 
 from .helpers import NEWEST
 
 
-def record(case: str, outcome: str) -> dict:
-    return {
-        "case": case,
-        "toolchain": "wat",
-        "profile": "default",
-        "engine": NEWEST,
-        "outcome": outcome,
-        "message": "",
-        "case_file": f"cases/{case}.yaml",
-        "kind": "probe",
-        "features": [],
-        "engine_family": "wasmtime",
-        "engine_version": "50.0.1",
-        "finished_at": "2026-01-01T00:00:00.000+00:00",
-    }
+def record(case: str, outcome: str) -> CellResult:
+    return CellResult(
+        case=case,
+        toolchain="wat",
+        profile="default",
+        engine=NEWEST,
+        outcome=outcome,
+        case_file=f"cases/{case}.yaml",
+        kind="probe",
+        engine_family="wasmtime",
+        engine_version="50.0.1",
+        finished_at="2026-01-01T00:00:00.000+00:00",
+    )
 
 
 def test_a_run_from_its_folder_to_its_reports(tmp_path):
@@ -36,7 +35,7 @@ def test_a_run_from_its_folder_to_its_reports(tmp_path):
     run = MatrixRun(selection, project=tmp_path, arguments=["cases"], log=lambda text: None)
     seen = []
     # An observer runs after the record is on disk: a progress display may read the file.
-    run.observe(lambda cell: seen.append((cell["case"], len(read_results(run.folder)))))
+    run.observe(lambda cell: seen.append((cell.case, len(read_results(run.folder)))))
     run.start()
     assert run.folder.parent == tmp_path / "runs"
     assert (tmp_path / "runs" / "latest").resolve() == run.folder.resolve()
@@ -53,7 +52,7 @@ def test_a_run_from_its_folder_to_its_reports(tmp_path):
         assert (run.folder / written).exists(), written
     assert (tmp_path / "runs" / "history.jsonl").exists()
     run.record(record("three", "pass"))  # after the end: nothing more is written
-    assert [r["case"] for r in read_results(run.folder)] == ["one", "two"]
+    assert [r.case for r in read_results(run.folder)] == ["one", "two"]
 
 
 class FakeToolchain:

@@ -12,12 +12,14 @@ from matrix.cases import LINK, CaseError, load_case
 from matrix.engines import load_engine_builds, select
 from matrix.outcomes import Outcome
 from matrix.planner import Cell, plan
-from matrix.reporting.tables import abi_table, toolchain_defaults_table
+from matrix.records import CellResult
+from matrix.reporting.tables import toolchain_defaults_table
+from matrix.reporting.wasi_tables import abi_table
 from matrix.runner import Runner
 from matrix.toolchains import all_toolchains
 from matrix.toolchains.link import parts
 
-from .conftest import REPO
+from .helpers import REPO
 
 ABI = REPO / "cases" / "abi"
 
@@ -100,18 +102,16 @@ def test_an_indirect_call_links_and_then_traps(runner, provisioned):
     assert "apply_pair" in result.message and "indirect call type mismatch" in result.message
 
 
-def record(case: str, toolchain: str, outcome: str, engine="wasmtime-50.0.1", **extra) -> dict:
-    return {
-        "case": case,
-        "toolchain": toolchain,
-        "profile": "default",
-        "engine": engine,
-        "outcome": outcome,
-        "engine_family": engine.split("-")[0],
-        "engine_version": engine.split("-", 1)[1],
-        "engine_disabled": [],
-        **extra,
-    }
+def record(case: str, toolchain: str, outcome: str, engine="wasmtime-50.0.1") -> CellResult:
+    return CellResult(
+        case=case,
+        toolchain=toolchain,
+        profile="default",
+        engine=engine,
+        outcome=outcome,
+        engine_family=engine.split("-")[0],
+        engine_version=engine.split("-", 1)[1],
+    )
 
 
 def test_the_abi_table_reads_the_newest_wasmtime_and_leaves_the_defaults_table_alone():

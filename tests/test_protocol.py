@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
+from dataclasses import replace
 
 import jsonschema
 import pytest
@@ -12,12 +12,13 @@ import pytest
 from matrix.build import BuildCache
 from matrix.cases import LINK, load_cases
 from matrix.engines import load_engine_builds
-from matrix.hosts import HostDied, HostProcess, HostTimedOut
+from matrix.hosts import Host, HostDied, HostTimedOut
 from matrix.paths import engines_dir
+from matrix.protocol import Invoke, Run, Stop
 from matrix.toolchains import all_toolchains, toolchains_for
 from matrix.wasi.sandbox import Sandbox
 
-from .conftest import OLDER_NO_REFS, REPO
+from .helpers import OLDER_NO_REFS, REPO
 
 SCHEMA = json.loads((engines_dir() / "protocol.schema.json").read_text())
 
@@ -60,8 +61,8 @@ def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path,
     cases, errors = load_cases([REPO / "cases"])
     assert not errors
     builds = BuildCache(tmp_path / "builds")
-    host = HostProcess(build, environment)
-    handshake = host.start()
+    host = Host(build, environment)
+    handshake = host.start().wire
     check("handshake", handshake)
     statuses = set()
     try:
@@ -72,36 +73,34 @@ def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path,
                 continue
             toolchain = all_toolchains()[toolchains_for(case.module)[0]]
             module = builds.build(case, toolchain, "default").module
-            request = {
-                "cmd": "run",
-                "module": base64.b64encode(module).decode(),
-                "calls": [
-                    {"invoke": c.invoke, "args": [a.to_wire() for a in c.args]} for c in case.calls
-                ],
-            }
+            calls = tuple(Invoke(c.invoke, tuple(a.to_wire() for a in c.args)) for c in case.calls)
+            request = Run(module, calls)
             shim = handshake.get("wasi") == "shim"
             sandbox = Sandbox(case.wasi, case.name, shim) if case.wasi else None
             try:
                 with sandbox or contextlib.nullcontext():
                     if sandbox is not None:
-                        request["wasi"] = sandbox.request()
-                    check("request", {**request, "seq": 1})
+                        request = replace(request, wasi=sandbox.request())
+                    check("request", request.to_wire(seq=1))
                     answer = host.request(request, timeout=case.timeout)
             except (HostTimedOut, HostDied):
                 # Slow or fragile engines: an outcome for the matrix, not a protocol matter.
                 host.kill()
-                host = HostProcess(build, environment)
+                host = Host(build, environment)
                 host.start()
                 continue
-            check("run-answer", answer)
+            check("run-answer", answer.wire)
             if case.wasi:
-                assert answer["status"] == "ran" and answer["wasi"]["via"] == handshake["wasi"]
-            statuses.add(answer["status"])
-            statuses.update(call["status"] for call in answer.get("calls", []))
-        check("error-answer", host.request({"cmd": "launch"}, timeout=10))
-        check("stop-answer", host.request({"cmd": "stop"}, timeout=10))
+                assert answer.status == "ran" and answer.wasi.via == handshake["wasi"]
+            statuses.add(answer.status)
+            statuses.update(call.status for call in answer.calls)
+        check("error-answer", host.exchange({"cmd": "launch"}, timeout=10))
+        check("stop-answer", host.request(Stop(), timeout=10).wire)
     finally:
         host.kill()
+    # The manifest's `expresses: validator_only` and `wasi` are what the host itself says.
+    assert bool(handshake.get("validator_only")) == build.family.validator_only
+    assert handshake.get("wasi") == build.family.wasi
     if handshake.get("validator_only"):
         assert statuses <= {"valid", "reject"} and "valid" in statuses
     else:

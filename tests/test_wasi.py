@@ -12,10 +12,11 @@ from matrix.cases import CaseError, load_case, load_cases
 from matrix.engines import load_engine_builds, select
 from matrix.outcomes import Outcome
 from matrix.planner import plan
+from matrix.protocol import RunAnswer, WasiAnswer
 from matrix.wasi.judge import SHIM_NOTE, judge_wasi
 from matrix.wasi.sandbox import DECOY, Sandbox, differences, snapshot
 
-from .conftest import REPO
+from .helpers import REPO
 
 PROGRAM = "int main(void) { return 0; }\n"
 
@@ -36,7 +37,9 @@ def encoded(text: str) -> str:
 
 
 def answer(stdout="", stderr="", exit_code=0, trap=None, read_only=(), via="native", calls=()):
-    return {
+    """A host's `ran` answer for a WASI program, read as the runner reads it."""
+    wire = {
+        "seq": 1,
         "status": "ran",
         "calls": list(calls),
         "wasi": {
@@ -48,6 +51,13 @@ def answer(stdout="", stderr="", exit_code=0, trap=None, read_only=(), via="nati
             "via": via,
         },
     }
+    return RunAnswer.from_wire(wire, check_schema=True)
+
+
+def folders(files: list) -> WasiAnswer:
+    """A shim host's WASI answer that returns the preopens' `files`."""
+    wire = {"exit_code": 0, "trap": None, "stdout": "", "stderr": "", "read_only": []}
+    return WasiAnswer.from_wire({**wire, "files": files}, check_schema=True)
 
 
 # --- the case section ---------------------------------------------------------------
@@ -148,14 +158,14 @@ def test_the_sandbox_copies_grants_a_scratch_folder_and_leaves_a_decoy(tmp_path)
         "    - {guest: out, access: read-write}\n",
     )
     with Sandbox(case.wasi, "prog") as box:
-        request = box.request()
+        request = box.request().to_wire()
         data, out = (Path(p["host"]) for p in request["preopens"])
         assert request["args"] == ["prog", "one"] and request["env"] == [["K", "v"]]
         assert data != tmp_path / "in" and (data / "sub" / "a.txt").read_text() == "original"
         assert list(out.iterdir()) == []
         assert (data.parent / DECOY).exists()
         (data / "sub" / "a.txt").write_text("changed by a module")
-        problems = box.problems({})
+        problems = box.problems(folders([]))
         assert problems and "read-only preopen data was changed" in problems[0]
         root = box.root
     assert not root.exists()
@@ -173,12 +183,12 @@ def test_a_shim_host_gets_the_files_inline_and_returns_them(tmp_path):
         "    - {guest: out, access: read-write, expect: want}\n",
     )
     with Sandbox(case.wasi, "prog", inline=True) as box:
-        sent = box.request()["preopens"]
+        sent = box.request().to_wire()["preopens"]
         assert sent[0]["files"] == {"a.txt": base64.b64encode(b"\x00\xff").decode()}
         good = [sent[0]["files"], {"r.txt": encoded("result")}]
-        assert box.problems({"files": good}) == []
+        assert box.problems(folders(good)) == []
         wrong = [sent[0]["files"], {"r.txt": encoded("other"), "extra": None}]
-        problems = box.problems({"files": wrong})
+        problems = box.problems(folders(wrong))
         assert "out/extra should not be there (dir)" in problems[0]
         assert "out/r.txt differs" in problems[0]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import NEWEST, REPO, wasm_matrix
+from .helpers import NEWEST, REPO, wasm_matrix
 
 SELECTION = [
     "run",

@@ -14,7 +14,7 @@ from matrix.outcomes import Outcome
 from matrix.planner import Cell
 from matrix.runner import Runner
 
-from .conftest import REPO
+from .helpers import REPO
 
 WASI = REPO / "cases" / "wasi"
 PROGRAMS = ["hello", "args-env", "stdin-filter", "read-file", "write-file", "exit-code"]

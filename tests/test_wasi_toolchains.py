@@ -12,7 +12,7 @@ from matrix.cases import load_case
 from matrix.scanner import scan
 from matrix.toolchains import ProfileNotExpressible, Toolchain, all_toolchains
 
-from .conftest import REPO
+from .helpers import REPO
 
 WASI = REPO / "cases" / "wasi"
 # One C and one Rust toolchain of each kind; zig's are slower (they build their libraries

@@ -8,21 +8,22 @@ from dataclasses import dataclass, field
 
 from ..outcomes import Outcome, worst
 from ..profiles import FEATURES
+from ..records import CellResult
 
 
 @dataclass
 class TableCell:
     outcome: Outcome
-    records: list[dict] = field(default_factory=list)
+    records: list[CellResult] = field(default_factory=list)
 
     @property
     def passed(self) -> int:
-        return sum(1 for record in self.records if record["outcome"] == Outcome.PASS)
+        return sum(1 for record in self.records if record.outcome == Outcome.PASS)
 
     @property
     def shim(self) -> bool:
         """Some of its cells ran WASI through wasm-matrix's shim, not the engine's own."""
-        return any(record.get("wasi") == "shim" for record in self.records)
+        return any(record.wasi == "shim" for record in self.records)
 
 
 @dataclass
@@ -39,31 +40,31 @@ class Table:
         return Table(self.title, self.columns, self.rows, cells)
 
 
-def engine_order(records: list[dict], run: dict) -> list[str]:
+def engine_order(records: list[CellResult], run: dict) -> list[str]:
     """Engines in the order run.json lists them, then any others in order of appearance."""
     order = [engine["id"] for engine in run.get("engines", [])]
     for record in records:
-        if record["engine"] not in order and record["engine"] != "-":
-            order.append(record["engine"])
-    present = {record["engine"] for record in records}
+        if record.engine not in order and record.engine != "-":
+            order.append(record.engine)
+    present = {record.engine for record in records}
     return [engine for engine in order if engine in present]
 
 
-def _fold(records: list[dict]) -> TableCell:
-    return TableCell(worst([Outcome(record["outcome"]) for record in records]), records)
+def fold(records: list[CellResult]) -> TableCell:
+    return TableCell(worst([Outcome(record.outcome) for record in records]), records)
 
 
-def feature_table(records: list[dict], engines: list[str]) -> Table:
+def feature_table(records: list[CellResult], engines: list[str]) -> Table:
     """Feature × engine from the probes: each table cell folds every probe of the feature."""
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[CellResult]] = defaultdict(list)
     for record in records:
-        if record.get("kind") != "probe":
+        if record.kind != "probe":
             continue
-        for feature in record.get("features", []):
-            grouped[(feature, record["engine"])].append(record)
+        for feature in record.features:
+            grouped[(feature, record.engine)].append(record)
     rows = [f.name for f in FEATURES if any((f.name, e) in grouped for e in engines)]
     notes = {f.name: ", ".join(f.webassembly_org) for f in FEATURES}
-    cells = {key: _fold(group) for key, group in grouped.items()}
+    cells = {key: fold(group) for key, group in grouped.items()}
     return Table("Features × engines", rows, engines, cells, notes)
 
 
@@ -71,102 +72,49 @@ def feature_table(records: list[dict], engines: list[str]) -> Table:
 _AUTHORED = ("wat", "binary", "prebuilt")
 
 
-def is_pairing(record: dict) -> bool:
+def is_pairing(record: CellResult) -> bool:
     """A C ↔ Rust ABI pairing's cell (toolchains/link.py names them `clang-N+rustc-M`)."""
-    return "+" in record["toolchain"]
+    return "+" in record.toolchain
 
 
-def toolchain_defaults_table(records: list[dict], engines: list[str]) -> Table:
+def toolchain_defaults_table(records: list[CellResult], engines: list[str]) -> Table:
     """Toolchain × engine for each compiler's own default build (profile `default`),
     folding every freestanding program of the corpus: what a user gets without choosing
-    any flags. WASI programs and ABI pairings have tables of their own."""
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    any flags. WASI programs and ABI pairings have tables of their own (wasi_tables.py)."""
+    grouped: dict[tuple[str, str], list[CellResult]] = defaultdict(list)
     for record in records:
-        toolchain = record["toolchain"]
-        if record.get("wasi") or record.get("kind") == "spec" or is_pairing(record):
+        toolchain = record.toolchain
+        if record.wasi or record.kind == "spec" or is_pairing(record):
             continue
-        if record["profile"] == "default" and toolchain not in _AUTHORED and toolchain != "-":
-            grouped[(toolchain, record["engine"])].append(record)
-    rows = sorted({toolchain for toolchain, _ in grouped}, key=_toolchain_order)
-    cells = {key: _fold(group) for key, group in grouped.items()}
+        if record.profile == "default" and toolchain not in _AUTHORED and toolchain != "-":
+            grouped[(toolchain, record.engine)].append(record)
+    rows = sorted({toolchain for toolchain, _ in grouped}, key=toolchain_order)
+    cells = {key: fold(group) for key, group in grouped.items()}
     return Table("Toolchain defaults × engines", rows, engines, cells)
 
 
-def wasi_table(records: list[dict], engines: list[str]) -> Table:
-    """WASI toolchain × engine: every WASI program's default build, folded. Engines that
-    ran them through wasm-matrix's shim say so in the row notes."""
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for record in records:
-        if record.get("wasi") in ("native", "shim") and record["profile"] == "default":
-            grouped[(record["toolchain"], record["engine"])].append(record)
-    rows = sorted({toolchain for toolchain, _ in grouped}, key=_toolchain_order)
-    columns = [engine for engine in engines if any((row, engine) in grouped for row in rows)]
-    cells = {key: _fold(group) for key, group in grouped.items()}
-    return Table("WASI programs × engines", rows, columns, cells)
-
-
-def shim_engines(records: list[dict]) -> list[str]:
-    """Engines whose WASI cells ran through wasm-matrix's shim."""
-    return sorted({r["engine"] for r in records if r.get("wasi") == "shim"})
-
-
-def abi_engine(records: list[dict]) -> str | None:
-    """The engine the ABI table is read on: the newest wasmtime with nothing switched off
-    (the engine is not the variable there), else the first engine with pairing cells."""
-    pairings = [r for r in records if is_pairing(r)]
-    wasmtimes = [
-        r for r in pairings if r.get("engine_family") == "wasmtime" and not r.get("engine_disabled")
-    ]
-    if wasmtimes:
-        newest = max(wasmtimes, key=lambda r: _version_numbers(r.get("engine_version", "")))
-        return newest["engine"]
-    return pairings[0]["engine"] if pairings else None
-
-
-def abi_table(records: list[dict]) -> Table:
-    """C ↔ Rust ABI: pairing (and flags) × ABI case, on one engine (`abi_engine`)."""
-    engine = abi_engine(records)
-    chosen = [r for r in records if is_pairing(r) and r["engine"] == engine]
-    rows = sorted({r["toolchain"] for r in chosen}, key=_pairing_order)
-    columns = sorted({r["case"] for r in chosen})
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for record in chosen:
-        grouped[(record["toolchain"], record["case"])].append(record)
-    cells = {key: _fold(group) for key, group in grouped.items()}
-    return Table(f"C ↔ Rust ABI on {engine}", rows, columns, cells)
-
-
-def _pairing_order(name: str) -> tuple:
-    c, _, rust = name.partition("+")
-    return (_toolchain_order(c.split(":")[0]), ":" in c, _toolchain_order(rust.split(":")[0]), rust)
-
-
-def _version_numbers(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(".") if part.isdigit())
-
-
-def _toolchain_order(name: str) -> tuple[str, tuple[int, ...], str]:
+def toolchain_order(name: str) -> tuple[str, tuple[int, ...], str]:
     # By family, then by version as numbers: clang-9 before clang-14, clang-19-wasi too.
     family, _, version = name.partition("-")
     return (family, tuple(int(number) for number in re.findall(r"\d+", version)), name)
 
 
-def case_tables(records: list[dict], engines: list[str]) -> list[Table]:
+def case_tables(records: list[CellResult], engines: list[str]) -> list[Table]:
     """One case × engine table per profile; a row is `case (toolchain)`."""
     by_profile: dict[str, dict[tuple[str, str], list[dict]]] = defaultdict(
         lambda: defaultdict(list)
     )
     row_order: dict[str, dict[str, None]] = defaultdict(dict)  # ordered sets: O(1) lookups
     for record in records:
-        if record["engine"] == "-" or record.get("kind") == "spec":  # spec cells: reporting/spec.py
+        if record.engine == "-" or record.kind == "spec":  # spec cells: reporting/spec.py
             continue
-        row = f"{record['case']} ({record['toolchain']})"
-        profile = record["profile"]
+        row = f"{record.case} ({record.toolchain})"
+        profile = record.profile
         row_order[profile][row] = None
-        by_profile[profile][(row, record["engine"])].append(record)
+        by_profile[profile][(row, record.engine)].append(record)
     tables = []
     for profile in sorted(by_profile, key=lambda name: (name != "default", name)):
-        cells = {key: _fold(group) for key, group in by_profile[profile].items()}
+        cells = {key: fold(group) for key, group in by_profile[profile].items()}
         tables.append(
             Table(
                 f"Cases × engines, profile `{profile}`", sorted(row_order[profile]), engines, cells
@@ -175,8 +123,8 @@ def case_tables(records: list[dict], engines: list[str]) -> list[Table]:
     return tables
 
 
-def outcome_counts(records: list[dict]) -> dict[Outcome, int]:
+def outcome_counts(records: list[CellResult]) -> dict[Outcome, int]:
     counts = {outcome: 0 for outcome in Outcome}
     for record in records:
-        counts[Outcome(record["outcome"])] += 1
+        counts[Outcome(record.outcome)] += 1
     return counts

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from ..cases import ModuleSource
+from ..install import ProvisionError, apt_install, apt_unpack, dpkg_installed, locked
 from ..paths import cache_dir
 from ..profiles import LOWERED_PROFILE
 from . import wasm_opt
@@ -36,10 +37,8 @@ from .base import BuildFailed, BuildOutput, Toolchain
 from .rust import (
     LLVM14_FEATURES,
     LLVM22_FEATURES,
-    _dpkg_installed,
     _file_name,
     _run_tool,
-    _unpack,
     _version,
     _Web,
     codegen_flags,
@@ -197,16 +196,15 @@ class Rustc196Wasi(_RustcWasi):
         return None
 
     def provision(self, system: bool, log=print) -> None:
-        from ..provision import ProvisionError, apt_install, locked
-
-        missing = [p for p in self.debian_packages if not _dpkg_installed(p)]
+        missing = [p for p in self.debian_packages if not dpkg_installed(p)]
         if missing and system:
             apt_install(missing, log)
         root = self.web.root
         root.parent.mkdir(parents=True, exist_ok=True)
         with locked(root.with_name(root.name + ".lock")):
             if not self.cargo.exists():
-                _unpack(root, log, WEB_PACKAGES)
+                log(f"provisioning rustc-web 1.96 for WASI: {' '.join(WEB_PACKAGES)}, unpacked")
+                apt_unpack(list(WEB_PACKAGES), root, log)
         if self.unavailable_reason() is not None and not system and missing:
             raise ProvisionError(f"needs Debian packages {' '.join(missing)} (use --system)")
         if self.unavailable_reason() is None:
@@ -233,8 +231,6 @@ class Rustc196Wasi(_RustcWasi):
         ]
         done = root / "done"
         if not done.exists():
-            from ..provision import locked
-
             root.parent.mkdir(parents=True, exist_ok=True)
             with locked(root.with_name(root.name + ".lock")):
                 if not done.exists():

@@ -8,10 +8,9 @@ outcome, because the engine's own WASI was not what ran.
 
 from __future__ import annotations
 
-import base64
-
 from ..cases import Case
 from ..outcomes import Outcome
+from ..protocol import RunAnswer
 from ..verdict import Verdict, judge
 from .sandbox import Sandbox
 from .spec import TextExpectation
@@ -20,23 +19,22 @@ SHIM_NOTE = "WASI via wasm-matrix's shim"
 SHOWN = 400  # characters of output quoted in a message
 
 
-def judge_wasi(case: Case, answer: dict, sandbox: Sandbox) -> Verdict:
+def judge_wasi(case: Case, answer: RunAnswer, sandbox: Sandbox) -> Verdict:
     spec = case.wasi
     assert spec is not None
-    if answer.get("status") != "ran":
+    if answer.status != "ran":
         return _noted(answer, judge(case, answer))
-    wasi = answer.get("wasi")
-    if not isinstance(wasi, dict):
+    wasi = answer.wasi
+    if wasi is None:
         return _noted(answer, Verdict(Outcome.ERROR, "the host gave no WASI answer"))
-    try:
-        stdout = _text(wasi.get("stdout", ""))
-        stderr = _text(wasi.get("stderr", ""))
-    except ValueError as error:
-        return _noted(answer, Verdict(Outcome.ERROR, f"the host's WASI answer: {error}"))
+    if wasi.undecodable:
+        return _noted(answer, Verdict(Outcome.ERROR, f"the host's WASI answer: {wasi.undecodable}"))
+    stdout = wasi.stdout.decode("utf-8", errors="replace")
+    stderr = wasi.stderr.decode("utf-8", errors="replace")
     printed = _printed(stdout, stderr)
     unenforced = [
         preopen.guest
-        for preopen, read_only in zip(spec.preopens, wasi.get("read_only") or [], strict=False)
+        for preopen, read_only in zip(spec.preopens, wasi.read_only, strict=False)
         if not preopen.writable and not read_only
     ]
     note = (
@@ -45,7 +43,7 @@ def judge_wasi(case: Case, answer: dict, sandbox: Sandbox) -> Verdict:
         if unenforced
         else ""
     )
-    escaped = wasi.get("escaped") or []
+    escaped = wasi.escaped
     if escaped:  # the worst news first: the engine's WASI let it out of its preopens
         shown = ", ".join(map(str, escaped[:8]))
         message = (
@@ -53,9 +51,9 @@ def judge_wasi(case: Case, answer: dict, sandbox: Sandbox) -> Verdict:
             f"(an empty folder while it ran): {shown}{printed}"
         )
         return _noted(answer, Verdict(Outcome.FAIL, message))
-    if wasi.get("trap"):
-        return _noted(answer, Verdict(Outcome.TRAP, f"{wasi['trap']}{printed}"))
-    code = wasi.get("exit_code")
+    if wasi.trap:
+        return _noted(answer, Verdict(Outcome.TRAP, f"{wasi.trap}{printed}"))
+    code = wasi.exit_code
     if code != spec.exit_code:
         message = f"exit code {code}, expected {spec.exit_code}{note}{printed}"
         return _noted(answer, Verdict(Outcome.FAIL, message))
@@ -86,18 +84,10 @@ def judge_wasi(case: Case, answer: dict, sandbox: Sandbox) -> Verdict:
     return _noted(answer, Verdict(Outcome.PASS, ", ".join(said)))
 
 
-def _noted(answer: dict, verdict: Verdict) -> Verdict:
-    wasi = answer.get("wasi")
-    if isinstance(wasi, dict) and wasi.get("via") == "shim":
+def _noted(answer: RunAnswer, verdict: Verdict) -> Verdict:
+    if answer.wasi is not None and answer.wasi.via == "shim":
         return Verdict(verdict.outcome, f"{SHIM_NOTE}: {verdict.message}")
     return verdict
-
-
-def _text(encoded: str) -> str:
-    try:
-        return base64.b64decode(encoded, validate=True).decode("utf-8", errors="replace")
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"output is not base64: {error}") from None
 
 
 def _mismatch(name: str, text: str, want: TextExpectation) -> str:

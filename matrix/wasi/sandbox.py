@@ -18,6 +18,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from ..protocol import Preopen as PreopenGrant
+from ..protocol import Wasi, WasiAnswer
 from .spec import Preopen, WasiSpec
 
 DECOY = "secret.txt"
@@ -99,36 +101,30 @@ class Sandbox:
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def request(self) -> dict:
+    def request(self) -> Wasi:
         """The `wasi` object of a run request (engines/protocol.md)."""
         spec = self.spec
-        preopens = []
-        for preopen, folder, before in zip(spec.preopens, self.folders, self.before, strict=True):
-            entry: dict = {
-                "guest": preopen.guest,
-                "host": str(folder),
-                "writable": preopen.writable,
-            }
-            if self.inline:
-                entry["files"] = _encode(before)
-            preopens.append(entry)
-        return {
-            "start": spec.start,
-            "args": [self.argv0, *spec.args],
-            "env": [list(pair) for pair in spec.env],
-            "stdin": base64.b64encode(spec.stdin).decode("ascii"),
-            "preopens": preopens,
-        }
+        preopens = tuple(
+            PreopenGrant(
+                preopen.guest,
+                str(folder),
+                preopen.writable,
+                _encode(before) if self.inline else None,
+            )
+            for preopen, folder, before in zip(
+                spec.preopens, self.folders, self.before, strict=True
+            )
+        )
+        return Wasi(spec.start, (self.argv0, *spec.args), spec.env, spec.stdin, preopens)
 
-    def problems(self, answer: dict) -> list[str]:
+    def problems(self, answer: WasiAnswer) -> list[str]:
         """What the folders say after the run: a changed read-only copy, a read-write
         preopen that differs from the case's `expect` folder."""
         found: list[str] = []
-        returned = answer.get("files") if self.inline else None
         for index, (preopen, folder) in enumerate(
             zip(self.spec.preopens, self.folders, strict=True)
         ):
-            after = self._after(index, folder, returned)
+            after = self._after(index, folder, answer.files)
             if after is None:
                 found.append(f"the host did not return the folder {preopen.guest}")
                 continue
@@ -144,10 +140,10 @@ class Sandbox:
                     found.append(f"{preopen.guest} afterwards: " + "; ".join(wrong))
         return found
 
-    def _after(self, index: int, folder: Path, returned: list | None) -> Snapshot | None:
+    def _after(self, index: int, folder: Path, returned: tuple | None) -> Snapshot | None:
         if not self.inline:
             return snapshot(folder)
-        if not isinstance(returned, list) or index >= len(returned):
+        if returned is None or index >= len(returned):
             return None
         return _decode(returned[index])
 

@@ -53,7 +53,7 @@ def test_engines_run_wasi_through_their_own_implementation(runner, provisioned, 
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("engine", ["jsc-system", "firefox-esr"])
+@pytest.mark.parametrize("engine", ["jsc-system", "gjs-system", "firefox-esr"])
 def test_engines_without_wasi_run_it_through_the_shim_and_say_so(runner, provisioned, engine):
     for case in ("read-file", "write-file", *HOSTILE):
         result = run(runner, provisioned, case, engine)

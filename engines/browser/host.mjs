@@ -230,7 +230,9 @@ async function script(directives, carryOn) {
 
 // A WASI program: the host core and wasm-matrix's WASI shim run it inside the page, with
 // everything the cell grants sent inline (the page has no files).
-const SHIM = fs.readFileSync(path.join(HERE, '..', 'js', 'wasi_shim.js'), 'utf8');
+const SHIM = ['wasi_tree.js', 'wasi_shim.js']
+  .map((name) => fs.readFileSync(path.join(HERE, '..', 'js', name), 'utf8'))
+  .join('\n');
 
 async function runWasi(request) {
   try {

@@ -9,7 +9,8 @@ const System = imports.system;
 const here = /@(\/[^:]*):\d+:\d+/.exec(new Error().stack)[1].replace(/\/[^/]*$/, "");
 imports.searchPath.unshift(here);
 imports.core; // defines globalThis.WasmMatrix
-imports.wasi_shim; // gjs has no WASI: wasm-matrix's shim (globalThis.WasmMatrixWasiShim)
+imports.wasi_tree; // gjs has no WASI: wasm-matrix's shim (its folders, then its calls),
+imports.wasi_shim; // which leaves globalThis.WasmMatrixWasiShim
 
 const answers = new Gio.UnixOutputStream({ fd: 1, close_fd: false });
 const input = new Gio.DataInputStream({

@@ -5,7 +5,8 @@
 // jsc's load() resolves against the working directory: find core.js beside this file.
 const here = /@(\/[^:]*):\d+:\d+/.exec(new Error().stack)[1].replace(/[^/]*$/, "");
 load(here + "core.js");
-load(here + "wasi_shim.js"); // jsc has no WASI: wasm-matrix's shim, marked as such
+load(here + "wasi_tree.js"); // jsc has no WASI: wasm-matrix's shim, marked as such
+load(here + "wasi_shim.js");
 
 const send = print;
 const toStderr = (...args) => printErr(args.map(String).join(" "));

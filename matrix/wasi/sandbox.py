@@ -18,8 +18,9 @@ import stat
 import tempfile
 from pathlib import Path
 
-from ..protocol import Preopen as PreopenGrant
-from ..protocol import Wasi, WasiAnswer
+from ..protocol import WasiAnswer
+from .grant import Preopen as PreopenGrant
+from .grant import Wasi
 from .spec import Preopen, WasiSpec
 
 DECOY = "secret.txt"

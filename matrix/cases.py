@@ -70,6 +70,9 @@ class Case:
     calls: tuple[Call, ...] = field(default_factory=tuple)
     # Engines whose non-pass fails a cell (ids, globs, families); empty: the case says none.
     requires: tuple[str, ...] = ()
+    # The engines it runs on unless the run names its own (ids, globs, families,
+    # FAMILY@newest); empty: every engine of the run.
+    engines: tuple[str, ...] = ()
     module_pattern: str = ""  # `module: PATH-OR-GLOB` of built files, as written
     wasi: WasiSpec | None = None  # a WASI program: what it gets and must give (wasi/spec.py)
     variant: str = ""  # the one built file of a glob this case stands for (see variants)
@@ -184,15 +187,16 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
             "a module that must be rejected cannot have calls",
         )
     name = data.get("name", path.stem)
-    for index, pattern in enumerate(data.get("requires", [])):
-        if not known_engine_pattern(pattern):
-            raise CaseError(
-                path,
-                line_of(root, ["requires", index]),
-                f"requires[{index}]",
-                f"{pattern!r} names no engine build (give ids, globs such as wasmtime-*, "
-                "or families; `wasm-matrix engines` lists them)",
-            )
+    for key in ("requires", "engines"):
+        for index, pattern in enumerate(data.get(key, [])):
+            if not known_engine_pattern(pattern):
+                raise CaseError(
+                    path,
+                    line_of(root, [key, index]),
+                    f"{key}[{index}]",
+                    f"{pattern!r} names no engine build (give ids, globs such as wasmtime-*, "
+                    "families or FAMILY@newest; `wasm-matrix engines` lists them)",
+                )
     if "name" not in data and not _NAME.match(name):
         raise CaseError(
             path,
@@ -222,6 +226,7 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
         tags=tuple(data.get("tags", [])),
         calls=calls,
         requires=tuple(data.get("requires", [])),
+        engines=tuple(data.get("engines", [])),
         module_pattern=module if isinstance(module, str) else "",
         wasi=wasi,
     )

@@ -147,11 +147,28 @@ def family_facts(name: str) -> EngineFamily | None:
     return families_by_name().get(name)
 
 
+NEWEST = "@newest"  # `wasmtime@newest`: a family's newest build with nothing switched off
+
+
 def select(builds: list[EngineBuild], patterns: list[str] | None) -> list[EngineBuild]:
-    """Builds matching any pattern: an id or glob over ids (`node-*`), or a family name."""
+    """Builds matching any pattern: an id or glob over ids (`node-*`), a family name, or
+    `FAMILY@newest` (that family's highest numbered version among `builds`, fully on)."""
     if not patterns:
         return builds
-    return [b for b in builds if any(_matches(b, pattern) for pattern in patterns)]
+    newest = {_newest(builds, p.removesuffix(NEWEST)) for p in patterns if p.endswith(NEWEST)}
+    return [b for b in builds if b.id in newest or any(_matches(b, p) for p in patterns)]
+
+
+def _newest(builds: list[EngineBuild], family: str) -> str | None:
+    """The id of `family`'s newest full build among `builds` (None: it has none)."""
+    full = [b for b in builds if b.family.name == family and not b.disabled and not b.label]
+    numbered = [b for b in full if _version_key(b.version)] or full
+    newest = max(numbered, key=lambda b: _version_key(b.version), default=None)
+    return newest.id if newest else None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def _matches(build: EngineBuild, pattern: str) -> bool:

@@ -68,7 +68,14 @@ class CaseFile(pytest.File):
             return
         for tag in case.tags:  # registered, so that --strict-markers accepts them
             self.config.addinivalue_line("markers", f"{tag}: cases tagged {tag}")
-        for cell in plan([case], selection.engines, selection.toolchains, selection.profiles):
+        cells = plan(
+            [case],
+            selection.engines,
+            selection.toolchains,
+            selection.profiles,
+            engines_named=selection.engines_named,
+        )
+        for cell in cells:
             item = CellItem.from_parent(self, name=cell.name, cell=cell)
             item.requires = list(case.requires or selection.requires)
             item.add_marker(cell.engine.family.name)

@@ -131,7 +131,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "engines",
         Kind.LIST,
-        "engine ids, globs or families, comma-separated "
+        "engine ids, globs, families or FAMILY@newest, comma-separated "
         "(default: [tool.wasm-matrix] engines, else every engine build)",
         EVERY_ROUTE,
     ),

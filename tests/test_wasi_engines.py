@@ -53,6 +53,17 @@ def test_engines_run_wasi_through_their_own_implementation(runner, provisioned, 
 
 
 @pytest.mark.engine
+@pytest.mark.parametrize("toolchain", ["rustc-1.63-wasi", "rustc-1.96-wasi"])
+def test_a_rust_reactor_keeps_its_state_and_output_between_calls(runner, provisioned, toolchain):
+    # A cdylib with std: a Mutex<Option<String>> and an atomic counter live between the
+    # case's calls, and println! inside a call reaches the cell's stdout.
+    for engine in ("wasmtime-50.0.1", "node-24", "jsc-system"):
+        result = run(runner, provisioned, "reactor", engine, toolchain)
+        assert result.outcome == Outcome.PASS, (engine, result.message)
+        assert "3 calls as expected" in result.message
+
+
+@pytest.mark.engine
 @pytest.mark.parametrize("engine", ["jsc-system", "gjs-system", "firefox-esr"])
 def test_engines_without_wasi_run_it_through_the_shim_and_say_so(runner, provisioned, engine):
     for case in ("read-file", "write-file", *HOSTILE):

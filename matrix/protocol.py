@@ -156,6 +156,7 @@ class WasiAnswer(Answer):
     files: tuple[dict, ...] | None = None  # a shim's preopens afterwards, as sent
     via: str = "native"  # or "shim": wasm-matrix's own WASI ran, not the engine's
     escaped: tuple[str, ...] = ()  # what the program left in the host's working folder
+    host_fds: tuple[str, ...] = ()  # the host's own stdio the engine's WASI closed or replaced
 
     @classmethod
     def _read(cls, wire: dict) -> WasiAnswer:
@@ -178,6 +179,7 @@ class WasiAnswer(Answer):
             files=tuple(files) if isinstance(files, list) else None,
             via=str(wire.get("via", "native")),
             escaped=tuple(str(path) for path in wire.get("escaped") or ()),
+            host_fds=tuple(str(fd) for fd in wire.get("host_fds") or ()),
             wire=wire,
         )
 

@@ -182,6 +182,8 @@ class Runner:
         if answer.status == "unsupported":  # this version's API cannot do it
             return Outcome.SKIP, f"{cell.engine.id}: {answer.message}"
         if sandbox is not None:
+            if answer.wasi is not None and answer.wasi.host_fds:
+                self.hosts.discard(cell.engine)  # its stdio is gone: the next cell gets a new one
             verdict = judge_wasi(cell.case, answer, sandbox)
         else:
             verdict = judge(cell.case, answer)

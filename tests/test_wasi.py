@@ -36,7 +36,9 @@ def encoded(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def answer(stdout="", stderr="", exit_code=0, trap=None, read_only=(), via="native", calls=()):
+def answer(
+    stdout="", stderr="", exit_code=0, trap=None, read_only=(), via="native", calls=(), **more
+):
     """A host's `ran` answer for a WASI program, read as the runner reads it."""
     wire = {
         "seq": 1,
@@ -49,6 +51,7 @@ def answer(stdout="", stderr="", exit_code=0, trap=None, read_only=(), via="nati
             "stderr": encoded(stderr),
             "read_only": list(read_only),
             "via": via,
+            **more,
         },
     }
     return RunAnswer.from_wire(wire, check_schema=True)
@@ -232,6 +235,13 @@ def test_a_shim_cell_says_so_whatever_its_outcome(spec_case):
     failed = judged(spec_case, answer("", exit_code=2, via="shim"))
     assert passed.message.startswith(SHIM_NOTE) and failed.message.startswith(SHIM_NOTE)
     assert (passed.outcome, failed.outcome) == (Outcome.PASS, Outcome.FAIL)
+
+
+def test_a_program_that_reached_the_hosts_own_descriptors_fails_whatever_it_printed(spec_case):
+    # What it printed is right, but the engine's WASI closed the host's stdin for it.
+    verdict = judged(spec_case, answer("a\nb\n", exit_code=2, host_fds=["fd 0 (stdin) closed"]))
+    assert verdict.outcome == Outcome.FAIL
+    assert "reach the host's own file descriptors: fd 0 (stdin) closed" in verdict.message
 
 
 def test_a_read_only_preopen_the_engine_could_not_enforce_is_said(tmp_path):

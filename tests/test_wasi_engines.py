@@ -89,6 +89,19 @@ def test_a_read_only_preopen_the_engine_cannot_enforce_fails_and_says_why(
 
 
 @pytest.mark.engine
+def test_a_wasi_that_closes_the_hosts_stdin_fails_that_cell_not_the_next(runner, provisioned):
+    # bun 1.1's path_open answers fd 0 when its own open fails (it resolves the path against
+    # the working folder); the program's fclose then closes the host's stdin, the protocol's
+    # request channel. The cell where that happens fails and says so; the next cell gets a
+    # new host and passes, instead of being recorded as a crash it did not cause.
+    broken = run(runner, provisioned, "write-file", "bun-1.1.45", "clang-16-wasi")
+    assert broken.outcome == Outcome.FAIL
+    assert "file descriptors: fd 0 (stdin) closed" in broken.message
+    after = run(runner, provisioned, "hello", "bun-1.1.45", "clang-16-wasi")
+    assert after.outcome == Outcome.PASS, after.message
+
+
+@pytest.mark.engine
 def test_an_engine_without_wasi_is_a_skip_with_the_reason(runner, provisioned):
     result = run(runner, provisioned, "hello", "wasm3-0.5.0")
     assert result.outcome == Outcome.SKIP and "pywasm3 0.5.0 does not expose" in result.message

@@ -39,6 +39,27 @@ function workingFolder() {
   };
 }
 
+// The host's own stdio (fd 0 carries the protocol's requests, fd 1 its answers), as
+// device:inode. A WASI that hands the program a real descriptor by mistake lets it close or
+// replace these (bun 1.1's path_open returns fd 0 when its own open fails, and the
+// program's close then closes the host's stdin): compared after the run, so that the cell
+// where it happened says so, and the runner replaces the host.
+const STDIO = ["stdin", "stdout", "stderr"];
+function stdioIdentity() {
+  return STDIO.map((_, fd) => {
+    try {
+      const stat = fs.fstatSync(fd);
+      return `${stat.dev}:${stat.ino}`;
+    } catch (error) {
+      return null;
+    }
+  });
+}
+function stdioChanged(before) {
+  const after = stdioIdentity();
+  return STDIO.map((name, fd) => (after[fd] === before[fd] ? null : `fd ${fd} (${name}) ${after[fd] === null ? "closed" : "replaced"}`)).filter(Boolean);
+}
+
 class Exit extends Error {
   constructor(code) {
     super(`proc_exit(${code})`);
@@ -72,6 +93,7 @@ function nodeProvider(WASI) {
       };
       if (major >= 20) options.version = "preview1"; // required from node 20 on
       const wasi = new WASI(options);
+      const stdio = stdioIdentity();
       const cwd = workingFolder();
       const imports = wasi.getImportObject
         ? wasi.getImportObject()
@@ -106,6 +128,7 @@ function nodeProvider(WASI) {
             stderr: WasmMatrix.toBase64(fs.readFileSync(file("stderr"))),
             read_only: (request.preopens || []).map(() => false),
             escaped: cwd.left(),
+            host_fds: stdioChanged(stdio),
             via: "native",
           };
         },
@@ -155,6 +178,7 @@ function bunProvider(WASI) {
         sendStderr: (bytes) => stderr.push(Buffer.from(bytes)),
       });
       const imports = { wasi_snapshot_preview1: wasi.wasiImport };
+      const stdio = stdioIdentity();
       const cwd = workingFolder();
       return {
         imports,
@@ -184,6 +208,7 @@ function bunProvider(WASI) {
             stderr: WasmMatrix.toBase64(Buffer.concat(stderr)),
             read_only: (request.preopens || []).map(() => false),
             escaped: cwd.left(),
+            host_fds: stdioChanged(stdio),
             via: "native",
           };
         },

@@ -43,6 +43,12 @@ def judge_wasi(case: Case, answer: RunAnswer, sandbox: Sandbox) -> Verdict:
         if unenforced
         else ""
     )
+    if wasi.host_fds:  # the engine's WASI gave the program the host's own descriptors
+        message = (
+            "the engine's WASI let the program's file calls reach the host's own file "
+            f"descriptors: {', '.join(wasi.host_fds)}{printed}"
+        )
+        return _noted(answer, Verdict(Outcome.FAIL, message))
     escaped = wasi.escaped
     if escaped:  # the worst news first: the engine's WASI let it out of its preopens
         shown = ", ".join(map(str, escaped[:8]))

@@ -19,6 +19,7 @@ import pytest
 from . import provision
 from .build import BuildCache
 from .cases import CASE_SUFFIXES, CaseError, find_case_files, known_engine_pattern, load_case
+from .costs import newest_run, run_costs
 from .engines import EngineBuild, load_engine_builds, select
 from .history import HISTORY, add_run
 from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
@@ -31,6 +32,7 @@ from .reporting.markdown import write_summary
 from .reporting.site import write_site
 from .reporting.tables import outcome_counts
 from .results import (
+    RESULTS,
     ResultsWriter,
     RunInfo,
     finished_cells,
@@ -97,6 +99,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="RUN",
         help="an earlier run whose cell durations balance the shards (default: a cost model)",
+    )
+    group.addoption(
+        "--matrix-durations",
+        default=None,
+        metavar="RUN",
+        help="an earlier run whose cell times order and deal the cells over -n workers "
+        "(default: the newest earlier run in the reports folder, else a cost model; "
+        "'none': the cost model only)",
     )
     group.addoption(
         "--suite",
@@ -182,6 +192,8 @@ class MatrixState:
         self.run_info: RunInfo | None = None
         self.written: set[str] = set()
         self.provision_errors: dict[str, str] = {}
+        self.scheduler = None  # the controller's xdist scheduler, when it is ours
+        self.durations_from: str | None = None  # the run whose cell times it used
         try:
             shard = config.option.matrix_shard
             self.shard: Shard | None = Shard.parse(shard) if shard else None
@@ -658,12 +670,54 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         state.run_info.write(state.run_folder)
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent when xdist is not loaded
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """With -n (xdist's `--dist load`), cells are dealt by engine build and expected cost."""
+    state = config.stash.get(state_key, None)
+    if state is None or config.getvalue("dist") != "load":
+        return None
+    from .scheduling import CostScheduling, cell_jobs
+
+    def jobs_of(collection: list[str]):
+        return cell_jobs(state, collection, _measured_costs(state))
+
+    state.scheduler = CostScheduling(config, jobs_of, log)
+    return state.scheduler
+
+
+def _measured_costs(state: MatrixState) -> dict:
+    """Cell times from an earlier run: the one asked for, else the newest in the reports."""
+    chosen = state.config.option.matrix_durations
+    if chosen == "none":
+        return {}
+    if chosen:
+        source = Path(chosen)
+    elif state.run_folder is not None:
+        source = newest_run(state.run_folder.parent, besides=state.run_folder)
+    else:
+        source = None
+    if source is None:
+        return {}
+    try:
+        measured = run_costs(source.parent if source.name == RESULTS else source)
+    except OSError as error:
+        raise pytest.UsageError(f"--matrix-durations: {error}") from None
+    state.durations_from = display_path(source)
+    return measured
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(state_key, None)
     if state is None or not state.controller or state.run_info is None:
         return
     if state.run_info.cells_planned == 0 and session.testscollected:
         state.run_info.cells_planned = session.testscollected
+    if state.scheduler is not None:
+        state.run_info.schedule = {
+            "by": "engine build and expected cost (matrix/balance.py)",
+            "durations_from": state.durations_from,
+            "workers": state.scheduler.summary(),
+        }
     state.run_info.finished_at = _now()
     state.run_info.write(state.run_folder)
     state.writer.close()

@@ -1,0 +1,49 @@
+"""What a cell is expected to cost: its time in an earlier run where there is one, else its
+engine family's typical time per cell (the cost model).
+
+The scheduler (matrix/balance.py) orders and deals cells by these figures; only their
+ratios matter, and a wrong guess costs balance, never a result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .planner import CellKey, modelled_cost
+from .results import RESULTS, cell_key, read_results
+
+
+def run_costs(folder: Path) -> dict[CellKey, float]:
+    """Each cell's running time in a run, in seconds, without the time its module took to
+    build (a warm build cache does not pay that again)."""
+    costs = {}
+    for record in read_results(folder):
+        milliseconds = float(record.get("duration_ms") or 0.0)
+        if not record.get("build_cached", True):
+            milliseconds -= float(record.get("build_ms") or 0.0)
+        costs[cell_key(record)] = max(milliseconds, 0.0) / 1000
+    return costs
+
+
+def newest_run(reports: Path, besides: Path | None = None) -> Path | None:
+    """The newest run folder under `reports` that has results (other than `besides`)."""
+    if not reports.is_dir():
+        return None
+    skip = besides.resolve() if besides is not None else None
+    runs = [
+        folder
+        for folder in reports.iterdir()
+        if folder.is_dir()
+        and not folder.is_symlink()
+        and folder.resolve() != skip
+        and (folder / RESULTS).is_file()
+    ]
+    # Run folders are named by their UTC start time, so the name orders them.
+    return max(runs, key=lambda folder: folder.name, default=None)
+
+
+def cell_cost(key: CellKey | None, family: str, measured: dict[CellKey, float]) -> float:
+    """Expected seconds for a cell: measured before, else the family's model."""
+    if key is not None and key in measured:
+        return measured[key]
+    return modelled_cost(family) / 1000

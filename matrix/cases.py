@@ -126,7 +126,7 @@ def _engine_builds() -> list:
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
+def case_validator() -> jsonschema.Draft202012Validator:
     # Made once: building a validator costs more than validating a case with it.
     return jsonschema.Draft202012Validator(case_schema())
 
@@ -250,7 +250,7 @@ def _construct(path: Path, node: yaml.Node) -> object:
 
 
 def _check_schema(path: Path, root: yaml.Node, data: object) -> None:
-    validator = _validator()
+    validator = case_validator()
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is None:
         return

@@ -56,6 +56,10 @@ class EngineFamily:
     # feature → engine flags that switch it off ([] when the host does it from --disable)
     switchable: dict[str, tuple[str, ...]] = field(default_factory=dict)
     validator_only: bool = False  # can say valid/invalid, never executes
+    # A case's time limit is multiplied by this on the family's builds: a pure-Python
+    # interpreter needs seconds where a compiler needs milliseconds, and a slow pass is no
+    # `timeout`.
+    timeout_factor: float = 1.0
 
     @property
     def host_path(self) -> Path | None:
@@ -162,4 +166,11 @@ def _family(path: Path, data: dict) -> EngineFamily:
         start=tuple(data.get("start", DEFAULT_START[kind])),
         switchable={name: tuple(flags or ()) for name, flags in switchable.items()},
         validator_only=bool(data.get("validator_only", False)),
+        timeout_factor=_positive(path, data.get("timeout_factor", 1.0), "timeout_factor"),
     )
+
+
+def _positive(path: Path, value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ManifestError(f"{path}: {name} must be a positive number, not {value!r}")
+    return float(value)

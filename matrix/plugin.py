@@ -9,6 +9,7 @@ results.jsonl by the controlling process as each cell finishes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -18,7 +19,14 @@ import pytest
 
 from . import provision
 from .build import BuildCache
-from .cases import CASE_SUFFIXES, CaseError, find_case_files, known_engine_pattern, load_case
+from .cases import (
+    CASE_SUFFIXES,
+    Case,
+    CaseError,
+    find_case_files,
+    known_engine_pattern,
+    load_case,
+)
 from .costs import newest_run, run_costs
 from .engines import EngineBuild, load_engine_builds, select
 from .history import HISTORY, add_run
@@ -186,6 +194,7 @@ class MatrixState:
         )
         self.controller = not hasattr(config, "workerinput")
         self.names: dict[str, Path] = {}
+        self._cases: dict[Path, Case | CaseError] = {}
         self._runner: Runner | None = None
         self.writer: ResultsWriter | None = None
         self.run_folder: Path | None = None
@@ -211,6 +220,19 @@ class MatrixState:
                     f"--matrix-resume: no results.jsonl in {self.resume_folder}"
                 )
             self.done = finished_cells(self.resume_folder)
+
+    def case(self, path: Path) -> Case:
+        """The case file loaded, once per process (raises CaseError)."""
+        key = path.resolve()
+        if key not in self._cases:
+            try:
+                self._cases[key] = load_case(path, self.config.rootpath)
+            except CaseError as error:
+                self._cases[key] = error
+        loaded = self._cases[key]
+        if isinstance(loaded, CaseError):
+            raise loaded
+        return loaded
 
     @property
     def runner(self) -> Runner:
@@ -311,6 +333,20 @@ def _start_run(state: MatrixState) -> None:
 def _case_formats(state: MatrixState) -> set[str] | None:
     """The module formats of the cases this run will collect, so that only the toolchains
     they need are provisioned; None when the command line does not say (then: all)."""
+    files = _invoked_case_files(state)
+    if files is None:
+        return None
+    formats: set[str] = set()
+    for file in files:
+        try:
+            formats.update(source.format for source in state.case(file).sources)
+        except CaseError:
+            continue  # reported when it is collected
+    return formats
+
+
+def _invoked_case_files(state: MatrixState) -> list[Path] | None:
+    """The case files under the command line's paths, or None when it names other things."""
     config = state.config
     paths = [config.invocation_params.dir / arg.split("::")[0] for arg in config.args]
     if not all(path.exists() for path in paths):
@@ -320,15 +356,11 @@ def _case_formats(state: MatrixState) -> set[str] | None:
         paths = [p for p in paths if any(p.is_relative_to(r) for r in roots)] + [
             r for r in roots if any(r.is_relative_to(p) for p in paths)
         ]
-    formats: set[str] = set()
-    for file in find_case_files(paths):
-        if state.case_roots and not any(file.is_relative_to(r) for r in state.case_roots):
-            continue
-        try:
-            formats.update(source.format for source in load_case(file, config.rootpath).sources)
-        except CaseError:
-            continue  # reported when it is collected
-    return formats
+    return [
+        file
+        for file in find_case_files(paths)
+        if not state.case_roots or any(file.is_relative_to(r) for r in state.case_roots)
+    ]
 
 
 def _engine_facts(state: MatrixState) -> list[dict]:
@@ -433,7 +465,7 @@ class CaseFile(pytest.File):
     def collect(self):
         state: MatrixState = self.config.stash[state_key]
         try:
-            case = load_case(self.path, self.config.rootpath)
+            case = state.case(self.path)  # loaded already when it chose toolchains
         except CaseError as error:
             yield BrokenCaseItem.from_parent(self, name="case", error=error)
             return
@@ -678,8 +710,20 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         return None
     from .scheduling import CostScheduling, cell_jobs
 
+    def prepare() -> dict:
+        # The controller plans the case files again to know each cell's key (what an
+        # earlier run's times are filed under): done while the workers start and collect.
+        for file in _invoked_case_files(state) or []:
+            with contextlib.suppress(CaseError):
+                state.case(file)
+        return _measured_costs(state)
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    measured = pool.submit(prepare)
+    pool.shutdown(wait=False)
+
     def jobs_of(collection: list[str]):
-        return cell_jobs(state, collection, _measured_costs(state))
+        return cell_jobs(state, collection, measured.result())
 
     state.scheduler = CostScheduling(config, jobs_of, log)
     return state.scheduler

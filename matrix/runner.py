@@ -162,6 +162,8 @@ class Runner:
         result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
+        # The case's limit, scaled for engines that are slow by nature (their manifest says).
+        timeout = cell.case.timeout * cell.engine.family.timeout_factor
         request = {
             "cmd": "run",
             "module": base64.b64encode(built.module).decode("ascii"),
@@ -172,11 +174,11 @@ class Runner:
             # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
             # do so before the runner would have to kill them; linear memory gets 3/4 of
             # the host's memory limit, the rest is the engine's own.
-            "limits": {"seconds": cell.case.timeout, "memory_bytes": memory_limit() * 3 // 4},
+            "limits": {"seconds": timeout, "memory_bytes": memory_limit() * 3 // 4},
         }
         try:
             host = self.hosts.get(cell.engine, environment)
-            answer = host.request(request, cell.case.timeout)
+            answer = host.request(request, timeout)
         except HostDied as death:
             self.hosts.discard(cell.engine)
             return Outcome.CRASH, str(death)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from .balance import Balancer, Job
-from .cases import CASE_SUFFIXES, CaseError, load_case
+from .cases import CASE_SUFFIXES, CaseError
 from .costs import cell_cost
 from .planner import CellKey, plan
 
@@ -227,8 +227,8 @@ def _cell_keys(state, path: Path) -> dict[str, CellKey]:
     """{test name: cell key} for the cells of one collected file."""
     if path.suffix in CASE_SUFFIXES:
         try:
-            case = load_case(path, state.config.rootpath)
-        except (CaseError, OSError):
+            case = state.case(path)
+        except CaseError:
             return {}
         cells = plan([case], state.engines, state.toolchains, state.profiles)
         return {cell.name: cell.key for cell in cells}

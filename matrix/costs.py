@@ -14,15 +14,22 @@ from .results import RESULTS, cell_key, read_results
 
 
 def run_costs(folder: Path) -> dict[CellKey, float]:
-    """Each cell's running time in a run, in seconds, without the time its module took to
-    build (a warm build cache does not pay that again)."""
+    """Each cell's time in a run, in seconds, without the build of its module (a warm build
+    cache does not pay it again) or the start of its host (once per worker and build)."""
     costs = {}
     for record in read_results(folder):
-        milliseconds = float(record.get("duration_ms") or 0.0)
-        if not record.get("build_cached", True):
-            milliseconds -= float(record.get("build_ms") or 0.0)
-        costs[cell_key(record)] = max(milliseconds, 0.0) / 1000
+        costs[cell_key(record)] = engine_seconds(record)
     return costs
+
+
+def engine_seconds(record: dict) -> float:
+    """A cell's `duration_ms` without its uncached build and its host's start, in seconds:
+    the engine's own time for it, plus the harness's."""
+    milliseconds = float(record.get("duration_ms") or 0.0)
+    if not record.get("build_cached", True):
+        milliseconds -= float(record.get("build_ms") or 0.0)
+    milliseconds -= float(record.get("host_start_ms") or 0.0)
+    return max(milliseconds, 0.0) / 1000
 
 
 def newest_run(reports: Path, besides: Path | None = None) -> Path | None:

@@ -53,6 +53,7 @@ class CellResult:
     build_command: str = ""
     build_cached: bool = False
     build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
+    host_start_ms: float = 0.0  # starting the engine's host, when this cell had to
     rerun: str = ""
     required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
     duration_ms: float = 0.0
@@ -177,7 +178,9 @@ class Runner:
             "limits": {"seconds": timeout, "memory_bytes": memory_limit() * 3 // 4},
         }
         try:
-            host = self.hosts.get(cell.engine, environment)
+            asked = time.perf_counter()
+            host = self.hosts.get(cell.engine, environment)  # started if none is warm
+            result.host_start_ms = round((time.perf_counter() - asked) * 1000, 3)
             answer = host.request(request, timeout)
         except HostDied as death:
             self.hosts.discard(cell.engine)

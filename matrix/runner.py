@@ -115,6 +115,7 @@ class Runner:
         self.builds = builds
         self.hosts = hosts or HostPool()
         self.environment_of = environment_of
+        self._environments: dict[str, Environment] = {}  # read once per run, not per cell
         self.toolchains: dict[str, Toolchain] = all_toolchains()
 
     def close(self) -> None:
@@ -144,7 +145,11 @@ class Runner:
         reason = toolchain.unavailable_reason()
         if reason:
             return Outcome.SKIP, f"toolchain {cell.toolchain} is not available: {reason}"
-        environment = self.environment_of(cell.engine)
+        environment = self._environments.get(cell.engine.id)
+        if environment is None:
+            environment = self.environment_of(cell.engine)
+            if environment is not None:
+                self._environments[cell.engine.id] = environment
         if environment is None:
             return Outcome.SKIP, (
                 f"engine {cell.engine.id} is not available here; "

@@ -294,6 +294,7 @@ class HostPool:
 
     def __init__(self):
         self._hosts: dict[str, HostProcess] = {}
+        self.handshakes: dict[str, dict] = {}  # build id -> what its host answered to `start`
 
     def get(self, build: EngineBuild, environment: Environment) -> HostProcess:
         host = self._hosts.get(build.id)
@@ -307,6 +308,7 @@ class HostPool:
             host.kill()
             del self._hosts[build.id]
             raise
+        self.handshakes.setdefault(build.id, host.handshake)
         return host
 
     def discard(self, build: EngineBuild) -> None:

@@ -56,6 +56,7 @@ from .spec.items import SpecItem
 from .toolchains import all_toolchains
 
 PROPERTY = "wasm_matrix_cell"
+HANDSHAKE = "wasm_matrix_handshakes"  # {build id: its host's handshake}, sent once per host
 state_key = pytest.StashKey["MatrixState"]()
 
 
@@ -203,6 +204,8 @@ class MatrixState:
         self.provision_errors: dict[str, str] = {}
         self.scheduler = None  # the controller's xdist scheduler, when it is ours
         self.durations_from: str | None = None  # the run whose cell times it used
+        self.handshakes: dict[str, dict] = {}  # controller: each build's host's answer
+        self.sent: set[str] = set()  # builds whose handshake this process has reported
         try:
             shard = config.option.matrix_shard
             self.shard: Shard | None = Shard.parse(shard) if shard else None
@@ -364,12 +367,13 @@ def _invoked_case_files(state: MatrixState) -> list[Path] | None:
 
 
 def _engine_facts(state: MatrixState) -> list[dict]:
-    """Each build as its own host describes it: a handshake per configuration, in parallel."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(lambda build: _describe(build, state), state.engines))
+    """Each build's facts; its handshake comes at the end of the run, from the host that ran
+    its cells (_add_handshakes): starting every host once more here just to ask cost the
+    controller seconds before the first cell (a browser or binaryen.js takes 3-5 s)."""
+    return [_plain_facts(build, state) for build in state.engines]
 
 
-def _describe(build: EngineBuild, state: MatrixState) -> dict:
+def _plain_facts(build: EngineBuild, state: MatrixState) -> dict:
     facts = {
         "id": build.id,
         "family": build.family.name,
@@ -379,6 +383,28 @@ def _describe(build: EngineBuild, state: MatrixState) -> dict:
     }
     if build.id in state.provision_errors:
         facts["provision_error"] = state.provision_errors[build.id]
+    return facts
+
+
+def _add_handshakes(state: MatrixState, interrupted: bool) -> None:
+    """Each build as its own host described it: the handshake a worker's host gave (sent
+    with a cell's report); a build whose cells started no host (none selected, or its host
+    cannot start) is asked here, unless the run was interrupted."""
+    missing = [build for build in state.engines if build.id not in state.handshakes]
+    described: dict[str, dict] = {}
+    if missing and not interrupted:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for facts in pool.map(lambda build: _describe(build, state), missing):
+                described[facts["id"]] = facts
+    for facts in state.run_info.engines:
+        if facts["id"] in state.handshakes:
+            facts["handshake"] = state.handshakes[facts["id"]]
+        else:
+            facts.update(described.get(facts["id"], {}))
+
+
+def _describe(build: EngineBuild, state: MatrixState) -> dict:
+    facts = _plain_facts(build, state)
     environment = provision.ready(build)
     if environment is None:
         return facts
@@ -598,6 +624,22 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for name, value in report.user_properties:
         if name == PROPERTY:
             _record(report, value)
+        elif name == HANDSHAKE and _controller_state is not None:
+            _controller_state.handshakes.update(json.loads(value))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Send the handshakes of hosts this process started since its last report, once each,
+    for run.json (the controller has no hosts of its own under xdist)."""
+    state = item.config.stash.get(state_key, None)
+    if state is None or state._runner is None:
+        return
+    started = state.runner.hosts.handshakes
+    fresh = {build: answer for build, answer in started.items() if build not in state.sent}
+    if fresh:
+        state.sent.update(fresh)
+        item.user_properties.append((HANDSHAKE, json.dumps(fresh)))
 
 
 def _record(report: pytest.TestReport, value: str) -> None:
@@ -750,7 +792,7 @@ def _measured_costs(state: MatrixState) -> dict:
     return measured
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(state_key, None)
     if state is None or not state.controller or state.run_info is None:
         return
@@ -762,6 +804,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             "durations_from": state.durations_from,
             "workers": state.scheduler.summary(),
         }
+    interrupted = bool(session.shouldstop) or exitstatus == pytest.ExitCode.INTERRUPTED
+    _add_handshakes(state, interrupted)
     state.run_info.finished_at = _now()
     state.run_info.write(state.run_folder)
     state.writer.close()

@@ -35,6 +35,7 @@ START_TIMEOUT = 60.0  # seconds for a host to import its engine and answer `star
 MEMORY_POLL = 0.2  # seconds between looks at a busy host's memory
 MEMORY_LIMIT = 4 * 2**30  # bytes of resident memory a host may use (WASM_MATRIX_HOST_MEMORY_MB)
 STDERR_LINES = 40
+STOP_TIMEOUT = 5.0  # seconds a host asked to stop has to end by itself
 
 
 class HostDied(Exception):
@@ -67,6 +68,7 @@ class HostProcess:
     _pending: bool = False  # a request is out and unanswered (a Ctrl-C came mid-cell)
     memory_limit: int = field(default_factory=lambda: memory_limit())
     _stderr_reader: threading.Thread | None = None
+    _stopping: bool = False  # `stop` was sent and the host's input closed
 
     def start(self, timeout: float = START_TIMEOUT) -> dict:
         self._process = subprocess.Popen(
@@ -150,10 +152,26 @@ class HostProcess:
             )
 
     def stop(self) -> None:
-        # A host still busy with an interrupted request would not read `stop`: kill it.
+        self.ask_to_stop()
+        self.finish_stop(time.monotonic() + STOP_TIMEOUT)
+
+    def ask_to_stop(self) -> None:
+        """Send `stop` without waiting for the answer (a pool stops its hosts together)."""
+        # A host still busy with an interrupted request would not read `stop`: it is killed.
         if self.alive and not self._pending:
-            with contextlib.suppress(HostDied, HostTimedOut, HostProtocolError):
-                self.request({"cmd": "stop"}, 5.0)
+            self._seq += 1
+            with contextlib.suppress(OSError, ValueError):
+                self._process.stdin.write(json.dumps({"cmd": "stop", "seq": self._seq}) + "\n")
+                self._process.stdin.flush()
+                self._process.stdin.close()  # and end of input, which every host obeys too
+                self._stopping = True
+
+    def finish_stop(self, deadline: float) -> None:
+        """Give a host that was asked to stop until `deadline` to end by itself (a browser
+        closes its windows), then kill whatever is left of its process group."""
+        if self._stopping and self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=max(0.0, deadline - time.monotonic()))
         self.kill()
 
     def kill(self) -> None:
@@ -317,6 +335,11 @@ class HostPool:
             host.kill()
 
     def close(self) -> None:
-        for host in self._hosts.values():
-            host.stop()
+        # All asked first, then all waited for: a worker's 20-odd hosts end together.
+        hosts = list(self._hosts.values())
+        for host in hosts:
+            host.ask_to_stop()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for host in hosts:
+            host.finish_stop(deadline)
         self._hosts.clear()

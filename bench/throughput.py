@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import save, verdict
 
-from matrix.results import read_results
+from matrix.results import read_results, read_run
 
 ENGINES = "wasmtime-50.0.1,wasmtime-48.0.0,node-22,node-24,wasm3-0.5.0"
 PATHS = ["cases/programs", "cases/probes", "cases/c"]
@@ -65,7 +65,12 @@ def run(paths: list[str], engines: str, toolchains: str, workers: str) -> dict:
         if done.returncode not in (0, 1):
             sys.exit(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
         records = read_results(Path(reports) / "latest")
+        schedule = read_run(Path(reports) / "latest").get("schedule") or {}
         controller = json.loads(controller_file.read_text())["cpu_s"]
+    # The floor: the cells' own time shared by the workers; and how far apart the workers'
+    # last cells finished (run.json's `schedule`, with -n).
+    floor = sum(float(r.get("duration_ms") or 0) for r in records) / 1000 / max(int(workers), 1)
+    lasts = [worker["last_cell_s"] for worker in schedule.get("workers", {}).values()]
     total = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     finished = sorted(datetime.fromisoformat(r["finished_at"]) for r in records)
     span = (finished[-1] - finished[0]).total_seconds() if len(finished) > 1 else 0.0
@@ -79,6 +84,8 @@ def run(paths: list[str], engines: str, toolchains: str, workers: str) -> dict:
         "to_first_cell_s": (
             round((finished[0] - started_at).total_seconds(), 3) if finished else None
         ),
+        "cells_floor_s": round(floor, 3),
+        "workers_last_cells_apart_s": round(max(lasts) - min(lasts), 3) if lasts else None,
         # Processor time: the controller's own (serial), and every process of the run's.
         "controller_cpu_s": round(controller, 3),
         "total_cpu_s": round(total, 3),
@@ -112,6 +119,12 @@ def main(argv: list[str] | None = None) -> dict:
         *(
             f"  -n {r['workers']}: {r['wall_s']:.2f} s wall ({r['cells_per_s_wall']} cells/s, "
             f"{r['to_first_cell_s']} s to the first cell), steady {r['steady_cells_per_s']} cells/s"
+            for r in (one, two)
+        ),
+        *(
+            f"  -n {r['workers']}: the cells' own floor {r['cells_floor_s']} s "
+            f"(their times / workers); workers' last cells "
+            f"{r['workers_last_cells_apart_s']} s apart"
             for r in (one, two)
         ),
         *(

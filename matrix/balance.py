@@ -62,12 +62,15 @@ class Balancer:
                 room = share - self.planned[worker]
                 if sum(job.cost for job in left) <= room + SPLIT_SLACK_S or room <= 0:
                     taken, left = left, []
-                else:  # fill this worker to its share, longest cells first
-                    count, filled = 0, 0.0
-                    while count < len(left) and filled < room:
-                        filled += left[count].cost
-                        count += 1
-                    taken, left = left[:count], left[count:]
+                else:  # fill this worker to its share: longest cells first, each that fits
+                    taken, rest, filled = [], [], 0.0
+                    for job in left:
+                        if not taken or filled + job.cost <= room:
+                            taken.append(job)
+                            filled += job.cost
+                        else:
+                            rest.append(job)
+                    left = rest
                 self.queues[worker] += [job.index for job in taken]
                 self.planned[worker] += sum(job.cost for job in taken)
         for worker, queue in self.queues.items():

@@ -136,9 +136,9 @@ class CostScheduling:
             self._report_different_collections()
             return
         self.collection = collections[0]
-        if not self.collection:
-            return
-        self.balancer = Balancer(self._jobs_of(self.collection), self.nodes)
+        # No cells at all (everything deselected): an empty plan, and the workers end.
+        jobs = self._jobs_of(self.collection) if self.collection else []
+        self.balancer = Balancer(jobs, self.nodes)
         for node in self.nodes:
             self._feed(node)
 

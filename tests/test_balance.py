@@ -119,3 +119,58 @@ def test_a_lost_worker_s_queue_goes_to_the_others():
     assert lost <= set(balancer.queues["b"])
     balancer.add_worker("c")
     assert balancer.take("c", 1)
+
+
+class FakeNode:
+    """A worker as xdist's controller sees it: it is sent cells and, at the end, shutdown."""
+
+    def __init__(self, name: str):
+        self.gateway = type("Gateway", (), {"id": name})()
+        self.sent: list[int] = []
+        self.shutting_down = False
+
+    def send_runtest_some(self, indices):
+        assert not self.shutting_down
+        self.sent += list(indices)
+
+    def shutdown(self):
+        self.shutting_down = True
+
+
+def test_the_xdist_scheduler_sends_every_cell_once_a_few_at_a_time(monkeypatch):
+    from matrix import scheduling
+
+    monkeypatch.setattr(
+        "xdist.workermanage.parse_tx_spec_config", lambda config: ["popen", "popen"]
+    )
+    jobs = jobs_of({"pywasm": [9.0, 7.0] + [0.5] * 6, "node": [0.01] * 30, "wasm3": [0.02] * 30})
+    collection = [f"case.yaml::cell-{job.index}" for job in jobs]
+    scheduler = scheduling.CostScheduling(object(), lambda ids: jobs, log=None)
+    nodes = [FakeNode("gw0"), FakeNode("gw1")]
+    for node in nodes:
+        scheduler.add_node(node)
+        scheduler.add_node_collection(node, collection)
+    scheduler.schedule()
+    for node in nodes:  # never more than three cells ahead
+        assert 2 <= len(scheduler.node2pending[node]) <= 3
+    # Run them: the worker with the least time done finishes its first pending cell.
+    clock = {node: 0.0 for node in nodes}
+    while not scheduler.tests_finished:
+        busy = [node for node in nodes if scheduler.node2pending[node]]
+        node = min(busy, key=lambda n: clock[n])
+        index = scheduler.node2pending[node][0]
+        clock[node] += jobs[index].cost
+        scheduler.mark_test_complete(node, index, jobs[index].cost)
+    for node in nodes:  # the last cells, which need no next one
+        for index in list(scheduler.node2pending[node]):
+            clock[node] += jobs[index].cost
+            scheduler.mark_test_complete(node, index, jobs[index].cost)
+    sent = nodes[0].sent + nodes[1].sent
+    assert sorted(sent) == list(range(len(jobs)))
+    assert all(node.shutting_down for node in nodes)
+    # The slow family is spread, and the two workers end close together.
+    assert {jobs[i].group for i in nodes[0].sent} & {"pywasm"}
+    assert {jobs[i].group for i in nodes[1].sent} & {"pywasm"}
+    assert abs(clock[nodes[0]] - clock[nodes[1]]) < 2.0
+    summary = scheduler.summary()
+    assert sum(worker["cells"] for worker in summary.values()) == len(jobs)

@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RUN",
         help="an earlier run whose cell durations balance the shards (default: a cost model)",
     )
+    run.add_argument(
+        "--durations",
+        metavar="RUN",
+        help="an earlier run whose cell times order and deal the cells over -n workers "
+        "(default: the newest earlier run under --reports, else a cost model; 'none': the "
+        "cost model only)",
+    )
     run.add_argument("--junitxml", metavar="PATH", help="also write JUnit XML (one test per cell)")
     run.add_argument(
         "--resume",
@@ -235,6 +242,8 @@ def _run(options: argparse.Namespace) -> int:
         arguments += ["--matrix-shard", options.shard]
     if options.shard_durations:
         arguments += ["--matrix-shard-durations", options.shard_durations]
+    if options.durations:
+        arguments += ["--matrix-durations", options.durations]
     if options.junitxml:
         arguments.append(f"--junitxml={options.junitxml}")
     if options.hostile:

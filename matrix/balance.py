@@ -32,8 +32,9 @@ class Job:
     cost: float  # expected seconds
 
 
-# Work left on the fullest queue below which a dry worker stops instead of taking some: a
-# host start (0.1 to 4 s) would cost more than the time won.
+# Work left on the fullest queue (in this run's seconds) below which a dry worker takes no
+# cells it would have to start a host for: a host start (0.1 to 4 s) would cost more than
+# the time won.
 STEAL_MIN_S = 1.0
 # How far past its share a worker may be planned to keep a group whole (one host start).
 SPLIT_SLACK_S = 2.0
@@ -45,6 +46,7 @@ class Balancer:
         self.queues: dict[Hashable, deque[int]] = {worker: deque() for worker in workers}
         self.started: dict[Hashable, set[str]] = {worker: set() for worker in self.queues}
         self.planned: dict[Hashable, float] = {worker: 0.0 for worker in self.queues}
+        self._estimated = self._measured = 0.0  # of the jobs done so far (see pace)
         if self.queues:
             self._deal()
 
@@ -134,22 +136,36 @@ class Balancer:
     def finished(self) -> bool:
         return not any(self.queues.values())
 
+    def observe(self, index: int, seconds: float) -> None:
+        """A job's real time: estimates made on another day (another load) are scaled by
+        how this run compares, so that "a second of work left" means a second now."""
+        self._estimated += self.jobs[index].cost
+        self._measured += seconds
+
+    @property
+    def pace(self) -> float:
+        """Real seconds per estimated second so far (1 until something is measured)."""
+        return self._measured / self._estimated if self._estimated > 0 else 1.0
+
     def _steal_for(self, thief: Hashable) -> list[int]:
         others = [w for w in self.queues if w != thief and self.queues[w]]
         if not others:
             return []
         victim = max(others, key=self.remaining)
         left = self.remaining(victim)
-        if left < STEAL_MIN_S:
-            return []
         wanted = left / 2
         queue = self.queues[victim]
-        # Cells of builds the thief already has a host for first, then from the queue's end
-        # (its shortest cells, its smallest groups); always leave the victim something.
         known = self.started[thief]
+        # Cells of builds the thief already has a host for cost no host start: take those
+        # whenever there is more than one cell; others only for a real second of work.
+        rules = [lambda job: job.group in known]
+        if left * self.pace >= STEAL_MIN_S:
+            rules.append(lambda job: True)
+        # From the queue's end (its shortest cells, its smallest groups); always leave the
+        # victim something.
         chosen: set[int] = set()
         got = 0.0
-        for rule in (lambda job: job.group in known, lambda job: True):
+        for rule in rules:
             for index in reversed(queue):
                 job = self.jobs[index]
                 if got >= wanted or len(chosen) >= len(queue) - 1:

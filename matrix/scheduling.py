@@ -97,6 +97,8 @@ class CostScheduling:
 
     def mark_test_complete(self, node, item_index: int, duration: float = 0) -> None:
         self.node2pending[node].remove(item_index)
+        if self.balancer is not None:
+            self.balancer.observe(item_index, duration)
         facts = self._facts(node)
         facts["cells"] += 1
         facts["busy_s"] += duration

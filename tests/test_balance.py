@@ -174,3 +174,15 @@ def test_the_xdist_scheduler_sends_every_cell_once_a_few_at_a_time(monkeypatch):
     assert abs(clock[nodes[0]] - clock[nodes[1]]) < 2.0
     summary = scheduler.summary()
     assert sum(worker["cells"] for worker in summary.values()) == len(jobs)
+
+
+def test_a_slower_day_than_the_estimates_is_measured_and_a_dry_worker_still_takes_work():
+    jobs = jobs_of({"x": [0.03] * 30})  # 0.9 s estimated in all: not worth a host start
+    balancer = Balancer(jobs, ["a", "b"])
+    owner = next(w for w, q in balancer.queues.items() if q)
+    other = "b" if owner == "a" else "a"
+    assert balancer.take(other, 1) == []
+    for index in balancer.take(owner, 2):
+        balancer.observe(index, 0.6)  # each took 20x its estimate today
+    assert balancer.pace == 20.0
+    assert balancer.take(other, 1)  # 0.84 estimated seconds left are 17 real ones

@@ -47,6 +47,7 @@ class Balancer:
         self.started: dict[Hashable, set[str]] = {worker: set() for worker in self.queues}
         self.planned: dict[Hashable, float] = {worker: 0.0 for worker in self.queues}
         self._estimated = self._measured = 0.0  # of the jobs done so far (see pace)
+        self._orphans: list[int] = []  # put back when no worker was there to take them
         if self.queues:
             self._deal()
 
@@ -95,8 +96,10 @@ class Balancer:
     # --- while the run goes ------------------------------------------------------------
 
     def add_worker(self, worker: Hashable) -> None:
-        """A worker that joined late (one replacing a crashed worker): it starts empty."""
-        self.queues.setdefault(worker, deque())
+        """A worker that joined late (one replacing a crashed worker): it starts with what
+        no worker was left to take, if anything."""
+        self.queues.setdefault(worker, deque()).extend(self._orphans)
+        self._orphans.clear()
         self.started.setdefault(worker, set())
         self.planned.setdefault(worker, 0.0)
 
@@ -111,7 +114,10 @@ class Balancer:
         """Jobs to run again (on a crashed worker's, or rescheduled): the shortest queue
         takes them, first."""
         indices = list(indices)
-        if not indices or not self.queues:
+        if not indices:
+            return
+        if not self.queues:  # no worker left: kept for the one that replaces it
+            self._orphans.extend(indices)
             return
         worker = min(self.queues, key=self.remaining)
         self.queues[worker].extendleft(reversed(indices))
@@ -134,7 +140,7 @@ class Balancer:
         return self.jobs[queue[0]].cost if queue else None
 
     def finished(self) -> bool:
-        return not any(self.queues.values())
+        return not self._orphans and not any(self.queues.values())
 
     def observe(self, index: int, seconds: float) -> None:
         """A job's real time: estimates made on another day (another load) are scaled by

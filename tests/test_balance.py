@@ -186,3 +186,14 @@ def test_a_slower_day_than_the_estimates_is_measured_and_a_dry_worker_still_take
         balancer.observe(index, 0.6)  # each took 20x its estimate today
     assert balancer.pace == 20.0
     assert balancer.take(other, 1)  # 0.84 estimated seconds left are 17 real ones
+
+
+def test_cells_of_the_last_worker_to_crash_wait_for_its_replacement():
+    jobs = jobs_of({"x": [1.0] * 4})
+    balancer = Balancer(jobs, ["a"])
+    balancer.take("a", 1)
+    balancer.remove_worker("a")  # its queue goes back, with no one to take it
+    assert not balancer.finished()
+    balancer.add_worker("a2")
+    assert len(balancer.take("a2", 10)) == 3
+    assert balancer.finished()

@@ -56,21 +56,19 @@ def analyse(folder: Path, workers: int, wall: float | None, cpu: float | None) -
     records = read_results(folder)
     run = read_run(folder)
     if wall is None:  # a run made before: from its start to its end (or its last cell)
-        end = run.get("finished_at") or max(r["finished_at"] for r in records)
+        end = run.get("finished_at") or max(r.finished_at for r in records)
         wall = (
             datetime.fromisoformat(end) - datetime.fromisoformat(run["started_at"])
         ).total_seconds()
-    total = sum(float(r.get("duration_ms") or 0) for r in records) / 1000
+    total = sum(r.duration_ms for r in records) / 1000
     families: dict[str, list[float]] = defaultdict(list)
     for record in records:
-        families[record.get("engine_family") or "-"].append(engine_seconds(record))
+        families[record.engine_family or "-"].append(engine_seconds(record))
     share = {
         family: {"cells": len(times), "seconds": round(sum(times), 1)}
         for family, times in sorted(families.items(), key=lambda item: -sum(item[1]))
     }
-    binaryen = [
-        r for r in records if r.get("engine_family") == "binaryen-js" and r["outcome"] != "skip"
-    ]
+    binaryen = [r for r in records if r.engine_family == "binaryen-js" and r.outcome != "skip"]
     floor = total / workers
     schedule = run.get("schedule") or {}
     finishes = [w["last_cell_s"] for w in schedule.get("workers", {}).values()]
@@ -83,13 +81,11 @@ def analyse(folder: Path, workers: int, wall: float | None, cpu: float | None) -
         "sum_of_cells_s": round(total, 1),
         "floor_s": round(floor, 1),
         "wall_over_floor": round(wall / floor, 3) if floor else None,
-        "uncached_builds": sum(1 for r in records if r.get("build_cached") is False),
-        "host_starts_s": round(sum(float(r.get("host_start_ms") or 0) for r in records) / 1000, 1),
+        "uncached_builds": sum(1 for r in records if r.build_ms and not r.build_cached),
+        "host_starts_s": round(sum(r.host_start_ms for r in records) / 1000, 1),
         "workers_finished_apart_s": round(max(finishes) - min(finishes), 1) if finishes else None,
         "schedule_workers": schedule.get("workers"),
-        "binaryen_js_ms_per_cell": round(
-            sum(float(r.get("duration_ms") or 0) for r in binaryen) / len(binaryen), 2
-        )
+        "binaryen_js_ms_per_cell": round(sum(r.duration_ms for r in binaryen) / len(binaryen), 2)
         if binaryen
         else None,
         "binaryen_js_engine_ms_per_cell": round(
@@ -98,7 +94,7 @@ def analyse(folder: Path, workers: int, wall: float | None, cpu: float | None) -
         if binaryen
         else None,
         "families": share,
-        "outcomes": _count(r["outcome"] for r in records),
+        "outcomes": _count(r.outcome for r in records),
     }
 
 

@@ -22,6 +22,7 @@ from common import OUT, save
 HERE = Path(__file__).resolve().parent
 BENCHES = [
     "overhead",
+    "protocol",
     "validators",
     "throughput",
     "build_cache",

@@ -69,10 +69,10 @@ def run(paths: list[str], engines: str, toolchains: str, workers: str) -> dict:
         controller = json.loads(controller_file.read_text())["cpu_s"]
     # The floor: the cells' own time shared by the workers; and how far apart the workers'
     # last cells finished (run.json's `schedule`, with -n).
-    floor = sum(float(r.get("duration_ms") or 0) for r in records) / 1000 / max(int(workers), 1)
+    floor = sum(float(r.duration_ms or 0) for r in records) / 1000 / max(int(workers), 1)
     lasts = [worker["last_cell_s"] for worker in schedule.get("workers", {}).values()]
     total = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    finished = sorted(datetime.fromisoformat(r["finished_at"]) for r in records)
+    finished = sorted(datetime.fromisoformat(r.finished_at) for r in records)
     span = (finished[-1] - finished[0]).total_seconds() if len(finished) > 1 else 0.0
     return {
         "workers": workers,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .planner import CellKey, modelled_cost
-from .results import RESULTS, cell_key, read_results
+from .planner import modelled_cost
+from .records import CellKey, CellResult
+from .results import RESULTS, read_results
 
 
 def run_costs(folder: Path) -> dict[CellKey, float]:
@@ -18,17 +19,17 @@ def run_costs(folder: Path) -> dict[CellKey, float]:
     cache does not pay it again) or the start of its host (once per worker and build)."""
     costs = {}
     for record in read_results(folder):
-        costs[cell_key(record)] = engine_seconds(record)
+        costs[record.key] = engine_seconds(record)
     return costs
 
 
-def engine_seconds(record: dict) -> float:
+def engine_seconds(record: CellResult) -> float:
     """A cell's `duration_ms` without its uncached build and its host's start, in seconds:
     the engine's own time for it, plus the harness's."""
-    milliseconds = float(record.get("duration_ms") or 0.0)
-    if not record.get("build_cached", True):
-        milliseconds -= float(record.get("build_ms") or 0.0)
-    milliseconds -= float(record.get("host_start_ms") or 0.0)
+    milliseconds = float(record.duration_ms or 0.0)
+    if not record.build_cached:
+        milliseconds -= float(record.build_ms or 0.0)
+    milliseconds -= float(record.host_start_ms or 0.0)
     return max(milliseconds, 0.0) / 1000
 
 

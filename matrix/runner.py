@@ -7,60 +7,27 @@ Whatever happens, the cell ends with one outcome: a missing toolchain or engine 
 
 from __future__ import annotations
 
-import base64
 import os
 import shlex
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
 from .build import BuildCache
 from .engines import EngineBuild
-from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut, memory_limit
+from .host_limits import memory_limit
+from .hosts import Environment, HostDied, HostPool, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
 from .paths import display_path
 from .planner import Cell
-from .provision import Environment, how_to_get, ready
+from .protocol import Invoke, Limits, Run
+from .provision import how_to_get, ready
+from .records import CellResult
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
 from .verdict import judge
-
-
-@dataclass
-class CellResult:
-    """One line of results.jsonl (docs/results.md lists every key)."""
-
-    case: str
-    toolchain: str
-    profile: str
-    engine: str
-    outcome: str
-    message: str
-    case_file: str = ""
-    kind: str = ""
-    features: list[str] = field(default_factory=list)
-    engine_family: str = ""
-    engine_version: str = ""
-    engine_disabled: list[str] = field(default_factory=list)
-    toolchain_version: str = ""
-    module_sha256: str = ""
-    module_size: int = 0
-    module_uses: list[str] = field(default_factory=list)  # the scanner's findings
-    module_scan_error: str = ""
-    build_command: str = ""
-    build_cached: bool = False
-    build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
-    host_start_ms: float = 0.0  # starting the engine's host, when this cell had to
-    rerun: str = ""
-    required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
-    duration_ms: float = 0.0
-    finished_at: str = ""
-
-    def to_record(self) -> dict:
-        return asdict(self)
 
 
 @lru_cache(maxsize=4096)
@@ -170,18 +137,17 @@ class Runner:
         result.module_scan_error = built.scan_error or ""
         # The case's limit, scaled for engines that are slow by nature (their manifest says).
         timeout = cell.case.timeout * cell.engine.family.timeout_factor
-        request = {
-            "cmd": "run",
-            "module": base64.b64encode(built.module).decode("ascii"),
-            "calls": [
-                {"invoke": call.invoke, "args": [arg.to_wire() for arg in call.args]}
+        request = Run(
+            module=built.module,
+            calls=tuple(
+                Invoke(call.invoke, tuple(arg.to_wire() for arg in call.args))
                 for call in cell.case.calls
-            ],
+            ),
             # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
             # do so before the runner would have to kill them; linear memory gets 3/4 of
             # the host's memory limit, the rest is the engine's own.
-            "limits": {"seconds": timeout, "memory_bytes": memory_limit() * 3 // 4},
-        }
+            limits=Limits(timeout, memory_limit() * 3 // 4),
+        )
         try:
             asked = time.perf_counter()
             host = self.hosts.get(cell.engine, environment)  # started if none is warm
@@ -190,13 +156,13 @@ class Runner:
         except HostDied as death:
             self.hosts.discard(cell.engine)
             return Outcome.CRASH, str(death)
-        except HostTimedOut as timeout:
+        except HostTimedOut as hung:
             self.hosts.discard(cell.engine)
-            return Outcome.TIMEOUT, str(timeout)
+            return Outcome.TIMEOUT, str(hung)
         except HostProtocolError as error:
             self.hosts.discard(cell.engine)
             return Outcome.ERROR, str(error)
-        if answer.get("status") == "timeout":  # the engine interrupted the module itself
-            return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.get('message', '')}"
+        if answer.status == "timeout":  # the engine interrupted the module itself
+            return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.message}"
         verdict = judge(cell.case, answer)
         return verdict.outcome, verdict.message

@@ -13,20 +13,31 @@ the controller), so a queue can be rebalanced at any time without asking a worke
 give cells back.
 
 Other `--dist` modes (loadfile, worksteal, …) are left to xdist.
+
+Registered by the plugin as a pytest plugin of its own: `pytest_xdist_make_scheduler`
+makes the scheduler, `run_facts` is what run.json says of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from .balance import Balancer, Job
-from .cases import CASE_SUFFIXES, CaseError
-from .costs import cell_cost
-from .planner import CellKey, plan
+from .cases import CASE_SUFFIXES, CaseError, find_case_files
+from .costs import cell_cost, newest_run, run_costs
+from .items import wanted
+from .paths import display_path
+from .planner import plan
+from .pytest_state import RUN, STATE, MatrixState
+from .records import CellKey
+from .results import RESULTS
+from .spec.run import SpecCell
 
 # A worker runs an item once it knows the next one (pytest's `nextitem`), so it needs two;
 # a third spares it a round trip to the controller after each short cell.
@@ -203,14 +214,89 @@ class CostScheduling:
                 )
 
 
-def cell_jobs(state, collection: list[str], measured: dict[CellKey, float]) -> list[Job]:
+SCHEDULER = pytest.StashKey["CostScheduling"]()
+DURATIONS_FROM = pytest.StashKey[str]()  # the run whose cell times the scheduler used
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent when xdist is not loaded
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> CostScheduling | None:
+    """With -n (xdist's `--dist load`), cells are dealt by engine build and expected cost."""
+    state = config.stash.get(STATE, None)
+    if state is None or config.getvalue("dist") != "load":
+        return None
+
+    def prepare() -> dict[CellKey, float]:
+        # The controller plans the case files once more to know each cell's key (what an
+        # earlier run's times are filed under): done while the workers start and collect.
+        for file in _invoked_case_files(config, state):
+            with contextlib.suppress(CaseError):
+                state.case(file)
+        return _measured_costs(config, state)
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    measured = pool.submit(prepare)
+    pool.shutdown(wait=False)
+
+    def jobs_of(collection: list[str]) -> list[Job]:
+        return cell_jobs(state, config.rootpath, collection, measured.result())
+
+    scheduler = CostScheduling(config, jobs_of, log)
+    config.stash[SCHEDULER] = scheduler
+    return scheduler
+
+
+def run_facts(config: pytest.Config) -> dict | None:
+    """How this run's cells were dealt, for run.json; None when not by this scheduler."""
+    scheduler = config.stash.get(SCHEDULER, None)
+    if scheduler is None:
+        return None
+    return {
+        "by": "engine build and expected cost (matrix/balance.py)",
+        "durations_from": config.stash.get(DURATIONS_FROM, None),
+        "workers": scheduler.summary(),
+    }
+
+
+def _invoked_case_files(config: pytest.Config, state: MatrixState) -> list[Path]:
+    """The case files under the command line's paths that this run collects."""
+    here = config.invocation_params.dir
+    paths = [here / argument.split("::")[0] for argument in config.args]
+    paths = [path for path in paths if path.exists()]
+    return [file for file in find_case_files(paths) if wanted(file, config, state)]
+
+
+def _measured_costs(config: pytest.Config, state: MatrixState) -> dict[CellKey, float]:
+    """Cell times from an earlier run: the one asked for, else the newest in the reports."""
+    chosen = state.selection.durations
+    if chosen == "none":
+        return {}
+    run = config.stash.get(RUN, None)
+    if chosen:
+        source: Path | None = Path(chosen)
+    elif run is not None and run.folder is not None:
+        source = newest_run(run.folder.parent, besides=run.folder)
+    else:
+        source = None
+    if source is None:
+        return {}
+    try:
+        measured = run_costs(source.parent if source.name == RESULTS else source)
+    except OSError as error:
+        raise pytest.UsageError(f"--matrix-durations: {error}") from None
+    config.stash[DURATIONS_FROM] = display_path(source)
+    return measured
+
+
+def cell_jobs(
+    state: MatrixState, rootdir: Path, collection: list[str], measured: dict[CellKey, float]
+) -> list[Job]:
     """The collection's test ids as jobs: each cell's engine build and expected cost.
 
     The controller collects nothing under xdist, so it plans the case files the ids name
     once more (cheap: a case file is a few YAML lines) to know each cell's key, which is
     what an earlier run's durations are filed under.
     """
-    builds = {build.id: build for build in state.engines}
+    builds = {build.id: build for build in state.selection.engines}
     keys: dict[str, dict[str, CellKey]] = {}
     jobs = []
     for index, test_id in enumerate(collection):
@@ -218,29 +304,28 @@ def cell_jobs(state, collection: list[str], measured: dict[CellKey, float]) -> l
         engine = name.rsplit("/", 1)[-1]
         build = builds.get(engine)
         if path not in keys:
-            keys[path] = _cell_keys(state, Path(state.config.rootpath, path))
+            keys[path] = _cell_keys(state, Path(rootdir, path))
         family = build.family.name if build is not None else ""
         cost = cell_cost(keys[path].get(name), family, measured)
         jobs.append(Job(index, engine if build is not None else "-", cost))
     return jobs
 
 
-def _cell_keys(state, path: Path) -> dict[str, CellKey]:
+def _cell_keys(state: MatrixState, path: Path) -> dict[str, CellKey]:
     """{test name: cell key} for the cells of one collected file."""
+    selection = state.selection
     if path.suffix in CASE_SUFFIXES:
         try:
             case = state.case(path)
         except CaseError:
             return {}
-        cells = plan([case], state.engines, state.toolchains, state.profiles)
+        cells = plan([case], selection.engines, selection.toolchains, selection.profiles)
         return {cell.name: cell.key for cell in cells}
     if path.suffix == ".wast":
-        from .spec.run import SpecCell
-
         resolved = path.resolve()
-        root = next((r for r in state.suite_roots if resolved.is_relative_to(r)), None)
+        root = next((r for r in selection.suite_roots if resolved.is_relative_to(r)), None)
         if root is None:
             return {}
         root = root.parent if root.is_file() else root
-        return {b.id: SpecCell(path, root, b).key for b in state.engines}
+        return {b.id: SpecCell(path, root, b).key for b in selection.engines}
     return {}

@@ -48,6 +48,7 @@ class CellResult:
     # A WASI program's cell: "native" (the engine's own WASI), "shim" (wasm-matrix's) or
     # "none" (the engine has none: a skip); "" for every other cell.
     wasi: str = ""
+    host_start_ms: float = 0.0  # starting the engine's host, when this cell had to
     rerun: str = ""
     required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
     duration_ms: float = 0.0

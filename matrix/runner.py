@@ -86,6 +86,7 @@ class Runner:
         self.builds = builds
         self.hosts = hosts or HostPool()
         self.environment_of = environment_of
+        self._environments: dict[str, Environment] = {}  # read once per run, not per cell
         self.toolchains: dict[str, Toolchain] = all_toolchains()
 
     def close(self) -> None:
@@ -115,7 +116,11 @@ class Runner:
         reason = toolchain.unavailable_reason()
         if reason:
             return Outcome.SKIP, f"toolchain {cell.toolchain} is not available: {reason}"
-        environment = self.environment_of(cell.engine)
+        environment = self._environments.get(cell.engine.id)
+        if environment is None:
+            environment = self.environment_of(cell.engine)
+            if environment is not None:
+                self._environments[cell.engine.id] = environment
         if environment is None:
             return Outcome.SKIP, (
                 f"engine {cell.engine.id} is not available here; "
@@ -139,6 +144,8 @@ class Runner:
         result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
+        # The case's limit, scaled for engines that are slow by nature (their manifest says).
+        timeout = cell.case.timeout * cell.engine.family.timeout_factor
         request = Run(
             module=built.module,
             calls=tuple(
@@ -148,32 +155,40 @@ class Runner:
             # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
             # do so before the runner would have to kill them; linear memory gets 3/4 of
             # the host's memory limit, the rest is the engine's own.
-            limits=Limits(cell.case.timeout, memory_limit() * 3 // 4),
+            limits=Limits(timeout, memory_limit() * 3 // 4),
         )
         wasi = cell.case.wasi
         inline = cell.engine.family.wasi == "shim"
         sandbox = Sandbox(wasi, cell.case.name, inline) if wasi else contextlib.nullcontext()
         with sandbox:
-            return self._ask(cell, environment, request, sandbox if wasi else None)
+            return self._ask(cell, result, environment, request, timeout, sandbox if wasi else None)
 
     def _ask(
-        self, cell: Cell, environment: Environment, request: Run, sandbox: Sandbox | None
+        self,
+        cell: Cell,
+        result: CellResult,
+        environment: Environment,
+        request: Run,
+        timeout: float,
+        sandbox: Sandbox | None,
     ) -> tuple[Outcome, str]:
         """Send the run request to the engine's host and judge its answer."""
         try:
-            host = self.hosts.get(cell.engine, environment)
+            asked = time.perf_counter()
+            host = self.hosts.get(cell.engine, environment)  # started if none is warm
+            result.host_start_ms = round((time.perf_counter() - asked) * 1000, 3)
             if sandbox is not None:
                 if not host.handshake.wasi:
                     why = host.handshake.wasi_missing
                     return Outcome.SKIP, f"{cell.engine.id} has no WASI here: {why}"
                 request = replace(request, wasi=sandbox.request())
-            answer = host.request(request, cell.case.timeout)
+            answer = host.request(request, timeout)
         except HostDied as death:
             self.hosts.discard(cell.engine)
             return Outcome.CRASH, str(death)
-        except HostTimedOut as timeout:
+        except HostTimedOut as hung:
             self.hosts.discard(cell.engine)
-            return Outcome.TIMEOUT, str(timeout)
+            return Outcome.TIMEOUT, str(hung)
         except HostProtocolError as error:
             self.hosts.discard(cell.engine)
             return Outcome.ERROR, str(error)

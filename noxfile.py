@@ -23,15 +23,12 @@ def matrix(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def spec(session: nox.Session) -> None:
-    """The WebAssembly spec test suite on every engine build: `nox -s spec -- PATH [options]`
-    (default PATH: ../shared/testsuite when it exists); writes reports/latest/."""
+    """The WebAssembly spec test suite on every engine build: `nox -s spec -- [PATH] [options]`
+    (default PATH: testsuite/, the repository's pinned copy); writes reports/latest/."""
     session.install(".")
     arguments = list(session.posargs)
     if not arguments or arguments[0].startswith("-"):
-        default = Path("../shared/testsuite")
-        if not default.is_dir():
-            session.error("give the suite's folder: nox -s spec -- PATH")
-        arguments.insert(0, str(default))
+        arguments.insert(0, str(Path(__file__).parent / "testsuite"))
     session.run("wasm-matrix", "run", "--suite", arguments[0], "-n", "auto", *arguments[1:])
 
 

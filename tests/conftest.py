@@ -21,6 +21,7 @@ pytest_plugins = ["pytester"]
 os.environ.setdefault("WASM_MATRIX_CACHE", str(cache_dir()))
 
 REPO = Path(__file__).resolve().parents[1]
+TESTSUITE = REPO / "testsuite"  # the pinned copy of the WebAssembly spec test suite
 NEWEST = "wasmtime-50.0.1"
 NEWEST_NO_REFS = "wasmtime-50.0.1[-reference-types]"
 OLDER = "wasmtime-48.0.0"

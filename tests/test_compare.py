@@ -13,7 +13,6 @@ from matrix.results import RESULTS, RUN
 
 from .conftest import REPO, wasm_matrix
 
-SHARED_SCHEMA = REPO.parent / "shared" / "reference" / "webassembly-features.schema.json"
 BUNDLED_SCHEMA = REPO / "matrix" / "reference" / "webassembly-features.schema.json"
 
 
@@ -96,8 +95,7 @@ def test_agreements_and_disagreements():
 
 
 def test_export_is_valid_against_the_published_schema():
-    schema_path = SHARED_SCHEMA if SHARED_SCHEMA.exists() else BUNDLED_SCHEMA
-    schema = json.loads(schema_path.read_text())
+    schema = json.loads(BUNDLED_SCHEMA.read_text())
     exported = export(RECORDS, {"engines": [{"family": "node", "title": "Node.js (V8)"}]})
     jsonschema.validate(exported, schema)
     node = exported["browsers"]["Node.js (V8) (measured by wasm-matrix)"]["features"]

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from matrix.reporting.site import cell_page, write_site
+from matrix.outcomes import Outcome
+from matrix.reporting.links import case_page, cell_anchor, cell_link
+from matrix.reporting.site import write_site
 from matrix.reporting.versions import first_passing
 from matrix.results import RESULTS, RUN
 
@@ -106,12 +108,16 @@ class Tables(HTMLParser):
         super().__init__()
         self.tables: dict[str, list[list[str]]] = {}
         self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.rows: dict[str, list[str]] = {}  # a row's cells by the row's id
         self.scripts = 0
         self.images = 0
         self._table, self._row, self._cell = None, None, None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
         if tag == "script":
             self.scripts += 1
         if tag == "img":
@@ -123,6 +129,8 @@ class Tables(HTMLParser):
         elif tag == "tr" and self._table is not None:
             self._row = []
             self._table.append(self._row)
+            if attrs.get("id"):
+                self.rows[attrs["id"]] = self._row
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
 
@@ -149,9 +157,9 @@ def test_overview_feature_table_has_an_engine_per_row(site):
     header, *rows = table
     assert header == ["engine", "sign-ext", "tail-call"]
     by_engine = {row[0]: row[1:] for row in rows}
-    assert by_engine["wasmtime-20"] == ["✅ pass", "✅ pass"]
-    assert by_engine["wasmtime-10"] == ["✅ pass", "🚫 reject"]
-    assert by_engine["wasm3-0.5"] == ["🚫 reject 0/2", "🚫 reject"]  # two sign-ext probes
+    assert by_engine["wasmtime-20"] == ["P pass", "P pass"]
+    assert by_engine["wasmtime-10"] == ["P pass", "R reject"]
+    assert by_engine["wasm3-0.5"] == ["R reject 0/2", "R reject"]  # two sign-ext probes
 
 
 def test_first_measured_version_that_passes(site):
@@ -173,37 +181,47 @@ def test_a_feature_that_stops_passing_has_no_first_version():
     assert first.first == "10.0"
 
 
-def test_every_non_pass_cell_has_a_page_with_message_build_and_rerun(site):
-    pages = sorted(p.name for p in (site / "cells").iterdir())
-    assert pages == sorted(cell_page(r) for r in RECORDS if r["outcome"] != "pass")
-    page = (site / "cells" / cell_page(RECORDS[5])).read_text("utf-8")
+def test_every_cell_is_on_its_cases_page_non_pass_ones_with_message_build_and_rerun(site):
+    pages = sorted(str(p.relative_to(site)) for p in (site / "cases").iterdir())
+    assert pages == sorted({case_page(r["case"]) for r in RECORDS})  # a page per case
+    assert not (site / "cells").exists()
+    for r in RECORDS:
+        rows = parse(site / case_page(r["case"])).rows
+        outcome = Outcome(r["outcome"])
+        assert rows[cell_anchor(r)][:2] == [r["engine"], f"{outcome.letter} {outcome}"]
+    page = (site / case_page("tail-call")).read_text("utf-8")
     assert "unknown opcode 0x12" in page
     assert "wat2wasm probe.wat" in page
     assert "wasm-matrix run cases/probes/tail-call.yaml --engines wasm3-0.5" in page
+    passing = parse(site / case_page("tail-call")).rows[cell_anchor(RECORDS[2])]
+    assert passing[-1] == ""  # a pass has nothing to explain
 
 
 def test_table_symbols_link_to_the_cells_page(site):
     links = parse(site / "index.html").links
-    assert f"cells/{cell_page(RECORDS[3])}" in links
+    assert cell_link(RECORDS[3]) in links
 
 
 def test_untrusted_text_is_escaped_everywhere(site):
-    for page in [*site.glob("*.html"), *site.glob("cells/*.html")]:
+    for page in [*site.glob("*.html"), *site.glob("cases/*.html")]:
         text = page.read_text("utf-8")
         assert "<script>document" not in text, page
         assert "<img src=x" not in text, page
         assert parse(page).scripts == 1, page  # only the page's own script
-    evil = (site / "cells" / cell_page(RECORDS[6])).read_text("utf-8")
+    evil = (site / case_page(EVIL)).read_text("utf-8")
     assert "&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;" in evil
     assert "&lt;/pre&gt;&lt;script&gt;" in evil
 
 
 def test_nothing_is_loaded_from_outside_the_site(site):
-    for page in [*site.glob("*.html"), *site.glob("cells/*.html")]:
+    for page in [*site.glob("*.html"), *site.glob("cases/*.html")]:
         for link in parse(page).links:
             assert not re.match(r"[a-z]+:", link), (page, link)  # relative links only
-            target = (page.parent / link.split("#")[0]).resolve()
+            path, _, anchor = link.partition("#")
+            target = (page.parent / path).resolve()
             assert target.is_file(), (page, link)
+            if anchor:
+                assert anchor in parse(target).ids, (page, link)
 
 
 def test_spec_page_shows_pass_rates_per_engine_and_script(site):
@@ -214,7 +232,7 @@ def test_spec_page_shows_pass_rates_per_engine_and_script(site):
     assert totals["wasm3-0.5"] == ["100.0%", "50", "0", "2", "3"]
     scripts = page.tables["spec-table"]
     assert scripts[1] == ["address.wast", "99.0%", "100.0%"]
-    failing = (site / "cells" / cell_page(RECORDS[7])).read_text("utf-8")
+    failing = (site / case_page("address.wast")).read_text("utf-8")
     assert "Failing assertions (1)" in failing
 
 
@@ -266,15 +284,15 @@ def test_chromium_renders_the_overview_and_shows_script_names_as_text(site):
     table = Tables()
     table.feed(dom)
     rows = {row[0]: row[1:] for row in table.tables["features-table"][1:]}
-    assert rows["wasm3-0.5"] == ["🚫 reject 0/2", "🚫 reject"]
-    assert rows["wasmtime-10"] == ["✅ pass", "🚫 reject"]
+    assert rows["wasm3-0.5"] == ["R reject 0/2", "R reject"]
+    assert rows["wasmtime-10"] == ["P pass", "R reject"]
     # The evil probe's name is in the overview (a cell's tooltip) but runs nothing.
     assert title(dom).startswith("Overview ·")
     assert (table.scripts, table.images) == (1, 0)  # nothing injected as an element
     profile = dump_dom(site / "profile-default.html")
     assert title(profile).startswith("Cases × engines, profile default")  # not 'PWNED'
     assert "&lt;script&gt;document.title='PWNED'&lt;/script&gt;" in profile
-    cell = dump_dom(site / "cells" / cell_page(RECORDS[6]))
+    cell = dump_dom(site / case_page(EVIL))
     assert title(cell).startswith("evil&lt;script&gt;document.title='PWNED'")  # shown as text
     assert "&lt;/pre&gt;&lt;script&gt;document.title='PWNED2'" in cell
 
@@ -304,9 +322,10 @@ def test_a_real_run_has_a_site_that_chromium_renders(tmp_path, provisioned):
         if r["kind"] == "probe" and r["features"] == ["reference-types"]:
             assert rows[r["engine"]]["reference-types"].endswith(r["outcome"])
     # The build without reference-types rejects their probe; its page says why.
-    assert rows[f"{OLDER}[-reference-types]"]["reference-types"] == "🚫 reject"
+    assert rows[f"{OLDER}[-reference-types]"]["reference-types"] == "R reject"
     rejected = next(r for r in records if r["outcome"] == "reject")
-    assert (run / "site" / "cells" / cell_page(rejected)).exists()
+    case = parse(run / "site" / case_page(rejected["case"]))
+    assert case.rows[cell_anchor(rejected)][1] == "R reject"
     # The run's JUnit XML, written from its results: a testcase per cell.
     junit = ElementTree.parse(run / "junit.xml").getroot()
     assert sum(int(suite.get("tests")) for suite in junit) == len(records)

@@ -342,22 +342,21 @@ def _report(options: argparse.Namespace) -> int:
 
     history = Path(options.history) if options.history else folder.resolve().parent / HISTORY
     add_run(history, folder)
-    print(write_summary(folder))
+    previous = Path(options.base) if options.base else None
+    if previous is not None and not read_results(previous):
+        print(f"wasm-matrix: no results in {previous}; no changes to show", file=sys.stderr)
+        previous = None
+    print(write_summary(folder, previous))
     reference = Path(options.reference) if options.reference else None
     print(write_site(folder, reference_path=reference, history_path=history))
     from .reporting.ci import JUNIT, write_junit
 
     print(write_junit(folder, Path(options.junit) if options.junit else folder / JUNIT))
     if options.step_summary:
-        from .diff import diff_runs
         from .reporting.ci import step_summary
 
-        base = read_results(Path(options.base)) if options.base else None
-        if options.base and not base:
-            print(f"wasm-matrix: no results in {options.base}; no diff", file=sys.stderr)
-        difference = diff_runs(base, read_results(folder)) if base else None
         with open(options.step_summary, "a", encoding="utf-8") as file:
-            file.write(step_summary(folder, difference, options.url))
+            file.write(step_summary(folder, previous, options.url))
     return EXIT_OK
 
 

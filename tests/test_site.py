@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -329,3 +330,87 @@ def test_a_real_run_has_a_site_that_chromium_renders(tmp_path, provisioned):
     # The run's JUnit XML, written from its results: a testcase per cell.
     junit = ElementTree.parse(run / "junit.xml").getroot()
     assert sum(int(suite.get("tests")) for suite in junit) == len(records)
+
+
+# --- the site renders anywhere: no emoji font needed -----------------------------------------
+
+
+def fonts_without_emoji(folder: Path) -> Path:
+    """A fontconfig set-up with every font of the machine except colour and emoji fonts, as
+    on a server or a minimal desktop: what Chromium may use when it reads FONTCONFIG_FILE."""
+    fonts = folder / "fonts"
+    fonts.mkdir(parents=True)
+    for path in Path("/usr/share/fonts").rglob("*"):
+        if path.suffix.lower() in (".ttf", ".otf", ".ttc") and not re.search(
+            r"emoji|color|twemoji", path.name, re.IGNORECASE
+        ):
+            (fonts / path.name).symlink_to(path)
+    config = folder / "fonts.conf"
+    config.write_text(
+        f"<?xml version='1.0'?><fontconfig><dir>{fonts}</dir>"
+        f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>"
+    )
+    return config
+
+
+def covered(config: Path) -> set[int]:
+    """Every code point some font of the set-up has a glyph for (fc-query's charsets)."""
+    points: set[int] = set()
+    for font in (config.parent / "fonts").iterdir():
+        done = subprocess.run(
+            ["fc-query", "--format=%{charset}\\n", str(font)], capture_output=True, text=True
+        )
+        for span in done.stdout.split():
+            first, _, last = span.partition("-")
+            points.update(range(int(first, 16), int(last or first, 16) + 1))
+    return points
+
+
+def screenshot(page: Path, config: Path, out: Path, size: str = "1000,700") -> Path:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (Debian package chromium)")
+    subprocess.run(
+        [
+            CHROMIUM,
+            *("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"),
+            *("--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"),
+            f"--window-size={size}",
+            f"--screenshot={out}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "FONTCONFIG_FILE": str(config), "HOME": str(config.parent)},
+    )
+    return out
+
+
+def pixels(image) -> dict[tuple[int, int, int], int]:
+    """How many pixels of the image have each colour."""
+    rgb = image.convert("RGB")
+    return {colour: count for count, colour in rgb.getcolors(rgb.width * rgb.height)}
+
+
+def test_every_character_of_the_site_has_a_glyph_without_an_emoji_font(site, tmp_path):
+    """An outcome is a letter on its colour: nothing on any page needs an emoji font."""
+    if shutil.which("fc-query") is None:
+        pytest.skip("fc-query is not installed (Debian package fontconfig)")
+    points = covered(fonts_without_emoji(tmp_path))
+    assert ord("A") in points and 0x2705 not in points  # letters yes, ✅ no: no emoji font
+    for page in [*site.glob("*.html"), *site.glob("cases/*.html")]:
+        missing = {ch for ch in page.read_text("utf-8") if ord(ch) > 0x7E and ord(ch) not in points}
+        assert not missing, (page.name, sorted(missing))
+
+
+def test_chromium_without_an_emoji_font_shows_each_outcome_as_a_coloured_letter(site, tmp_path):
+    from PIL import Image
+
+    config = fonts_without_emoji(tmp_path)
+    image = Image.open(screenshot(site / "index.html", config, tmp_path / "overview.png"))
+    colours = pixels(image)
+    # The marks' colours from the stylesheet: pass (P) and reject (R) are on the overview.
+    for name, rgb in {"pass": (0x1A, 0x7F, 0x37), "reject": (0x9A, 0x67, 0x00)}.items():
+        assert colours[rgb] > 50, f"no {name} mark drawn"
+    legend = Image.open(screenshot(site / "cases.html", config, tmp_path / "cases.png"))
+    assert pixels(legend)[(0xCF, 0x22, 0x2E)] > 20  # a fail (F)

@@ -85,6 +85,21 @@ def toolchains(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def snapshot(session: nox.Session) -> None:
+    """Measure the feature probes on every engine build and write the dated snapshot that
+    ships in the package (matrix/reference/probes-snapshot.json), which `wasm-matrix check`
+    answers from on a machine with no run of its own; `-- RUN` snapshots an existing run."""
+    session.install(".")
+    if session.posargs:
+        run = session.posargs[0]
+    else:
+        session.run("wasm-matrix", "run", "cases/probes", "-n", "auto")
+        run = "reports/latest"
+    out = Path(__file__).parent / "matrix" / "reference" / "probes-snapshot.json"
+    session.run("python", "-m", "matrix.snapshot", run, "--out", str(out))
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks that print figures and save them to reports/bench/ (never asserted in
     tests): harness overhead per cell over each engine's raw floor, -n 1 vs -n 2, cold vs

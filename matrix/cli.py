@@ -142,7 +142,12 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="which features a module uses, and which measured engines run it"
     )
     check.add_argument("module", help="a .wasm file")
-    check.add_argument("--run", default=f"reports/{LATEST}", help="the measured run to consult")
+    check.add_argument(
+        "--run",
+        help="the measured run to consult (default: the newest run under --reports that has "
+        "feature-probe results, else the snapshot shipped with wasm-matrix)",
+    )
+    check.add_argument("--reports", default="reports", help="folder of runs (default: reports)")
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.set_defaults(handler=_check)
 
@@ -285,22 +290,34 @@ def _check(options: argparse.Namespace) -> int:
     import json
 
     from .check import as_json, check, render
-    from .results import read_run
     from .scanner import ScanError
+    from .snapshot import from_run, newest_measured
 
-    folder, module = Path(options.run), Path(options.module)
-    records = read_results(folder)
-    if not any(record.get("kind") == "probe" for record in records):
-        print(f"wasm-matrix check: no feature probe results in {folder}", file=sys.stderr)
-        return EXIT_USAGE
+    module = Path(options.module)
+    if options.run:
+        measured = from_run(Path(options.run))
+        if measured is None:
+            print(f"wasm-matrix check: no feature probe results in {options.run}", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        measured = newest_measured(Path(options.reports))
+        if measured is None:  # only when the package was installed without its snapshot
+            print(
+                f"wasm-matrix check: no run with feature probe results under {options.reports}"
+                " and no shipped snapshot; measure with: wasm-matrix run cases/probes",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     try:
-        result = check(module, records, read_run(folder), folder.resolve().name)
+        result = check(module, measured.records, measured.run, measured.name)
     except OSError as error:
         print(f"wasm-matrix check: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ScanError as error:
         print(f"wasm-matrix check: {module} is not a valid module: {error}", file=sys.stderr)
         return EXIT_USAGE
+    result.measured_in = measured.describe()
+    result.source = measured.source
     print(json.dumps(as_json(result), indent=2) if options.json else render(result))
     return EXIT_OK
 

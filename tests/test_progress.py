@@ -25,7 +25,7 @@ def cell(engine, outcome="pass"):
         "toolchain": "wat",
         "profile": "default",
         "engine": engine,
-        **{"outcome": outcome},
+        "outcome": outcome,
     }
 
 

@@ -348,7 +348,8 @@ def fonts_without_emoji(folder: Path) -> Path:
     config = folder / "fonts.conf"
     config.write_text(
         f"<?xml version='1.0'?><fontconfig><dir>{fonts}</dir>"
-        f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>"
+        f"<cachedir>{folder / 'cache'}</cachedir>"
+        "<include ignore_missing='yes'>/etc/fonts/conf.d</include></fontconfig>"  # aliases
     )
     return config
 

@@ -23,9 +23,9 @@ from ..results import cell_key, read_results, read_run
 from .badges import write_badges
 from .case_pages import write_case_pages
 from .links import cell_anchor, cell_link
+from .marks import mark, outcome_cell, pass_row
 from .tables import (
     Table,
-    TableCell,
     case_tables,
     engine_order,
     feature_table,
@@ -51,7 +51,9 @@ def _environment() -> Environment:
         legend=LEGEND,
         cell_link=cell_link,
         cell_anchor=cell_anchor,
-        first_failing=first_failing,
+        mark=mark,
+        outcome_cell=outcome_cell,
+        pass_row=pass_row,
     )
     environment.filters["percent"] = lambda value: f"{value * 100:.1f}%"
     return environment
@@ -235,7 +237,3 @@ def spec_table(records: list[dict], engines: list[str]) -> SpecTable:
 
 def _has(records: list[dict], engine: str) -> bool:
     return any(r["engine"] == engine for r in records)
-
-
-def first_failing(cell: TableCell) -> dict | None:
-    return next((r for r in cell.records if r["outcome"] != Outcome.PASS), None)

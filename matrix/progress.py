@@ -24,6 +24,7 @@ from rich.live import Live
 from rich.text import Text
 
 from .outcomes import Outcome
+from .records import CellResult
 
 LINE_EVERY = 5.0  # seconds between two status lines when the output is no terminal
 ENGINES_SHOWN = 4  # engine builds still running named on the status line
@@ -113,12 +114,12 @@ class Progress:
             )
             self._live.start()
 
-    def finished(self, record: dict) -> None:
-        """A cell's results record (an observer of the run)."""
+    def finished(self, record: CellResult) -> None:
+        """A finished cell (an observer of the run: MatrixRun.observe)."""
         now = self.clock()
         with self._lock:
-            self._done[record.get("engine", "-")] += 1
-            self._counts[Outcome(record["outcome"])] += 1
+            self._done[record.engine] += 1
+            self._counts[Outcome(record.outcome)] += 1
             if self._first is None:
                 self._first = now
             due = self._live is None and now - self._last_line >= self.line_every

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .outcomes import Outcome
+from .records import CellResult
 from .results import read_results, read_run, run_folders
 
 SNAPSHOT = Path(__file__).with_name("reference") / "probes-snapshot.json"
@@ -33,7 +34,7 @@ class Measured:
     """The measurements `check` consults: a run's probe records, its facts, and where they
     came from (a run folder, or the shipped snapshot)."""
 
-    records: list[dict]
+    records: list[CellResult]
     run: dict
     name: str
     source: str  # "run" or "snapshot"
@@ -61,8 +62,8 @@ class Measured:
         return f"run {self.name} ({self.path}, started {started}, {self.age()})"
 
 
-def has_probes(records: list[dict]) -> bool:
-    return any(r.get("kind") == "probe" and r["outcome"] != Outcome.SKIP for r in records)
+def has_probes(records: list[CellResult]) -> bool:
+    return any(r.kind == "probe" and r.outcome != Outcome.SKIP for r in records)
 
 
 def newest_measured(reports: Path, snapshot: Path = SNAPSHOT) -> Measured | None:
@@ -85,11 +86,11 @@ def from_run(folder: Path) -> Measured | None:
 def make_snapshot(folder: Path) -> dict:
     """A run's probe results, small: per cell only what `check` reads."""
     run = read_run(folder)
-    probes = [r for r in read_results(folder) if r.get("kind") == "probe"]
+    probes = [r for r in read_results(folder) if r.kind == "probe"]
     if not has_probes(probes):
         raise ValueError(f"{folder}: no feature probe results to snapshot")
-    cases = {r["case"]: r.get("features", []) for r in probes}
-    builds = {r["engine"]: r for r in probes}
+    cases = {r.case: r.features for r in probes}
+    builds = {r.engine: r for r in probes}
     return {
         "format": FORMAT,
         "made_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -101,23 +102,22 @@ def make_snapshot(folder: Path) -> dict:
         "machine": run.get("machine", {}),
         "engines": [
             {key: engine.get(key) for key in ENGINE_FACTS}
-            | {"engine_version": builds[engine["id"]].get("engine_version", "")}
+            | {"engine_version": builds[engine["id"]].engine_version}
             for engine in run.get("engines", [])
             if engine["id"] in builds
         ],
         "probes": dict(sorted(cases.items())),
         # case, toolchain, profile, engine, outcome, first line of the message (non-pass)
         "cells": sorted(
-            [r["case"], r["toolchain"], r["profile"], r["engine"], r["outcome"], _line(r)]
-            for r in probes
+            [r.case, r.toolchain, r.profile, r.engine, r.outcome, _line(r)] for r in probes
         ),
     }
 
 
-def _line(record: dict) -> str:
-    if record["outcome"] == Outcome.PASS:
+def _line(record: CellResult) -> str:
+    if record.outcome == Outcome.PASS:
         return ""
-    first = " ".join((record.get("message") or "").strip().splitlines()[:1])
+    first = " ".join((record.message or "").strip().splitlines()[:1])
     return first[:MESSAGE_LIMIT]
 
 
@@ -139,19 +139,19 @@ def load_snapshot(path: Path = SNAPSHOT) -> Measured | None:
     for case, toolchain, profile, engine, outcome, message in data["cells"]:
         facts = engines.get(engine, {})
         records.append(
-            {
-                "case": case,
-                "toolchain": toolchain,
-                "profile": profile,
-                "engine": engine,
-                "outcome": outcome,
-                "message": message,
-                "kind": "probe",
-                "features": data["probes"].get(case, []),
-                "engine_family": facts.get("family", ""),
-                "engine_version": facts.get("engine_version", ""),
-                "engine_disabled": facts.get("disabled") or [],
-            }
+            CellResult(
+                case,
+                toolchain,
+                profile,
+                engine,
+                outcome,
+                message=message,
+                kind="probe",
+                features=data["probes"].get(case, []),
+                engine_family=facts.get("family") or "",
+                engine_version=facts.get("engine_version") or "",
+                engine_disabled=facts.get("disabled") or [],
+            )
         )
     run = {key: data.get(key) for key in ("started_at", "finished_at", "wasm_matrix", "revision")}
     run["engines"] = data["engines"]

@@ -12,12 +12,13 @@ import wasmtime
 from matrix import snapshot
 from matrix.cases import ModuleSource
 from matrix.check import check
+from matrix.records import CellResult
 from matrix.results import RESULTS, RUN
 from matrix.scanner import scan
 from matrix.toolchains import wasm_opt
 from matrix.toolchains.clang import ClangToolchain
 
-from .conftest import NEWEST, OLDER_NO_REFS, REPO, wasm_matrix
+from .helpers import NEWEST, OLDER_NO_REFS, REPO, wasm_matrix
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,7 @@ def test_a_feature_never_probed_is_not_measured(tmp_path):
             "outcome": "pass",
         }
     ]
-    result = check(module, records, {}, "run")
+    result = check(module, [CellResult.from_record(r) for r in records], {}, "run")
     assert [v.unmeasured for v in result.verdicts] == [["mvp"]]
     assert not result.verdicts[0].runs
 
@@ -206,7 +207,12 @@ def test_a_snapshot_keeps_what_check_reads_and_nothing_more(tmp_path):
     module = tmp_path / "m.wasm"
     module.write_bytes(SIGN_EXT_MODULE)
     from_snapshot = check(module, loaded.records, loaded.run, loaded.name)
-    from_run = check(module, records, json.loads((run / RUN).read_text()), run.name)
+    from_run = check(
+        module,
+        [CellResult.from_record(r) for r in records],
+        json.loads((run / RUN).read_text()),
+        run.name,
+    )
     assert [(v.engine, v.runs, v.missing) for v in from_snapshot.verdicts] == [
         (v.engine, v.runs, v.missing) for v in from_run.verdicts
     ]
@@ -217,7 +223,7 @@ def test_check_on_a_fresh_install_answers_from_the_shipped_snapshot(tmp_path):
     """No run on this machine yet: the snapshot of a real run that ships in the package."""
     shipped = snapshot.load_snapshot()
     assert shipped is not None and shipped.run["started_at"]
-    assert len({r["engine_family"] for r in shipped.records}) >= 10  # a real, wide run
+    assert len({r.engine_family for r in shipped.records}) >= 10  # a real, wide run
     module = tmp_path / "m.wasm"
     module.write_bytes(MVP_MODULE)
     done = wasm_matrix("check", str(module), cwd=tmp_path)
@@ -225,9 +231,9 @@ def test_check_on_a_fresh_install_answers_from_the_shipped_snapshot(tmp_path):
     shipped_with = "measured in the snapshot shipped with wasm-matrix (probes-snapshot.json: "
     assert f"{shipped_with}run {shipped.name}, started " in done.stdout
     assert "no run with probe results under reports/" in done.stdout
-    engines = {r["engine"] for r in shipped.records}
-    mvp = [r for r in shipped.records if "mvp" in r["features"]]
-    broken = {r["engine"] for r in mvp if r["outcome"] != "pass"}
+    engines = {r.engine for r in shipped.records}
+    mvp = [r for r in shipped.records if "mvp" in r.features]
+    broken = {r.engine for r in mvp if r.outcome != "pass"}
     assert broken  # wasmtime 49 and newer abort with reference types switched off
     assert f"runs on {len(engines - broken)} of {len(engines)} engine builds" in done.stdout
     data = json.loads(wasm_matrix("check", str(module), "--json", cwd=tmp_path).stdout)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from matrix.records import CellResult
 from matrix.reporting.ci import step_summary
 from matrix.reporting.links import cell_link
 from matrix.reporting.markdown import escape, render
@@ -39,6 +40,10 @@ def record(case, engine, outcome, features=(), kind="probe", message="", profile
         "duration_ms": 1.0,
         "finished_at": "2026-01-01T00:00:01+00:00",
     }
+
+
+def link_of(record: dict) -> str:
+    return cell_link(CellResult.from_record(record))
 
 
 RECORDS = [
@@ -121,8 +126,8 @@ def test_feature_table_has_an_engine_per_row_and_a_feature_per_column(run_folder
     assert list(by_engine) == ["wasmtime-20", "wasm3-0.5"]  # in run.json order
     assert by_engine["wasmtime-20"][1:] == ["✅ pass", "✅ pass", "✅ pass 2/2"]
     mvp, sign_ext, gc = by_engine["wasm3-0.5"][1:]
-    assert mvp == f"[💥 trap](site/{cell_link(RECORDS[7])})"
-    assert sign_ext == f"[🚫 reject](site/{cell_link(RECORDS[1])})"
+    assert mvp == f"[💥 trap](site/{link_of(RECORDS[7])})"
+    assert sign_ext == f"[🚫 reject](site/{link_of(RECORDS[1])})"
     # Two gc probes on wasm3: one reject, one fail; the worse (fail) shows, 0 of 2 passed.
     assert gc.startswith("[❌ fail 0/2](site/cases/")
     assert "sign-ext = signExtensions" in text
@@ -145,7 +150,7 @@ def test_each_engine_lists_its_worst_cells_with_the_message(run_folder):
     section = text[text.index("### wasm3-0.5: 4 of 4 (") :].split("\n\n#")[0]
     assert "(1 fail, 1 trap, 2 reject)" in section
     lines = [line for line in section.splitlines() if line.startswith("- ")]
-    assert lines[0].startswith(f"- [❌ fail](site/{cell_link(RECORDS[4])}) gc-casts · wat")
+    assert lines[0].startswith(f"- [❌ fail](site/{link_of(RECORDS[4])}) gc-casts · wat")
     assert lines[0].endswith("cast() returned i32:0")
     assert [line.split("]")[0] for line in lines] == [
         "- [❌ fail",
@@ -275,7 +280,7 @@ def test_changes_since_the_previous_run_beside_it(tmp_path):
     section = text[text.index("## Changes since the previous run (20251231T000000Z)") :]
     section = section.split("\n## ")[0]
     assert "**1 regressions**, 1 fixes, 0 other changes of outcome" in section
-    regression = f"- [🚫 reject](site/{cell_link(RECORDS[1])}) sign-ext · wat · default · "
+    regression = f"- [🚫 reject](site/{link_of(RECORDS[1])}) sign-ext · wat · default · "
     assert f"{regression}wasm3-0.5 (was pass): unknown opcode 0xc0" in section
     rates = table_after(section, "| engine | pass rate before")
     assert [cells(row)[0] for row in rates[2:]] == ["wasm3-0.5", "wasmtime-20"]  # both by 25

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from matrix.compare import REFERENCE
+from matrix.analysis.compare import REFERENCE
 from matrix.profiles import (
     DEFAULT_PROFILE,
     FEATURES,

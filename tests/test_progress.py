@@ -9,6 +9,7 @@ from rich.console import Console
 
 from matrix.outcomes import Outcome
 from matrix.progress import Progress, closing_lines, duration
+from matrix.records import CellResult
 
 
 class Clock:
@@ -20,13 +21,7 @@ class Clock:
 
 
 def cell(engine, outcome="pass"):
-    return {
-        "case": "c",
-        "toolchain": "wat",
-        "profile": "default",
-        "engine": engine,
-        "outcome": outcome,
-    }
+    return CellResult("c", "wat", "default", engine, outcome)
 
 
 def plain(width=200):

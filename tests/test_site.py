@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from matrix.analysis.versions import first_passing
 from matrix.outcomes import Outcome
+from matrix.records import CellResult
 from matrix.reporting.links import case_page, cell_anchor, cell_link
 from matrix.reporting.site import write_site
-from matrix.reporting.versions import first_passing
-from matrix.results import RESULTS, RUN
+from matrix.results import RESULTS, RUN, read_results
 
-from .conftest import NEWEST, OLDER, REPO, wasm_matrix
+from .helpers import NEWEST, OLDER, REPO, wasm_matrix
 
 EVIL = "evil<script>document.title='PWNED'</script><img src=x onerror=alert(1)>"
 EVIL_MESSAGE = "</pre><script>document.title='PWNED2'</script>"
@@ -177,7 +178,7 @@ def test_a_feature_that_stops_passing_has_no_first_version():
         record("x", "e-2", "reject", ["gc"], version="2.0"),
         record("x", "e-10", "pass", ["gc"], version="10.0"),
     ]
-    first = first_passing(records)["e"]["gc"]
+    first = first_passing([CellResult.from_record(r) for r in records])["e"]["gc"]
     assert first.versions == ("1.0", "2.0", "10.0")  # 10 after 2: numbers, not text
     assert first.first == "10.0"
 
@@ -186,21 +187,23 @@ def test_every_cell_is_on_its_cases_page_non_pass_ones_with_message_build_and_re
     pages = sorted(str(p.relative_to(site)) for p in (site / "cases").iterdir())
     assert pages == sorted({case_page(r["case"]) for r in RECORDS})  # a page per case
     assert not (site / "cells").exists()
-    for r in RECORDS:
-        rows = parse(site / case_page(r["case"])).rows
-        outcome = Outcome(r["outcome"])
-        assert rows[cell_anchor(r)][:2] == [r["engine"], f"{outcome.letter} {outcome}"]
+    for r in map(CellResult.from_record, RECORDS):
+        rows = parse(site / case_page(r.case)).rows
+        outcome = Outcome(r.outcome)
+        assert rows[cell_anchor(r)][:2] == [r.engine, f"{outcome.letter} {outcome}"]
     page = (site / case_page("tail-call")).read_text("utf-8")
     assert "unknown opcode 0x12" in page
     assert "wat2wasm probe.wat" in page
     assert "wasm-matrix run cases/probes/tail-call.yaml --engines wasm3-0.5" in page
-    passing = parse(site / case_page("tail-call")).rows[cell_anchor(RECORDS[2])]
+    passing = parse(site / case_page("tail-call")).rows[
+        cell_anchor(CellResult.from_record(RECORDS[2]))
+    ]
     assert passing[-1] == ""  # a pass has nothing to explain
 
 
 def test_table_symbols_link_to_the_cells_page(site):
     links = parse(site / "index.html").links
-    assert cell_link(RECORDS[3]) in links
+    assert cell_link(CellResult.from_record(RECORDS[3])) in links
 
 
 def test_untrusted_text_is_escaped_everywhere(site):
@@ -311,7 +314,7 @@ def test_a_real_run_has_a_site_that_chromium_renders(tmp_path, provisioned):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     run = (tmp_path / "reports" / "latest").resolve()
-    records = [json.loads(line) for line in (run / RESULTS).read_text().splitlines()]
+    records = read_results(run)
     dom = dump_dom(run / "site" / "index.html")
     table = Tables()
     table.feed(dom)
@@ -320,12 +323,12 @@ def test_a_real_run_has_a_site_that_chromium_renders(tmp_path, provisioned):
         for row in table.tables["features-table"][1:]
     }
     for r in records:
-        if r["kind"] == "probe" and r["features"] == ["reference-types"]:
-            assert rows[r["engine"]]["reference-types"].endswith(r["outcome"])
+        if r.kind == "probe" and r.features == ["reference-types"]:
+            assert rows[r.engine]["reference-types"].endswith(r.outcome)
     # The build without reference-types rejects their probe; its page says why.
     assert rows[f"{OLDER}[-reference-types]"]["reference-types"] == "R reject"
-    rejected = next(r for r in records if r["outcome"] == "reject")
-    case = parse(run / "site" / case_page(rejected["case"]))
+    rejected = next(r for r in records if r.outcome == "reject")
+    case = parse(run / "site" / case_page(rejected.case))
     assert case.rows[cell_anchor(rejected)][1] == "R reject"
     # The run's JUnit XML, written from its results: a testcase per cell.
     junit = ElementTree.parse(run / "junit.xml").getroot()

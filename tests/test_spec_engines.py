@@ -14,7 +14,7 @@ from matrix.hosts import HostPool
 from matrix.reporting.links import case_page
 from matrix.spec.run import SpecCell, SpecRunner
 
-from .conftest import NEWEST, REPO, TESTSUITE, wasm_matrix
+from .helpers import NEWEST, REPO, TESTSUITE, wasm_matrix
 
 ENGINES = [NEWEST, "node-22"]
 # Small files that between them use registration, exceptions, v128 values, references,
@@ -124,7 +124,7 @@ def test_a_suite_run_from_the_command_line_writes_spec_cells(tmp_path, provision
 
 
 def test_a_build_with_a_feature_switched_off_counts_it_off_not_failed(runner, provisioned):
-    from .conftest import OLDER_NO_REFS
+    from .helpers import OLDER_NO_REFS
 
     build, _ = provisioned(OLDER_NO_REFS)
     result = runner.run(SpecCell(TESTSUITE / "linking.wast", TESTSUITE, build))

@@ -20,7 +20,7 @@ from matrix.spec.script import (
 )
 from matrix.spec.sexpr import WastSyntaxError
 
-from .conftest import TESTSUITE
+from .helpers import TESTSUITE
 
 SCRIPT = """\
 (module $A (func (export "f") (param i32) (result i32) (local.get 0)))  ;; ) in a comment

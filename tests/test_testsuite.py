@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 
-from .conftest import REPO, TESTSUITE
+from .helpers import REPO, TESTSUITE
 
 
 def test_the_pinned_copy_has_its_licence_pin_and_scripts():

@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from ..outcomes import Outcome
-from ..results import cell_key
+from ..records import CellResult
 from .links import CASES, case_page
 from .tables import outcome_counts
 
@@ -29,23 +29,23 @@ BUILD_FACTS = (
 class Build:
     """One (toolchain, profile) of a case and its cells, one per engine."""
 
-    def __init__(self, toolchain: str, profile: str, records: list[dict]):
+    def __init__(self, toolchain: str, profile: str, records: list[CellResult]):
         self.toolchain, self.profile, self.records = toolchain, profile, records
         first = records[0]
-        self.facts = {key: first.get(key) for key in BUILD_FACTS}
+        self.facts = {key: getattr(first, key) for key in BUILD_FACTS}
 
 
 class CasePage:
-    def __init__(self, case: str, records: list[dict]):
+    def __init__(self, case: str, records: list[CellResult]):
         self.case, self.records = case, records
         first = records[0]
-        self.case_file = first.get("case_file", "")
-        self.kind = first.get("kind", "")
-        self.features = first.get("features", [])
+        self.case_file = first.case_file
+        self.kind = first.kind
+        self.features = first.features
         self.counts = outcome_counts(records)
-        builds: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        builds: dict[tuple[str, str], list[CellResult]] = defaultdict(list)
         for record in records:
-            builds[(record["toolchain"], record["profile"])].append(record)
+            builds[(record.toolchain, record.profile)].append(record)
         self.builds = [Build(t, p, group) for (t, p), group in builds.items()]
 
     @property
@@ -57,16 +57,16 @@ class CasePage:
         return self.counts[Outcome.PASS]
 
 
-def case_pages(records: list[dict]) -> list[CasePage]:
+def case_pages(records: list[CellResult]) -> list[CasePage]:
     """Every case of the run, in name order, each with its cells in key order."""
-    by_case: dict[str, list[dict]] = defaultdict(list)
-    for record in sorted(records, key=cell_key):
-        by_case[record["case"]].append(record)
+    by_case: dict[str, list[CellResult]] = defaultdict(list)
+    for record in sorted(records, key=lambda record: record.key):
+        by_case[record.case].append(record)
     return [CasePage(case, by_case[case]) for case in sorted(by_case)]
 
 
 def write_case_pages(
-    environment: Environment, site: Path, records: list[dict], common: dict
+    environment: Environment, site: Path, records: list[CellResult], common: dict
 ) -> list[CasePage]:
     """cases/<case>.html for every case, and cases.html listing them."""
     pages = case_pages(records)

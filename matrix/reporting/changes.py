@@ -7,9 +7,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from ..diff import Change, diff_runs
+from ..analysis.diff import Change, diff_runs
 from ..outcomes import Outcome
-from ..results import cell_key, run_folders
+from ..records import CellResult
+from ..results import run_folders
 
 ENGINES_SHOWN = 10
 CHANGES_SHOWN = {"regressions": 20, "fixes": 10, "other changes": 10}
@@ -24,8 +25,8 @@ def previous_run(run_folder: Path) -> Path | None:
 
 
 def render_changes(
-    records: list[dict],
-    base: list[dict],
+    records: list[CellResult],
+    base: list[CellResult],
     base_name: str,
     link: Callable[[dict, str], str],
     escape: Callable[[object], str],
@@ -65,18 +66,18 @@ def render_changes(
     return parts
 
 
-def _pass_rate_changes(base: list[dict], records: list[dict]) -> list[tuple]:
+def _pass_rate_changes(base: list[CellResult], records: list[CellResult]) -> list[tuple]:
     """(engine, rate before, rate now, cells) over the cells measured in both runs (neither
     a skip), the largest move first; engines that did not move are left out."""
-    before = {cell_key(r): r["outcome"] for r in base}
+    before = {r.key: r.outcome for r in base}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # passed before, now, cells
     for record in records:
-        old = before.get(cell_key(record))
-        if old is None or Outcome.SKIP in (old, record["outcome"]):
+        old = before.get(record.key)
+        if old is None or Outcome.SKIP in (old, record.outcome):
             continue
-        tally = counts[record["engine"]]
+        tally = counts[record.engine]
         tally[0] += old == Outcome.PASS
-        tally[1] += record["outcome"] == Outcome.PASS
+        tally[1] += record.outcome == Outcome.PASS
         tally[2] += 1
     moved = [
         (engine, passed_before / cells, passed_now / cells, cells)
@@ -91,7 +92,7 @@ def _listed(changes: list[Change], limit: int, link, escape) -> list[str]:
     for change in changes[:limit]:
         after = Outcome(change.after) if change.after else None
         text = f"{after.symbol} {after}" if after else "vanished"
-        message = " ".join((change.record.get("message") or "").split())[:100]
+        message = " ".join((change.record.message or "").split())[:100]
         lines.append(
             f"- {link(change.record, text)} {escape(' · '.join(change.key))} "
             f"(was {escape(change.before or '–')})" + (f": {escape(message)}" if message else "")

@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..outcomes import Outcome
+from ..records import CellResult
 from ..results import read_results
 from .markdown import render
 from .tables import outcome_counts
@@ -36,9 +37,9 @@ def fit(text: str, limit: int) -> str:
 
 def write_junit(run_folder: Path, path: Path) -> Path:
     """One testsuite per engine build, one testcase per cell (as pytest's names them)."""
-    suites: dict[str, list[dict]] = defaultdict(list)
+    suites: dict[str, list[CellResult]] = defaultdict(list)
     for record in read_results(run_folder):
-        suites[record["engine"]].append(record)
+        suites[record.engine].append(record)
     root = ElementTree.Element("testsuites", name="wasm-matrix")
     for engine, records in sorted(suites.items()):
         counts = outcome_counts(records)
@@ -56,20 +57,20 @@ def write_junit(run_folder: Path, path: Path) -> Path:
             case = ElementTree.SubElement(
                 suite,
                 "testcase",
-                classname=record.get("case_file") or record["case"],
-                name=f"{record['toolchain']}/{record['profile']}/{record['engine']}",
-                time=f"{(record.get('duration_ms') or 0) / 1000:.3f}",
+                classname=record.case_file or record.case,
+                name=f"{record.toolchain}/{record.profile}/{record.engine}",
+                time=f"{(record.duration_ms or 0) / 1000:.3f}",
             )
-            outcome, message = record["outcome"], record.get("message") or ""
+            outcome, message = record.outcome, record.message or ""
             if outcome == Outcome.SKIP:
                 ElementTree.SubElement(case, "skipped", message=message[:500])
             elif outcome in (Outcome.CRASH, Outcome.TIMEOUT, Outcome.ERROR):
                 ElementTree.SubElement(
                     case, "error", type=outcome, message=message[:500]
-                ).text = f"{message}\nrerun: {record.get('rerun', '')}"
+                ).text = f"{message}\nrerun: {record.rerun}"
             elif outcome != Outcome.PASS:
                 ElementTree.SubElement(
                     case, "failure", type=outcome, message=message[:500]
-                ).text = f"{message}\nrerun: {record.get('rerun', '')}"
+                ).text = f"{message}\nrerun: {record.rerun}"
     ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
     return path

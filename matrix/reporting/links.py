@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ..results import cell_key
+from ..records import CellResult
 
 CASES = "cases"  # the site's folder of case pages
 
@@ -22,11 +22,11 @@ def case_page(case: str) -> str:
     return f"{CASES}/{slug}-{_digest(case, 8)}.html"
 
 
-def cell_anchor(record: dict) -> str:
+def cell_anchor(record: CellResult) -> str:
     """The cell's anchor on its case page."""
-    return "c-" + _digest("\x1f".join(cell_key(record)), 12)  # no field holds a \x1f
+    return "c-" + _digest("\x1f".join(record.key), 12)  # no field holds a \x1f
 
 
-def cell_link(record: dict) -> str:
+def cell_link(record: CellResult) -> str:
     """The cell, relative to the site: its case page and its anchor there."""
-    return f"{case_page(record['case'])}#{cell_anchor(record)}"
+    return f"{case_page(record.case)}#{cell_anchor(record)}"

@@ -11,7 +11,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
+from ..analysis.versions import first_passing
 from ..outcomes import SEVERITY, Outcome
+from ..records import CellResult
 from ..results import read_results, read_run
 from .changes import previous_run, render_changes
 from .links import cell_link
@@ -23,7 +25,6 @@ from .tables import (
     outcome_counts,
     toolchain_defaults_table,
 )
-from .versions import first_passing
 
 SUMMARY = "summary.md"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
@@ -109,7 +110,7 @@ def _where(site: str | None) -> str:
 def _linker(site: str | None):
     """link(record, text): the text linked to the cell on its case's page in the site."""
 
-    def link(record: dict, text: str) -> str:
+    def link(record: CellResult, text: str) -> str:
         if site is None:
             return text
         target = quote(site + cell_link(record), safe=":/#?&=%~.-_+")
@@ -118,11 +119,11 @@ def _linker(site: str | None):
     return link
 
 
-def _cell_order(record: dict) -> tuple[str, str, str, str]:
-    return (record["case"], record["toolchain"], record["profile"], record["engine"])
+def _cell_order(record: CellResult) -> tuple[str, str, str, str]:
+    return (record.case, record.toolchain, record.profile, record.engine)
 
 
-def _overview(records: list[dict], run: dict) -> str:
+def _overview(records: list[CellResult], run: dict) -> str:
     counts = outcome_counts(records)
     shown = ", ".join(f"{count} {outcome}" for outcome, count in counts.items() if count)
     machine = run.get("machine", {})
@@ -162,11 +163,11 @@ def _cell_text(cell, link) -> str:
     text = f"{cell.outcome.symbol} {cell.outcome}"
     if len(cell.records) > 1:
         text += f" {cell.passed}/{len(cell.records)}"
-    failing = next((r for r in cell.records if r["outcome"] != Outcome.PASS), None)
+    failing = next((r for r in cell.records if r.outcome != Outcome.PASS), None)
     return link(failing, text) if failing else text
 
 
-def _first_versions(records: list[dict], features: list[str]) -> list[str]:
+def _first_versions(records: list[CellResult], features: list[str]) -> list[str]:
     """Per family measured at several versions: the first version passing each feature."""
     table = first_passing(records)
     if not table:
@@ -197,15 +198,15 @@ def _first_versions(records: list[dict], features: list[str]) -> list[str]:
     return lines
 
 
-def _not_passing(records: list[dict], engines: list[str], link) -> list[str]:
+def _not_passing(records: list[CellResult], engines: list[str], link) -> list[str]:
     """Per engine: its non-pass cells counted by outcome, the worst few listed with links,
     and its skips folded by reason. Bounded: about LISTED lines whatever the run's size."""
-    mine: dict[str, list[dict]] = defaultdict(list)
+    mine: dict[str, list[CellResult]] = defaultdict(list)
     totals: Counter[str] = Counter()
     for record in records:
-        totals[record["engine"]] += 1
-        if record["outcome"] != Outcome.PASS:
-            mine[record["engine"]].append(record)
+        totals[record.engine] += 1
+        if record.outcome != Outcome.PASS:
+            mine[record.engine].append(record)
     shown = [engine for engine in engines if mine[engine]]
     parts = ["", "## Cells that did not pass, per engine", ""]
     if not shown:
@@ -217,26 +218,26 @@ def _not_passing(records: list[dict], engines: list[str], link) -> list[str]:
     )
     for engine in shown:
         cells = mine[engine]
-        counts = Counter(Outcome(r["outcome"]) for r in cells)
+        counts = Counter(Outcome(r.outcome) for r in cells)
         counted = ", ".join(f"{n} {o}" for o, n in sorted(counts.items(), key=_severity))
         parts += ["", f"### {escape(engine)}: {len(cells)} of {totals[engine]} ({counted})", ""]
         measured = sorted(
-            (r for r in cells if r["outcome"] != Outcome.SKIP),
-            key=lambda r: SEVERITY.index(Outcome(r["outcome"])),
+            (r for r in cells if r.outcome != Outcome.SKIP),
+            key=lambda r: SEVERITY.index(Outcome(r.outcome)),
         )
         for record in measured[:limit]:
-            outcome = Outcome(record["outcome"])
-            optional = record.get("required") is False  # `requires` left this engine out
+            outcome = Outcome(record.outcome)
+            optional = record.required is False  # `requires` left this engine out
             parts.append(
                 f"- {link(record, f'{outcome.symbol} {outcome}')} {_cell_name(record)}: "
-                f"{escape(_first_line(record.get('message')))}"
+                f"{escape(_first_line(record.message))}"
                 + (" (not required: reported only, it does not fail the run)" if optional else "")
             )
         if len(measured) > limit:
             parts.append(f"- … and {len(measured) - limit} more")
-        reasons = Counter(_first_line(r.get("message")) for r in cells if r["outcome"] == "skip")
+        reasons = Counter(_first_line(r.message) for r in cells if r.outcome == "skip")
         for reason, count in reasons.most_common(2):
-            example = next(r for r in cells if _first_line(r.get("message")) == reason)
+            example = next(r for r in cells if _first_line(r.message) == reason)
             parts.append(
                 f"- {Outcome.SKIP.symbol} {count} skip: {escape(reason)} "
                 f"(e.g. {link(example, _cell_name(example))})"
@@ -253,8 +254,8 @@ def _severity(item: tuple[Outcome, int]) -> int:
     return SEVERITY.index(item[0])
 
 
-def _cell_name(record: dict) -> str:
-    return " · ".join(escape(record[key]) for key in ("case", "toolchain", "profile"))
+def _cell_name(record: CellResult) -> str:
+    return " · ".join(escape(part) for part in record.key[:3])
 
 
 def _first_line(text: str | None, limit: int = 100) -> str:

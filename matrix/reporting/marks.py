@@ -7,6 +7,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from ..outcomes import Outcome
+from ..records import CellResult
 from .links import cell_anchor, cell_link
 from .tables import TableCell
 
@@ -16,8 +17,8 @@ def mark(outcome: Outcome) -> Markup:
     return Markup(f'<b class="s s-{outcome.value}">{outcome.letter}</b>')
 
 
-def first_failing(cell: TableCell) -> dict | None:
-    return next((r for r in cell.records if r["outcome"] != Outcome.PASS), None)
+def first_failing(cell: TableCell) -> CellResult | None:
+    return next((r for r in cell.records if r.outcome != Outcome.PASS), None)
 
 
 def outcome_cell(cell: TableCell | None, root: str, words: bool = True) -> Markup:
@@ -31,7 +32,7 @@ def outcome_cell(cell: TableCell | None, root: str, words: bool = True) -> Marku
     if len(records) > 1:
         text += f" {cell.passed}/{len(records)}"
         title += f": {cell.passed} of {len(records)} passed"
-    cases = escape(", ".join(dict.fromkeys(record["case"] for record in records)))
+    cases = escape(", ".join(dict.fromkeys(record.case for record in records)))
     first = first_failing(cell)
     if first is not None:
         text = f'<a href="{escape(root + cell_link(first))}">{text}</a>'
@@ -40,13 +41,13 @@ def outcome_cell(cell: TableCell | None, root: str, words: bool = True) -> Marku
     )
 
 
-def pass_row(record: dict) -> Markup:
+def pass_row(record: CellResult) -> Markup:
     """A case page's row for a cell that passed: nothing to explain, so written here at
     once (most rows of a large run are these)."""
     return Markup(
-        f'<tr id="{cell_anchor(record)}"><th>{escape(record["engine"])}</th>'
+        f'<tr id="{cell_anchor(record)}"><th>{escape(record.engine)}</th>'
         f'<td class="o-pass">{_MARKS["pass"]} pass</td>'
-        f"<td>{record.get('duration_ms') or 0:.0f}</td><td></td></tr>"
+        f"<td>{record.duration_ms or 0:.0f}</td><td></td></tr>"
     )
 
 

@@ -15,13 +15,16 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .. import compare
-from ..history import HISTORY, chart, read_history
+from ..analysis import compare
+from ..analysis.history import HISTORY, read_history
+from ..analysis.versions import first_passing
 from ..outcomes import Outcome
 from ..profiles import FEATURES_BY_NAME
-from ..results import cell_key, read_results, read_run
+from ..records import CellResult
+from ..results import read_results, read_run
 from .badges import write_badges
 from .case_pages import write_case_pages
+from .chart import chart
 from .links import cell_anchor, cell_link
 from .marks import mark, outcome_cell, pass_row
 from .tables import (
@@ -32,7 +35,6 @@ from .tables import (
     outcome_counts,
     toolchain_defaults_table,
 )
-from .versions import first_passing
 
 SITE = "site"
 LEGEND = {outcome: outcome.meaning for outcome in Outcome}
@@ -74,7 +76,7 @@ def write_site(
     `history_path` the history of runs to chart (default: history.jsonl beside the run)."""
     reference = compare.load_reference(reference_path)
     reference_name = (reference_path or compare.REFERENCE).name
-    records = sorted(read_results(run_folder), key=cell_key)
+    records = sorted(read_results(run_folder), key=lambda record: record.key)
     run = read_run(run_folder)
     site = run_folder / SITE
     if site.exists():
@@ -82,7 +84,7 @@ def write_site(
     site.mkdir(parents=True)
     environment = _environment()
     engines = engine_order(records, run)
-    profiles = case_tables([r for r in records if r.get("kind") != "spec"], engines)
+    profiles = case_tables([r for r in records if r.kind != "spec"], engines)
     spec = spec_table(records, engines)
     defaults = toolchain_defaults_table(records, engines)
     nav = [("index.html", "Overview")]
@@ -163,8 +165,8 @@ def _write_comparison(page, site, comparisons, records, run, reference, referenc
         comparisons=compare.ordered(comparisons),
         kind_words=compare.KIND_WORDS,
         reference_name=reference_name,
-        mapping=[f"{ours} = {theirs}" for ours, theirs in compare.FAMILY_TO_REFERENCE.items()],
-        unmapped=compare.UNMAPPED,
+        mapping=[f"{ours} = {theirs}" for ours, theirs in compare.mapped_families().items()],
+        unmapped=compare.not_compared(),
         counts={
             "disagree": sum(1 for c in comparisons if c.disagrees),
             "switched": sum(1 for c in comparisons if c.kind == "passes-when-switched-on"),
@@ -177,7 +179,7 @@ def _profile_of(table: Table) -> str:
     return table.title.split("`")[1]
 
 
-def _first_rows(records: list[dict], features: list[str]) -> list[dict]:
+def _first_rows(records: list[CellResult], features: list[str]) -> list[dict]:
     """Per family with a version series: the first measured version passing each feature."""
     rows = []
     for family, by_feature in sorted(first_passing(records).items()):
@@ -210,24 +212,24 @@ def spec_rate(assertions: dict) -> tuple[int, int, int, int]:
     return tuple(total)  # type: ignore[return-value]
 
 
-def spec_table(records: list[dict], engines: list[str]) -> SpecTable:
-    spec = [r for r in records if r.get("kind") == "spec"]
-    table = SpecTable(sorted({r["case"] for r in spec}), [e for e in engines if _has(spec, e)])
+def spec_table(records: list[CellResult], engines: list[str]) -> SpecTable:
+    spec = [r for r in records if r.kind == "spec"]
+    table = SpecTable(sorted({r.case for r in spec}), [e for e in engines if _has(spec, e)])
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for record in spec:
-        passed, failed, skipped, off = spec_rate(record.get("assertions", {}))
+        passed, failed, skipped, off = spec_rate(record.assertions)
         cell = {
             "record": record,
-            "outcome": Outcome(record["outcome"]),
+            "outcome": Outcome(record.outcome),
             "pass": passed,
             "fail": failed,
             "skip": skipped,
             "off": off,
             "rate": passed / (passed + failed) if passed + failed else None,
         }
-        table.cells[(record["case"], record["engine"])] = cell
+        table.cells[(record.case, record.engine)] = cell
         for index, value in enumerate((passed, failed, skipped, off)):
-            totals[record["engine"]][index] += value
+            totals[record.engine][index] += value
     for engine, (passed, failed, skipped, off) in totals.items():
         rate = passed / (passed + failed) if passed + failed else None
         table.totals[engine] = {"pass": passed, "fail": failed, "skip": skipped, "off": off}
@@ -235,5 +237,5 @@ def spec_table(records: list[dict], engines: list[str]) -> SpecTable:
     return table
 
 
-def _has(records: list[dict], engine: str) -> bool:
-    return any(r["engine"] == engine for r in records)
+def _has(records: list[CellResult], engine: str) -> bool:
+    return any(r.engine == engine for r in records)

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..records import CellResult
 from ..spec.features import group_of
 
 COUNTS = ("pass", "fail", "skip", "off")
 
 
-def spec_records(records: list[dict]) -> list[dict]:
-    return [record for record in records if record.get("kind") == "spec"]
+def spec_records(records: list[CellResult]) -> list[CellResult]:
+    return [record for record in records if record.kind == "spec"]
 
 
-def totals(record: dict) -> dict[str, int]:
+def totals(record: CellResult) -> dict[str, int]:
     """A cell's assertion counts summed over commands."""
     summed = dict.fromkeys(COUNTS, 0)
-    for counts in record.get("assertions", {}).values():
+    for counts in record.assertions.values():
         for key in COUNTS:
             summed[key] += counts.get(key, 0)
     return summed
@@ -30,14 +31,16 @@ def pass_rate(counts: dict[str, int]) -> float | None:
     return counts["pass"] / judged if judged else None
 
 
-def render_spec(records: list[dict], engines: list[str], escape, site: str | None) -> list[str]:
+def render_spec(
+    records: list[CellResult], engines: list[str], escape, site: str | None
+) -> list[str]:
     """Totals per engine and the roll-up by proposal folder and feature: a size that does
     not grow with the number of scripts. Per script, and every failing assertion: the
     site's spec page and the scripts' case pages."""
     cells = spec_records(records)
     if not cells:
         return []
-    engines = [engine for engine in engines if any(r["engine"] == engine for r in cells)]
+    engines = [engine for engine in engines if any(r.engine == engine for r in cells)]
     where = f"[the site's spec page]({site}spec.html)" if site else "the site's spec page"
     return [
         "",
@@ -60,7 +63,7 @@ def _percent(rate: float) -> str:
     return "100%" if rate == 1 else f"{min(rate * 100, 99.99):.2f}%"
 
 
-def _sum(records: list[dict]) -> dict[str, int]:
+def _sum(records: list[CellResult]) -> dict[str, int]:
     summed = dict.fromkeys(COUNTS, 0)
     for record in records:
         for key, value in totals(record).items():
@@ -68,17 +71,17 @@ def _sum(records: list[dict]) -> dict[str, int]:
     return summed
 
 
-def _totals_table(cells: list[dict], engines: list[str], escape) -> str:
+def _totals_table(cells: list[CellResult], engines: list[str], escape) -> str:
     lines = [
         "| engine | scripts | assertions judged | pass rate | fail | skip | off | not run |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for engine in engines:
-        mine = [record for record in cells if record["engine"] == engine]
+        mine = [record for record in cells if record.engine == engine]
         counts = _sum(mine)
         rate = pass_rate(counts)
         broken = sum(
-            1 for record in mine if record["outcome"] in ("crash", "timeout", "error", "skip")
+            1 for record in mine if record.outcome in ("crash", "timeout", "error", "skip")
         )
         lines.append(
             f"| {escape(engine)} | {len(mine)} | {counts['pass'] + counts['fail']} | "
@@ -88,11 +91,11 @@ def _totals_table(cells: list[dict], engines: list[str], escape) -> str:
     return "\n".join(lines)
 
 
-def _rollup_table(cells: list[dict], engines: list[str], escape) -> str:
-    groups: dict[str, list[dict]] = defaultdict(list)
+def _rollup_table(cells: list[CellResult], engines: list[str], escape) -> str:
+    groups: dict[str, list[CellResult]] = defaultdict(list)
     for record in cells:
-        groups[group_of(record["case"])].append(record)
-        for feature in record.get("features", []):
+        groups[group_of(record.case)].append(record)
+        for feature in record.features:
             groups[f"feature: {feature}"].append(record)
     lines = [
         "| group | " + " | ".join(escape(engine) for engine in engines) + " |",
@@ -101,7 +104,7 @@ def _rollup_table(cells: list[dict], engines: list[str], escape) -> str:
     for group in sorted(groups, key=lambda name: (name.startswith("feature: "), name)):
         row = [escape(group)]
         for engine in engines:
-            counts = _sum([record for record in groups[group] if record["engine"] == engine])
+            counts = _sum([record for record in groups[group] if record.engine == engine])
             rate = pass_rate(counts)
             row.append(
                 f"{_percent(rate)} ({counts['pass']}/{counts['pass'] + counts['fail']})"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
+from .debian import SystemPackages
 from .options import add_cli_arguments, cli_values
 from .outcomes import Outcome
 from .results import LATEST, read_results
@@ -108,31 +110,29 @@ def _parser() -> argparse.ArgumentParser:
 
     engines = commands.add_parser("engines", help="list engine builds; provision them")
     engines.add_argument(
-        "--system",
-        action="store_true",
-        help="also install engines that come from Debian packages (needs root); "
-        "alone, provisions every build",
-    )
-    engines.add_argument(
         "--provision",
         nargs="*",
         metavar="ENGINE",
-        help="install these engine builds (globs; none given: all)",
+        help="install these engine builds (globs; none given: all), Debian packages too: "
+        "installed as root, otherwise unpacked into the cache",
     )
-    engines.set_defaults(handler=_engines)
-
     toolchains = commands.add_parser("toolchains", help="list toolchains; install them")
-    toolchains.add_argument(
-        "--system",
-        action="store_true",
-        help="install missing toolchains, Debian packages too (needs root)",
-    )
     toolchains.add_argument(
         "--provision",
         action="store_true",
-        help="install missing toolchains that need no root (PyPI, npm, downloads)",
+        help="install missing toolchains, Debian packages too: installed as root, "
+        "otherwise unpacked into the cache",
     )
-    toolchains.set_defaults(handler=_toolchains)
+    for command, handler in ((engines, _engines), (toolchains, _toolchains)):
+        command.add_argument(
+            "--system", action="store_true", help="the same as --provision (and all builds)"
+        )
+        command.add_argument(
+            "--no-system-packages",
+            action="store_true",
+            help="with --provision: do not install or unpack Debian packages",
+        )
+        command.set_defaults(handler=handler)
     return parser
 
 
@@ -140,6 +140,7 @@ def _run(options: argparse.Namespace) -> int:
     import pytest
 
     from .planner import Shard
+    from .progress import closing_lines
     from .routes import pytest_arguments
 
     values = cli_values(options)
@@ -165,14 +166,16 @@ def _run(options: argparse.Namespace) -> int:
         *pytest_arguments(**values),
         "-p",
         "no:cacheprovider",
-        "-q",
+        "-qq",  # no per-cell dots, no pytest pass/fail line: the matrix summary says it
         "--no-header",
         "-rN",
         "--tb=no",
         "--assert=plain",  # cells assert nothing; and `matrix` is imported before pytest
     ]
-    watcher = _RunWatcher()
-    status = pytest.main(arguments + options.pytest_args, plugins=[watcher])
+    from .run_display import RunDisplay
+
+    display = RunDisplay()
+    status = pytest.main(arguments + options.pytest_args, plugins=[display])
     if status == pytest.ExitCode.NO_TESTS_COLLECTED and options.resume is not None:
         status = pytest.ExitCode.OK  # a resumed run that had every cell already
     if status == pytest.ExitCode.INTERRUPTED:
@@ -180,28 +183,14 @@ def _run(options: argparse.Namespace) -> int:
     # pytest says 1 when some cell did not pass: that is the matrix's data, not a failure.
     if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return EXIT_BROKEN
-    folder = watcher.run.folder if watcher.run else Path(options.reports) / LATEST
+    folder = display.run.folder if display.run else Path(options.reports) / LATEST
     fail_on = set(values["fail_on"])
-    gated = [r for r in read_results(folder) if r.outcome in fail_on]
-    if gated:
-        print(
-            f"wasm-matrix: {len(gated)} cells ended in {', '.join(sorted(fail_on))}",
-            file=sys.stderr,
-        )
-        return EXIT_GATED
-    return EXIT_OK
-
-
-class _RunWatcher:
-    """A pytest plugin of `wasm-matrix run`'s own: it learns the MatrixRun the matrix
-    plugin started (a progress display would subscribe to it here: run.observe)."""
-
-    run = None
-
-    def pytest_sessionstart(self, session) -> None:
-        from .pytest_state import RUN
-
-        self.run = session.config.stash.get(RUN, None)
+    results = read_results(folder)
+    gated = [r for r in results if r.outcome in fail_on]
+    counts = Counter(r.outcome for r in results)
+    rule = f"--fail-on {','.join(sorted(fail_on))}"
+    print("\n".join(closing_lines(counts, len(gated), rule, folder)))
+    return EXIT_GATED if gated else EXIT_OK
 
 
 def _usage(message: str) -> int:
@@ -342,9 +331,10 @@ def _engines(options: argparse.Namespace) -> int:
     if options.provision is not None or options.system:
         status = EXIT_OK
         chosen = select(builds, options.provision or None)
+        system = SystemPackages.here(allowed=not options.no_system_packages)
         for build in {b.environment_key: b for b in chosen}.values():
             try:
-                environment = provision.provision(build, system=options.system)
+                environment = provision.provision(build, system)
                 print(f"{build.environment_key}: ready ({_version(environment.handshake)})")
             except provision.ProvisionError as error:
                 print(f"{build.environment_key}: {error}", file=sys.stderr)
@@ -368,10 +358,11 @@ def _toolchains(options: argparse.Namespace) -> int:
     from .toolchains import all_toolchains
 
     status = EXIT_OK
+    system = SystemPackages.here(allowed=not options.no_system_packages)
     for toolchain in all_toolchains().values():
         if options.system or options.provision:
             try:
-                toolchain.provision(system=options.system)
+                toolchain.provision(system)
             except ProvisionError as error:
                 print(f"{toolchain.name}: {error}", file=sys.stderr)
                 status = EXIT_BROKEN

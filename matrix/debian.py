@@ -1,12 +1,15 @@
-"""Debian packages for a program that is to run from the cache, without root.
+"""Debian packages for a program: installed as root, unpacked into the cache without root.
 
-As root, a program's Debian packages are installed (apt-get install). Without root they
-are fetched and unpacked into a cache folder (apt-get download, dpkg-deb -x), and the
-program runs from there. Unpacking a package alone is not enough on a fresh machine: its
-libraries need theirs. `missing` asks apt's own resolver (a simulated install, which
-needs no root) which packages the machine lacks for a set, so exactly those are unpacked;
-`unpacked_environment` is what a program run from such a folder needs (PATH, the library
-path with every folder that holds shared objects, GObject typelibs).
+`SystemPackages` is what a run may do about a program's missing Debian packages: as root
+install them (apt-get install), without root fetch and unpack them into a cache folder
+(apt-get download, dpkg-deb -x) and run the program from there, or nothing at all (the
+`--no-system-packages` option, or a machine without apt). `obtain` does it.
+
+Unpacking a package alone is not enough on a fresh machine: its libraries need theirs.
+`missing` asks apt's own resolver (a simulated install, which needs no root) which
+packages the machine lacks for a set, so exactly those are unpacked; `unpacked_environment`
+is what a program run from such a folder needs (PATH, the library path with every folder
+that holds shared objects, GObject typelibs).
 
 Measured (docs/engines.md): clang/lld, wabt, jsc, gjs, chromium and firefox-esr all run
 unpacked for a non-root user.
@@ -14,11 +17,15 @@ unpacked for a non-root user.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+from enum import Enum
 from pathlib import Path
+
+from .install import ProvisionError, apt_install, apt_unpack, apt_update, locked
 
 # `Inst libllvm19 (1:19.1.7-3~deb12u1 Debian:12.15/oldstable [amd64])`; an upgrade says
 # `Inst name [old version] (new version …)`.
@@ -26,8 +33,26 @@ _INST = re.compile(r"^Inst (\S+)(?: \[[^\]]*\])? \((\S+) ")
 RESOLVE_TIMEOUT = 300  # seconds: apt reads its package lists
 
 
-class DebianError(Exception):
+UNPACKED = "unpacked.json"  # in an unpacked folder: which packages it holds, once complete
+
+
+class DebianError(ProvisionError):
     pass
+
+
+class SystemPackages(Enum):
+    """What a run may do about missing Debian packages."""
+
+    INSTALL = "install"  # apt-get install (root)
+    UNPACK = "unpack"  # apt-get download + dpkg-deb -x into the cache (no root needed)
+    OFF = "off"  # nothing: the program's cells are skipped, with the command that gets it
+
+    @classmethod
+    def here(cls, allowed: bool = True) -> SystemPackages:
+        """What this machine and user can do: install as root, else unpack."""
+        if not allowed or not available():
+            return cls.OFF
+        return cls.INSTALL if os.geteuid() == 0 else cls.UNPACK
 
 
 def available() -> bool:
@@ -83,3 +108,64 @@ def unpacked_environment(root: Path, base: dict[str, str] | None = None) -> dict
     prepend("LD_LIBRARY_PATH", library_folders(root))
     prepend("GI_TYPELIB_PATH", [root / "usr/lib/x86_64-linux-gnu/girepository-1.0"])
     return base
+
+
+def install_command(packages: list[str] | tuple[str, ...]) -> str:
+    return f"apt-get install {' '.join(packages)}"
+
+
+def obtain(packages: list[str], root: Path, mode: SystemPackages, log=print) -> Path | None:
+    """Make `packages` usable here: None when the system has them (already, or installed
+    now as root), else the folder they are unpacked in (`root`, reused when it holds
+    them already). A ProvisionError says why not, with the command that gets them."""
+    if _unpacked(root) == sorted(packages):
+        return root
+    if mode is SystemPackages.OFF:
+        raise ProvisionError(f"not installed; get it with: {install_command(packages)}")
+    if mode is SystemPackages.INSTALL:
+        apt_update()
+        if missing(packages):
+            apt_install(packages, log)
+        return None
+    lacking = missing(packages)
+    if not lacking:
+        return None
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with locked(root.with_name(root.name + ".lock")):
+        if _unpacked(root) != sorted(packages):  # another process may have done it
+            apt_unpack([f"{name}={version}" for name, version in lacking], root, log)
+            (root / UNPACKED).write_text(json.dumps({"packages": sorted(packages)}), "utf-8")
+    return root
+
+
+def install_all(packages: list[str], log=print) -> None:
+    """As root, install every package of a run that the machine lacks in one apt-get
+    call, saying which first (the per-program `obtain` calls then find them there)."""
+    apt_update()
+    lacking = missing(sorted(set(packages)))
+    if lacking:
+        names = [name for name, _version in lacking]
+        log(f"installing {len(names)} Debian packages: {' '.join(names)}")
+        apt_install(sorted(set(packages)), log)
+
+
+def _unpacked(root: Path) -> list[str] | None:
+    try:
+        return json.loads((root / UNPACKED).read_text("utf-8"))["packages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def program(root: Path, name: str) -> Path | None:
+    """The program `name` as unpacked in `root` (usr/bin, bin), or None. A link to an
+    absolute path (as packages have) is followed inside `root`, not on the system."""
+    for folder in ("usr/bin", "bin", "usr/sbin"):
+        path = root / folder / name
+        for _ in range(8):  # links to links, within reason
+            if not path.is_symlink():
+                break
+            target = Path(os.readlink(path))
+            path = root / target.relative_to("/") if target.is_absolute() else path.parent / target
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+    return None

@@ -23,6 +23,7 @@ from .items import CaseFile, CellItem, cell_toolchain, wanted
 from .lifecycle import MatrixRun
 from .options import add_pytest_options
 from .profiles import FEATURES
+from .progress import closing_lines
 from .pytest_state import RECORD_PROPERTY, RUN, STATE, MatrixState, state_of
 from .records import CellResult
 from .reporting.tables import outcome_counts
@@ -140,14 +141,17 @@ class RunHooks:
         self.run.finish(collected=session.testscollected)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        folder = self.run.folder
+        if not self.run.closing_summary:
+            return
         terminalreporter.write_sep("-", "wasm-matrix")
-        counts = outcome_counts(read_results(folder))
-        shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
-        terminalreporter.write_line(f"cells:   {sum(counts.values())} ({shown or 'none'})")
-        terminalreporter.write_line(f"results: {folder / 'results.jsonl'}")
-        terminalreporter.write_line(f"report:  {folder / 'summary.md'}")
-        terminalreporter.write_line(f"site:    {folder / 'site' / 'index.html'}")
+        counts = outcome_counts(read_results(self.run.folder))
+        failed = sum(
+            any(name == RECORD_PROPERTY for name, _ in report.user_properties)
+            for report in terminalreporter.stats.get("failed", [])
+        )
+        rule = "non-pass cells of required engines"
+        for line in closing_lines(counts, failed, rule, self.run.folder):
+            terminalreporter.write_line(line)
 
     def pytest_unconfigure(self) -> None:
         self.run.close()

@@ -123,8 +123,7 @@ def obtain(packages: list[str], root: Path, mode: SystemPackages, log=print) -> 
     if mode is SystemPackages.OFF:
         raise ProvisionError(f"not installed; get it with: {install_command(packages)}")
     if mode is SystemPackages.INSTALL:
-        apt_update()
-        if missing(packages):
+        if _lacking_as_root(packages):
             apt_install(packages, log)
         return None
     lacking = missing(packages)
@@ -141,12 +140,23 @@ def obtain(packages: list[str], root: Path, mode: SystemPackages, log=print) -> 
 def install_all(packages: list[str], log=print) -> None:
     """As root, install every package of a run that the machine lacks in one apt-get
     call, saying which first (the per-program `obtain` calls then find them there)."""
-    apt_update()
-    lacking = missing(sorted(set(packages)))
+    lacking = _lacking_as_root(sorted(set(packages)))
     if lacking:
         names = [name for name, _version in lacking]
         log(f"installing {len(names)} Debian packages: {' '.join(names)}")
         apt_install(sorted(set(packages)), log)
+
+
+def _lacking_as_root(packages: list[str]) -> list[tuple[str, str]]:
+    """What installing `packages` would add; the package lists are refreshed first only
+    when they cannot say (none yet, or a package they do not know)."""
+    if not packages:
+        return []
+    try:
+        return missing(packages)
+    except DebianError:
+        apt_update()
+        return missing(packages)
 
 
 def _unpacked(root: Path) -> list[str] | None:

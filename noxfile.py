@@ -12,11 +12,14 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
+NO_SYSTEM_PACKAGES = "--matrix-no-system-packages"  # the option table's pytest spelling
 
 
 @nox.session(python=PYTHON)
 def matrix(session: nox.Session) -> None:
-    """The full matrix over cases/ on every engine build; writes reports/latest/."""
+    """The full matrix over cases/ on every engine build; writes reports/latest/. It
+    provisions what it needs first, Debian packages too (as root installed, otherwise
+    unpacked into the cache; `-- --no-system-packages` leaves them alone)."""
     session.install(".")
     session.run("wasm-matrix", "run", "cases", "-n", "auto", *session.posargs)
 
@@ -50,9 +53,20 @@ def quick(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The project's own tests, in parallel (pytest-xdist)."""
+    """The project's own tests, in parallel (pytest-xdist). Every engine build and toolchain
+    is provisioned first, Debian packages too (as root installed, otherwise unpacked into
+    the cache), so the tests run each host and compiler for real; what cannot be had makes
+    its tests skip. `-- --matrix-no-system-packages` leaves Debian packages alone."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-n", "2", *session.posargs)
+    arguments = list(session.posargs)
+    refuse = []
+    if NO_SYSTEM_PACKAGES in arguments:
+        arguments.remove(NO_SYSTEM_PACKAGES)
+        refuse = ["--no-system-packages"]
+    # Exit status 3: something could not be provisioned; its tests skip and say why.
+    session.run("wasm-matrix", "engines", "--provision", *refuse, success_codes=[0, 3])
+    session.run("wasm-matrix", "toolchains", "--provision", *refuse, success_codes=[0, 3])
+    session.run("pytest", "-n", "2", *arguments)
 
 
 @nox.session(python=PYTHON)

@@ -168,14 +168,18 @@ def _unpacked(root: Path) -> list[str] | None:
 
 def program(root: Path, name: str) -> Path | None:
     """The program `name` as unpacked in `root` (usr/bin, bin), or None. A link to an
-    absolute path (as packages have) is followed inside `root`, not on the system."""
+    absolute path (as some packages have) is followed inside `root`; relative links are
+    kept as they are (a multi-call program such as lld reads the name it is called by)."""
     for folder in ("usr/bin", "bin", "usr/sbin"):
-        path = root / folder / name
+        path = found = root / folder / name
         for _ in range(8):  # links to links, within reason
-            if not path.is_symlink():
+            if not found.is_symlink():
                 break
-            target = Path(os.readlink(path))
-            path = root / target.relative_to("/") if target.is_absolute() else path.parent / target
-        if path.is_file() and os.access(path, os.X_OK):
+            target = Path(os.readlink(found))
+            if target.is_absolute():
+                found = path = root / target.relative_to("/")
+            else:
+                found = found.parent / target
+        if found.is_file() and os.access(found, os.X_OK):
             return path
     return None

@@ -15,6 +15,7 @@ feeds each finished cell as its report arrives.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,8 @@ def _say(config: pytest.Config, text: str) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"wasm-matrix: {text}")
+    else:  # before pytest's reporter is there (provisioning the engines at the start)
+        print(f"wasm-matrix: {text}", file=sys.stderr, flush=True)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

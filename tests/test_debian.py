@@ -60,3 +60,22 @@ def test_an_unpacked_program_finds_its_programs_libraries_and_typelibs_first(tmp
     ]
     assert environment["GI_TYPELIB_PATH"] == f"{root}/usr/lib/x86_64-linux-gnu/girepository-1.0"
     assert environment["HOME"] == "/h" and base["PATH"] == "/usr/bin"  # base untouched
+
+
+def test_an_unpacked_program_keeps_its_relative_links_and_follows_absolute_ones_inside(
+    tmp_path,
+):
+    root = tmp_path / "root"
+    (root / "usr/bin").mkdir(parents=True)
+    (root / "usr/lib/llvm-19/bin").mkdir(parents=True)
+    (root / "usr/lib/firefox-esr").mkdir(parents=True)
+    for program in ("usr/lib/llvm-19/bin/lld", "usr/lib/firefox-esr/firefox-esr"):
+        (root / program).write_bytes(b"\x7fELF")
+        (root / program).chmod(0o755)
+    # lld is one program for several linkers: it must be called by its link's name.
+    (root / "usr/lib/llvm-19/bin/wasm-ld").symlink_to("lld")
+    (root / "usr/bin/wasm-ld-19").symlink_to("../lib/llvm-19/bin/wasm-ld")
+    (root / "usr/bin/firefox-esr").symlink_to("/usr/lib/firefox-esr/firefox-esr")
+    assert debian.program(root, "wasm-ld-19") == root / "usr/bin/wasm-ld-19"
+    assert debian.program(root, "firefox-esr") == root / "usr/lib/firefox-esr/firefox-esr"
+    assert debian.program(root, "clang-19") is None

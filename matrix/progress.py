@@ -111,6 +111,9 @@ class Progress:
                 console=self.console,
                 refresh_per_second=4,
                 transient=True,
+                # pytest captures sys.stdout and sys.stderr around each cell: leave them be.
+                redirect_stdout=False,
+                redirect_stderr=False,
             )
             self._live.start()
 

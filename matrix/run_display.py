@@ -7,9 +7,13 @@ The pytest plugin route keeps pytest's usual output; this plugin is only registe
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable
+from typing import TextIO
 
 import pytest
+from rich.console import Console
 
 from .items import cell_engine
 from .lifecycle import MatrixRun
@@ -19,7 +23,7 @@ from .pytest_state import RUN
 
 class RunDisplay:
     def __init__(self, progress: Progress | None = None):
-        self.progress = progress or Progress()
+        self.progress = progress or Progress(Console(file=_own_stderr()))
         self.run: MatrixRun | None = None
         self._started = False
 
@@ -55,3 +59,12 @@ class RunDisplay:
 
     def pytest_unconfigure(self) -> None:
         self.progress.stop()
+
+
+def _own_stderr() -> TextIO:
+    """A copy of the standard error as it is now: pytest later points file descriptor 2 at
+    its capture while a cell runs (-n 0), and the status line must not land there."""
+    try:
+        return os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+    except OSError:
+        return sys.stderr

@@ -332,13 +332,12 @@ def _engines(options: argparse.Namespace) -> int:
         status = EXIT_OK
         chosen = select(builds, options.provision or None)
         system = SystemPackages.here(allowed=not options.no_system_packages)
-        for build in {b.environment_key: b for b in chosen}.values():
-            try:
-                environment = provision.provision(build, system)
-                print(f"{build.environment_key}: ready ({_version(environment.handshake)})")
-            except provision.ProvisionError as error:
-                print(f"{build.environment_key}: {error}", file=sys.stderr)
+        for key, got in provision.provision_all(chosen, system).items():
+            if isinstance(got, provision.ProvisionError):
+                print(f"{key}: {got}", file=sys.stderr)
                 status = EXIT_BROKEN
+            else:
+                print(f"{key}: ready ({_version(got.handshake)})")
         return status
     available = 0
     for build in builds:

@@ -39,8 +39,6 @@ from .results import ResultsWriter, RunInfo, new_run_folder, point_latest, read_
 from .selection import Selection
 from .toolchains import Toolchain, all_toolchains
 
-PROVISIONING = 4  # engines or toolchains installed side by side
-
 CellObserver = Callable[[CellResult], None]  # called with each finished cell's record
 
 
@@ -101,26 +99,14 @@ class MatrixRun:
 
     def _provision_engines(self) -> None:
         # Builds that differ only in switched-off features share one installation.
-        missing = [
-            build
-            for build in {b.environment_key: b for b in self.selection.engines}.values()
-            if provision.ready(build) is None
-        ]
-        system = self.system_packages
-        if system is SystemPackages.INSTALL:  # one apt-get, said once, before the rest
-            self._install_debian(p for build in missing for p in provision.debian_packages(build))
-        # Side by side: the downloads (PyPI, npm, Debian's packages) wait on the network.
-        with ThreadPoolExecutor(max_workers=PROVISIONING) as pool:
-            list(pool.map(lambda build: self._provision_engine(build, system), missing))
-
-    def _provision_engine(self, build: EngineBuild, system: SystemPackages) -> None:
-        try:
-            provision.provision(build, system, log=self.log)
-        except (provision.ProvisionError, OSError) as error:
-            for configuration in self.selection.engines:
-                if configuration.environment_key == build.environment_key:
-                    self.provision_errors[configuration.id] = str(error)
-            self.log(f"cannot provision {build.environment_key}: {error}")
+        got = provision.provision_all(self.selection.engines, self.system_packages, self.log)
+        for build in self.selection.engines:
+            error = got.get(build.environment_key)
+            if isinstance(error, provision.ProvisionError):
+                self.provision_errors[build.id] = str(error)
+        for key, error in got.items():
+            if isinstance(error, provision.ProvisionError):
+                self.log(f"cannot provision {key}: {error}")
 
     def _install_debian(self, packages: Iterable[str]) -> None:
         try:
@@ -150,7 +136,7 @@ class MatrixRun:
             except (provision.ProvisionError, OSError) as error:
                 self.log(f"cannot provision toolchain {toolchain.name}: {error}")
 
-        with ThreadPoolExecutor(max_workers=PROVISIONING) as pool:
+        with ThreadPoolExecutor(max_workers=provision.SIDE_BY_SIDE) as pool:
             list(pool.map(get, wanted))
         if self.info is not None:
             self.info.toolchains = toolchain_facts()

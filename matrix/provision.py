@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import debian
@@ -34,10 +35,12 @@ __all__ = [
     "debian_packages",
     "how_to_get",
     "provision",
+    "provision_all",
     "ready",
 ]
 
 RECORD = "engine.json"
+SIDE_BY_SIDE = 4  # builds provisioned at once: the downloads wait on the network
 HANDSHAKE_TIMEOUT = 180  # seconds: a browser's first start can be slow
 
 
@@ -108,6 +111,30 @@ def provision(
             "utf-8",
         )
         return Environment(folder, handshake, places)
+
+
+def provision_all(
+    builds: list[EngineBuild], system: SystemPackages, log=print
+) -> dict[str, Environment | ProvisionError]:
+    """Provision each build's environment (one per environment key), several at once; as
+    root, the Debian packages of them all are installed first in one go, named once.
+    Returns the environment, or why not, by environment key."""
+    unique = {build.environment_key: build for build in builds}
+    missing = [build for build in unique.values() if ready(build) is None]
+    if system is SystemPackages.INSTALL:
+        try:
+            debian.install_all([p for build in missing for p in debian_packages(build)], log)
+        except ProvisionError as error:  # each program then says what it lacks
+            log(f"cannot install Debian packages: {error}")
+
+    def one(build: EngineBuild) -> Environment | ProvisionError:
+        try:
+            return provision(build, system, log)
+        except (ProvisionError, OSError) as error:
+            return error if isinstance(error, ProvisionError) else ProvisionError(str(error))
+
+    with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
+        return dict(zip(unique, pool.map(one, unique.values()), strict=True))
 
 
 def _install_pip(build: EngineBuild, folder: Path, system: SystemPackages, log) -> dict[str, str]:

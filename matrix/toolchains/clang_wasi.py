@@ -25,7 +25,7 @@ from ..cases import ModuleSource
 from ..profiles import LOWERED_PROFILE
 from . import wasm_opt
 from .base import BuildFailed, BuildOutput
-from .clang import RELEASES, ClangToolchain, _environment, _file_name
+from .clang import RELEASES, ClangToolchain, _file_name
 
 SYSROOT = Path("/usr")
 WASI_INCLUDE = SYSROOT / "include" / "wasm32-wasi"
@@ -53,6 +53,8 @@ class ClangWasiToolchain(ClangToolchain):
             "wasi-libc",
             f"libclang-rt-{major}-dev-wasm32",
         )
+        # Installed only: the flags name Debian's wasi-libc and compiler-rt under /usr.
+        self.unpackable = False
 
     def builtins(self) -> Path | None:
         found = sorted(Path(f"/usr/lib/llvm-{self.release.major}/lib/clang").glob("*/lib/wasi"))
@@ -118,7 +120,7 @@ class ClangWasiToolchain(ClangToolchain):
             output = f"{stem}.wasm"
             if profile == LOWERED_PROFILE:
                 lowered = f"{stem}.lowered.wasm"
-                shown.append(wasm_opt.lower(output, lowered, work, _environment()))
+                shown.append(wasm_opt.lower(output, lowered, work, self._environment()))
                 output = lowered
             module = (work / output).read_bytes()
         return BuildOutput(module, " && ".join(shown))

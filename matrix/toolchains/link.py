@@ -30,6 +30,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ..cases import LINK, ModuleSource
+from ..debian import SystemPackages
 from ..profiles import DEFAULT_PROFILE
 from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain, run_tool
 from .clang import COMPILE_FLAGS, RELEASES, SUPPORT_NAME, SUPPORT_SOURCE, ClangToolchain
@@ -83,7 +84,7 @@ class LinkToolchain(Toolchain):
             reason = f"{self.linker} is not installed; apt-get install lld-{major}"
         return reason
 
-    def provision(self, system: bool, log=print) -> None:
+    def provision(self, system: SystemPackages, log=print) -> None:
         self.clang.provision(system, log)
         self.rust.provision(system, log)
 

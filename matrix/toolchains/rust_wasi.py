@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 from ..cases import ModuleSource
-from ..install import ProvisionError, apt_install, apt_unpack, dpkg_installed, locked
+from ..debian import SystemPackages, install_all
+from ..install import ProvisionError, apt_unpack, dpkg_installed, locked
 from ..paths import cache_dir
 from ..profiles import LOWERED_PROFILE
 from . import wasm_opt
@@ -123,7 +124,7 @@ class _RustcWasi(Toolchain):
             module = (work / output).read_bytes()
         return BuildOutput(module, " && ".join(shown))
 
-    def provision(self, system: bool, log=print) -> None:
+    def provision(self, system: SystemPackages, log=print) -> None:
         super().provision(system, log)
         if wasm_opt.unavailable_reason() is None:  # for `lowered`
             wasm_opt.provision(log)
@@ -195,18 +196,23 @@ class Rustc196Wasi(_RustcWasi):
             return f"the unpacked rustc-web is {found}, not 1.96"
         return None
 
-    def provision(self, system: bool, log=print) -> None:
+    def provision(self, system: SystemPackages, log=print) -> None:
+        # Installed only (wasi-libc is named under /usr): as root, else it stays missing.
         missing = [p for p in self.debian_packages if not dpkg_installed(p)]
-        if missing and system:
-            apt_install(missing, log)
+        if missing and system is SystemPackages.INSTALL:
+            install_all(missing, log)
         root = self.web.root
         root.parent.mkdir(parents=True, exist_ok=True)
         with locked(root.with_name(root.name + ".lock")):
             if not self.cargo.exists():
                 log(f"provisioning rustc-web 1.96 for WASI: {' '.join(WEB_PACKAGES)}, unpacked")
                 apt_unpack(list(WEB_PACKAGES), root, log)
-        if self.unavailable_reason() is not None and not system and missing:
-            raise ProvisionError(f"needs Debian packages {' '.join(missing)} (use --system)")
+        if (
+            self.unavailable_reason() is not None
+            and system is not SystemPackages.INSTALL
+            and missing
+        ):
+            raise ProvisionError(f"needs Debian packages {' '.join(missing)} (installed as root)")
         if self.unavailable_reason() is None:
             self.sysroot(log)  # std is built once, here rather than in the first cell
         if wasm_opt.unavailable_reason() is None:

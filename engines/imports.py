@@ -1,0 +1,211 @@
+"""A module's imports with their full types, read from its binary (standard library only).
+
+The load cell (protocol.md, "Load") instantiates a shipped module against generated
+imports: every import is made from the module's own declaration. Engines' embedding APIs
+differ in what they tell about imports (wasm3's says nothing), so the Python hosts read
+the type and import sections here, alike for all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NUMBERS = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128"}
+HEAPS = {
+    0x70: "funcref",
+    0x6F: "externref",
+    0x6E: "anyref",
+    0x6D: "eqref",
+    0x6C: "i31ref",
+    0x6B: "structref",
+    0x6A: "arrayref",
+    0x69: "exnref",
+    0x71: "nullref",
+    0x72: "nullexternref",
+    0x73: "nullfuncref",
+    0x74: "nullexnref",
+}
+KINDS = {0: "function", 1: "table", 2: "memory", 3: "global", 4: "tag"}
+
+
+class NotRead(Exception):
+    """The import section cannot be read here (the engine decides whether it is valid)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    minimum: int
+    maximum: int | None
+    shared: bool = False
+    is64: bool = False
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str
+    name: str
+    kind: str  # function | table | memory | global | tag
+    params: tuple[str, ...] = ()  # function and tag
+    results: tuple[str, ...] = ()  # function
+    limits: Limits | None = None  # table and memory
+    element: str = ""  # table: its reference type
+    value: str = ""  # global: its value type
+    mutable: bool = False  # global
+
+    @property
+    def label(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+class _Reader:
+    def __init__(self, data: bytes, position: int, end: int):
+        self.data, self.position, self.end = data, position, end
+
+    def byte(self) -> int:
+        if self.position >= self.end:
+            raise NotRead(f"unexpected end at offset {self.position}")
+        self.position += 1
+        return self.data[self.position - 1]
+
+    def leb(self, signed: bool = False) -> int:
+        result = shift = 0
+        while True:
+            byte = self.byte()
+            result |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                if signed and byte & 0x40:
+                    result -= 1 << shift
+                return result
+            if shift > 70:
+                raise NotRead(f"LEB128 too long at offset {self.position}")
+
+    def name(self) -> str:
+        length = self.leb()
+        if self.position + length > self.end:
+            raise NotRead(f"unexpected end at offset {self.position}")
+        self.position += length
+        return self.data[self.position - length : self.position].decode("utf-8", "replace")
+
+    def value_type(self) -> str:
+        code = self.byte()
+        if code in NUMBERS:
+            return NUMBERS[code]
+        if code in HEAPS:
+            return HEAPS[code]
+        if code in (0x63, 0x64):  # (ref null? heaptype)
+            heap = self.leb(signed=True)
+            nullable = "null " if code == 0x63 else ""
+            named = HEAPS.get(heap & 0x7F, "").removesuffix("ref") if heap < 0 else str(heap)
+            return f"(ref {nullable}{named})"
+        raise NotRead(f"unknown value type 0x{code:02x} at offset {self.position - 1}")
+
+    def limits(self) -> Limits:
+        flags = self.byte()
+        minimum = self.leb()
+        maximum = self.leb() if flags & 1 else None
+        if flags & 8:
+            self.leb()  # custom page size
+        return Limits(minimum, maximum, bool(flags & 2), bool(flags & 4))
+
+
+def _types(reader: _Reader) -> list[tuple[tuple[str, ...], tuple[str, ...]] | None]:
+    """Each type index's (params, results), or None for a struct or array type."""
+    types: list = []
+    for _ in range(reader.leb()):
+        count = 1
+        if reader.data[reader.position] == 0x4E:  # a rec group
+            reader.byte()
+            count = reader.leb()
+        for _ in range(count):
+            form = reader.byte()
+            if form in (0x50, 0x4F):  # sub / sub final: the supertypes, then the type
+                for _ in range(reader.leb()):
+                    reader.leb()
+                form = reader.byte()
+            if form == 0x60:
+                params = tuple(reader.value_type() for _ in range(reader.leb()))
+                results = tuple(reader.value_type() for _ in range(reader.leb()))
+                types.append((params, results))
+            elif form == 0x5F:
+                for _ in range(reader.leb()):
+                    _field(reader)
+                types.append(None)
+            elif form == 0x5E:
+                _field(reader)
+                types.append(None)
+            else:
+                raise NotRead(f"unknown type form 0x{form:02x} at offset {reader.position - 1}")
+    return types
+
+
+def _field(reader: _Reader) -> None:
+    if reader.data[reader.position] in (0x78, 0x77):  # packed i8 / i16
+        reader.byte()
+    else:
+        reader.value_type()
+    reader.byte()  # mutability
+
+
+def read_imports(data: bytes) -> list[Import]:
+    """Every import of the module, in order, with its type."""
+    if data[:8] != b"\0asm\1\0\0\0":
+        raise NotRead("not a WebAssembly 1 module")
+    reader = _Reader(data, 8, len(data))
+    types: list = []
+    while reader.position < reader.end:
+        section = reader.byte()
+        size = reader.leb()
+        body = _Reader(data, reader.position, reader.position + size)
+        reader.position += size
+        if section == 1:
+            types = _types(body)
+        elif section == 2:
+            return [_import(body, types) for _ in range(body.leb())]
+        elif section > 2:
+            break  # past where the import section would be: the module has none
+    return []
+
+
+def exported_functions(data: bytes) -> list[str]:
+    """The names of the module's exported functions, in order."""
+    if data[:8] != b"\0asm\1\0\0\0":
+        raise NotRead("not a WebAssembly 1 module")
+    reader = _Reader(data, 8, len(data))
+    while reader.position < reader.end:
+        section = reader.byte()
+        size = reader.leb()
+        body = _Reader(data, reader.position, reader.position + size)
+        reader.position += size
+        if section == 7:
+            names = []
+            for _ in range(body.leb()):
+                name = body.name()
+                kind = body.byte()
+                body.leb()
+                if kind == 0:
+                    names.append(name)
+            return names
+    return []
+
+
+def _import(reader: _Reader, types: list) -> Import:
+    module, name = reader.name(), reader.name()
+    kind = KINDS.get(reader.byte())
+    if kind == "function" or kind == "tag":
+        if kind == "tag":
+            reader.byte()  # attribute: 0, an exception
+        index = reader.leb()
+        signature = types[index] if index < len(types) else None
+        if signature is None:
+            raise NotRead(f"import {module}.{name} names type {index}, not a function type")
+        return Import(module, name, kind, signature[0], signature[1])
+    if kind == "table":
+        element = reader.value_type()
+        return Import(module, name, kind, limits=reader.limits(), element=element)
+    if kind == "memory":
+        return Import(module, name, kind, limits=reader.limits())
+    if kind == "global":
+        value = reader.value_type()
+        return Import(module, name, kind, value=value, mutable=reader.byte() == 1)
+    raise NotRead(f"unknown import kind at offset {reader.position - 1}")

@@ -51,6 +51,10 @@ class Import:
     element: str = ""  # table: its reference type
     value: str = ""  # global: its value type
     mutable: bool = False  # global
+    # The declaration's own bytes, for hosts that build a module providing it: a function's
+    # or tag's function type (None when it sits in a rec group), a table's type, a memory's
+    # limits, a global's value type.
+    raw: bytes | None = None
 
     @property
     def label(self) -> str:
@@ -109,15 +113,17 @@ class _Reader:
         return Limits(minimum, maximum, bool(flags & 2), bool(flags & 4))
 
 
-def _types(reader: _Reader) -> list[tuple[tuple[str, ...], tuple[str, ...]] | None]:
-    """Each type index's (params, results), or None for a struct or array type."""
+def _types(reader: _Reader) -> list[tuple[tuple[str, ...], tuple[str, ...], bytes | None] | None]:
+    """Each type index's (params, results, its bytes), or None for a struct or array type."""
     types: list = []
     for _ in range(reader.leb()):
         count = 1
-        if reader.data[reader.position] == 0x4E:  # a rec group
+        grouped = reader.data[reader.position] == 0x4E  # a rec group
+        if grouped:
             reader.byte()
             count = reader.leb()
         for _ in range(count):
+            start = reader.position
             form = reader.byte()
             if form in (0x50, 0x4F):  # sub / sub final: the supertypes, then the type
                 for _ in range(reader.leb()):
@@ -126,7 +132,10 @@ def _types(reader: _Reader) -> list[tuple[tuple[str, ...], tuple[str, ...]] | No
             if form == 0x60:
                 params = tuple(reader.value_type() for _ in range(reader.leb()))
                 results = tuple(reader.value_type() for _ in range(reader.leb()))
-                types.append((params, results))
+                plain = not grouped and reader.data[start] == 0x60
+                types.append(
+                    (params, results, reader.data[start : reader.position] if plain else None)
+                )
             elif form == 0x5F:
                 for _ in range(reader.leb()):
                     _field(reader)
@@ -199,13 +208,131 @@ def _import(reader: _Reader, types: list) -> Import:
         signature = types[index] if index < len(types) else None
         if signature is None:
             raise NotRead(f"import {module}.{name} names type {index}, not a function type")
-        return Import(module, name, kind, signature[0], signature[1])
+        return Import(module, name, kind, signature[0], signature[1], raw=signature[2])
+    start = reader.position
     if kind == "table":
         element = reader.value_type()
-        return Import(module, name, kind, limits=reader.limits(), element=element)
+        limits = reader.limits()
+        raw = reader.data[start : reader.position]
+        return Import(module, name, kind, limits=limits, element=element, raw=raw)
     if kind == "memory":
-        return Import(module, name, kind, limits=reader.limits())
+        limits = reader.limits()
+        return Import(module, name, kind, limits=limits, raw=reader.data[start : reader.position])
     if kind == "global":
         value = reader.value_type()
-        return Import(module, name, kind, value=value, mutable=reader.byte() == 1)
+        raw = reader.data[start : reader.position]
+        return Import(module, name, kind, value=value, mutable=reader.byte() == 1, raw=raw)
     raise NotRead(f"unknown import kind at offset {reader.position - 1}")
+
+
+# --- a module that provides a namespace's imports (for hosts that can only link modules) ---
+
+
+class CannotProvide(Exception):
+    """No module can export an import of this type (e.g. a non-nullable reference global)."""
+
+
+ZERO = {
+    "i32": b"\x41\x00",
+    "i64": b"\x42\x00",
+    "f32": b"\x43" + bytes(4),
+    "f64": b"\x44" + bytes(8),
+    "v128": b"\xfd\x0c" + bytes(16),
+}
+EXPORT_KINDS = {"function": 0, "table": 1, "memory": 2, "global": 3, "tag": 4}
+
+
+def provider_module(
+    wanted: list[Import], report: tuple[str, str] = ("spectest", "print_i32"), first: int = 0
+) -> bytes:
+    """A module exporting a stub for each import in `wanted` (one namespace's): functions
+    that call `report` (an imported `(func (param i32))`) with `first` + their position in
+    `wanted`, then trap with `unreachable`; memories, tables, globals and tags of the same
+    types."""
+    types = [b"\x60\x01\x7f\x00"]  # report's type
+    functions, tables, memories, tags, globals, exports, bodies = [], [], [], [], [], [], []
+    counts = {"function": 1, "table": 0, "memory": 0, "global": 0, "tag": 0}
+    for position, item in enumerate(wanted):
+        if item.raw is None:
+            raise CannotProvide(f"{item.label}: a {item.kind} of a type in a rec group")
+        if item.kind in ("function", "tag"):
+            types.append(item.raw)
+            type_index = _leb(len(types) - 1)
+            if item.kind == "function":
+                functions.append(type_index)
+                body = b"\x00\x41" + _sleb(first + position) + b"\x10\x00\x00\x0b"
+                bodies.append(_leb(len(body)) + body)
+            else:
+                tags.append(b"\x00" + type_index)
+        elif item.kind == "table":
+            if item.raw[0] == 0x64:  # a non-nullable element type needs an initializer
+                raise CannotProvide(f"{item.label}: a table of non-nullable references")
+            tables.append(item.raw)
+        elif item.kind == "memory":
+            memories.append(item.raw)
+        elif item.kind == "global":
+            globals.append(
+                item.raw + (b"\x01" if item.mutable else b"\x00") + _zero(item) + b"\x0b"
+            )
+        index = counts[item.kind]
+        counts[item.kind] += 1
+        exports.append(_name(item.name) + bytes([EXPORT_KINDS[item.kind]]) + _leb(index))
+    module_name, field = report
+    imports = [_name(module_name) + _name(field) + b"\x00\x00"]
+    return b"\0asm\1\0\0\0" + b"".join(
+        _section(section, items)
+        for section, items in (
+            (1, types),
+            (2, imports),
+            (3, functions),
+            (4, tables),
+            (5, memories),
+            (13, tags),
+            (6, globals),
+            (7, exports),
+            (10, bodies),
+        )
+        if items
+    )
+
+
+def _zero(item: Import) -> bytes:
+    if item.value in ZERO:
+        return ZERO[item.value]
+    raw = item.raw or b""
+    if raw[:1] == b"\x63":  # (ref null ht): ref.null of that heap type
+        return b"\xd0" + raw[1:]
+    if raw and raw[0] in HEAPS:  # funcref, externref, …: nullable
+        return b"\xd0" + raw[:1]
+    raise CannotProvide(f"{item.label}: no zero value for a global of type {item.value}")
+
+
+def _leb(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _sleb(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        done = (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40)
+        out.append(byte | (0 if done else 0x80))
+        if done:
+            return bytes(out)
+
+
+def _name(text: str) -> bytes:
+    raw = text.encode("utf-8")
+    return _leb(len(raw)) + raw
+
+
+def _section(section: int, items: list[bytes]) -> bytes:
+    content = _leb(len(items)) + b"".join(items)
+    return bytes([section]) + _leb(len(content)) + content

@@ -234,7 +234,7 @@ class Host:
             except Interrupted as interrupted:
                 return {"status": "timeout", "message": str(interrupted)}
         if cmd == "load":
-            return self._load(request)
+            return self._answer_load(request)
         if cmd == "script" and self.scripts:
             # `continue`: the same script's next directives, on the same store.
             if not (request.get("continue") and self.script_run is not None):
@@ -250,7 +250,7 @@ class Host:
             return {"status": "stopped"}
         return {"status": "error", "message": f"unknown command {cmd!r}"}
 
-    def _load(self, request: dict) -> dict:
+    def _answer_load(self, request: dict) -> dict:
         module = base64.b64decode(request["module"])
         self.limits = request.get("limits") or {}
         try:

@@ -142,7 +142,9 @@ class WabtHost(Host):
             try:
                 providers.append((namespace, provider_module(items, first=first)))
             except CannotProvide as error:
-                raise CannotStub(f"wabt links modules only, and no module can export {error}")
+                raise CannotStub(
+                    f"wabt links modules only, and no module can export {error}"
+                ) from None
             first += len(items)
         labels = [item.label for namespace in order for item in namespaces[namespace]]
         with tempfile.TemporaryDirectory(prefix="wabt-host-") as folder:

@@ -56,6 +56,10 @@ class EngineFamily:
     # feature → engine flags that switch it off ([] when the host does it from --disable)
     switchable: dict[str, tuple[str, ...]] = field(default_factory=dict)
     validator_only: bool = False  # can say valid/invalid, never executes
+    # The largest module this family is given (manifest `limits: {module_bytes, why}`): a
+    # larger one is that cell's `skip`, with the why (a measured cost, a known ceiling).
+    max_module_bytes: int | None = None
+    max_module_why: str = ""
 
     @property
     def host_path(self) -> Path | None:
@@ -150,6 +154,9 @@ def _family(path: Path, data: dict) -> EngineFamily:
         command=provision_data.get("command"),
         system_packages=tuple(provision_data.get("system_packages", [])),
     )
+    limits = data.get("limits", {})
+    if not isinstance(limits.get("module_bytes", 0), int):
+        raise ManifestError(f"{path}: limits.module_bytes is a number of bytes")
     switchable = data.get("switchable", {})
     if isinstance(switchable, list):  # a plain list: the host switches them itself
         switchable = {name: [] for name in switchable}
@@ -162,4 +169,6 @@ def _family(path: Path, data: dict) -> EngineFamily:
         start=tuple(data.get("start", DEFAULT_START[kind])),
         switchable={name: tuple(flags or ()) for name, flags in switchable.items()},
         validator_only=bool(data.get("validator_only", False)),
+        max_module_bytes=limits.get("module_bytes"),
+        max_module_why=str(limits.get("why", "")),
     )

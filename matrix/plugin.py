@@ -246,6 +246,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{feature.name}: cells of cases using {feature.title}")
     config.addinivalue_line("markers", "probe: feature probe cells")
     config.addinivalue_line("markers", "program: program cells")
+    config.addinivalue_line("markers", "load: cells that load a shipped module (cases/realworld)")
     config.addinivalue_line("markers", "spec: spec test suite cells")
     if state.controller and not config.option.collectonly:  # listing cells is no run
         _start_run(state)
@@ -468,6 +469,8 @@ class CellItem(pytest.Item):
         self.user_properties.append((PROPERTY, json.dumps(result.to_record())))
         if result.outcome == Outcome.SKIP:
             pytest.skip(result.message)
+        if result.outcome == Outcome.VALID:  # a validator's answer: reported, not a failure
+            return
         if result.outcome not in (Outcome.PASS, Outcome.ERROR) and not result.required:
             # Reported (results, report, pytest's summary) but not a failure of the run;
             # an `error` is the harness's own fault and always fails.

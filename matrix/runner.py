@@ -18,10 +18,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from . import load
 from .build import BuildCache
+from .cases import LOAD, PACKAGE
 from .engines import EngineBuild
 from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut, memory_limit
 from .outcomes import Outcome
+from .packages import PackageModule
 from .paths import display_path
 from .planner import Cell
 from .provision import Environment, how_to_get, ready
@@ -49,7 +52,9 @@ class CellResult:
     module_sha256: str = ""
     module_size: int = 0
     module_uses: list[str] = field(default_factory=list)  # the scanner's findings
+    module_counts: dict[str, int] = field(default_factory=dict)  # how often each was seen
     module_scan_error: str = ""
+    package: dict = field(default_factory=dict)  # where a shipped module came from (load)
     build_command: str = ""
     build_cached: bool = False
     build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
@@ -162,18 +167,39 @@ class Runner:
         result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
+        if cell.case.kind == LOAD:
+            result.module_counts = dict(built.counts or {})
+            if cell.case.module.format == PACKAGE:
+                result.package = PackageModule.from_json(cell.case.module.content).facts()
+        family = cell.engine.family
+        reason = load.too_large(
+            len(built.module), family.max_module_bytes, family.max_module_why, cell.engine.id
+        )
+        if reason:
+            return Outcome.SKIP, reason
+        # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
+        # do so before the runner would have to kill them; linear memory gets 3/4 of
+        # the host's memory limit, the rest is the engine's own.
+        limits = {"seconds": cell.case.timeout, "memory_bytes": memory_limit() * 3 // 4}
+        module = base64.b64encode(built.module).decode("ascii")
+        if cell.case.kind == LOAD:
+            request = load.request(module, cell.case, limits)
+            return self._ask(cell, environment, request, load.judge_load)
         request = {
             "cmd": "run",
-            "module": base64.b64encode(built.module).decode("ascii"),
+            "module": module,
             "calls": [
                 {"invoke": call.invoke, "args": [arg.to_wire() for arg in call.args]}
                 for call in cell.case.calls
             ],
-            # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
-            # do so before the runner would have to kill them; linear memory gets 3/4 of
-            # the host's memory limit, the rest is the engine's own.
-            "limits": {"seconds": cell.case.timeout, "memory_bytes": memory_limit() * 3 // 4},
+            "limits": limits,
         }
+        return self._ask(cell, environment, request, judge)
+
+    def _ask(
+        self, cell: Cell, environment: Environment, request: dict, judge_answer
+    ) -> tuple[Outcome, str]:
+        """Send the request to the build's warm host; its answer (or its death) judged."""
         try:
             host = self.hosts.get(cell.engine, environment)
             answer = host.request(request, cell.case.timeout)
@@ -188,5 +214,5 @@ class Runner:
             return Outcome.ERROR, str(error)
         if answer.get("status") == "timeout":  # the engine interrupted the module itself
             return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.get('message', '')}"
-        verdict = judge(cell.case, answer)
+        verdict = judge_answer(cell.case, answer)
         return verdict.outcome, verdict.message

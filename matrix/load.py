@@ -13,9 +13,22 @@ case's calls, if any, on that instance. The host's answer becomes one outcome:
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from .cases import Case
 from .outcomes import Outcome
+from .scanner import ScanError, scan
 from .verdict import Verdict, judge
+
+# How engines say where in the module they stopped: wasmtime, wasmer and SpiderMonkey
+# "at offset N", V8 "@+N", JavaScriptCore "at byte N", WABT a hex offset before "error".
+_OFFSETS = (
+    re.compile(r"at offset (\d+)"),
+    re.compile(r"@\+(\d+)"),
+    re.compile(r"at byte (\d+)"),
+    re.compile(r"\b([0-9a-f]{7,8}): error", re.IGNORECASE),
+)
 
 
 def request(module_base64: str, case: Case, limits: dict) -> dict:
@@ -68,4 +81,37 @@ def too_large(size: int, limit: int | None, why: str, engine: str) -> str | None
     return (
         f"the module is {size / 2**20:.1f} MiB; {engine} takes modules up to "
         f"{limit / 2**20:.1f} MiB ({why})"
+    )
+
+
+def engine_offset(message: str) -> int | None:
+    """The module offset an engine's message names, if it names one."""
+    for pattern in _OFFSETS:
+        found = pattern.search(message)
+        if found:
+            text = found.group(1)
+            return int(text, 16) if pattern is _OFFSETS[-1] else int(text)
+    return None
+
+
+def located(module: bytes, message: str) -> dict:
+    """What the module scanner finds where the engine's message points: {"offset": N,
+    "features": [{"feature", "offset", "evidence"}]}, or {} when the message names no
+    offset (or nothing the scanner knows is there)."""
+    offset = engine_offset(message)
+    if offset is None or offset >= len(module):
+        return {}
+    features = _located(module, offset)
+    return {"offset": offset, "features": list(features)} if features else {"offset": offset}
+
+
+@lru_cache(maxsize=64)  # several engines refuse one module at the same place
+def _located(module: bytes, offset: int) -> tuple[dict, ...]:
+    try:
+        report = scan(module, near=offset)
+    except ScanError:
+        return ()
+    return tuple(
+        {"feature": found.feature, "offset": found.first_offset, "evidence": found.evidence}
+        for found in report.located
     )

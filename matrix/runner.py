@@ -55,6 +55,9 @@ class CellResult:
     module_counts: dict[str, int] = field(default_factory=dict)  # how often each was seen
     module_scan_error: str = ""
     package: dict = field(default_factory=dict)  # where a shipped module came from (load)
+    # A refused load cell: the offset the engine's message names and what the module
+    # scanner finds there ({"offset", "features": [{"feature", "offset", "evidence"}]}).
+    located: dict = field(default_factory=dict)
     build_command: str = ""
     build_cached: bool = False
     build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
@@ -184,7 +187,10 @@ class Runner:
         module = base64.b64encode(built.module).decode("ascii")
         if cell.case.kind == LOAD:
             request = load.request(module, cell.case, limits)
-            return self._ask(cell, environment, request, load.judge_load)
+            outcome, message = self._ask(cell, environment, request, load.judge_load)
+            if outcome == Outcome.REJECT:
+                result.located = load.located(built.module, message)
+            return outcome, message
         request = {
             "cmd": "run",
             "module": module,

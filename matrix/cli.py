@@ -142,9 +142,28 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="which features a module uses, and which measured engines run it"
     )
     check.add_argument("module", help="a .wasm file")
-    check.add_argument("--run", default=f"reports/{LATEST}", help="the measured run to consult")
+    check.add_argument(
+        "--run",
+        default=None,
+        help=f"the measured run to consult (default: reports/{LATEST}, else the snapshot "
+        "of measured results shipped with wasm-matrix)",
+    )
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.set_defaults(handler=_check)
+
+    shot = commands.add_parser(
+        "snapshot",
+        help="write the snapshot of measured results that `check` ships with (matrix/data/)",
+    )
+    shot.add_argument(
+        "runs",
+        nargs="*",
+        help="run folders (default: the newest run with probe results and the newest with "
+        "real-world load results under --reports)",
+    )
+    shot.add_argument("--reports", default="reports", help="where runs are (default: reports)")
+    shot.add_argument("--output", help="where to write it (default: the package's own copy)")
+    shot.set_defaults(handler=_snapshot)
 
     versus = commands.add_parser(
         "compare", help="measured support against webassembly.org's features.json table"
@@ -284,17 +303,35 @@ def _merge(options: argparse.Namespace) -> int:
 def _check(options: argparse.Namespace) -> int:
     import json
 
+    from . import snapshot
     from .check import as_json, check, render
     from .results import read_run
     from .scanner import ScanError
 
-    folder, module = Path(options.run), Path(options.module)
+    folder, module = Path(options.run or f"reports/{LATEST}"), Path(options.module)
     records = read_results(folder)
-    if not any(record.get("kind") == "probe" for record in records):
-        print(f"wasm-matrix check: no feature probe results in {folder}", file=sys.stderr)
-        return EXIT_USAGE
+    run, name = read_run(folder), folder.resolve().name
+    shipped = None
     try:
-        result = check(module, records, read_run(folder), folder.resolve().name)
+        shipped = snapshot.read()
+    except snapshot.SnapshotError as error:
+        if not options.run and not _has_probes(records):
+            print(f"wasm-matrix check: no measured run here, and {error}", file=sys.stderr)
+            return EXIT_USAGE
+    if not _has_probes(records):
+        if options.run or shipped is None:
+            print(f"wasm-matrix check: no feature probe results in {folder}", file=sys.stderr)
+            return EXIT_USAGE
+        # Never ran the matrix here: answer from the measured snapshot, and say so.
+        records, run, name = (
+            shipped["records"],
+            snapshot.as_run(shipped),
+            snapshot.describe(shipped),
+        )
+    corpus = shipped["records"] if shipped else None
+    corpus_from = snapshot.describe(shipped) if shipped else ""
+    try:
+        result = check(module, records, run, name, corpus, corpus_from)
     except OSError as error:
         print(f"wasm-matrix check: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -302,6 +339,32 @@ def _check(options: argparse.Namespace) -> int:
         print(f"wasm-matrix check: {module} is not a valid module: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(json.dumps(as_json(result), indent=2) if options.json else render(result))
+    return EXIT_OK
+
+
+def _has_probes(records: list[dict]) -> bool:
+    return any(record.get("kind") == "probe" for record in records)
+
+
+def _snapshot(options: argparse.Namespace) -> int:
+    from . import snapshot
+
+    folders = [Path(folder) for folder in options.runs] or snapshot.newest_runs(
+        Path(options.reports)
+    )
+    if not folders:
+        print(
+            f"wasm-matrix snapshot: no runs with results under {options.reports}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    try:
+        made = snapshot.make(folders)
+    except snapshot.SnapshotError as error:
+        print(f"wasm-matrix snapshot: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    path = snapshot.write(made, Path(options.output) if options.output else snapshot.shipped_path())
+    print(f"{len(made['records'])} cells from {snapshot.describe(made)}")
+    print(f"written to {path}")
     return EXIT_OK
 
 

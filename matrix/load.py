@@ -13,8 +13,8 @@ case's calls, if any, on that instance. The host's answer becomes one outcome:
 
 from __future__ import annotations
 
+import hashlib
 import re
-from functools import lru_cache
 
 from .cases import Case
 from .outcomes import Outcome
@@ -101,11 +101,16 @@ def located(module: bytes, message: str) -> dict:
     offset = engine_offset(message)
     if offset is None or offset >= len(module):
         return {}
-    features = _located(module, offset)
+    key = (hashlib.sha256(module).hexdigest(), offset)
+    if key not in _LOCATED:  # several engines refuse one module at the same place
+        _LOCATED[key] = _located(bytes(module), offset)
+    features = _LOCATED[key]
     return {"offset": offset, "features": list(features)} if features else {"offset": offset}
 
 
-@lru_cache(maxsize=64)  # several engines refuse one module at the same place
+_LOCATED: dict[tuple[str, int], tuple[dict, ...]] = {}  # (module sha256, offset) → findings
+
+
 def _located(module: bytes, offset: int) -> tuple[dict, ...]:
     try:
         report = scan(module, near=offset)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from ..outcomes import Outcome
 from ..results import read_results, read_run
+from .realworld import markdown as realworld_markdown
+from .realworld import page_for_run
 from .spec import render_spec
 from .tables import (
     Table,
@@ -90,17 +92,24 @@ def render(run_folder: Path) -> str:
             "",
             _table(defaults.transposed(), anchors, first_header="engine"),
         ]
-    for table in case_tables(records, engines):
+    for table in case_tables([r for r in records if r.get("kind") != "load"], engines):
         parts += [
             "",
             f"## {_title(table.title)}",
             "",
             _table(table.transposed(), anchors, first_header="engine"),
         ]
+    shipped = _real_world(records, engines)
+    if shipped:
+        parts += ["", shipped.rstrip()]
     parts += render_spec(records, engines, escape)
     parts += ["", "## Engines", "", _engines(run, engines)]
     parts += ["", _details(records, anchors), "", _legend()]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _real_world(records: list[dict], engines: list[str]) -> str:
+    return realworld_markdown(page_for_run(records, engines), escape)
 
 
 def _title(title: str) -> str:

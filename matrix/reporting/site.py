@@ -22,6 +22,7 @@ from ..outcomes import Outcome
 from ..profiles import FEATURES_BY_NAME
 from ..results import cell_key, read_results, read_run
 from .badges import write_badges
+from .realworld import page_for_run
 from .tables import (
     Table,
     TableCell,
@@ -81,13 +82,16 @@ def write_site(
     (site / "cells").mkdir(parents=True)
     environment = _environment()
     engines = engine_order(records, run)
-    profiles = case_tables([r for r in records if r.get("kind") != "spec"], engines)
+    profiles = case_tables([r for r in records if r.get("kind") not in ("spec", "load")], engines)
+    shipped = page_for_run(records, engines)
     spec = spec_table(records, engines)
     defaults = toolchain_defaults_table(records, engines)
     nav = [("index.html", "Overview")]
     if defaults.rows:
         nav.append(("toolchains.html", "Toolchain defaults"))
     nav += [(profile_page(_profile_of(t)), f"Profile {_profile_of(t)}") for t in profiles]
+    if not shipped.empty:
+        nav.append(("realworld.html", "Real-world modules"))
     if spec.rows:
         nav.append(("spec.html", "Spec suite"))
     comparisons = compare.compare(records, reference) if reference else []
@@ -133,6 +137,13 @@ def write_site(
             "follow it for the cell's page.",
             table=table,
             corner="case (toolchain)",
+        )
+    if not shipped.empty:
+        page(
+            "realworld.html",
+            "realworld.html.j2",
+            title="Real-world modules × engines",
+            page_data=shipped,
         )
     if spec.rows:
         page("spec.html", "spec.html.j2", title="Spec suite pass rates", spec=spec)

@@ -35,6 +35,16 @@ LOWERING_FLAGS: tuple[str, ...] = (
     "--strip-target-features",
 )
 TIMEOUT = 300  # seconds for one wasm-opt run
+# What removes each feature from a module that uses it (measured with binaryen 132), for
+# `wasm-matrix check` and the blame of refused real-world modules (matrix/blame.py).
+LOWERING_PASSES = {
+    "sign-ext": "--signext-lowering",
+    "nontrapping-fptoint": "--llvm-nontrapping-fptoint-lowering",
+    "bulk-memory": "--llvm-memory-copy-fill-lowering (memory.copy and memory.fill only)",
+    "memory64": "--memory64-lowering (a 32-bit memory and table)",
+    "call-indirect-overlong": "any wasm-opt run: it writes every call_indirect table index "
+    "in one byte",
+}
 
 
 def folder() -> Path:

@@ -1,0 +1,266 @@
+"""Load cells: a shipped module compiled and instantiated against generated imports.
+
+The generated imports are read from the module's own import section (engines/imports.py
+for the Python hosts that need it, core.js for JavaScript, provider modules for wabt);
+every family answers the `load` request within the protocol, and the runner turns the
+answer into pass, reject, skip or valid.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+
+import jsonschema
+import pytest
+import wasmtime
+
+from matrix.cases import CaseError, load_case
+from matrix.engines import load_engine_builds
+from matrix.hosts import HostProcess
+from matrix.load import engine_offset, judge_load, located
+from matrix.outcomes import Outcome
+from matrix.paths import engines_dir
+
+from .conftest import OLDER_NO_REFS
+
+sys.path.insert(0, str(engines_dir()))
+import imports
+
+SCHEMA = json.loads((engines_dir() / "protocol.schema.json").read_text())
+
+EVERY_KIND = """
+(module
+  (import "env" "f" (func $f (param i32) (result i32)))
+  (import "env" "mem" (memory 1 2))
+  (import "env" "tab" (table 2 funcref))
+  (import "env" "g" (global i64))
+  (import "host" "gm" (global (mut f64)))
+  (func (export "calls_stub") (result i32) (call $f (i32.const 1)))
+  (func (export "answer") (result i32) (i32.const 42)))
+"""
+START_CALLS_STUB = '(module (import "env" "hello" (func $h)) (func $s call $h) (start $s))'
+ONLY_FUNCTIONS = """
+(module
+  (import "env" "f" (func $f (param i32) (result i32)))
+  (func (export "calls_stub") (result i32) (call $f (i32.const 1)))
+  (func (export "answer") (result i32) (i32.const 42)))
+"""
+CALLS = [{"invoke": "answer", "args": []}, {"invoke": "calls_stub", "args": []}]
+
+
+def check(definition: str, message: dict) -> None:
+    jsonschema.Draft202012Validator({**SCHEMA, "$ref": f"#/$defs/{definition}"}).validate(message)
+
+
+# --- the import reader and the provider modules ----------------------------------------------
+
+
+def test_imports_are_read_with_their_types():
+    found = imports.read_imports(wasmtime.wat2wasm(EVERY_KIND))
+    assert [(i.label, i.kind) for i in found] == [
+        ("env.f", "function"),
+        ("env.mem", "memory"),
+        ("env.tab", "table"),
+        ("env.g", "global"),
+        ("host.gm", "global"),
+    ]
+    function, memory, table, constant, mutable = found
+    assert (function.params, function.results) == (("i32",), ("i32",))
+    assert memory.limits == imports.Limits(1, 2, False, False)
+    assert table.element == "funcref" and table.limits.maximum is None
+    assert (constant.value, constant.mutable) == ("i64", False)
+    assert (mutable.value, mutable.mutable) == ("f64", True)
+
+
+def test_a_shared_64_bit_memory_is_read_as_such():
+    wat = '(module (import "env" "m" (memory i64 1 10 shared)))'
+    (memory,) = imports.read_imports(wasmtime.wat2wasm(wat))
+    assert memory.limits == imports.Limits(1, 10, True, True)
+
+
+def test_provider_modules_link_the_module_and_report_a_called_stub():
+    module = wasmtime.wat2wasm(EVERY_KIND)
+    wanted = imports.read_imports(module)
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    linker = wasmtime.Linker(engine)
+    reported = []
+    print_i32 = wasmtime.Func(
+        store, wasmtime.FuncType([wasmtime.ValType.i32()], []), reported.append
+    )
+    linker.define(store, "spectest", "print_i32", print_i32)
+    first = 0
+    for namespace in ("env", "host"):
+        items = [item for item in wanted if item.module == namespace]
+        provider = wasmtime.Module(engine, imports.provider_module(items, first=first))
+        linker.define_instance(store, namespace, linker.instantiate(store, provider))
+        first += len(items)
+    instance = linker.instantiate(store, wasmtime.Module(engine, module))
+    exports = instance.exports(store)
+    assert exports["answer"](store) == 42
+    with pytest.raises(wasmtime.Trap):
+        exports["calls_stub"](store)
+    assert reported == [0]  # env.f is import 0
+
+
+def test_no_module_can_provide_a_table_of_non_nullable_references():
+    table = imports.Import("env", "t", "table", raw=b"\x64\x70\x00\x01", element="(ref func)")
+    with pytest.raises(imports.CannotProvide):
+        imports.provider_module([table])
+
+
+# --- the verdict ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def load_case_file(write_case):
+    path = write_case(
+        "shipped.yaml",
+        """
+        kind: load
+        module:
+          wat: '(module (func (export "one") (result i32) i32.const 1))'
+        calls:
+          - invoke: one
+            expect: [i32:1]
+        """,
+    )
+    return load_case(path)
+
+
+def test_answers_become_outcomes(load_case_file):
+    case = load_case_file
+    one = {"status": "return", "values": [{"type": "i32", "value": "1"}]}
+    ran = judge_load(case, {"status": "ran", "calls": [one], "imports": 3})
+    assert ran.outcome == Outcome.PASS and "3 generated imports" in ran.message
+    wrong = {"status": "return", "values": [{"type": "i32", "value": "2"}]}
+    assert judge_load(case, {"status": "ran", "calls": [wrong]}).outcome == Outcome.FAIL
+    stub = {"status": "stub", "stage": "instantiate", "import": "env.hello", "message": "…"}
+    started = judge_load(case, stub)
+    assert started.outcome == Outcome.SKIP and "env.hello" in started.message
+    cannot = judge_load(case, {"status": "unsupported", "message": "no v128 global here"})
+    assert cannot.outcome == Outcome.SKIP and "no v128 global here" in cannot.message
+    assert judge_load(case, {"status": "valid"}).outcome == Outcome.VALID
+    refused = judge_load(case, {"status": "reject", "stage": "compile", "message": "bad"})
+    assert refused.outcome == Outcome.REJECT and "bad" in refused.message
+
+
+@pytest.mark.parametrize(
+    ("message", "offset"),
+    [
+        ("Invalid input WebAssembly code at offset 36734: legacy_exceptions", 36734),
+        ("Compiling function #140 failed: expected table index 0, found 0 @+4915", 4915),
+        ("WebAssembly.Module doesn't parse at byte 104: can't get Global's value type", 104),
+        ("readWasm failed: 000002a: error: invalid limits flags", 0x2A),
+        ("unreachable executed", None),
+    ],
+)
+def test_the_offset_an_engine_names_is_found(message, offset):
+    assert engine_offset(message) == offset
+
+
+def test_the_scanner_says_what_is_at_the_offset_an_engine_names():
+    module = wasmtime.wat2wasm("(module (global v128 (v128.const i32x4 0 0 0 0)))")
+    v128_at = module.index(b"\x7b")  # the global's type byte
+    found = located(module, f"doesn't parse at byte {v128_at}: can't get Global's value type")
+    assert found["offset"] == v128_at
+    assert [f["feature"] for f in found["features"]] == ["simd128"]
+
+
+# --- the case format -----------------------------------------------------------------------
+
+PACKAGE_CASE = """
+kind: load
+module:
+  package:
+    npm: "rabin-wasm@0.1.5"
+    sha256: 3f5f74078be357eda868873bc1edb8695e801bb013b9cc81637c59958480ca63
+    path: package/dist/rabin.wasm
+    licence: MIT
+    built_with: AssemblyScript
+    why: small
+"""
+
+
+def test_a_package_case_names_its_package(write_case):
+    case = load_case(write_case("rabin.yaml", PACKAGE_CASE))
+    assert case.kind == "load" and case.module.format == "package"
+    assert case.module.origin == "npm:rabin-wasm@0.1.5 package/dist/rabin.wasm"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (('    npm: "rabin-wasm@0.1.5"', '    npm: "rabin-wasm@latest"'), "module.package.npm"),
+        (("    sha256: 3f5f", "    sha256: XX5f"), "module.package.sha256"),
+        (("    licence: MIT\n", ""), "module.package.licence"),
+        (("kind: load", "kind: load\nvalid: false"), "valid"),
+    ],
+)
+def test_a_bad_package_case_says_which_field(write_case, change, field):
+    path = write_case("bad.yaml", PACKAGE_CASE.replace(*change))
+    with pytest.raises(CaseError) as raised:
+        load_case(path)
+    assert raised.value.field == field and raised.value.line
+
+
+# --- every family answers `load` ------------------------------------------------------------
+
+
+def one_build_per_family() -> list[str]:
+    firsts: dict[str, str] = {}
+    for build in load_engine_builds():
+        firsts.setdefault(build.family.name, build.id)
+    return [*firsts.values(), OLDER_NO_REFS]
+
+
+def ask(host: HostProcess, wat: str, calls: list[dict]) -> dict:
+    module = base64.b64encode(wasmtime.wat2wasm(wat)).decode()
+    request = {"cmd": "load", "module": module, "calls": calls}
+    check("request", {**request, "seq": 1})
+    answer = host.request(request, timeout=120)
+    check("load-answer", answer)
+    return answer
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("engine_id", one_build_per_family())
+def test_every_family_loads_against_stubs(provisioned, engine_id):
+    build, environment = provisioned(engine_id)
+    host = HostProcess(build, environment)
+    handshake = host.start()
+    try:
+        functions = ask(host, ONLY_FUNCTIONS, CALLS)
+        every = ask(host, EVERY_KIND, CALLS)
+        start = ask(host, START_CALLS_STUB, [])
+    finally:
+        host.stop()
+    if handshake.get("validator_only"):
+        assert {functions["status"], every["status"], start["status"]} == {"valid"}
+        return
+    stub_trap = {
+        "status": "trap",
+        "message": "called the import env.f, which the load cell only stubs",
+    }
+    assert functions["status"] == "ran" and functions["imports"] == 1
+    assert functions["calls"] == [
+        {"status": "return", "values": [{"type": "i32", "value": "42"}]},
+        stub_trap,
+    ]
+    if build.family.name == "wasm3":  # pywasm3 cannot be handed a memory
+        assert every["status"] == "unsupported" and "env.mem" in every["message"]
+    else:
+        assert every["status"] == "ran" and every["imports"] == 5
+        assert every["calls"][1] == stub_trap
+    if build.family.name == "wasm3":  # pywasm3 never runs a start function
+        assert start["status"] == "ran" and "start" in start["note"]
+    else:
+        assert start == {
+            "status": "stub",
+            "stage": "instantiate",
+            "import": "env.hello",
+            "message": "called the import env.hello, which the load cell only stubs",
+            "seq": start["seq"],
+        }

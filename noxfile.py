@@ -22,6 +22,24 @@ def matrix(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def realworld(session: nox.Session) -> None:
+    """The real-world corpus alone: modules shipped in npm and PyPI packages
+    (cases/realworld/, fetched with npm pack / pip download) loaded on every engine build.
+    `nox -s matrix` runs it too, with everything else under cases/."""
+    session.install(".")
+    session.run("wasm-matrix", "run", "cases/realworld", "-n", "auto", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def snapshot(session: nox.Session) -> None:
+    """Regenerate the dated snapshot of measured results that `wasm-matrix check` ships with
+    (matrix/data/measured.json.gz), from the newest run with feature probes and the newest
+    with real-world load cells under reports/, or from the runs given: `-- RUN [RUN…]`."""
+    session.install("-e", ".")  # editable: the snapshot is written into the source tree
+    session.run("wasm-matrix", "snapshot", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def spec(session: nox.Session) -> None:
     """The WebAssembly spec test suite on every engine build: `nox -s spec -- PATH [options]`
     (default PATH: ../shared/testsuite when it exists); writes reports/latest/."""

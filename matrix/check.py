@@ -206,7 +206,7 @@ def render(result: CheckResult) -> str:
             kin = "the same features" if near.same else f"shares {', '.join(near.shared) or 'none'}"
             lines.append(f"  {near.case} ({near.package}; uses {uses}; {kin}):")
             lines.append(
-                f"    loads on {len(near.passed)} of {len(near.outcomes)} engine builds"
+                f"    loads on {len(near.passed)} of {len(near.measured)} engine builds"
                 + (f"; refused by {', '.join(near.refused)}" if near.refused else "")
             )
     return "\n".join(lines)
@@ -246,6 +246,7 @@ def as_json(result: CheckResult) -> dict:
                 "uses": near.uses,
                 "same_features": near.same,
                 "loads_on": near.passed,
+                "measured_on": near.measured,
                 "refused_by": near.refused,
             }
             for near in result.neighbours

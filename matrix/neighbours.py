@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from .outcomes import Outcome
 
 SHOWN = 3
+NOT_REFUSED = (Outcome.PASS, Outcome.SKIP, Outcome.VALID)  # a validator's yes is no refusal
 
 
 @dataclass
@@ -26,7 +27,12 @@ class Neighbour:
 
     @property
     def refused(self) -> list[str]:
-        return [e for e, o in self.outcomes.items() if o not in (Outcome.PASS, Outcome.SKIP)]
+        return [e for e, o in self.outcomes.items() if o not in NOT_REFUSED]
+
+    @property
+    def measured(self) -> list[str]:
+        """The builds that instantiate modules (validators and skips left out)."""
+        return [e for e, o in self.outcomes.items() if o not in (Outcome.VALID, Outcome.SKIP)]
 
 
 def closest(needs: list[str], records: list[dict], limit: int = SHOWN) -> list[Neighbour]:

@@ -110,14 +110,12 @@ def read(path: Path | None = None) -> dict:
 
 
 def describe(snapshot: dict) -> str:
-    """Which runs the snapshot holds, in words, for `check` to say what it answers from."""
-    runs = ", ".join(
-        f"{run['name']} (started {run.get('started_at') or '?'})" for run in snapshot["runs"]
-    )
+    """Which runs the snapshot holds, in words, for `check` to say what it answers from:
+    `RUN[, RUN] (the snapshot shipped with wasm-matrix V, made WHEN)`."""
+    runs = ", ".join(run["name"] for run in snapshot["runs"])
     return (
-        f"the snapshot shipped with wasm-matrix {snapshot.get('wasm_matrix', '?')}, made "
-        f"{snapshot.get('made_at', '?')} from run{'s' if len(snapshot['runs']) != 1 else ''} "
-        f"{runs}"
+        f"{runs} (the snapshot shipped with wasm-matrix {snapshot.get('wasm_matrix', '?')}, "
+        f"made {snapshot.get('made_at', '?')})"
     )
 
 

@@ -252,7 +252,14 @@ def provider_module(
     types = [b"\x60\x01\x7f\x00"]  # report's type
     functions, tables, memories, tags, globals, exports, bodies = [], [], [], [], [], [], []
     counts = {"function": 1, "table": 0, "memory": 0, "global": 0, "tag": 0}
+    exported: dict[str, Import] = {}
     for position, item in enumerate(wanted):
+        twin = exported.get(item.name)
+        if twin is not None:  # imported twice (Go's modules do): one export serves both
+            if (twin.kind, twin.raw, twin.mutable) != (item.kind, item.raw, item.mutable):
+                raise CannotProvide(f"{item.label}: imported twice with different types")
+            continue
+        exported[item.name] = item
         if item.raw is None:
             raise CannotProvide(f"{item.label}: a {item.kind} of a type in a rec group")
         if item.kind in ("function", "tag"):

@@ -84,6 +84,14 @@ def blame(record: dict, probes: dict[str, Outcome], lowered: dict | None = None)
     located = record.get("located") or {}
     uses = list(record.get("module_uses", []))
     counts = record.get("module_counts", {})
+    if probes.get("mvp") not in (None, Outcome.PASS):
+        return Blame(
+            [],
+            f"this engine build fails its mvp probe too ({probes['mvp']}): not this module's doing",
+            "nothing to lower: the engine build itself fails",
+            None,
+            lowered,
+        )
     if located.get("features"):
         features = [found["feature"] for found in located["features"]]
         evidence = "; ".join(found["evidence"] for found in located["features"])

@@ -105,6 +105,17 @@ def test_provider_modules_link_the_module_and_report_a_called_stub():
     assert reported == [0]  # env.f is import 0
 
 
+def test_an_import_named_twice_is_provided_once():
+    """Go's modules import some functions twice; a module exports each name once."""
+    wat = """(module (import "go" "f" (func (param i32))) (import "go" "f" (func (param i32))))"""
+    twice = imports.read_imports(wasmtime.wat2wasm(wat))
+    provider = imports.provider_module(twice)
+    assert wasmtime.Module.validate(wasmtime.Engine(), provider) is None
+    clash = [twice[0], imports.Import("go", "f", "function", ("i64",), (), raw=b"\x60\x01\x7e\x00")]
+    with pytest.raises(imports.CannotProvide, match="different types"):
+        imports.provider_module(clash)
+
+
 def test_no_module_can_provide_a_table_of_non_nullable_references():
     table = imports.Import("env", "t", "table", raw=b"\x64\x70\x00\x01", element="(ref func)")
     with pytest.raises(imports.CannotProvide):

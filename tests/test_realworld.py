@@ -147,6 +147,12 @@ def test_blame_falls_back_to_the_probes_that_fail_on_that_engine():
     assert found.checked.startswith("lowered build: pass")
 
 
+def test_an_engine_build_that_fails_its_mvp_probe_is_not_the_module_s_doing():
+    crashed = record("rabin", "wasmtime-50[-reference-types]", "crash", module_uses=["simd128"])
+    found = blame(crashed, {"mvp": Outcome.CRASH, "simd128": Outcome.CRASH})
+    assert found.features == [] and "mvp probe" in found.how
+
+
 def test_a_refusal_no_feature_explains_says_so():
     found = blame(record("big", "pywasm", "crash", module_uses=["sign-ext"]), {"sign-ext": "pass"})
     assert found.features == [] and "nothing" in found.how and found.fixable is None

@@ -147,6 +147,7 @@ class WabtHost(Host):
                 ) from None
             first += len(items)
         labels = [item.label for namespace in order for item in namespaces[namespace]]
+        wanted = [item for namespace in order for item in namespaces[namespace]]
         with tempfile.TemporaryDirectory(prefix="wabt-host-") as folder:
             answers = self._run_in(Path(folder), module, calls, (providers, labels))
         return len(wanted), answers

@@ -275,3 +275,17 @@ def test_every_family_loads_against_stubs(provisioned, engine_id):
             "message": "called the import env.hello, which the load cell only stubs",
             "seq": start["seq"],
         }
+
+
+@pytest.mark.engine
+def test_wabt_without_reference_types_refuses_the_module_not_its_stubs(provisioned):
+    """A provider declares the module's own import types: when wabt cannot read them (an
+    externref parameter with reference types off), the cell is the module's reject."""
+    build, environment = provisioned("wabt-1.0.32[mvp]")
+    host = HostProcess(build, environment)
+    host.start()
+    try:
+        answer = ask(host, '(module (import "env" "f" (func (param externref))))', [])
+    finally:
+        host.stop()
+    assert answer["status"] == "reject" and answer["stage"] == "compile"

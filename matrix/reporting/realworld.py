@@ -34,6 +34,12 @@ class ModuleRow:
         return sorted(named, key=lambda pair: order.index(pair[0]) if pair[0] in order else 99)
 
     @property
+    def size_text(self) -> str:
+        return (
+            f"{self.size / 2**20:.1f} MiB" if self.size >= 2**20 else f"{self.size / 1024:.0f} KiB"
+        )
+
+    @property
     def passed(self) -> int:
         return sum(1 for r in self.cells.values() if r["outcome"] == Outcome.PASS)
 
@@ -121,7 +127,7 @@ def markdown(page: RealWorld, escape, anchors: dict | None = None) -> str:
         "Shipped modules from npm and PyPI packages, compiled and instantiated against "
         "generated imports (`cases/realworld/`).",
         "",
-        "| module | package | MiB | features used (count) | "
+        "| module | package | size | features used (count) | "
         + " | ".join(escape(e) for e in page.engines)
         + " |",
         "|---" * (4 + len(page.engines)) + "|",
@@ -138,7 +144,7 @@ def markdown(page: RealWorld, escape, anchors: dict | None = None) -> str:
             cells.append(f"{outcome.symbol} {outcome}")
         spec = escape(row.package.get("spec", ""))
         lines.append(
-            f"| {escape(row.case)} | {spec} | {row.size / 2**20:.1f} | {escape(features)} | "
+            f"| {escape(row.case)} | {spec} | {row.size_text} | {escape(features)} | "
             + " | ".join(cells)
             + " |"
         )

@@ -289,3 +289,18 @@ def test_wabt_without_reference_types_refuses_the_module_not_its_stubs(provision
     finally:
         host.stop()
     assert answer["status"] == "reject" and answer["stage"] == "compile"
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("engine_id", ["wasmtime-50.0.1", "wasmtime-20.0.0"])
+def test_a_shared_memory_is_made_for_a_threaded_module(provisioned, engine_id):
+    """Emscripten's pthread builds import a shared memory (wasm-vips): the host makes one."""
+    build, environment = provisioned(engine_id)
+    host = HostProcess(build, environment)
+    host.start()
+    try:
+        wat = '(module (import "env" "m" (memory 1 10 shared)) (func (export "size") (result i32) memory.size))'
+        answer = ask(host, wat, [{"invoke": "size", "args": []}])
+    finally:
+        host.stop()
+    assert answer["calls"] == [{"status": "return", "values": [{"type": "i32", "value": "1"}]}]

@@ -249,7 +249,7 @@ def _stub(store, engine, kind, where: str):
                     f"wasmtime-py {package_version('wasmtime')} cannot make the "
                     f"shared memory {where}"
                 )
-            return wasmtime.SharedMemory(engine, kind)
+            return _SharedMemory(engine, kind)
         return wasmtime.Memory(store, kind)
     if isinstance(kind, wasmtime.TableType):
         return wasmtime.Table(store, kind, None)
@@ -261,6 +261,20 @@ def _stub(store, engine, kind, where: str):
         f"wasmtime-py {package_version('wasmtime')} cannot make the imported "
         f"{type(kind).__name__} {where}"
     )
+
+
+if hasattr(wasmtime, "SharedMemory"):
+    from wasmtime import _ffi
+
+    class _SharedMemory(wasmtime.SharedMemory):
+        """wasmtime-py's SharedMemory as an import: its own _as_extern (wasmtime-py 50.0.1)
+        puts a pointer to its pointer in the extern union, which ctypes refuses
+        ("LP_LP_wasmtime_sharedmemory instead of LP_wasmtime_sharedmemory"); the C API
+        wants the pointer itself."""
+
+        def _as_extern(self):
+            union = _ffi.wasmtime_extern_union(sharedmemory=self.ptr())
+            return _ffi.wasmtime_extern_t(_ffi.WASMTIME_EXTERN_SHAREDMEMORY, union)
 
 
 def _zero(content: wasmtime.ValType, where: str):

@@ -299,7 +299,8 @@ def test_a_shared_memory_is_made_for_a_threaded_module(provisioned, engine_id):
     host = HostProcess(build, environment)
     host.start()
     try:
-        wat = '(module (import "env" "m" (memory 1 10 shared)) (func (export "size") (result i32) memory.size))'
+        wat = """(module (import "env" "m" (memory 1 10 shared))
+                   (func (export "size") (result i32) memory.size))"""
         answer = ask(host, wat, [{"invoke": "size", "args": []}])
     finally:
         host.stop()

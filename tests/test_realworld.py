@@ -129,6 +129,19 @@ def test_blame_prefers_what_is_at_the_offset_the_engine_names():
     assert found.fixable is False and "no wasm-opt pass" in found.lowering
 
 
+def test_legacy_exceptions_on_an_engine_with_the_final_proposal_can_be_translated():
+    legacy = "try [legacy exception handling (try/catch)]"
+    refused = record(
+        "vips",
+        "wasmtime-50",
+        "reject",
+        module_uses=["exceptions"],
+        located={"offset": 9, "features": [{"feature": "exceptions", "evidence": legacy}]},
+    )
+    found = blame(refused, {"exceptions": Outcome.PASS})
+    assert found.fixable is True and "--translate-to-exnref" in found.lowering
+
+
 def test_blame_falls_back_to_the_probes_that_fail_on_that_engine():
     refused = record(
         "magick",

@@ -33,8 +33,8 @@ def realworld(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def snapshot(session: nox.Session) -> None:
     """Regenerate the dated snapshot of measured results that `wasm-matrix check` ships with
-    (matrix/data/measured.json.gz), from the newest run with feature probes and the newest
-    with real-world load cells under reports/, or from the runs given: `-- RUN [RUN…]`."""
+    (matrix/reference/realworld-snapshot.json.gz), from the newest run with feature probes
+    and the newest with real-world load cells under reports/, or from `-- RUN [RUN…]`."""
     session.install("-e", ".")  # editable: the snapshot is written into the source tree
     session.run("wasm-matrix", "snapshot", *session.posargs)
 

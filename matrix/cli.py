@@ -153,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
 
     shot = commands.add_parser(
         "snapshot",
-        help="write the snapshot of measured results that `check` ships with (matrix/data/)",
+        help="write the snapshot of measured results that `check` ships with (matrix/reference/)",
     )
     shot.add_argument(
         "runs",
@@ -303,7 +303,7 @@ def _merge(options: argparse.Namespace) -> int:
 def _check(options: argparse.Namespace) -> int:
     import json
 
-    from . import snapshot
+    from . import shipped as snapshot
     from .check import as_json, check, render
     from .results import read_run
     from .scanner import ScanError
@@ -347,7 +347,7 @@ def _has_probes(records: list[dict]) -> bool:
 
 
 def _snapshot(options: argparse.Namespace) -> int:
-    from . import snapshot
+    from . import shipped as snapshot
 
     folders = [Path(folder) for folder in options.runs] or snapshot.newest_runs(
         Path(options.reports)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-from matrix import snapshot
+from matrix import shipped as snapshot
 from matrix.blame import blame, probe_outcomes
 from matrix.cases import load_cases
 from matrix.check import check, render

@@ -104,7 +104,7 @@ def real_world(
 
 def page_for_run(records: list[dict], engines: list[str]) -> RealWorld:
     """The page for a run: blamed with the run's own probes, else the shipped snapshot's."""
-    from .. import snapshot
+    from .. import shipped as snapshot
 
     if not any(r.get("kind") == "load" for r in records):
         return real_world([], engines)

@@ -1,4 +1,5 @@
-"""A small, dated snapshot of measured results, shipped inside the package.
+"""A small, dated snapshot of measured results, shipped inside the package
+(matrix/reference/realworld-snapshot.json.gz).
 
 `wasm-matrix check MODULE.wasm` answers from a measured run. Right after `pip install`, on
 a machine that never ran the matrix, there is none: the snapshot is what it uses then, and
@@ -19,7 +20,7 @@ from pathlib import Path
 from . import __version__
 from .results import read_results, read_run
 
-SNAPSHOT = "measured.json.gz"  # in the package: matrix/data/measured.json.gz
+SNAPSHOT = "realworld-snapshot.json.gz"  # in the package: matrix/reference/
 # What `check` and the real-world neighbours read of a record; the rest stays in the run.
 KEPT = (
     "case",
@@ -45,7 +46,7 @@ class SnapshotError(Exception):
 
 
 def shipped_path() -> Path:
-    return Path(str(resources.files("matrix").joinpath("data", SNAPSHOT)))
+    return Path(str(resources.files("matrix").joinpath("reference", SNAPSHOT)))
 
 
 def make(run_folders: list[Path]) -> dict:

@@ -59,8 +59,8 @@ class Blame:
             return "not measured (the case has no lowered build)"
         outcome = self.lowered["outcome"]
         uses = ", ".join(self.lowered.get("module_uses", [])) or "nothing beyond mvp"
-        if outcome == Outcome.PASS:
-            return f"lowered build: pass (it uses {uses})"
+        if outcome in (Outcome.PASS, Outcome.VALID):
+            return f"lowered build: {outcome} (it uses {uses})"
         brief = " ".join(self.lowered.get("message", "").split())[:160]
         return f"lowered build: {outcome} (it still uses {uses}): {brief}"
 

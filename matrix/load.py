@@ -85,7 +85,10 @@ def too_large(size: int, limit: int | None, why: str, engine: str) -> str | None
 
 
 def engine_offset(message: str) -> int | None:
-    """The module offset an engine's message names, if it names one."""
+    """The module offset an engine's message names, if it names one. JavaScriptCore counts
+    from the function's body when it says "in function at index K": not a module offset."""
+    if "in function at index" in message:
+        return None
     for pattern in _OFFSETS:
         found = pattern.search(message)
         if found:

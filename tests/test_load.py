@@ -166,6 +166,7 @@ def test_answers_become_outcomes(load_case_file):
         ("WebAssembly.Module doesn't parse at byte 104: can't get Global's value type", 104),
         ("readWasm failed: 000002a: error: invalid limits flags", 0x2A),
         ("unreachable executed", None),
+        ("doesn't parse at byte 1401: wasm-simd is not enabled, in function at index 24", None),
     ],
 )
 def test_the_offset_an_engine_names_is_found(message, offset):

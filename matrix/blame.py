@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from .outcomes import Outcome, worst
 from .profiles import FEATURES_BY_NAME
+from .records import CellResult
 from .toolchains.wasm_opt import BINARYEN_VERSION, LOWERING_PASSES
 
 LOWERED = "lowered"
@@ -49,7 +50,7 @@ class Blame:
     how: str  # how the blame was found, in words
     lowering: str  # what wasm-opt can do about it, in words
     fixable: bool | None  # whether a lowering pass removes every blamed feature
-    lowered: dict | None = None  # the lowered build's cell on the same engine, if run
+    lowered: CellResult | None = None  # the lowered build's cell on the same engine, if run
     details: list[str] = field(default_factory=list)
 
     @property
@@ -57,33 +58,35 @@ class Blame:
         """The measured check: what the lowered build did on this engine."""
         if self.lowered is None:
             return "not measured (the case has no lowered build)"
-        outcome = self.lowered["outcome"]
-        uses = ", ".join(self.lowered.get("module_uses", [])) or "nothing beyond mvp"
+        outcome = self.lowered.outcome
+        uses = ", ".join(self.lowered.module_uses) or "nothing beyond mvp"
         if outcome in (Outcome.PASS, Outcome.VALID):
             return f"lowered build: {outcome} (it uses {uses})"
-        brief = " ".join(self.lowered.get("message", "").split())[:160]
+        brief = " ".join(self.lowered.message.split())[:160]
         return f"lowered build: {outcome} (it still uses {uses}): {brief}"
 
 
-def probe_outcomes(records: list[dict]) -> dict[str, dict[str, Outcome]]:
+def probe_outcomes(records: list[CellResult]) -> dict[str, dict[str, Outcome]]:
     """engine → feature → the worst outcome of that feature's probes on it (skips left out)."""
     found: dict[str, dict[str, list[Outcome]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
-        if record.get("kind") != "probe" or record["outcome"] == Outcome.SKIP:
+        if record.kind != "probe" or record.outcome == Outcome.SKIP:
             continue
-        for feature in record.get("features", []):
-            found[record["engine"]][feature].append(Outcome(record["outcome"]))
+        for feature in record.features:
+            found[record.engine][feature].append(Outcome(record.outcome))
     return {
         engine: {feature: worst(outcomes) for feature, outcomes in features.items()}
         for engine, features in found.items()
     }
 
 
-def blame(record: dict, probes: dict[str, Outcome], lowered: dict | None = None) -> Blame:
+def blame(
+    record: CellResult, probes: dict[str, Outcome], lowered: CellResult | None = None
+) -> Blame:
     """Why `record` (a refused load cell) was refused; `probes` the engine's probe outcomes."""
-    located = record.get("located") or {}
-    uses = list(record.get("module_uses", []))
-    counts = record.get("module_counts", {})
+    located = record.located
+    uses = list(record.module_uses)
+    counts = record.module_counts
     if probes.get("mvp") not in (None, Outcome.PASS):
         return Blame(
             [],
@@ -105,7 +108,7 @@ def blame(record: dict, probes: dict[str, Outcome], lowered: dict | None = None)
                 for f in failing
             )
         else:
-            features = _named(record.get("message", ""), uses)
+            features = _named(record.message, uses)
             how = (
                 "the engine's message names " + ", ".join(features)
                 if features
@@ -149,13 +152,9 @@ def lowering_for(features: list[str], uses: list[str]) -> tuple[str, bool | None
     return f"wasm-opt (binaryen {BINARYEN_VERSION}): " + "; ".join(said), fixable
 
 
-def lowered_cells(records: list[dict]) -> dict[tuple[str, str], dict]:
+def lowered_cells(records: list[CellResult]) -> dict[tuple[str, str], CellResult]:
     """(case, engine) → the cell of the case's lowered build."""
-    return {
-        (r["case"], r["engine"]): r
-        for r in records
-        if r.get("kind") == "load" and r["profile"] == LOWERED
-    }
+    return {(r.case, r.engine): r for r in records if r.kind == "load" and r.profile == LOWERED}
 
 
 _SPACES = re.compile(r"\s+")

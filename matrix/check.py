@@ -12,10 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .analysis.versions import version_key
 from .neighbours import Neighbour, closest
 from .outcomes import Outcome, worst
 from .profiles import FEATURES_BY_NAME, dependents
-from .reporting.versions import version_key
+from .records import CellResult
 from .scanner import ScanReport, scan
 from .toolchains.wasm_opt import BINARYEN_VERSION, LOWERING_PASSES
 
@@ -80,18 +81,18 @@ class CheckResult:
     neighbours_from: str = ""  # the run (or snapshot) their load cells come from
 
 
-def probe_results(records: list[dict]) -> dict[str, dict[str, list[dict]]]:
+def probe_results(records: list[CellResult]) -> dict[str, dict[str, list[CellResult]]]:
     """engine -> feature -> that feature's probe records on that engine."""
-    table: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    table: dict[str, dict[str, list[CellResult]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
-        if record.get("kind") != "probe" or record["outcome"] == Outcome.SKIP:
+        if record.kind != "probe" or record.outcome == Outcome.SKIP:
             continue
-        for feature in record.get("features", []):
-            table[record["engine"]][feature].append(record)
+        for feature in record.features:
+            table[record.engine][feature].append(record)
     return table
 
 
-def verdicts(needs: list[str], records: list[dict], run: dict) -> list[EngineVerdict]:
+def verdicts(needs: list[str], records: list[CellResult], run: dict) -> list[EngineVerdict]:
     probes = probe_results(records)
     facts = {e["id"]: e for e in run.get("engines", [])}
     engines = [e["id"] for e in run.get("engines", []) if e["id"] in probes]
@@ -101,19 +102,19 @@ def verdicts(needs: list[str], records: list[dict], run: dict) -> list[EngineVer
         sample = next(r for rs in probes[engine].values() for r in rs)
         verdict = EngineVerdict(
             engine,
-            sample.get("engine_family", facts.get(engine, {}).get("family", "")),
-            sample.get("engine_version", ""),
-            list(sample.get("engine_disabled", [])),
+            sample.engine_family or facts.get(engine, {}).get("family", ""),
+            sample.engine_version,
+            list(sample.engine_disabled),
         )
         for feature in ["mvp", *needs]:
             cells = probes[engine].get(feature)
             if not cells:
                 verdict.unmeasured.append(feature)
                 continue
-            outcome = worst([Outcome(r["outcome"]) for r in cells])
+            outcome = worst([Outcome(r.outcome) for r in cells])
             if outcome != Outcome.PASS:
-                failing = next(r for r in cells if r["outcome"] != Outcome.PASS)
-                verdict.missing[feature] = (outcome, _line(failing.get("message", "")))
+                failing = next(r for r in cells if r.outcome != Outcome.PASS)
+                verdict.missing[feature] = (outcome, _line(failing.message))
         found.append(verdict)
     return found
 
@@ -125,10 +126,10 @@ def _line(text: str, limit: int = 160) -> str:
 
 def check(
     module: Path,
-    records: list[dict],
+    records: list[CellResult],
     run: dict,
     run_name: str,
-    corpus: list[dict] | None = None,
+    corpus: list[CellResult] | None = None,
     corpus_from: str = "",
 ) -> CheckResult:
     """`corpus`: load cells of the real-world corpus to find neighbours in (default: the
@@ -146,7 +147,7 @@ def check(
         won = [engine for engine in gained if engine not in running]
         if won:
             widen.append((feature, remedies(feature), won))
-    if corpus is None or not any(r.get("kind") == "load" for r in corpus):
+    if corpus is None or not any(r.kind == "load" for r in corpus):
         corpus, corpus_from = records, run_name
     near = closest(needs, corpus)
     return CheckResult(module, len(data), report, run_name, now, widen, near, corpus_from)

@@ -2,7 +2,10 @@
 
 Each engine family has a folder in `engines/` with a `manifest.yaml` (how to provision each
 version, how to start its host, which features it can switch off, which builds the matrix
-measures) and usually a host program. An engine build's id reads `wasmtime-48.0.0` or
+measures, and the family's facts: its homepage, its cost per cell, its names in other
+tables, what it can express, the largest module it takes) and usually a host program.
+Core modules read those facts from here, never from a table of their own: adding a family
+is adding a folder. An engine build's id reads `wasmtime-48.0.0` or
 `wasmtime-48.0.0[-reference-types]`. docs/engines.md describes the manifest.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -20,6 +24,11 @@ from .profiles import FEATURES_BY_NAME
 
 PROVISION_KINDS = ("pip", "npm", "system")
 _LABEL = re.compile(r"^[a-z][a-z0-9-]*$")
+DEFAULT_COST_MS = 10.0  # a family whose manifest names no cost_ms
+# Value kinds a host can pass to a module and read back (manifest `expresses: values`).
+VALUE_KINDS = ("i32", "i64", "f32", "f64", "v128", "funcref", "externref", "anyref", "exnref")
+NUMBERS = ("i32", "i64", "f32", "f64")
+CATEGORIES = ("Standalone Runtimes", "Web Browsers")  # webassembly.org's table's kinds
 DEFAULT_START = {
     "pip": ("{python}", "{host}"),
     "npm": ("node", "{flags}", "{host}"),
@@ -46,6 +55,37 @@ class Provision:
 
 
 @dataclass(frozen=True)
+class Tables:
+    """Where the family appears in other projects' support tables (manifest `tables`)."""
+
+    webassembly_org: str | None = None  # its column in webassembly.org's features.json
+    mdn: str | None = None  # its browser id in MDN's browser-compat-data
+    category: str = CATEGORIES[0]  # its kind in webassembly.org's table
+    # Features the host switches on although the engine has them off by default: a pass
+    # there before the table's version means "works when switched on".
+    switched_on: frozenset[str] = frozenset()
+    not_compared: str = ""  # why the family has no column to compare with
+
+
+@dataclass(frozen=True)
+class SizeLimit:
+    """The largest module the family is given (manifest `limits: {module_bytes, why}`)."""
+
+    module_bytes: int | None = None  # None: no limit
+    why: str = ""  # measured or documented: why a larger module is not tried
+
+    def refuses(self, size: int, engine: str) -> str | None:
+        """Why a module of `size` bytes is not given to `engine` (a build of the family),
+        or None when it is."""
+        if self.module_bytes is None or size <= self.module_bytes:
+            return None
+        return (
+            f"the module is {size / 2**20:.1f} MiB; {engine} takes modules up to "
+            f"{self.module_bytes / 2**20:.1f} MiB ({self.why})"
+        )
+
+
+@dataclass(frozen=True)
 class EngineFamily:
     name: str
     title: str
@@ -56,10 +96,11 @@ class EngineFamily:
     # feature → engine flags that switch it off ([] when the host does it from --disable)
     switchable: dict[str, tuple[str, ...]] = field(default_factory=dict)
     validator_only: bool = False  # can say valid/invalid, never executes
-    # The largest module this family is given (manifest `limits: {module_bytes, why}`): a
-    # larger one is that cell's `skip`, with the why (a measured cost, a known ceiling).
-    max_module_bytes: int | None = None
-    max_module_why: str = ""
+    values: tuple[str, ...] = NUMBERS  # value kinds its host passes and reads back
+    homepage: str | None = None
+    cost_ms: float = DEFAULT_COST_MS  # typical milliseconds per cell (the shard cost model)
+    tables: Tables = field(default_factory=Tables)
+    limits: SizeLimit = field(default_factory=SizeLimit)  # the largest module it is given
 
     @property
     def host_path(self) -> Path | None:
@@ -109,6 +150,18 @@ def families(builds: list[EngineBuild]) -> list[str]:
     return list(dict.fromkeys(build.family.name for build in builds))
 
 
+@cache
+def families_by_name() -> dict[str, EngineFamily]:
+    """Every family of the shipped manifests by name, read once per process: how modules
+    that see only a family's name (in results) find its facts."""
+    return {build.family.name: build.family for build in load_engine_builds()}
+
+
+def family_facts(name: str) -> EngineFamily | None:
+    """The named family's facts, or None for a family no manifest here describes."""
+    return families_by_name().get(name)
+
+
 def select(builds: list[EngineBuild], patterns: list[str] | None) -> list[EngineBuild]:
     """Builds matching any pattern: an id or glob over ids (`node-*`), or a family name."""
     if not patterns:
@@ -154,12 +207,17 @@ def _family(path: Path, data: dict) -> EngineFamily:
         command=provision_data.get("command"),
         system_packages=tuple(provision_data.get("system_packages", [])),
     )
-    limits = data.get("limits", {})
-    if not isinstance(limits.get("module_bytes", 0), int):
-        raise ManifestError(f"{path}: limits.module_bytes is a number of bytes")
     switchable = data.get("switchable", {})
     if isinstance(switchable, list):  # a plain list: the host switches them itself
         switchable = {name: [] for name in switchable}
+    expresses = data.get("expresses", {})
+    values = tuple(expresses.get("values", NUMBERS))
+    unknown = [value for value in values if value not in VALUE_KINDS]
+    if unknown:
+        raise ManifestError(f"{path}: expresses: values: unknown kinds {unknown}")
+    cost = data.get("cost_ms", DEFAULT_COST_MS)
+    if not isinstance(cost, int | float) or cost <= 0:
+        raise ManifestError(f"{path}: cost_ms must be a positive number of milliseconds")
     return EngineFamily(
         name=data["family"],
         title=data.get("title", data["family"]),
@@ -168,7 +226,39 @@ def _family(path: Path, data: dict) -> EngineFamily:
         provision=provision,
         start=tuple(data.get("start", DEFAULT_START[kind])),
         switchable={name: tuple(flags or ()) for name, flags in switchable.items()},
-        validator_only=bool(data.get("validator_only", False)),
-        max_module_bytes=limits.get("module_bytes"),
-        max_module_why=str(limits.get("why", "")),
+        validator_only=bool(expresses.get("validator_only", False)),
+        values=values,
+        homepage=data.get("homepage"),
+        cost_ms=float(cost),
+        tables=_tables(path, data.get("tables", {})),
+        limits=_limits(path, data.get("limits", {})),
     )
+
+
+def _tables(path: Path, data: dict) -> Tables:
+    category = data.get("category", CATEGORIES[0])
+    if category not in CATEGORIES:
+        raise ManifestError(f"{path}: tables: category must be one of {CATEGORIES}")
+    switched_on = frozenset(data.get("switched_on", []))
+    unknown = sorted(switched_on - set(FEATURES_BY_NAME))
+    if unknown:
+        raise ManifestError(f"{path}: tables: switched_on names unknown features {unknown}")
+    return Tables(
+        webassembly_org=data.get("webassembly_org"),
+        mdn=data.get("mdn"),
+        category=category,
+        switched_on=switched_on,
+        not_compared=str(data.get("not_compared", "")),
+    )
+
+
+def _limits(path: Path, data: dict) -> SizeLimit:
+    size = data.get("module_bytes")
+    if size is None:
+        return SizeLimit()
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise ManifestError(f"{path}: limits: module_bytes is a positive number of bytes")
+    why = str(data.get("why", "")).strip()
+    if not why:
+        raise ManifestError(f"{path}: limits: module_bytes needs its why (measured or documented)")
+    return SizeLimit(size, why)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .outcomes import Outcome
+from .records import CellResult
 
 SHOWN = 3
 NOT_REFUSED = (Outcome.PASS, Outcome.SKIP, Outcome.VALID)  # a validator's yes is no refusal
@@ -35,26 +36,26 @@ class Neighbour:
         return [e for e, o in self.outcomes.items() if o not in (Outcome.VALID, Outcome.SKIP)]
 
 
-def closest(needs: list[str], records: list[dict], limit: int = SHOWN) -> list[Neighbour]:
+def closest(needs: list[str], records: list[CellResult], limit: int = SHOWN) -> list[Neighbour]:
     """The corpus modules (load cells, default build) whose features are closest to `needs`:
     the same set first, then by overlap (Jaccard), then by fewer extra features."""
     modules: dict[str, Neighbour] = {}
     cells: dict[str, dict[str, str]] = defaultdict(dict)
     wanted = set(needs)
     for record in records:
-        if record.get("kind") != "load" or record.get("profile") != "default":
+        if record.kind != "load" or record.profile != "default":
             continue
-        case = record["case"]
-        if case not in modules and record.get("module_size"):
-            uses = list(record.get("module_uses", []))
+        case = record.case
+        if case not in modules and record.module_size:
+            uses = list(record.module_uses)
             modules[case] = Neighbour(
                 case,
-                (record.get("package") or {}).get("spec", ""),
+                record.package.get("spec", ""),
                 uses,
                 set(uses) == wanted,
                 [f for f in uses if f in wanted],
             )
-        cells[case][record["engine"]] = record["outcome"]
+        cells[case][record.engine] = record.outcome
     for case, neighbour in modules.items():
         neighbour.outcomes = cells[case]
 

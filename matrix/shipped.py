@@ -177,3 +177,15 @@ def newest_runs(reports: Path) -> list[Path]:
         if len(found) == len(KINDS):
             break
     return sorted(set(found.values()))
+
+
+def regenerate(
+    run_folders: list[Path], reports: Path, output: Path | None = None
+) -> tuple[Snapshot, Path]:
+    """`wasm-matrix snapshot`: a snapshot of these runs (default: the newest under
+    reports/), written to `output` (default: the package's own copy)."""
+    folders = run_folders or newest_runs(reports)
+    if not folders:
+        raise SnapshotError(f"no runs with results under {reports}")
+    made = make(folders)
+    return made, write(made, output or shipped_path())

@@ -95,26 +95,40 @@ def blame(
             None,
             lowered,
         )
-    if located.get("features"):
-        features = [found["feature"] for found in located["features"]]
-        evidence = "; ".join(found["evidence"] for found in located["features"])
+    failing = [f for f in uses if probes.get(f) not in (None, Outcome.PASS)]
+    pointed = located.get("features", [])
+    # An engine's offset can land a few bytes past the cause (gjs names the import after a
+    # shared memory): what it points at, when its probes pass there, does not outweigh
+    # features whose probes are refused there. (A passing feature alone stays: legacy
+    # exceptions are refused by engines whose exceptions probe passes.)
+    refused_here = [f for f in failing if probes[f] == Outcome.REJECT]
+    astray = bool(
+        pointed
+        and refused_here
+        and all(probes.get(found["feature"]) == Outcome.PASS for found in pointed)
+    )
+    if pointed and not astray:
+        features = [found["feature"] for found in pointed]
+        evidence = "; ".join(found["evidence"] for found in pointed)
         how = f"the engine's message points at offset {located['offset']}: {evidence}"
+    elif failing:
+        # Astray: of the features this engine refuses, those its message names, if any.
+        features = (_named(record.message, refused_here) or refused_here) if astray else failing
+        how = "the module uses " + ", ".join(
+            f"{f} ({counts.get(f, '?')}×), whose probes {probes[f]} on this engine"
+            for f in features
+        )
+        if astray:
+            evidence = "; ".join(found["evidence"] for found in pointed)
+            how += f" (its offset {located['offset']} lands on {evidence}, which passes here)"
     else:
-        failing = [f for f in uses if probes.get(f) not in (None, Outcome.PASS)]
-        if failing:
-            features = failing
-            how = "the module uses " + ", ".join(
-                f"{f} ({counts.get(f, '?')}×), whose probes {probes[f]} on this engine"
-                for f in failing
-            )
-        else:
-            features = _named(record.message, uses)
-            how = (
-                "the engine's message names " + ", ".join(features)
-                if features
-                else "the scanner finds nothing this module uses that the engine lacks "
-                "(by its probes): an engine limit, bug or API, not a feature"
-            )
+        features = _named(record.message, uses)
+        how = (
+            "the engine's message names " + ", ".join(features)
+            if features
+            else "the scanner finds nothing this module uses that the engine lacks "
+            "(by its probes): an engine limit, bug or API, not a feature"
+        )
     lowering, fixable = lowering_for(features, uses)
     if features == ["exceptions"] and LEGACY in how and probes.get("exceptions") == Outcome.PASS:
         # The engine has exception handling, in its final form only: the legacy encoding

@@ -158,6 +158,31 @@ def test_legacy_exceptions_on_an_engine_with_the_final_proposal_can_be_translate
     assert found.fixable is True and "--translate-to-exnref" in found.lowering
 
 
+def test_an_offset_landing_on_a_feature_the_engine_has_yields_to_failing_probes():
+    """gjs refuses wasm-vips's shared memory import but names the offset of the next import,
+    a mutable global, which its probes pass."""
+    refused = record(
+        "vips",
+        "gjs",
+        "reject",
+        message="at offset 1794: shared memory is disabled",
+        module_uses=["mutable-globals", "threads"],
+        module_counts={"mutable-globals": 2, "threads": 1765},
+        located={
+            "offset": 1794,
+            "features": [
+                {"feature": "mutable-globals", "evidence": "import G is a mutable global"}
+            ],
+        },
+    )
+    probes = probe_outcomes(
+        [probe("mutable-globals", "gjs", "pass"), probe("threads", "gjs", "reject")]
+    )["gjs"]
+    found = blame(refused, probes)
+    assert found.features == ["threads"]
+    assert "threads (1765×)" in found.how and "offset 1794" in found.how
+
+
 def test_blame_falls_back_to_the_probes_that_fail_on_that_engine():
     refused = record(
         "magick",

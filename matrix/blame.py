@@ -112,8 +112,10 @@ def blame(
         evidence = "; ".join(found["evidence"] for found in pointed)
         how = f"the engine's message points at offset {located['offset']}: {evidence}"
     elif failing:
-        # Astray: of the features this engine refuses, those its message names, if any.
-        features = (_named(record.message, refused_here) or refused_here) if astray else failing
+        # Of the failing features (those it refuses, when its offset went astray), the ones
+        # the engine's message names, if it names any.
+        candidates = refused_here if astray else failing
+        features = _named(record.message, candidates) or candidates
         how = "the module uses " + ", ".join(
             f"{f} ({counts.get(f, '?')}×), whose probes {probes[f]} on this engine"
             for f in features

@@ -183,6 +183,20 @@ def test_an_offset_landing_on_a_feature_the_engine_has_yields_to_failing_probes(
     assert "threads (1765×)" in found.how and "offset 1794" in found.how
 
 
+def test_of_the_failing_features_those_the_message_names_are_blamed():
+    refused = record(
+        "vips",
+        "wasmer-singlepass",
+        "reject",
+        message="Validation error: threads must be enabled for shared memories (at offset 1776)",
+        module_uses=["simd128", "exceptions", "threads"],
+    )
+    probes = probe_outcomes(
+        [probe(f, "wasmer-singlepass", "reject") for f in ("simd128", "exceptions", "threads")]
+    )["wasmer-singlepass"]
+    assert blame(refused, probes).features == ["threads"]
+
+
 def test_blame_falls_back_to_the_probes_that_fail_on_that_engine():
     refused = record(
         "magick",

@@ -17,7 +17,6 @@ from .neighbours import Neighbour, closest
 from .outcomes import Outcome, worst
 from .profiles import FEATURES_BY_NAME, dependents
 from .records import CellResult
-from .results import read_results, read_run
 from .scanner import ScanReport, scan
 from .toolchains.wasm_opt import BINARYEN_VERSION, LOWERING_PASSES
 
@@ -80,6 +79,8 @@ class CheckResult:
     widen: list[tuple[str, list[str], list[str]]]  # feature, remedies, engines won back
     neighbours: list[Neighbour] = field(default_factory=list)  # closest shipped modules
     neighbours_from: str = ""  # the run (or snapshot) their load cells come from
+    measured_in: str = ""  # which run (or the shipped snapshot), when it started, its age
+    source: str = "run"  # "run" or "snapshot"
 
 
 def probe_results(records: list[CellResult]) -> dict[str, dict[str, list[CellResult]]]:
@@ -118,49 +119,6 @@ def verdicts(needs: list[str], records: list[CellResult], run: dict) -> list[Eng
                 verdict.missing[feature] = (outcome, _line(failing.message))
         found.append(verdict)
     return found
-
-
-class CheckError(Exception):
-    """No measured results to answer from (the message says which were looked for)."""
-
-
-@dataclass
-class Consulted:
-    """The measured results a check answers from, and where its neighbours come from."""
-
-    records: list[CellResult]
-    run: dict
-    name: str
-    corpus: list[CellResult] | None = None
-    corpus_from: str = ""
-
-
-def consulted(run_folder: Path | None, default: Path) -> Consulted:
-    """The run given, else `default` (reports/latest) when it has probe results, else the
-    snapshot shipped with the package: a machine that never ran the matrix still gets a
-    measured answer, and is told which one. The corpus's neighbours always come from the
-    snapshot when there is one (a run rarely has both probes and the corpus)."""
-    from . import shipped
-
-    folder = run_folder or default
-    records = read_results(folder)
-    has_probes = any(record.kind == "probe" for record in records)
-    try:
-        snapshot = shipped.read()
-    except shipped.SnapshotError as error:
-        if run_folder is None and not has_probes:
-            raise CheckError(f"no measured run here, and {error}") from None
-        snapshot = None
-    if not has_probes and (run_folder is not None or snapshot is None):
-        raise CheckError(f"no feature probe results in {folder}")
-    corpus = snapshot.records if snapshot else None
-    corpus_from = snapshot.describe() if snapshot else ""
-    if not has_probes and snapshot:
-        # Never ran the matrix here: answer from the measured snapshot, and say so.
-        return Consulted(
-            snapshot.records, snapshot.as_run(), snapshot.describe(), corpus, corpus_from
-        )
-    return Consulted(records, read_run(folder), folder.resolve().name, corpus, corpus_from)
 
 
 def _line(text: str, limit: int = 160) -> str:
@@ -214,7 +172,7 @@ def render(result: CheckResult) -> str:
         declared = " ".join(f"{sign}{name}" for name, sign in report.target_features.items())
         lines.append(f"declares (target_features section): {declared}")
     runs = [v for v in result.verdicts if v.runs]
-    lines += ["", f"measured in run {result.run_name}:"]
+    lines += ["", f"measured in {result.measured_in or 'run ' + result.run_name}:"]
     lines.append(f"runs on {len(runs)} of {len(result.verdicts)} engine builds:")
     by_family: dict[str, list[EngineVerdict]] = defaultdict(list)
     for verdict in runs:
@@ -267,6 +225,8 @@ def as_json(result: CheckResult) -> dict:
         },
         "target_features": result.report.target_features,
         "run": result.run_name,
+        "source": result.source,
+        "measured_in": result.measured_in or f"run {result.run_name}",
         "engines": [
             {
                 "engine": v.engine,

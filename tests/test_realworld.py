@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-from matrix import shipped as snapshot
+from matrix import snapshot
 from matrix.blame import blame, probe_outcomes
 from matrix.cases import load_cases
 from matrix.check import check, render
@@ -295,7 +295,7 @@ def test_a_snapshot_keeps_probes_and_load_cells_and_says_where_from(tmp_path):
 
 def test_the_shipped_snapshot_is_small_and_has_probes_and_the_corpus():
     shipped = snapshot.read()
-    assert snapshot.shipped_path().stat().st_size < 512 * 1024
+    assert snapshot.SNAPSHOT.stat().st_size < 512 * 1024
     kinds = {r.kind for r in shipped.records}
     assert kinds == {"probe", "load"}
     corpus = {case.name for case in load_cases([REALWORLD])[0]}

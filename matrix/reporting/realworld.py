@@ -105,7 +105,7 @@ def real_world(
 
 def page_for_run(records: list[CellResult], engines: list[str]) -> RealWorld:
     """The page for a run: blamed with the run's own probes, else the shipped snapshot's."""
-    from .. import shipped as snapshot
+    from .. import snapshot
 
     if not any(r.kind == "load" for r in records):
         return real_world([], engines)

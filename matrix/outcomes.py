@@ -48,6 +48,7 @@ _SYMBOLS = {
 # Unique per outcome; timeout is O ("over the time limit"), T being trap.
 _LETTERS = {
     Outcome.PASS: "P",
+    Outcome.VALID: "V",
     Outcome.FAIL: "F",
     Outcome.TRAP: "T",
     Outcome.REJECT: "R",

@@ -98,13 +98,14 @@ def blame(
     failing = [f for f in uses if probes.get(f) not in (None, Outcome.PASS)]
     pointed = located.get("features", [])
     # An engine's offset can land a few bytes past the cause (gjs names the import after a
-    # shared memory): what it points at, when its probes pass there, does not outweigh
-    # features whose probes are refused there. (A passing feature alone stays: legacy
-    # exceptions are refused by engines whose exceptions probe passes.)
-    refused_here = [f for f in failing if probes[f] == Outcome.REJECT]
+    # shared memory): what it points at, when its probes pass there, yields to a feature
+    # it refuses and names in its message. (Otherwise it stays: legacy exceptions, or a
+    # 64-bit table, are refused by engines whose exceptions or memory64 probes pass.)
+    # Features this engine refuses that its message names.
+    named_here = _named(record.message, [f for f in failing if probes[f] == Outcome.REJECT])
     astray = bool(
         pointed
-        and refused_here
+        and named_here
         and all(probes.get(found["feature"]) == Outcome.PASS for found in pointed)
     )
     if pointed and not astray:
@@ -112,10 +113,8 @@ def blame(
         evidence = "; ".join(found["evidence"] for found in pointed)
         how = f"the engine's message points at offset {located['offset']}: {evidence}"
     elif failing:
-        # Of the failing features (those it refuses, when its offset went astray), the ones
-        # the engine's message names, if it names any.
-        candidates = refused_here if astray else failing
-        features = _named(record.message, candidates) or candidates
+        # Of the failing features, those the engine's message names, if it names any.
+        features = named_here if astray else (_named(record.message, failing) or failing)
         how = "the module uses " + ", ".join(
             f"{f} ({counts.get(f, '?')}×), whose probes {probes[f]} on this engine"
             for f in features

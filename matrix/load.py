@@ -22,13 +22,15 @@ from .protocol import LoadAnswer
 from .scanner import ScanError, scan
 from .verdict import Verdict, judge
 
-# How engines say where in the module they stopped: wasmtime, wasmer and SpiderMonkey
-# "at offset N", V8 "@+N", JavaScriptCore "at byte N", WABT a hex offset before "error".
+# How engines say where in the module they stopped, and in which base: wasmtime, wasmer
+# and SpiderMonkey "at offset N" (newer wasmtime "at offset 0xN"), V8 "@+N",
+# JavaScriptCore "at byte N", WABT a hex offset before "error".
 _OFFSETS = (
-    re.compile(r"at offset (\d+)"),
-    re.compile(r"@\+(\d+)"),
-    re.compile(r"at byte (\d+)"),
-    re.compile(r"\b([0-9a-f]{7,8}): error", re.IGNORECASE),
+    (re.compile(r"at offset 0x([0-9a-f]+)", re.IGNORECASE), 16),
+    (re.compile(r"at offset (\d+)"), 10),
+    (re.compile(r"@\+(\d+)"), 10),
+    (re.compile(r"at byte (\d+)"), 10),
+    (re.compile(r"\b([0-9a-f]{7,8}): error", re.IGNORECASE), 16),
 )
 
 
@@ -65,11 +67,10 @@ def engine_offset(message: str) -> int | None:
     from the function's body when it says "in function at index K": not a module offset."""
     if "in function at index" in message:
         return None
-    for pattern in _OFFSETS:
+    for pattern, base in _OFFSETS:
         found = pattern.search(message)
         if found:
-            text = found.group(1)
-            return int(text, 16) if pattern is _OFFSETS[-1] else int(text)
+            return int(found.group(1), base)
     return None
 
 

@@ -170,6 +170,7 @@ def test_a_load_request_is_a_run_request_by_another_name():
     ("message", "offset"),
     [
         ("Invalid input WebAssembly code at offset 36734: legacy_exceptions", 36734),
+        ("invalid table resizable limits flags (at offset 0x5c47)", 23623),
         ("Compiling function #140 failed: expected table index 0, found 0 @+4915", 4915),
         ("WebAssembly.Module doesn't parse at byte 104: can't get Global's value type", 104),
         ("readWasm failed: 000002a: error: invalid limits flags", 0x2A),

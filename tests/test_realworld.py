@@ -183,6 +183,27 @@ def test_an_offset_landing_on_a_feature_the_engine_has_yields_to_failing_probes(
     assert "threads (1765×)" in found.how and "offset 1794" in found.how
 
 
+def test_an_offset_on_a_feature_the_probes_pass_stays_when_the_message_names_no_other():
+    """wasmtime 0.30 passes its memory64 probes (64-bit memories) but refuses magick's
+    64-bit table; its threads probes are refused too, which the message does not name."""
+    refused = record(
+        "magick",
+        "wasmtime-0.30",
+        "reject",
+        message="invalid table resizable limits flags (at offset 23623)",
+        module_uses=["memory64", "threads"],
+        located={
+            "offset": 23623,
+            "features": [{"feature": "memory64", "evidence": "table 0 is 64-bit (table64)"}],
+        },
+    )
+    probes = probe_outcomes(
+        [probe("memory64", "wasmtime-0.30", "pass"), probe("threads", "wasmtime-0.30", "reject")]
+    )["wasmtime-0.30"]
+    found = blame(refused, probes)
+    assert found.features == ["memory64"] and "table64" in found.how
+
+
 def test_of_the_failing_features_those_the_message_names_are_blamed():
     refused = record(
         "vips",

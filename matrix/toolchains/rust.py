@@ -5,7 +5,8 @@ functions, a `#[panic_handler]`), so the same source builds with both:
 
 * `rustc-1.63`: `/usr/bin/rustc` with the packaged wasm32 libraries
   (`libstd-rust-dev-wasm32`), always called by its full path: a rustup `rustc` may come
-  first on PATH. It links with `rust-lld` (Debian's link to lld-14).
+  first on PATH. It links with `rust-lld` (Debian's link to lld-14). Without root, the
+  same packages unpacked into the cache, called there by full path.
 * `rustc-1.96`: `rustc-web` conflicts with Debian's `rustc`, so its packages are fetched
   with `apt-get download` and unpacked (`dpkg-deb -x`) into `cache_dir()/toolchains/`;
   its runtime needs (libllvm22; lld-22 to link) are ordinary packages. No wasm32 library is
@@ -151,22 +152,38 @@ class Rustc163(_Rustc):
     name = "rustc-1.63"
     llvm_features = LLVM14_FEATURES
     debian_packages = ("rustc", "libstd-rust-dev-wasm32", "lld-14")
+    # Unpacked, rustc finds its sysroot (usr/lib/rustlib) beside itself, and rust-lld is a
+    # relative link to lld-14 there too.
+    unpackable = True
+
+    @property
+    def _root(self) -> Path:
+        """Where Debian's rustc is: the system, or its packages unpacked into the cache."""
+        return self.unpacked or Path("/")
 
     def rustc(self) -> str:
-        return "/usr/bin/rustc"
+        return str(self._root / "usr/bin/rustc")
+
+    def environment(self) -> dict[str, str]:
+        unpacked = self.unpacked
+        plain = super().environment()
+        return debian.unpacked_environment(unpacked, plain) if unpacked else plain
 
     def unavailable_reason(self) -> str | None:
         how = (
             f"get it with: apt-get install {' '.join(self.debian_packages)} "
-            "(or: wasm-matrix toolchains --system)"
+            "(or, without root, unpacked into the cache: wasm-matrix toolchains --provision)"
         )
         if not Path(self.rustc()).exists():
-            return f"Debian's /usr/bin/rustc is not installed; {how}"
-        if not Path(f"/usr/lib/rustlib/{TARGET}/lib").is_dir():
-            return f"the wasm32 libraries for /usr/bin/rustc are not installed; {how}"
-        found = self.version()
+            return f"Debian's rustc is not installed; {how}"
+        if not (self._root / f"usr/lib/rustlib/{TARGET}/lib").is_dir():
+            return f"the wasm32 libraries for {self.rustc()} are not installed; {how}"
+        try:
+            found = self.version()
+        except BuildFailed as error:  # there, but it does not run: the run goes on
+            return f"{self.rustc()} does not run ({error}); {how}"
         if not found.startswith("rustc 1.63."):
-            return f"/usr/bin/rustc is {found}, not 1.63"
+            return f"{self.rustc()} is {found}, not 1.63"
         return None
 
 

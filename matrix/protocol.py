@@ -1,10 +1,11 @@
 """The host protocol's messages as types (engines/protocol.md, engines/protocol.schema.json).
 
-One class per request (`Start`, `Run`, `Script`, `Stop`), each naming the class of its
-answer (`Handshake`, `RunAnswer`, `ScriptAnswer`, `Stopped`), as Bowtie's `_commands.py`
-does. A request becomes its JSON line with `to_wire(seq)`; an answer is read from the
-host's JSON with `Answer.from_wire`. Nested answers (`CallAnswer`, `DirectiveAnswer`) are
-typed too; values stay in their wire form (`{"type", "value"}`, see values.py).
+One class per request (`Start`, `Run`, `Load`, `Script`, `Stop`), each naming the class of
+its answer (`Handshake`, `RunAnswer`, `LoadAnswer`, `ScriptAnswer`, `Stopped`), as
+Bowtie's `_commands.py` does. A request becomes its JSON line with `to_wire(seq)`; an
+answer is read from the host's JSON with `Answer.from_wire`. Nested answers (`CallAnswer`,
+`DirectiveAnswer`) are typed too; values stay in their wire form (`{"type", "value"}`, see
+values.py).
 
 Checked against the schema where they are made: a request when it is written, an answer
 when it is read. Measured with bench/protocol.py (CPU time a cell): the typed messages
@@ -143,8 +144,8 @@ class CallAnswer(Answer):
 
 @dataclass(slots=True)
 class WasiAnswer(Answer):
-    """How a WASI program ended inside a `run` answer: its exit code or trap, its output,
-    which preopens really were read-only, and (shim hosts) the folders afterwards."""
+    """How a WASI program ended inside a `run` answer: exit code or trap, output, which
+    preopens were read-only, escapes, and (shim hosts) the folders afterwards."""
 
     definition = "wasi-answer"
     exit_code: int | None = None  # proc_exit's code, 0 when _start returned
@@ -160,15 +161,13 @@ class WasiAnswer(Answer):
 
     @classmethod
     def _read(cls, wire: dict) -> WasiAnswer:
-        outputs, undecodable = [], ""
-        for name in ("stdout", "stderr"):
+        outputs, undecodable = [b"", b""], ""
+        for index, name in enumerate(("stdout", "stderr")):
             try:
-                outputs.append(base64.b64decode(wire.get(name) or "", validate=True))
+                outputs[index] = base64.b64decode(wire.get(name) or "", validate=True)
             except (ValueError, TypeError) as error:
-                outputs.append(b"")
                 undecodable = f"{name} is not base64: {error}"
-        files = wire.get("files")
-        code = wire.get("exit_code")
+        files, code = wire.get("files"), wire.get("exit_code")
         return cls(
             exit_code=code if isinstance(code, int) else None,
             trap=None if wire.get("trap") is None else str(wire["trap"]),
@@ -209,6 +208,33 @@ class RunAnswer(Answer):
             stage=str(wire.get("stage", "")),
             message=str(wire.get("message", "")),
             wasi=WasiAnswer._read(wasi) if isinstance(wasi, dict) else None,
+            wire=wire,
+        )
+
+
+@dataclass(slots=True)
+class LoadAnswer(RunAnswer):
+    """The answer to `load`: a `run` answer (ran, reject, valid, timeout, error), or `stub`
+    (the start function called a generated import) or `unsupported` (the host cannot make
+    one of the module's imports; its message says which)."""
+
+    definition = "load-answer"
+    imports: int | None = None  # how many imports the host generated
+    note: str = ""  # how far the engine went, where that is less than it seems
+    stub: str = ""  # `stub`: MODULE.NAME of the generated import the start function called
+
+    @classmethod
+    def _read(cls, wire: dict) -> LoadAnswer:
+        ran = RunAnswer._read(wire)
+        imports = wire.get("imports")
+        return cls(
+            status=ran.status,
+            calls=ran.calls,
+            stage=ran.stage,
+            message=ran.message,
+            imports=imports if isinstance(imports, int) else None,
+            note=str(wire.get("note", "")),
+            stub=str(wire.get("import", "")),
             wire=wire,
         )
 
@@ -349,6 +375,15 @@ class Run(Request):
         if self.wasi is not None:
             fields["wasi"] = self.wasi.to_wire()
         return fields
+
+
+@dataclass(frozen=True)
+class Load(Run):
+    """Compile a shipped module, instantiate it against imports the host generates from
+    the module's own import section (stubs of the declared types), then make the calls."""
+
+    cmd = "load"
+    answer = LoadAnswer
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ Whatever happens, the cell ends with one outcome: a missing toolchain or engine 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
 import time
@@ -18,18 +17,21 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from . import load
 from .build import BuildCache
+from .cases import LOAD, PACKAGE, Case
 from .engines import EngineBuild
 from .host_limits import memory_limit
 from .hosts import Environment, HostDied, HostPool, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
+from .packages import PackageModule
 from .paths import display_path
 from .planner import Cell
-from .protocol import Invoke, Limits, Run
+from .protocol import Invoke, Limits, Load, Run, RunAnswer
 from .provision import how_to_get, ready
 from .records import CellResult
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
-from .verdict import judge
+from .verdict import Verdict, judge
 from .wasi.judge import judge_wasi
 from .wasi.sandbox import Sandbox
 
@@ -144,24 +146,42 @@ class Runner:
         result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
+        if cell.case.kind == LOAD:
+            result.module_counts = dict(built.counts or {})
+            if cell.case.module.format == PACKAGE:
+                result.package = PackageModule.from_json(cell.case.module.content).facts()
+        too_large = cell.engine.family.limits.refuses(len(built.module), cell.engine.id)
+        if too_large:
+            return Outcome.SKIP, too_large
         # The case's limit, scaled for engines that are slow by nature (their manifest says).
         timeout = cell.case.timeout * cell.engine.family.timeout_factor
-        request = Run(
-            module=built.module,
-            calls=tuple(
-                Invoke(call.invoke, tuple(arg.to_wire() for arg in call.args))
-                for call in cell.case.calls
-            ),
-            # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
-            # do so before the runner would have to kill them; linear memory gets 3/4 of
-            # the host's memory limit, the rest is the engine's own.
-            limits=Limits(timeout, memory_limit() * 3 // 4),
+        # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
+        # do so before the runner would have to kill them; linear memory gets 3/4 of
+        # the host's memory limit, the rest is the engine's own.
+        limits = Limits(timeout, memory_limit() * 3 // 4)
+        calls = tuple(
+            Invoke(call.invoke, tuple(arg.to_wire() for arg in call.args))
+            for call in cell.case.calls
         )
+        if cell.case.kind == LOAD:
+            loading = Load(module=built.module, calls=calls, limits=limits)
+            outcome, message = self._ask(cell, result, environment, loading, load.judge_load)
+            if outcome == Outcome.REJECT:
+                result.located = load.located(built.module, message)
+            return outcome, message
+        request = Run(module=built.module, calls=calls, limits=limits)
         wasi = cell.case.wasi
-        inline = cell.engine.family.wasi == "shim"
-        sandbox = Sandbox(wasi, cell.case.name, inline) if wasi else contextlib.nullcontext()
-        with sandbox:
-            return self._ask(cell, result, environment, request, timeout, sandbox if wasi else None)
+        if wasi is None:
+            return self._ask(cell, result, environment, request, judge)
+        with Sandbox(wasi, cell.case.name, cell.engine.family.wasi == "shim") as sandbox:
+            return self._ask(
+                cell,
+                result,
+                environment,
+                request,
+                lambda case, answer: judge_wasi(case, answer, sandbox),
+                sandbox,
+            )
 
     def _ask(
         self,
@@ -169,10 +189,10 @@ class Runner:
         result: CellResult,
         environment: Environment,
         request: Run,
-        timeout: float,
-        sandbox: Sandbox | None,
+        judge_answer: Callable[[Case, RunAnswer], Verdict],
+        sandbox: Sandbox | None = None,
     ) -> tuple[Outcome, str]:
-        """Send the run request to the engine's host and judge its answer."""
+        """Send the request to the build's warm host; its answer (or its death) judged."""
         try:
             asked = time.perf_counter()
             host = self.hosts.get(cell.engine, environment)  # started if none is warm
@@ -182,7 +202,7 @@ class Runner:
                     why = host.handshake.wasi_missing
                     return Outcome.SKIP, f"{cell.engine.id} has no WASI here: {why}"
                 request = replace(request, wasi=sandbox.request())
-            answer = host.request(request, timeout)
+            answer = host.request(request, request.limits.seconds)
         except HostDied as death:
             self.hosts.discard(cell.engine)
             return Outcome.CRASH, str(death)
@@ -194,12 +214,10 @@ class Runner:
             return Outcome.ERROR, str(error)
         if answer.status == "timeout":  # the engine interrupted the module itself
             return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.message}"
-        if answer.status == "unsupported":  # this version's API cannot do it
-            return Outcome.SKIP, f"{cell.engine.id}: {answer.message}"
         if sandbox is not None:
+            if answer.status == "unsupported":  # this version's API cannot run WASI
+                return Outcome.SKIP, f"{cell.engine.id}: {answer.message}"
             if answer.wasi is not None and answer.wasi.host_fds:
                 self.hosts.discard(cell.engine)  # its stdio is gone: the next cell gets a new one
-            verdict = judge_wasi(cell.case, answer, sandbox)
-        else:
-            verdict = judge(cell.case, answer)
+        verdict = judge_answer(cell.case, answer)
         return verdict.outcome, verdict.message

@@ -69,7 +69,7 @@ def feature_table(records: list[CellResult], engines: list[str]) -> Table:
 
 
 # Toolchains that compile a language; `wat`, `binary` and `prebuilt` have no defaults.
-_AUTHORED = ("wat", "binary", "prebuilt")
+_AUTHORED = ("wat", "binary", "prebuilt", "package")
 
 
 def is_pairing(record: CellResult) -> bool:

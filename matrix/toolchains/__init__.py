@@ -8,6 +8,7 @@ from ..cases import ModuleSource
 from . import clang, clang_wasi, emcc, link, rust, rust_wasi, zig, zig_wasi
 from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
 from .binary import BinaryToolchain
+from .package import PackageToolchain
 from .prebuilt import PrebuiltToolchain
 from .wat import WatToolchain
 
@@ -32,6 +33,7 @@ def _registry() -> dict[str, Toolchain]:
         WatToolchain(),
         BinaryToolchain(),
         PrebuiltToolchain(),
+        PackageToolchain(),
         *clang.toolchains(),
         *clang_wasi.toolchains(),
         *emcc.toolchains(),

@@ -185,8 +185,7 @@ class WasiAnswer(Answer):
 
 @dataclass(slots=True)
 class RunAnswer(Answer):
-    """The answer to `run`: ran (with each call's answer, and a WASI program's ending),
-    reject, valid, timeout, unsupported or error."""
+    """The answer to `run`: ran (calls, WASI ending), reject, valid, timeout, unsupported, error."""
 
     definition = "run-answer"
     status: str = ""
@@ -355,8 +354,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Run(Request):
-    """Compile and instantiate a module, then make the calls on that one instance (a WASI
-    program: run it as `wasi` grants first)."""
+    """Compile and instantiate a module, make the calls on it (a WASI program runs first)."""
 
     cmd = "run"
     answer = RunAnswer

@@ -25,6 +25,7 @@ class Built:
     build_ms: float = 0.0  # how long the toolchain took (when this build was made)
     uses: tuple[str, ...] = ()  # what the module scanner found beyond mvp
     scan_error: str | None = None  # the scanner could not decode the module
+    counts: dict[str, int] | None = None  # how often the scanner saw each feature used
 
 
 KEPT_BYTES = 256 * 2**20  # modules a process keeps in memory, beyond which it reads again
@@ -98,15 +99,18 @@ def _built(module: bytes, meta: dict, toolchain_version: str, cached: bool) -> B
         meta.get("build_ms", 0.0),
         tuple(meta["uses"]),
         meta.get("scan_error"),
+        meta.get("counts", {}),
     )
 
 
 def _scan(module: bytes) -> dict:
     """What the module uses, recorded once per build (the scanner is deterministic)."""
     try:
-        return {"uses": list(scan(module).needs), "scan_error": None}
+        report = scan(module)
     except ScanError as error:
-        return {"uses": [], "scan_error": str(error)}
+        return {"uses": [], "scan_error": str(error), "counts": {}}
+    counts = {name: finding.count for name, finding in report.features.items()}
+    return {"uses": list(report.needs), "scan_error": None, "counts": counts}
 
 
 def _sha256(data: bytes) -> str:

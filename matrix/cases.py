@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 
 from .case_yaml import CaseError, check_schema, compose, construct, field_name, line_of
+from .packages import PackageModule
 from .paths import display_path
 from .profiles import DEFAULT_PROFILE
 from .values import Expected, Value, ValueSyntaxError, parse_expected, parse_value
@@ -35,7 +36,7 @@ class ModuleSource:
     """Where a case's module comes from: `wat` text, `binary` bytes, a program in a
     language, or a `prebuilt` module made by the project's own build step."""
 
-    format: str  # "wat" | "binary" | "c" | "rust" | "zig" | "prebuilt"
+    format: str  # "wat" | "binary" | "c" | "rust" | "zig" | "prebuilt" | "package"
     content: bytes
     origin: str  # "inline", the file name beside the case, or the built file's path
 
@@ -93,6 +94,8 @@ class Case:
 # What a module file beside a case is, by its suffix.
 SOURCE_FORMATS = {".wat": "wat", ".wasm": "binary", ".c": "c", ".rs": "rust", ".zig": "zig"}
 PREBUILT = "prebuilt"  # the format (and toolchain) of modules the project built itself
+PACKAGE = "package"  # the format (and toolchain) of modules fetched from a published package
+LOAD = "load"  # the kind of case that compiles and instantiates against generated imports
 
 
 @cache
@@ -167,6 +170,13 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
             root.start_mark.line + 1,
             "calls",
             "a program needs at least one call (or make it kind: probe)",
+        )
+    if kind == LOAD and not data.get("valid", True):
+        raise CaseError(
+            path,
+            line_of(root, ["valid"]),
+            "valid",
+            "a load case measures whether engines take a shipped module; it cannot be invalid",
         )
     if not data.get("valid", True) and calls:
         raise CaseError(
@@ -269,6 +279,8 @@ def _module_sources(path: Path, root: yaml.Node, module: dict) -> tuple[ModuleSo
         return (ModuleSource("binary", bytes.fromhex(digits), "inline"),)
     if "file" in module:
         return (_file_source(path, root, ["module", "file"], module["file"]),)
+    if "package" in module:
+        return (_package_source(module["package"]),)
     sources = []
     for index, name in enumerate(module["files"]):
         source = _file_source(path, root, ["module", "files", index], name)
@@ -295,6 +307,22 @@ def _file_source(path: Path, root: yaml.Node, location: list, name: str) -> Modu
     except OSError as error:
         raise CaseError(path, line, field, f"cannot read {name!r}: {error.strerror}") from None
     return ModuleSource(SOURCE_FORMATS[file.suffix], content, name)
+
+
+def _package_source(data: dict) -> ModuleSource:
+    registry = "npm" if "npm" in data else "pypi"
+    name, _, version = data[registry].rpartition("==" if registry == "pypi" else "@")
+    package = PackageModule(
+        registry=registry,
+        name=name,
+        version=version,
+        sha256=data["sha256"],
+        path=data["path"],
+        licence=data["licence"],
+        built_with=data["built_with"],
+        why=data["why"],
+    )
+    return ModuleSource(PACKAGE, package.to_json(), f"{package.spec} {package.path}")
 
 
 def _build_calls(path: Path, root: yaml.Node, calls: list[dict]) -> Iterator[Call]:

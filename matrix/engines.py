@@ -3,10 +3,10 @@
 Each engine family has a folder in `engines/` with a `manifest.yaml` (how to provision each
 version, how to start its host, which features it can switch off, which builds the matrix
 measures, and the family's facts: its homepage, its cost per cell, its names in other
-tables, what it can express) and usually a host program. Core modules read those facts
-from here, never from a table of their own: adding a family is adding a folder. An engine
-build's id reads `wasmtime-48.0.0` or `wasmtime-48.0.0[-reference-types]`.
-docs/engines.md describes the manifest.
+tables, what it can express, the largest module it takes) and usually a host program.
+Core modules read those facts from here, never from a table of their own: adding a family
+is adding a folder. An engine build's id reads `wasmtime-48.0.0` or
+`wasmtime-48.0.0[-reference-types]`. docs/engines.md describes the manifest.
 """
 
 from __future__ import annotations
@@ -74,6 +74,24 @@ class Tables:
 
 
 @dataclass(frozen=True)
+class SizeLimit:
+    """The largest module the family is given (manifest `limits: {module_bytes, why}`)."""
+
+    module_bytes: int | None = None  # None: no limit
+    why: str = ""  # measured or documented: why a larger module is not tried
+
+    def refuses(self, size: int, engine: str) -> str | None:
+        """Why a module of `size` bytes is not given to `engine` (a build of the family),
+        or None when it is."""
+        if self.module_bytes is None or size <= self.module_bytes:
+            return None
+        return (
+            f"the module is {size / 2**20:.1f} MiB; {engine} takes modules up to "
+            f"{self.module_bytes / 2**20:.1f} MiB ({self.why})"
+        )
+
+
+@dataclass(frozen=True)
 class EngineFamily:
     name: str
     title: str
@@ -88,6 +106,7 @@ class EngineFamily:
     homepage: str | None = None
     cost_ms: float = DEFAULT_COST_MS  # typical milliseconds per cell (the shard cost model)
     tables: Tables = field(default_factory=Tables)
+    limits: SizeLimit = field(default_factory=SizeLimit)  # the largest module it is given
     # A case's time limit is multiplied by this on the family's builds: a pure-Python
     # interpreter needs seconds where a compiler needs milliseconds, and a slow pass is no
     # `timeout`.
@@ -224,6 +243,7 @@ def _family(path: Path, data: dict) -> EngineFamily:
         cost_ms=float(cost),
         timeout_factor=_positive(path, data.get("timeout_factor", 1.0), "timeout_factor"),
         tables=_tables(path, data.get("tables", {})),
+        limits=_limits(path, data.get("limits", {})),
     )
 
 
@@ -242,6 +262,18 @@ def _tables(path: Path, data: dict) -> Tables:
         switched_on=switched_on,
         not_compared=str(data.get("not_compared", "")),
     )
+
+
+def _limits(path: Path, data: dict) -> SizeLimit:
+    size = data.get("module_bytes")
+    if size is None:
+        return SizeLimit()
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise ManifestError(f"{path}: limits: module_bytes is a positive number of bytes")
+    why = str(data.get("why", "")).strip()
+    if not why:
+        raise ManifestError(f"{path}: limits: module_bytes needs its why (measured or documented)")
+    return SizeLimit(size, why)
 
 
 def _positive(path: Path, value: object, name: str) -> float:

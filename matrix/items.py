@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .cases import CASE_SUFFIXES, CaseError
+from .cases import CASE_SUFFIXES, LOAD, CaseError
 from .engines import select
 from .outcomes import Outcome
 from .paths import display_path
@@ -21,6 +21,12 @@ from .pytest_state import RECORD_PROPERTY, STATE, MatrixState
 from .records import CellResult
 
 HOSTILE = "hostile"  # the hostile corpus's folder name (cases/hostile/, docs/reliability.md)
+# A case's kind is a marker of its cells (`-m load`).
+KIND_MARKERS = {
+    "probe": "feature probe cells",
+    "program": "program cells",
+    LOAD: "cells that load a shipped module against generated imports (cases/realworld)",
+}
 
 
 def wanted(file_path: Path, config: pytest.Config, state: MatrixState) -> bool:
@@ -113,6 +119,8 @@ class CellItem(pytest.Item):
         self.user_properties.append((RECORD_PROPERTY, json.dumps(result.to_record())))
         if result.outcome == Outcome.SKIP:
             pytest.skip(result.message)
+        if result.outcome == Outcome.VALID:  # a validator's answer: reported, not a failure
+            return
         if result.outcome not in (Outcome.PASS, Outcome.ERROR) and not result.required:
             # Reported (results, report, pytest's summary) but not a failure of the run;
             # an `error` is the harness's own fault and always fails.

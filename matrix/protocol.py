@@ -1,10 +1,11 @@
 """The host protocol's messages as types (engines/protocol.md, engines/protocol.schema.json).
 
-One class per request (`Start`, `Run`, `Script`, `Stop`), each naming the class of its
-answer (`Handshake`, `RunAnswer`, `ScriptAnswer`, `Stopped`), as Bowtie's `_commands.py`
-does. A request becomes its JSON line with `to_wire(seq)`; an answer is read from the
-host's JSON with `Answer.from_wire`. Nested answers (`CallAnswer`, `DirectiveAnswer`) are
-typed too; values stay in their wire form (`{"type", "value"}`, see values.py).
+One class per request (`Start`, `Run`, `Load`, `Script`, `Stop`), each naming the class of
+its answer (`Handshake`, `RunAnswer`, `LoadAnswer`, `ScriptAnswer`, `Stopped`), as
+Bowtie's `_commands.py` does. A request becomes its JSON line with `to_wire(seq)`; an
+answer is read from the host's JSON with `Answer.from_wire`. Nested answers (`CallAnswer`,
+`DirectiveAnswer`) are typed too; values stay in their wire form (`{"type", "value"}`, see
+values.py).
 
 Checked against the schema where they are made: a request when it is written, an answer
 when it is read. Measured with bench/protocol.py (CPU time a cell): the typed messages
@@ -162,6 +163,33 @@ class RunAnswer(Answer):
 
 
 @dataclass(slots=True)
+class LoadAnswer(RunAnswer):
+    """The answer to `load`: a `run` answer (ran, reject, valid, timeout, error), or `stub`
+    (the start function called a generated import) or `unsupported` (the host cannot make
+    one of the module's imports; its message says which)."""
+
+    definition = "load-answer"
+    imports: int | None = None  # how many imports the host generated
+    note: str = ""  # how far the engine went, where that is less than it seems
+    stub: str = ""  # `stub`: MODULE.NAME of the generated import the start function called
+
+    @classmethod
+    def _read(cls, wire: dict) -> LoadAnswer:
+        ran = RunAnswer._read(wire)
+        imports = wire.get("imports")
+        return cls(
+            status=ran.status,
+            calls=ran.calls,
+            stage=ran.stage,
+            message=ran.message,
+            imports=imports if isinstance(imports, int) else None,
+            note=str(wire.get("note", "")),
+            stub=str(wire.get("import", "")),
+            wire=wire,
+        )
+
+
+@dataclass(slots=True)
 class DirectiveAnswer(Answer):
     """One directive's answer inside a `script` answer."""
 
@@ -293,6 +321,15 @@ class Run(Request):
         if self.limits is not None:
             fields["limits"] = self.limits.to_wire()
         return fields
+
+
+@dataclass(frozen=True)
+class Load(Run):
+    """Compile a shipped module, instantiate it against imports the host generates from
+    the module's own import section (stubs of the declared types), then make the calls."""
+
+    cmd = "load"
+    answer = LoadAnswer
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,21 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from . import load
 from .build import BuildCache
+from .cases import LOAD, PACKAGE, Case
 from .engines import EngineBuild
 from .host_limits import memory_limit
 from .hosts import Environment, HostDied, HostPool, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
+from .packages import PackageModule
 from .paths import display_path
 from .planner import Cell
-from .protocol import Invoke, Limits, Run
+from .protocol import Invoke, Limits, Load, Run, RunAnswer
 from .provision import how_to_get, ready
 from .records import CellResult
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
-from .verdict import judge
+from .verdict import Verdict, judge
 
 
 @lru_cache(maxsize=4096)
@@ -135,24 +138,46 @@ class Runner:
         result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
+        if cell.case.kind == LOAD:
+            result.module_counts = dict(built.counts or {})
+            if cell.case.module.format == PACKAGE:
+                result.package = PackageModule.from_json(cell.case.module.content).facts()
+        too_large = cell.engine.family.limits.refuses(len(built.module), cell.engine.id)
+        if too_large:
+            return Outcome.SKIP, too_large
         # The case's limit, scaled for engines that are slow by nature (their manifest says).
         timeout = cell.case.timeout * cell.engine.family.timeout_factor
-        request = Run(
-            module=built.module,
-            calls=tuple(
-                Invoke(call.invoke, tuple(arg.to_wire() for arg in call.args))
-                for call in cell.case.calls
-            ),
-            # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
-            # do so before the runner would have to kill them; linear memory gets 3/4 of
-            # the host's memory limit, the rest is the engine's own.
-            limits=Limits(timeout, memory_limit() * 3 // 4),
+        # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
+        # do so before the runner would have to kill them; linear memory gets 3/4 of
+        # the host's memory limit, the rest is the engine's own.
+        limits = Limits(timeout, memory_limit() * 3 // 4)
+        calls = tuple(
+            Invoke(call.invoke, tuple(arg.to_wire() for arg in call.args))
+            for call in cell.case.calls
         )
+        if cell.case.kind == LOAD:
+            loading = Load(module=built.module, calls=calls, limits=limits)
+            outcome, message = self._ask(cell, result, environment, loading, load.judge_load)
+            if outcome == Outcome.REJECT:
+                result.located = load.located(built.module, message)
+            return outcome, message
+        request = Run(module=built.module, calls=calls, limits=limits)
+        return self._ask(cell, result, environment, request, judge)
+
+    def _ask(
+        self,
+        cell: Cell,
+        result: CellResult,
+        environment: Environment,
+        request: Run,
+        judge_answer: Callable[[Case, RunAnswer], Verdict],
+    ) -> tuple[Outcome, str]:
+        """Send the request to the build's warm host; its answer (or its death) judged."""
         try:
             asked = time.perf_counter()
             host = self.hosts.get(cell.engine, environment)  # started if none is warm
             result.host_start_ms = round((time.perf_counter() - asked) * 1000, 3)
-            answer = host.request(request, timeout)
+            answer = host.request(request, request.limits.seconds)
         except HostDied as death:
             self.hosts.discard(cell.engine)
             return Outcome.CRASH, str(death)
@@ -164,5 +189,5 @@ class Runner:
             return Outcome.ERROR, str(error)
         if answer.status == "timeout":  # the engine interrupted the module itself
             return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.message}"
-        verdict = judge(cell.case, answer)
+        verdict = judge_answer(cell.case, answer)
         return verdict.outcome, verdict.message

@@ -51,6 +51,8 @@ def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path,
     build, environment = provisioned(engine_id)
     cases, errors = load_cases([REPO / "cases"])
     assert not errors
+    # Real-world modules (tens of MB fetched from registries) speak `load`: tests/test_load.py.
+    cases = [case for case in cases if case.kind != "load"]
     builds = BuildCache(tmp_path / "builds")
     host = Host(build, environment)
     handshake = host.start().wire

@@ -181,7 +181,7 @@ function plan(call, signatures, unreadable) {
   };
 }
 
-async function run(bytes, calls, request) {
+async function run(bytes, calls, request, stubbed = false) {
   let signatures = null;
   let unreadable = null;
   try {
@@ -191,11 +191,17 @@ async function run(bytes, calls, request) {
   }
   const planned = calls.map((call) => plan(call, signatures, unreadable));
   try {
-    return await page.evaluate(runInPage, request.module, planned);
+    if (stubbed) await loadCore(); // the core makes the stubs inside the page
+    return await page.evaluate(runInPage, request.module, planned, stubbed);
   } catch (error) {
     if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
     throw error;
   }
+}
+
+// Load (protocol.md, "Load"): instantiate against stubs made from the module's imports.
+async function load(bytes, calls, request) {
+  return run(bytes, calls, request, true);
 }
 
 // Scripts (protocol.md, "Scripts"): the JS host core (../js/core.js) runs them inside the
@@ -203,12 +209,16 @@ async function run(bytes, calls, request) {
 const CORE = fs.readFileSync(path.join(HERE, '..', 'js', 'core.js'), 'utf8');
 let coreLoaded = false;
 
+async function loadCore() {
+  if (!coreLoaded) {
+    await page.evaluate(CORE);
+    coreLoaded = true;
+  }
+}
+
 async function script(directives, carryOn) {
   try {
-    if (!coreLoaded) {
-      await page.evaluate(CORE);
-      coreLoaded = true;
-    }
+    await loadCore();
     const line = await page.evaluate(
       (list, more) => {
         globalThis.scriptHost ??= globalThis.WasmMatrix.createHost(() => ({}), []);
@@ -242,4 +252,4 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
   process.on(signal, () => close().finally(() => process.exit(1)));
 }
 
-await serve({ handshake: () => handshake, run, script, close });
+await serve({ handshake: () => handshake, run, load, script, close });

@@ -16,11 +16,14 @@ from pyhost import (
     CallError,
     CallExhausted,
     CallTrapped,
+    CannotStub,
     Host,
     Reject,
     Unsupported,
     check_arguments,
     serve,
+    stub_called,
+    stub_function,
 )
 from pywasm.core import (
     FuncType,
@@ -54,15 +57,27 @@ class PywasmHost(Host):
     def version(self) -> str:
         return package_version("pywasm")
 
-    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+    stubs = 0  # how many imports the last load generated
+
+    def load(self, module: bytes, calls: list[dict]) -> tuple[int, list[dict]]:
+        answers = self.run(module, calls, stubbed=True)
+        return self.stubs, answers
+
+    def run(self, module: bytes, calls: list[dict], stubbed: bool = False) -> list[dict]:
         runtime = Runtime()
         try:
             described = ModuleDesc.from_reader(io.BytesIO(module))
         except Exception as error:  # pywasm decodes with asserts: any exception is a refusal
             raise Reject("compile", _message(error)) from None
+        if stubbed:
+            self.stubs = _stub_imports(runtime, described)
         try:
             instance = runtime.instance(described)
         except Exception as error:
+            called = stub_called(error)
+            if called is not None:
+                runtime.machine.stack = Stack()
+                raise called from None
             raise Reject("instantiate", _message(error)) from None
         exports = {export.name: export.data for export in instance.exps}
 
@@ -83,6 +98,9 @@ class PywasmHost(Host):
                 # pywasm traps by raising (mostly failed asserts) and leaves its stacks as
                 # they were: clear them so the instance stays usable, as a trap requires.
                 runtime.machine.stack = Stack()
+                called = stub_called(error)
+                if called is not None:
+                    raise called from None
                 raise CallTrapped(_message(error)) from None
             return [
                 {"type": kind, "value": str(_bits(kind, value))}
@@ -153,6 +171,29 @@ class PywasmHost(Host):
         if kind not in KINDS:
             raise Unsupported("the pywasm host reads number globals only")
         return {"type": KINDS[kind], "value": str(_bits(KINDS[kind], glob.data))}
+
+
+def _stub_imports(runtime: Runtime, described: ModuleDesc) -> int:
+    """A generated extern for every import, from the module's own declaration
+    (protocol.md, "Load"): functions raise StubCalled; memories, tables, globals are zero."""
+    for wanted in described.imps:
+        where = f"{wanted.module}.{wanted.name}"
+        desc = wanted.desc
+        if isinstance(desc, int):  # a function: its type index
+            extern = runtime.allocate_func_host(described.type[desc], stub_function(where))
+        elif isinstance(desc, MemType):
+            extern = runtime.allocate_memory(desc)
+        elif isinstance(desc, TableType):
+            extern = runtime.allocate_table(desc)
+        elif isinstance(desc, GlobalType):
+            if desc.type.data not in KINDS:
+                raise CannotStub(f"the pywasm host makes number globals only ({where})")
+            zero = FROM_BITS[KINDS[desc.type.data]](0)
+            extern = runtime.allocate_global(desc, zero)
+        else:
+            raise CannotStub(f"pywasm cannot make the import {where} ({type(desc).__name__})")
+        runtime.imports.setdefault(wanted.module, {})[wanted.name] = extern
+    return len(described.imps)
 
 
 def _spectest(runtime: Runtime) -> dict:

@@ -17,14 +17,18 @@ from pyhost import (
     CallError,
     CallExhausted,
     CallTrapped,
+    CannotStub,
     Host,
     Reject,
+    StubCalled,
     Unsupported,
     bits_to_python,
     check_arguments,
     first_line,
     python_to_wire,
     serve,
+    stub_called,
+    stub_function,
 )
 
 COMPILERS = {"cranelift": "wasmer_compiler_cranelift", "singlepass": "wasmer_compiler_singlepass"}
@@ -38,6 +42,7 @@ KINDS = {
 
 class WasmerHost(Host):
     engine = "wasmer"
+    stubs = 0  # how many imports the last load generated
     scripts = True
 
     def __init__(self, disabled: list[str], compiler: str = "cranelift"):
@@ -63,14 +68,23 @@ class WasmerHost(Host):
         # wasmer-python 1.x has no API to set or read wasm features: nothing to report.
         return {}
 
-    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+    def load(self, module: bytes, calls: list[dict]) -> tuple[int, list[dict]]:
+        self.stubs = 0
+        answers = self.run(module, calls, stubbed=True)
+        return self.stubs, answers
+
+    def run(self, module: bytes, calls: list[dict], stubbed: bool = False) -> list[dict]:
         try:
             compiled = wasmer.Module(self.store, module)
         except RuntimeError as error:
             raise Reject("compile", first_line(str(error))) from None
+        imports = self._stubs(compiled) if stubbed else None
         try:
-            instance = wasmer.Instance(compiled)
+            instance = wasmer.Instance(compiled, imports) if stubbed else wasmer.Instance(compiled)
+        except StubCalled:
+            raise
         except RuntimeError as error:
+            _reraise_stub(error)
             raise Reject("instantiate", first_line(str(error))) from None
 
         def invoke(name: str, args: list[dict]) -> list[dict]:
@@ -86,11 +100,47 @@ class WasmerHost(Host):
             try:
                 result = function(*[bits_to_python(arg) for arg in args])
             except RuntimeError as error:  # wasmer-python raises every trap as RuntimeError
+                _reraise_stub(error)
                 raise CallTrapped(first_line(str(error))) from None
             results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
         return self.call_each(calls, invoke)
+
+    def _stubs(self, compiled: wasmer.Module) -> wasmer.ImportObject:
+        """A generated extern for every import, from the import's own type (protocol.md)."""
+        namespaces: dict[str, dict] = {}
+        for wanted in compiled.imports:
+            where = f"{wanted.module}.{wanted.name}"
+            namespaces.setdefault(wanted.module, {})[wanted.name] = self._stub(wanted.type, where)
+            self.stubs += 1
+        imports = wasmer.ImportObject()
+        for namespace, externs in namespaces.items():
+            imports.register(namespace, externs)
+        return imports
+
+    def _stub(self, kind, where: str):
+        try:
+            if isinstance(kind, wasmer.FunctionType):
+                return wasmer.Function(self.store, stub_function(where), kind)
+            if isinstance(kind, wasmer.MemoryType):
+                return wasmer.Memory(self.store, kind)
+            if isinstance(kind, wasmer.GlobalType):
+                if kind.type not in KINDS:
+                    raise CannotStub(f"wasmer-python cannot make a {kind.type} global ({where})")
+                zero = getattr(wasmer.Value, KINDS[kind.type])(0)
+                return wasmer.Global(self.store, zero, mutable=kind.mutable)
+            if isinstance(kind, wasmer.TableType):
+                # wasmer-python has no Table constructor: a module's own table is the same.
+                if kind.type != wasmer.Type.FUNC_REF:
+                    raise CannotStub(f"wasmer-python cannot make a table of {kind.type} ({where})")
+                limit = f"{kind.minimum} {kind.maximum}" if kind.maximum is not None else ""
+                limit = limit or str(kind.minimum)
+                maker = wasmer.Module(self.store, f'(module (table (export "t") {limit} funcref))')
+                return wasmer.Instance(maker).exports.t
+        except RuntimeError as error:
+            raise CannotStub(f"wasmer-python cannot make the import {where}: {error}") from None
+        raise CannotStub(f"wasmer-python cannot make the import {where} ({type(kind).__name__})")
 
     # Scripts: one registry of import namespaces per script, `spectest` in it.
     def script_store(self) -> object:
@@ -150,6 +200,13 @@ class WasmerHost(Host):
         if kind not in KINDS:
             raise Unsupported(f"the wasmer host cannot read {kind.name.lower()} globals")
         return python_to_wire(KINDS[kind], glob.value)
+
+
+def _reraise_stub(error: RuntimeError) -> None:
+    """wasmer-python turns a host function's exception into a RuntimeError with its text."""
+    called = stub_called(error)
+    if called is not None:
+        raise called from None
 
 
 def _exports(instance: wasmer.Instance) -> dict:

@@ -16,13 +16,17 @@ from pyhost import (
     CallExhausted,
     CallThrew,
     CallTrapped,
+    CannotStub,
     Host,
     Interrupted,
     Reject,
+    StubCalled,
     bits_to_python,
     check_arguments,
     python_to_wire,
     serve,
+    stub_called,
+    stub_function,
 )
 
 # Our feature names → wasmtime.Config attributes (present in the versions that have them).
@@ -57,6 +61,7 @@ INTERRUPT_AT = 0.8
 
 class WasmtimeHost(Host):
     engine = "wasmtime"
+    stubs = 0  # how many imports the last load generated
     # Scripts need the Linker and the C API's value union (v128, anyref): wasmtime-py 20+
     # (measured: 10.0 cannot make the calls, 0.40 and older cannot build the linker).
     scripts = int(package_version("wasmtime").split(".")[0]) >= 20
@@ -90,7 +95,7 @@ class WasmtimeHost(Host):
     def features(self) -> dict[str, bool]:
         return dict(self.enabled)
 
-    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+    def run(self, module: bytes, calls: list[dict], stubbed: bool = False) -> list[dict]:
         store = wasmtime.Store(self.engine_)
         memory_bytes = self.limits.get("memory_bytes")
         if memory_bytes and hasattr(store, "set_limits"):
@@ -98,27 +103,38 @@ class WasmtimeHost(Host):
             store.set_limits(memory_size=int(memory_bytes))
         seconds = self.limits.get("seconds")
         if not self.epochs:
-            return self._run(store, module, calls)
+            return self._run(store, module, calls, stubbed)
         if not seconds:  # no limit asked: a deadline that never comes (the default is now)
             store.set_epoch_deadline(2**62)
-            return self._run(store, module, calls)
+            return self._run(store, module, calls, stubbed)
         store.set_epoch_deadline(1)
         self.watchdog.arm(seconds * INTERRUPT_AT)
         try:
-            return self._run(store, module, calls)
+            return self._run(store, module, calls, stubbed)
         finally:
             self.watchdog.disarm()  # a bump meant for this run must not land in the next one
 
-    def _run(self, store: wasmtime.Store, module: bytes, calls: list[dict]) -> list[dict]:
+    def load(self, module: bytes, calls: list[dict]) -> tuple[int, list[dict]]:
+        answers = self.run(module, calls, stubbed=True)
+        return self.stubs, answers
+
+    def _run(
+        self, store: wasmtime.Store, module: bytes, calls: list[dict], stubbed: bool = False
+    ) -> list[dict]:
         try:
             # A bytearray: given `bytes` that do not start with a zero byte, wasmtime-py
             # parses them as the text format, and would run a "binary" that is WAT text.
             compiled = wasmtime.Module(self.engine_, bytearray(module))
         except wasmtime.WasmtimeError as error:
             raise Reject("compile", str(error)) from None
+        imports = _stubs(store, self.engine_, compiled) if stubbed else []
+        self.stubs = len(imports)
         try:
-            instance = wasmtime.Instance(store, compiled, [])
+            instance = wasmtime.Instance(store, compiled, imports)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
+            called = stub_called(error)
+            if called is not None:
+                raise called from None
             raise Reject("instantiate", str(error)) from None
         exports = instance.exports if STORELESS_API else instance.exports(store)
 
@@ -134,7 +150,12 @@ class WasmtimeHost(Host):
             ]
             try:
                 result = function(*values) if STORELESS_API else function(store, *values)
+            except StubCalled:
+                raise
             except wasmtime.Trap as trap:
+                called = stub_called(trap)
+                if called is not None:
+                    raise called from None
                 if _interrupted(trap):
                     seconds = float(self.limits.get("seconds") or 0) * INTERRUPT_AT
                     raise Interrupted(
@@ -199,6 +220,72 @@ class WasmtimeHost(Host):
         if not isinstance(glob, wasmtime.Global):
             raise CallError(f"no exported global named {field!r}")
         return store.read_global(glob)
+
+
+def _stubs(store: wasmtime.Store, engine: wasmtime.Engine, compiled: wasmtime.Module) -> list:
+    """One generated extern per import, made from the import's own type (protocol.md,
+    "Load"): functions raise StubCalled, memories, tables and globals are fresh and zero."""
+    made = []
+    for wanted in compiled.imports:
+        where = f"{wanted.module}.{wanted.name}"
+        kind = wanted.type
+        try:
+            made.append(_stub(store, engine, kind, where))
+        except CannotStub:
+            raise
+        except (wasmtime.WasmtimeError, TypeError, ValueError, AttributeError) as error:
+            what = type(kind).__name__
+            raise CannotStub(f"cannot make the imported {what} {where} here: {error}") from None
+    return made
+
+
+def _stub(store, engine, kind, where: str):
+    if isinstance(kind, wasmtime.FuncType):
+        return wasmtime.Func(store, kind, stub_function(where))
+    if isinstance(kind, wasmtime.MemoryType):
+        if getattr(kind, "is_shared", False):
+            if not hasattr(wasmtime, "SharedMemory"):
+                raise CannotStub(
+                    f"wasmtime-py {package_version('wasmtime')} cannot make the "
+                    f"shared memory {where}"
+                )
+            return _SharedMemory(engine, kind)
+        return wasmtime.Memory(store, kind)
+    if isinstance(kind, wasmtime.TableType):
+        return wasmtime.Table(store, kind, None)
+    if isinstance(kind, wasmtime.GlobalType):
+        return wasmtime.Global(store, kind, _zero(kind.content, where))
+    if hasattr(wasmtime, "TagType") and isinstance(kind, wasmtime.TagType):
+        return wasmtime.Tag(store, kind)
+    raise CannotStub(
+        f"wasmtime-py {package_version('wasmtime')} cannot make the imported "
+        f"{type(kind).__name__} {where}"
+    )
+
+
+if hasattr(wasmtime, "SharedMemory"):
+    from wasmtime import _ffi
+
+    class _SharedMemory(wasmtime.SharedMemory):
+        """wasmtime-py's SharedMemory as an import: its own _as_extern (wasmtime-py 50.0.1)
+        puts a pointer to its pointer in the extern union, which ctypes refuses
+        ("LP_LP_wasmtime_sharedmemory instead of LP_wasmtime_sharedmemory"); the C API
+        wants the pointer itself."""
+
+        def _as_extern(self):
+            union = _ffi.wasmtime_extern_union(sharedmemory=self.ptr())
+            return _ffi.wasmtime_extern_t(_ffi.WASMTIME_EXTERN_SHAREDMEMORY, union)
+
+
+def _zero(content: wasmtime.ValType, where: str):
+    name = str(content)
+    if name in VALUE_KINDS:
+        return _val(name, 0.0 if name.startswith("f") else 0)
+    if name == "funcref":
+        return wasmtime.Val.funcref(None)
+    if name == "externref":
+        return wasmtime.Val.externref(None)
+    raise CannotStub(f"cannot make a global of type {name} for {where} with wasmtime-py")
 
 
 def _error_text(error: Exception) -> str:

@@ -17,6 +17,8 @@ from ..records import CellResult
 from ..results import read_results, read_run
 from .changes import previous_run, render_changes
 from .links import cell_link
+from .realworld import markdown as realworld_markdown
+from .realworld import page_for_run
 from .spec import render_spec
 from .tables import (
     Table,
@@ -92,8 +94,11 @@ def render(run_folder: Path, previous: Path | None = None, site: str | None = "s
     if previous is not None:
         base = read_results(previous)
         parts += render_changes(records, base, previous.resolve().name, link, escape)
+    shipped = realworld_markdown(page_for_run(records, engines), escape)
+    if shipped:
+        parts += ["", shipped.rstrip()]
     parts += render_spec(records, engines, escape, site)
-    parts += _not_passing(records, engines, link)
+    parts += _not_passing([r for r in records if r.kind != "load"], engines, link)
     parts += ["", "## Engines", "", _engines(run, engines)]
     parts += ["", _legend()]
     return "\n".join(parts).rstrip() + "\n"

@@ -28,6 +28,7 @@ from .case_pages import write_case_pages
 from .chart import chart
 from .links import cell_anchor, cell_link
 from .marks import mark, outcome_cell, pass_row
+from .realworld import page_for_run
 from .tables import (
     Table,
     case_tables,
@@ -90,13 +91,16 @@ def write_site(
     site.mkdir(parents=True)
     environment = _environment()
     engines = engine_order(records, run)
-    profiles = case_tables([r for r in records if r.kind != "spec"], engines)
+    profiles = case_tables([r for r in records if r.kind not in ("spec", "load")], engines)
+    shipped = page_for_run(records, engines)
     spec = spec_table(records, engines)
     defaults = toolchain_defaults_table(records, engines)
     nav = [("index.html", "Overview")]
     if defaults.rows:
         nav.append(("toolchains.html", "Toolchain defaults"))
     nav += [(profile_page(_profile_of(t)), f"Profile {_profile_of(t)}") for t in profiles]
+    if not shipped.empty:
+        nav.append(("realworld.html", "Real-world modules"))
     if spec.rows:
         nav.append(("spec.html", "Spec suite"))
     comparisons = compare.compare(records, reference) if reference else []
@@ -143,6 +147,13 @@ def write_site(
             "follow it to the cell on its case's page.",
             table=table,
             corner="case (toolchain)",
+        )
+    if not shipped.empty:
+        page(
+            "realworld.html",
+            "realworld.html.j2",
+            title="Real-world modules × engines",
+            page_data=shipped,
         )
     if spec.rows:
         page("spec.html", "spec.html.j2", title="Spec suite pass rates", spec=spec)

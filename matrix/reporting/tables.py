@@ -63,7 +63,7 @@ def feature_table(records: list[CellResult], engines: list[str]) -> Table:
 
 
 # Toolchains that compile a language; `wat`, `binary` and `prebuilt` have no defaults.
-_AUTHORED = ("wat", "binary", "prebuilt")
+_AUTHORED = ("wat", "binary", "prebuilt", "package")
 
 
 def toolchain_defaults_table(records: list[CellResult], engines: list[str]) -> Table:

@@ -7,6 +7,7 @@ from functools import cache
 from . import clang, rust, zig
 from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
 from .binary import BinaryToolchain
+from .package import PackageToolchain
 from .prebuilt import PrebuiltToolchain
 from .wat import WatToolchain
 
@@ -31,6 +32,7 @@ def _registry() -> dict[str, Toolchain]:
         WatToolchain(),
         BinaryToolchain(),
         PrebuiltToolchain(),
+        PackageToolchain(),
         *clang.toolchains(),
         *rust.toolchains(),
         *zig.toolchains(),

@@ -51,7 +51,8 @@ class Provision:
     packages: tuple[str, ...] = ()  # templates with {version}; Debian names for system
     python: str | None = None  # pip: the interpreter version the venv is made from
     command: str | None = None  # system (and npm, optionally): a program that must be on PATH
-    system_packages: tuple[str, ...] = ()  # npm: the Debian packages that give `command`
+    # npm: the Debian packages that give `command`; pip: what building from source needs
+    system_packages: tuple[str, ...] = ()
     # The program inside its unpacked Debian packages when it is not `usr/bin/<command>`
     # (Chromium's usr/bin/chromium is a script that runs /usr/lib/chromium/chromium).
     unpacked_command: str | None = None

@@ -65,8 +65,8 @@ def find_python(version: str | None) -> str:
         if _python_version(str(candidate)) == version:
             return str(candidate)
     raise ProvisionError(
-        f"needs Python {version}, which is not installed here "
-        f"(install python{version}, or a pyenv version {version}.x)"
+        f"needs Python {version}, which is not installed here; get it with: "
+        f"pyenv install {version} (or a python{version} package where the system has one)"
     )
 
 

@@ -40,6 +40,9 @@ __all__ = [
 ]
 
 RECORD = "engine.json"
+# Debian's npm (it brings Node.js): what the npm families need where npm is not on PATH, as
+# on a fresh Debian machine; as root it is installed with the other Debian packages.
+NPM_DEBIAN = ("npm",)
 SIDE_BY_SIDE = 4  # builds provisioned at once: the downloads wait on the network
 HANDSHAKE_TIMEOUT = 180  # seconds: a browser's first start can be slow
 
@@ -68,15 +71,20 @@ def how_to_get(build: EngineBuild) -> str:
     """The one command that provisions this build."""
     wanted = build.family.provision
     packages = debian_packages(build)
-    if packages and not (wanted.command and shutil.which(wanted.command)):
+    # A pip build's Debian packages only help pip build it: provisioning says if they lack.
+    if wanted.kind != "pip" and packages and not (wanted.command and shutil.which(wanted.command)):
         return f"{debian.install_command(packages)} (or: nox -s engines -- --system)"
     return f"wasm-matrix engines --provision '{build.id}'"
 
 
 def debian_packages(build: EngineBuild) -> tuple[str, ...]:
-    """The Debian packages the build's program comes from (none for pip and npm alone)."""
+    """The Debian packages the build needs from the system: its program's (`system`, and an
+    npm driver's browser), npm itself where it is missing, what a pip source build needs."""
     wanted = build.family.provision
-    return wanted.packages if wanted.kind == "system" else wanted.system_packages
+    if wanted.kind == "system":
+        return wanted.packages
+    npm = NPM_DEBIAN if wanted.kind == "npm" and shutil.which("npm") is None else ()
+    return (*npm, *wanted.system_packages)
 
 
 def provision(
@@ -140,14 +148,28 @@ def provision_all(
 def _install_pip(build: EngineBuild, folder: Path, system: SystemPackages, log) -> dict[str, str]:
     requirements = build.family.provision.requirements(build.version)
     log(f"provisioning {build.environment_key}: pip install {' '.join(requirements)}")
-    python = pip_venv(folder, requirements, build.family.provision.python)
+    try:
+        python = pip_venv(folder, requirements, build.family.provision.python)
+    except ProvisionError as error:
+        needs = build.family.provision.system_packages  # e.g. a compiler for a source build
+        if not needs:
+            raise
+        raise ProvisionError(
+            f"{error}\n(it is built from source, which needs: {debian.install_command(needs)})"
+        ) from None
     return {"python": str(python)}
 
 
 def _install_npm(build: EngineBuild, folder: Path, system: SystemPackages, log) -> dict[str, str]:
     npm = shutil.which("npm")
+    if npm is None and system is SystemPackages.INSTALL:  # provision_all has usually done it
+        debian.install_all(list(NPM_DEBIAN), log)
+        npm = shutil.which("npm")
     if npm is None:
-        raise ProvisionError("needs npm (Node.js's package manager), which is not on PATH")
+        raise ProvisionError(
+            "needs npm (Node.js's package manager), which is not on PATH; get it with: "
+            + debian.install_command(NPM_DEBIAN)
+        )
     places = {"npm": npm}
     if build.family.provision.command:  # e.g. a browser the npm driver steers
         places.update(_system_command(build, folder, system, log))

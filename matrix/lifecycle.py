@@ -37,7 +37,7 @@ from .reporting.markdown import write_summary
 from .reporting.site import write_site
 from .results import ResultsWriter, RunInfo, new_run_folder, point_latest, read_run
 from .selection import Selection
-from .toolchains import Toolchain, all_toolchains
+from .toolchains import BuildFailed, Toolchain, all_toolchains
 
 CellObserver = Callable[[CellResult], None]  # called with each finished cell's record
 
@@ -133,7 +133,9 @@ class MatrixRun:
         def get(toolchain: Toolchain) -> None:
             try:
                 toolchain.provision(system, log=self.log)
-            except (provision.ProvisionError, OSError) as error:
+            except (provision.ProvisionError, BuildFailed, OSError) as error:
+                # That toolchain's cells say why; the run goes on (a fresh machine's first
+                # run once stopped here: cargo could not start without libcurl4).
                 self.log(f"cannot provision toolchain {toolchain.name}: {error}")
 
         with ThreadPoolExecutor(max_workers=provision.SIDE_BY_SIDE) as pool:

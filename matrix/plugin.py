@@ -85,6 +85,7 @@ def _say(config: pytest.Config, text: str) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"wasm-matrix: {text}")
+        reporter.flush()  # said when it happens, also into a pipe (a CI log)
     else:  # before pytest's reporter is there (provisioning the engines at the start)
         print(f"wasm-matrix: {text}", file=sys.stderr, flush=True)
 

@@ -16,6 +16,7 @@ from matrix.lifecycle import MatrixRun
 from matrix.records import CellResult
 from matrix.results import read_results
 from matrix.selection import Selection
+from matrix.toolchains import BuildFailed
 
 from .helpers import NEWEST
 
@@ -88,6 +89,31 @@ def test_only_the_toolchains_of_the_collected_cells_are_provisioned_once(tmp_pat
     assert sorted(provisioned) == ["clang-19", "wat"]  # side by side: in any order
     facts = json.loads((run.folder / "run.json").read_text())["toolchains"]
     assert {fact["name"]: fact["version"] for fact in facts}["zig"] == "zig 1.0"
+    run.close()
+
+
+class BrokenToolchain(FakeToolchain):
+    def provision(self, system: SystemPackages, log) -> None:
+        raise BuildFailed("building std for wasm32-wasip1 failed: cargo: libcurl.so.4: not found")
+
+
+def test_a_toolchain_whose_provisioning_fails_is_logged_and_the_run_goes_on(tmp_path, monkeypatch):
+    # Measured on a fresh Debian 12 machine: this once ended the whole run (INTERNALERROR).
+    provisioned: list[str] = []
+    fakes = {
+        "rustc-1.96-wasi": BrokenToolchain("rustc-1.96-wasi", []),
+        "wat": FakeToolchain("wat", provisioned),
+    }
+    monkeypatch.setattr(lifecycle, "all_toolchains", lambda: fakes)
+    said: list[str] = []
+    run = MatrixRun(Selection(engines=[], reports=tmp_path), project=tmp_path, log=said.append)
+    run.start()
+    run.provision_toolchains(["rustc-1.96-wasi", "wat"])
+    assert provisioned == ["wat"]
+    assert any(
+        "cannot provision toolchain rustc-1.96-wasi: " in line and "libcurl" in line
+        for line in said
+    )
     run.close()
 
 

@@ -158,8 +158,18 @@ class Rustc196Wasi(_RustcWasi):
     name = "rustc-1.96-wasi"
     target = "wasm32-wasip1"
     llvm_features = LLVM22_FEATURES
-    # What the unpacked rustc and cargo need from the system; wasi-libc is the C library.
-    debian_packages = ("libllvm22", "lld-22", "libgit2-1.5", "wasi-libc")
+    # What the unpacked rustc and cargo need from the system (cargo-web's own libraries, a
+    # fresh Debian machine lacks libcurl4; a C compiler links std's build scripts);
+    # wasi-libc is the C library.
+    debian_packages = (
+        "libllvm22",
+        "lld-22",
+        "libgit2-1.5",
+        "libcurl4",
+        "gcc",
+        "libc6-dev",
+        "wasi-libc",
+    )
     linker = "wasm-ld-22"
 
     def __init__(self) -> None:

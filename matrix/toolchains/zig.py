@@ -145,12 +145,7 @@ class _Zig(Toolchain):
                     (work / file_name).write_text(text, "utf-8")
                 shown.append(" ".join([zig, *step]))
                 _run_zig(step, work, self.timeout)
-            output = f"{stem}.wasm"
-            if profile == LOWERED_PROFILE:
-                lowered = f"{stem}.lowered.wasm"
-                shown.append(wasm_opt.lower(output, lowered, work, _environment(work)))
-                output = lowered
-            module = (work / output).read_bytes()
+            module = wasm_opt.built_module(work, stem, profile, _environment(work), shown)
         return BuildOutput(module, " && ".join(shown))
 
 

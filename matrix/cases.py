@@ -76,6 +76,9 @@ class Case:
     # Engines whose non-pass fails a cell (ids, globs, families); empty: the case says none.
     requires: tuple[str, ...] = ()
     module_pattern: str = ""  # `module: PATH-OR-GLOB` of built files, as written
+    # A JS-API probe: the body of a JavaScript function (WebAssembly, bytes, host) whose
+    # returned functions the calls call; only JavaScript hosts run it (docs/cases.md).
+    js: str | None = None
     variant: str = ""  # the one built file of a glob this case stands for (see variants)
 
     @property
@@ -366,6 +369,7 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
         calls=calls,
         requires=tuple(data.get("requires", [])),
         module_pattern=module if isinstance(module, str) else "",
+        js=data.get("js"),
     )
 
 

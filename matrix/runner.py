@@ -104,6 +104,20 @@ def settle(
     return result
 
 
+def js_probe_unrunnable(cell: Cell, handshake: dict) -> str | None:
+    """Why this engine cannot run the case's JS-API probe, if it cannot."""
+    if cell.case.js is None:
+        return None
+    if handshake.get("validator_only"):
+        return "a JS-API probe needs an engine that executes; this one only validates"
+    if handshake.get("language") != "javascript":
+        return (
+            f"a JS-API probe needs a JavaScript host; {cell.engine.family.name} embeds "
+            "WebAssembly without JavaScript"
+        )
+    return None
+
+
 class Runner:
     def __init__(
         self,
@@ -162,6 +176,9 @@ class Runner:
         result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
+        reason = js_probe_unrunnable(cell, environment.handshake)
+        if reason:
+            return Outcome.SKIP, reason
         request = {
             "cmd": "run",
             "module": base64.b64encode(built.module).decode("ascii"),
@@ -174,6 +191,11 @@ class Runner:
             # the host's memory limit, the rest is the engine's own.
             "limits": {"seconds": cell.case.timeout, "memory_bytes": memory_limit() * 3 // 4},
         }
+        if cell.case.js is not None:
+            request["js"] = cell.case.js
+            for sent, call in zip(request["calls"], cell.case.calls, strict=True):
+                # JS functions do not say their wasm types: the expectation's types do.
+                sent["results"] = [value.type for value in call.expect or ()]
         try:
             host = self.hosts.get(cell.engine, environment)
             answer = host.request(request, cell.case.timeout)

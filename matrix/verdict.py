@@ -24,6 +24,8 @@ def judge(case: Case, answer: dict) -> Verdict:
         return Verdict(Outcome.REJECT, message)
     if status == "error":
         return Verdict(Outcome.ERROR, f"the host failed: {answer.get('message', '')}")
+    if status == "unsupported":  # the host cannot do what the case asks (a JS-API probe)
+        return Verdict(Outcome.SKIP, f"this host cannot run it: {answer.get('message', '')}")
     if status == "valid":
         # A validator-only engine: it can say the module is valid, never that it runs.
         if not case.valid:
@@ -61,6 +63,10 @@ def _judge_call(call: Call, result: dict) -> Verdict | None:
     status = result.get("status")
     if status == "error":
         return Verdict(Outcome.FAIL, f"{what}: {result.get('message', '')}")
+    if status == "unsupported":
+        return Verdict(
+            Outcome.SKIP, f"{what}: this host cannot make the call: {result.get('message', '')}"
+        )
     if status == "trap":
         if call.trap is not None:
             return None

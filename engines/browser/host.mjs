@@ -182,6 +182,7 @@ function plan(call, signatures, unreadable) {
 }
 
 async function run(bytes, calls, request) {
+  if (request.js !== undefined) return probe(request);
   let signatures = null;
   let unreadable = null;
   try {
@@ -203,12 +204,34 @@ async function run(bytes, calls, request) {
 const CORE = fs.readFileSync(path.join(HERE, '..', 'js', 'core.js'), 'utf8');
 let coreLoaded = false;
 
+async function loadCore() {
+  if (!coreLoaded) {
+    await page.evaluate(CORE);
+    coreLoaded = true;
+  }
+}
+
+// JS-API probes (protocol.md): the core runs them in the page, where promises can be awaited.
+async function probe(request) {
+  try {
+    await loadCore();
+    const line = await page.evaluate(async (sent) => {
+      // ESM integration: the page imports the module from a blob: URL of type application/wasm.
+      const importModule = (bytes) => import(URL.createObjectURL(new Blob([bytes], { type: 'application/wasm' })));
+      globalThis.probeHost ??= globalThis.WasmMatrix.createHost(() => ({}), [], { canAwait: true, importModule });
+      return await globalThis.probeHost.handle(JSON.stringify(sent)).line;
+    }, request);
+    const { seq, ...answer } = JSON.parse(line);
+    return answer;
+  } catch (error) {
+    if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
+    throw error;
+  }
+}
+
 async function script(directives, carryOn) {
   try {
-    if (!coreLoaded) {
-      await page.evaluate(CORE);
-      coreLoaded = true;
-    }
+    await loadCore();
     const line = await page.evaluate(
       (list, more) => {
         globalThis.scriptHost ??= globalThis.WasmMatrix.createHost(() => ({}), []);

@@ -590,8 +590,114 @@
     return answers;
   }
 
+  // --- JS-API probes (protocol.md, "JS-API probes") ---------------------------------
+  // A case's `js` is the body of a function (WebAssembly, bytes, host) that returns an
+  // object of functions (or a promise of one); the case's calls call them. `host` tags
+  // what happens: a module the engine refuses is a reject, an API it lacks a js-api reject,
+  // and what this shell cannot do (wait for a promise, import a module as ESM) unsupported.
+  class Rejected extends Error {
+    constructor(stage, message) {
+      super(message);
+      this.stage = stage;
+    }
+  }
+
+  function probeHelpers(options) {
+    return {
+      compile(bytes, compileOptions) {
+        try {
+          return compileOptions === undefined ? new WebAssembly.Module(bytes) : new WebAssembly.Module(bytes, compileOptions);
+        } catch (error) {
+          throw new Rejected("compile", firstLine(error));
+        }
+      },
+      instantiate(module, imports, compileOptions) {
+        const compiled = module instanceof WebAssembly.Module ? module : this.compile(module, compileOptions);
+        try {
+          return new WebAssembly.Instance(compiled, imports || {});
+        } catch (error) {
+          throw new Rejected("instantiate", firstLine(error));
+        }
+      },
+      // ESM integration: only shells that load modules from files can (options.importModule).
+      importModule(bytes) {
+        if (!options.importModule) throw new Unsupported("this shell cannot import a WebAssembly module as an ES module");
+        return options.importModule(bytes);
+      },
+      unsupported(reason) {
+        throw new Unsupported(reason);
+      },
+    };
+  }
+
+  const isThenable = (value) => value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function";
+
+  function probeFailure(error) {
+    if (error instanceof Unsupported) return { status: "unsupported", message: error.message };
+    if (error instanceof Rejected) return { status: "reject", stage: error.stage, message: error.message };
+    // The probe used an API this engine does not have (or refused what it was given).
+    return { status: "reject", stage: "js-api", message: `${error && error.name ? error.name + ": " : ""}${firstLine(error)}` };
+  }
+
+  function runProbe(request, options) {
+    const bytes = fromBase64(request.module || "");
+    const calls = request.calls || [];
+    let made;
+    try {
+      made = new Function("WebAssembly", "bytes", "host", request.js)(WebAssembly, bytes, probeHelpers(options));
+    } catch (error) {
+      return probeFailure(error);
+    }
+    const answers = [];
+    // One call at a time; a promise (JSPI, ESM) makes the rest wait for it where the shell can.
+    const settle = (value, finish) => {
+      if (!isThenable(value)) return finish(value, false);
+      if (!options.canAwait) return finish(new Unsupported("this shell cannot wait for a promise"), true);
+      return value.then((result) => finish(result, false), (error) => finish(error, true));
+    };
+    const next = (exported) => {
+      while (answers.length < calls.length) {
+        const call = calls[answers.length];
+        const fn = exported && exported[call.invoke];
+        if (typeof fn !== "function") {
+          answers.push({ status: "error", message: `the probe made no function named ${JSON.stringify(call.invoke)}` });
+          continue;
+        }
+        let value;
+        let threw = false;
+        try {
+          value = fn(...(call.args || []).map(toJs));
+        } catch (error) {
+          value = error;
+          threw = true;
+        }
+        const answered = threw ? record(call, value, true) : settle(value, (result, failed) => record(call, result, failed));
+        if (isThenable(answered)) return answered.then(() => next(exported));
+      }
+      return { status: "ran", calls: answers };
+    };
+    const record = (call, value, failed) => {
+      if (failed) {
+        if (value instanceof Unsupported) answers.push({ status: "unsupported", message: value.message });
+        else if (isTrap(value)) answers.push({ status: "trap", message: firstLine(value) });
+        else answers.push({ status: "error", message: `${value && value.name}: ${firstLine(value)}` });
+        return null;
+      }
+      try {
+        const types = call.results || [];
+        const values = types.length === 1 ? [value] : types.length ? Array.from(value) : [];
+        answers.push({ status: "return", values: types.map((type, i) => toWire(type, values[i])) });
+      } catch (error) {
+        answers.push({ status: "error", message: firstLine(error) });
+      }
+      return null;
+    };
+    return settle(made, (exported, failed) => (failed ? probeFailure(exported) : next(exported)));
+  }
+
   // identity(): {engine, version, language, language_version, engine_version?}
-  function createHost(identity, args) {
+  // options: {canAwait, importModule(bytes)}: what the shell can do for JS-API probes.
+  function createHost(identity, args, options = {}) {
     const disabled = parseArgs(args);
     function answer(request) {
       switch (request.cmd) {
@@ -601,7 +707,7 @@
           return { ...identity(), features, disabled, script: true };
         }
         case "run":
-          return run(request);
+          return request.js === undefined ? run(request) : runProbe(request, options);
         case "script":
           return { status: "ran", answers: runScript(request.directives || [], request.continue === true) };
         case "stop":
@@ -615,14 +721,19 @@
       handle(line) {
         let request = {};
         let reply;
+        const failed = (error) => ({ status: "error", message: `host error: ${error && error.stack ? error.stack : error}` });
         try {
           request = JSON.parse(line);
           reply = answer(request);
         } catch (error) {
-          reply = { status: "error", message: `host error: ${error && error.stack ? error.stack : error}` };
+          reply = failed(error);
         }
-        reply.seq = request && request.seq !== undefined ? request.seq : null;
-        return { line: JSON.stringify(reply), stopped: request && request.cmd === "stop" };
+        const seq = request && request.seq !== undefined ? request.seq : null;
+        const stopped = request && request.cmd === "stop";
+        const text = (done) => JSON.stringify({ ...done, seq });
+        // A JS-API probe that waits for a promise answers later: `line` is then a promise.
+        if (isThenable(reply)) return { line: reply.then(text, (error) => text(failed(error))), stopped };
+        return { line: text(reply), stopped };
       },
     };
   }

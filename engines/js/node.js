@@ -35,7 +35,26 @@ function identity() {
   };
 }
 
-const host = WasmMatrix.createHost(identity, process.argv.slice(2));
+// ESM integration probes: the module goes to a file of its own and is imported from there.
+let imported = 0;
+function importModule(bytes) {
+  const fs = require("fs");
+  const os = require("os");
+  const url = require("url");
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "wasm-matrix-esm-"));
+  const file = path.join(folder, `probe${imported++}.wasm`);
+  fs.writeFileSync(file, bytes);
+  const done = () => fs.rmSync(folder, { recursive: true, force: true });
+  return import(url.pathToFileURL(file).href).then(
+    (namespace) => (done(), namespace),
+    (error) => {
+      done();
+      throw error;
+    },
+  );
+}
+
+const host = WasmMatrix.createHost(identity, process.argv.slice(2), { canAwait: true, importModule });
 const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   if (!line.trim()) return;
@@ -43,8 +62,10 @@ lines.on("line", (line) => {
   if (stopped) {
     lines.close();
     send(answer + "\n", () => process.exit(0));
-  } else {
+  } else if (typeof answer === "string") {
     send(answer + "\n");
+  } else {
+    answer.then((text) => send(text + "\n")); // a JS-API probe that waited for a promise
   }
 });
 lines.on("close", () => setTimeout(() => process.exit(0), 100));

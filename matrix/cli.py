@@ -155,6 +155,10 @@ def _parser() -> argparse.ArgumentParser:
     versus.add_argument("--export", metavar="PATH", help="write our measurements as features.json")
     versus.set_defaults(handler=_compare)
 
+    from .since_report import add_parser as add_since
+
+    add_since(commands)
+
     engines = commands.add_parser("engines", help="list engine builds; provision them")
     engines.add_argument(
         "--system",

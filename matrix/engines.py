@@ -68,6 +68,8 @@ class EngineBuild:
     version: str
     disabled: tuple[str, ...] = ()
     label: str | None = None  # names a configuration whose list of switches is long
+    extra_flags: tuple[str, ...] = ()  # engine flags beyond `disabled`'s (a series' flags)
+    extra_arguments: tuple[str, ...] = ()  # host arguments beyond `disabled`'s
 
     @property
     def id(self) -> str:
@@ -85,11 +87,13 @@ class EngineBuild:
 
     @property
     def engine_flags(self) -> list[str]:
-        return [flag for name in self.disabled for flag in self.family.switchable[name]]
+        flags = [flag for name in self.disabled for flag in self.family.switchable[name]]
+        return flags + list(self.extra_flags)
 
     @property
     def host_arguments(self) -> list[str]:
-        return [argument for name in self.disabled for argument in ("--disable", name)]
+        arguments = [argument for name in self.disabled for argument in ("--disable", name)]
+        return arguments + list(self.extra_arguments)
 
 
 def load_engine_builds(folder: Path | None = None) -> list[EngineBuild]:
@@ -122,7 +126,7 @@ def _matches(build: EngineBuild, pattern: str) -> bool:
 def read_manifest(path: Path) -> list[EngineBuild]:
     try:
         data = yaml.safe_load(path.read_text("utf-8"))
-        family = _family(path, data)
+        family = family_from_manifest(path, data)
         builds = []
         for entry in data["builds"]:
             disabled = tuple(entry.get("disable", []))
@@ -138,7 +142,7 @@ def read_manifest(path: Path) -> list[EngineBuild]:
         raise ManifestError(f"{path}: bad engine manifest: {error!r}") from None
 
 
-def _family(path: Path, data: dict) -> EngineFamily:
+def family_from_manifest(path: Path, data: dict) -> EngineFamily:
     provision_data = data.get("provision", {})
     kind = provision_data.get("kind", "pip")
     if kind not in PROVISION_KINDS:

@@ -355,6 +355,9 @@
       if (!(type in TYPES)) {
         return { status: "error", message: `this host cannot pass values of type ${type}` };
       }
+      if (type === "i64" && typeof BigInt !== "function") {
+        return { status: "unsupported", message: "this JavaScript has no BigInt: i64 values cannot cross its API" };
+      }
     }
     let jsArgs;
     try {
@@ -391,7 +394,7 @@
       print, print_i32: print, print_i64: print, print_f32: print, print_f64: print,
       print_i32_f32: print, print_f64_f64: print,
       global_i32: new WebAssembly.Global({ value: "i32", mutable: false }, 666),
-      global_i64: new WebAssembly.Global({ value: "i64", mutable: false }, 666n),
+      global_i64: new WebAssembly.Global({ value: "i64", mutable: false }, BigInt(666)),
       global_f32: new WebAssembly.Global({ value: "f32", mutable: false }, 666.6),
       global_f64: new WebAssembly.Global({ value: "f64", mutable: false }, 666.6),
       table: new WebAssembly.Table({ initial: 10, maximum: 20, element: "anyfunc" }),
@@ -403,7 +406,7 @@
       // no threads in this engine
     }
     try {
-      imports.table64 = new WebAssembly.Table({ initial: 10n, maximum: 20n, element: "anyfunc", address: "i64" });
+      imports.table64 = new WebAssembly.Table({ initial: BigInt(10), maximum: BigInt(20), element: "anyfunc", address: "i64" });
     } catch (error) {
       // no memory64 tables in this engine's JS API
     }
@@ -441,7 +444,7 @@
         }
       }
       try {
-        return { ...entry, instance: new WebAssembly.Instance(entry.module, imports) };
+        return Object.assign({}, entry, { instance: new WebAssembly.Instance(entry.module, imports) });
       } catch (error) {
         return { reject: { status: "reject", stage: "instantiate", message: firstLine(error) } };
       }
@@ -704,7 +707,8 @@
         case "start": {
           const features = detectFeatures();
           for (const name of disabled) if (!(name in features)) features[name] = false;
-          return { ...identity(), features, disabled, script: true };
+          // Object.assign, not spread: node 8.0-8.2's V8 cannot parse object spread.
+          return Object.assign(identity(), { features, disabled, script: true });
         }
         case "run":
           return request.js === undefined ? run(request) : runProbe(request, options);
@@ -730,7 +734,7 @@
         }
         const seq = request && request.seq !== undefined ? request.seq : null;
         const stopped = request && request.cmd === "stop";
-        const text = (done) => JSON.stringify({ ...done, seq });
+        const text = (done) => JSON.stringify(Object.assign({}, done, { seq }));
         // A JS-API probe that waits for a promise answers later: `line` is then a promise.
         if (isThenable(reply)) return { line: reply.then(text, (error) => text(failed(error))), stopped };
         return { line: text(reply), stopped };

@@ -44,8 +44,13 @@ function importModule(bytes) {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), "wasm-matrix-esm-"));
   const file = path.join(folder, `probe${imported++}.wasm`);
   fs.writeFileSync(file, bytes);
-  const done = () => fs.rmSync(folder, { recursive: true, force: true });
-  return import(url.pathToFileURL(file).href).then(
+  const done = () => {
+    fs.unlinkSync(file);
+    fs.rmdirSync(folder);
+  };
+  // Made at call time: node before 10 cannot even parse an import() expression.
+  const load = new Function("specifier", "return import(specifier)");
+  return load(url.pathToFileURL ? url.pathToFileURL(file).href : `file://${file}`).then(
     (namespace) => (done(), namespace),
     (error) => {
       done();

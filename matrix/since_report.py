@@ -1,0 +1,219 @@
+"""`wasm-matrix since`, the command: search series, keep the findings, print the table.
+
+Findings go to `<reports>/since/<family>/since.json` (with what the search cost: releases
+in the series, visited, installed, which could not be installed and why, wall time), and
+`<reports>/since/since.md` is the table over every family searched so far.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .cases import load_cases
+from .series import RegistryError, Series, load_series, release_key, releases
+from .since import Finding, SinceRun, run_since
+
+SINCE_JSON = "since.json"
+SINCE_MD = "since.md"
+
+
+def command(options) -> int:
+    every = load_series()
+    wanted = options.family or sorted(every)
+    unknown = [name for name in wanted if name not in every]
+    if unknown:
+        print(
+            f"wasm-matrix since: no series for {', '.join(unknown)} "
+            f"(families with one: {', '.join(sorted(every))})",
+            file=sys.stderr,
+        )
+        return 2
+    cases, errors = load_cases([Path(path) for path in options.paths])
+    for error in errors:
+        print(f"wasm-matrix since: {error}", file=sys.stderr)
+    if errors:
+        return 2
+    if options.cases:
+        cases = [case for case in cases if case.name in set(options.cases.split(","))]
+    reports = Path(options.reports)
+    log = (lambda text: None) if options.quiet else (lambda text: print(text, flush=True))
+    for name in wanted:
+        series = every[name]
+        started = time.monotonic()
+        try:
+            versions = releases(series, refresh=options.refresh)
+            versions = [v for v in versions if _within(v, options.first, options.last)]
+            searched = run_since(series, cases, reports, log=log, versions=versions)
+        except RegistryError as error:
+            print(f"wasm-matrix since: {name}: {error}", file=sys.stderr)
+            return 1
+        write_findings(searched, reports, time.monotonic() - started)
+        print(render_family(searched))
+    table = render_table(read_all(reports), reports)
+    (reports / "since" / SINCE_MD).write_text(table, "utf-8")
+    print(f"since table: {reports / 'since' / SINCE_MD}")
+    return 0
+
+
+def _within(version: str, first: str | None, last: str | None) -> bool:
+    key = release_key(version)
+    if first and key < release_key(first):
+        return False
+    return not (last and key > release_key(last))
+
+
+def write_findings(searched: SinceRun, reports: Path, seconds: float) -> Path:
+    series = searched.series
+    folder = reports / "since" / series.family.name
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {
+        "family": series.family.name,
+        "title": series.family.title,
+        "registry": series.registry,
+        "package": series.package,
+        "configurations": [
+            {"name": c.name, "role": c.role, "label": c.label} for c in series.configurations
+        ],
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "budget": {
+            "releases": len(searched.versions),
+            "visited": len(searched.visits),
+            "installed": searched.installed,
+            "install_failures": searched.install_failures,
+            "seconds": round(seconds, 1),
+        },
+        "notes": series.notes,
+        "releases": searched.versions,
+        "visited": sorted(searched.visits, key=searched.versions.index),
+        "findings": [finding.to_record() for finding in searched.findings],
+    }
+    path = folder / SINCE_JSON
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
+    return path
+
+
+def read_all(reports: Path) -> list[dict]:
+    """Every family's since.json under the reports folder."""
+    found = []
+    for path in sorted((reports / "since").glob(f"*/{SINCE_JSON}")):
+        try:
+            found.append(json.loads(path.read_text("utf-8")))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def describe(finding: dict) -> str:
+    """One table cell: the first release that passes, or what the search saw instead."""
+    status = finding["status"]
+    if status == "since":
+        return f"{finding['first']}"
+    if status == "oldest":
+        return f"≤ {finding['first']}"
+    if status == "never":
+        return "–"
+    if status == "ranges":
+        return " and ".join(f"{a}–{b}" if a != b else a for a, b in finding["ranges"]) + " ⚠"
+    return "?"
+
+
+def cell(findings: list[dict]) -> str:
+    """Default and flag configurations in one cell: `24.0.0 (flag: 22.0.0)`."""
+    by_role = {f["role"]: f for f in findings}
+    default = by_role.get("default")
+    flag = by_role.get("flag")
+    text = describe(default) if default else "?"
+    if flag and flag["status"] in ("since", "oldest", "ranges"):
+        flagged = describe(flag)
+        if not default or describe(default) != flagged:
+            text += f" (flag: {flagged})"
+    return text
+
+
+def render_family(searched: SinceRun) -> str:
+    series = searched.series
+    lines = [
+        f"## {series.family.title}: {len(searched.versions)} releases of {series.package} "
+        f"({series.registry}), {len(searched.visits)} visited, {searched.installed} installed",
+        "",
+        "| case | " + " | ".join(c.name for c in series.configurations) + " |",
+        "|---|" + "---|" * len(series.configurations),
+    ]
+    by_case: dict[str, dict[str, Finding]] = {}
+    for finding in searched.findings:
+        by_case.setdefault(finding.case, {})[finding.configuration] = finding
+    for case, per in by_case.items():
+        cells = [describe(per[c.name].to_record()) for c in series.configurations]
+        lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    failures = searched.install_failures
+    if failures:
+        lines += ["", f"Not installable here ({len(failures)}):"]
+        lines += [f"- {v}: {reason.splitlines()[-1][:200]}" for v, reason in failures.items()]
+    return "\n".join(lines) + "\n"
+
+
+def render_table(families: list[dict], reports: Path) -> str:
+    """Case × family: the first release that passes, as shipped (and behind a flag)."""
+    if not families:
+        return "No series searched yet: run `wasm-matrix since`.\n"
+    cases: dict[str, tuple[str, ...]] = {}
+    for family in families:
+        for finding in family["findings"]:
+            cases.setdefault(finding["case"], tuple(finding["features"]))
+    header = "| case | feature | " + " | ".join(f["title"] for f in families) + " |"
+    lines = [
+        "# Since which version?",
+        "",
+        "The first release of each series whose cell passes (every result checked); "
+        "`(flag: X)`: from X with the release's own switches on; `≤ X`: already in the "
+        "oldest release tried; `–`: no release passes; ⚠: not monotonic (the ranges seen "
+        "passing). Each entry links to the run of its boundary release.",
+        "",
+        header,
+        "|---|---|" + "---|" * len(families),
+    ]
+    for case, features in sorted(cases.items(), key=lambda item: (item[1], item[0])):
+        row = [case, ", ".join(features)]
+        for family in families:
+            findings = [f for f in family["findings"] if f["case"] == case]
+            text = cell(findings) if findings else ""
+            first = next((f["first"] for f in findings if f["role"] == "default"), None)
+            if first:
+                text = f"[{text}]({family['family']}/{first}/results.jsonl)"
+            row.append(text)
+        lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "| family | releases | visited | installed | not installable | seconds |"]
+    lines.append("|---|---|---|---|---|---|")
+    for family in families:
+        b = family["budget"]
+        lines.append(
+            f"| {family['title']} | {b['releases']} | {b['visited']} | {b['installed']} | "
+            f"{len(b['install_failures'])} | {b['seconds']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def add_parser(commands) -> None:
+    since = commands.add_parser(
+        "since", help="the first release of each engine series that passes each probe"
+    )
+    since.add_argument("paths", nargs="*", default=["cases/probes"], help="cases (default: probes)")
+    since.add_argument(
+        "--family", action="append", help="a family with a series (repeatable; default: all)"
+    )
+    since.add_argument("--cases", help="only these case names, comma-separated")
+    since.add_argument("--reports", default="reports", help="folder for runs (default: reports)")
+    since.add_argument("--refresh", action="store_true", help="ask the registry for releases again")
+    since.add_argument(
+        "--from", dest="first", metavar="VERSION", help="only releases from this one"
+    )
+    since.add_argument("--to", dest="last", metavar="VERSION", help="only releases up to this one")
+    since.add_argument("--quiet", action="store_true", help="no progress lines")
+    since.set_defaults(handler=command)
+
+
+__all__ = ["Series", "add_parser", "command", "render_table"]

@@ -1,0 +1,182 @@
+"""wasm-matrix since: the search over a series (with made-up releases), and on a short slice
+of a real series (wasmtime from PyPI) end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from matrix import since as since_module
+from matrix.cases import load_case
+from matrix.series import Configuration, load_series, release_key, releases
+from matrix.since import checks, run_since
+from matrix.visits import Visit
+
+from .conftest import wasm_matrix
+
+REPO = Path(__file__).resolve().parents[1]
+PROBE = load_case(REPO / "cases" / "probes" / "tail-call.yaml")
+OTHER = load_case(REPO / "cases" / "probes" / "simd128.yaml")
+
+
+def fake_series(configurations=("default",)):
+    real = load_series()["wasmtime"]
+    return type(real)(
+        family=real.family,
+        registry="pypi",
+        package="made-up",
+        since=None,
+        configurations=tuple(Configuration(name, "default") for name in configurations),
+    )
+
+
+def fake_visits(monkeypatch, outcome_of, uninstallable=()):
+    """Replace installing and running a release by `outcome_of(case, version)`."""
+    visited = []
+
+    def visit(series, version, cases, reports, log=print):
+        visited.append(version)
+        if version in uninstallable:
+            return Visit(version, reports, install_error="no wheel", installed=True)
+        outcomes = {
+            (case.name, c.name): outcome_of(case.name, version)
+            for case in cases
+            for c in series.configurations
+        }
+        return Visit(version, reports, outcomes=outcomes, installed=True)
+
+    monkeypatch.setattr(since_module, "visit", visit)
+    return visited
+
+
+VERSIONS = [f"{major}.0.0" for major in range(1, 101)]
+
+
+def test_a_monotonic_series_is_bisected_in_about_log2_visits(monkeypatch, tmp_path):
+    visited = fake_visits(
+        monkeypatch, lambda case, v: "pass" if int(v.split(".")[0]) >= 37 else "reject"
+    )
+    found = run_since(fake_series(), [PROBE], tmp_path, versions=VERSIONS, log=lambda _: None)
+    (finding,) = found.findings
+    assert (finding.status, finding.first, finding.last_failing) == ("since", "37.0.0", "36.0.0")
+    bisection = 2 + math.ceil(math.log2(len(VERSIONS)))
+    assert len(visited) == len(set(visited))  # no release twice
+    assert len(visited) <= bisection + 2 * since_module.SAMPLES + 3
+    assert {"36.0.0", "37.0.0", "38.0.0"} <= set(visited)  # the boundary and its neighbours
+
+
+def test_searches_of_several_cases_share_their_visits(monkeypatch, tmp_path):
+    def outcome(case, version):
+        boundary = 37 if case == PROBE.name else 38
+        return "pass" if int(version.split(".")[0]) >= boundary else "reject"
+
+    visited = fake_visits(monkeypatch, outcome)
+    found = run_since(
+        fake_series(), [PROBE, OTHER], tmp_path, versions=VERSIONS, log=lambda _: None
+    )
+    assert {f.case: f.first for f in found.findings} == {PROBE.name: "37.0.0", OTHER.name: "38.0.0"}
+    assert len(visited) <= 2 + math.ceil(math.log2(len(VERSIONS))) + 2 * since_module.SAMPLES + 4
+
+
+def test_a_regression_is_reported_as_ranges_with_the_releases_that_show_it(monkeypatch, tmp_path):
+    def outcome(case, version):
+        major = int(version.split(".")[0])
+        return "pass" if 20 <= major < 60 or major >= 90 else "fail"
+
+    fake_visits(monkeypatch, outcome)
+    (finding,) = run_since(
+        fake_series(), [PROBE], tmp_path, versions=VERSIONS, log=lambda _: None
+    ).findings
+    assert finding.status == "ranges"
+    assert finding.first is None
+    assert finding.disagreeing  # releases after the first pass that do not pass
+    assert all(finding.seen[v] != "pass" for v in finding.disagreeing)
+    assert all(outcome("", v) == "pass" for start, end in finding.ranges for v in (start, end))
+
+
+def test_releases_that_cannot_be_installed_are_stepped_over(monkeypatch, tmp_path):
+    broken = {f"{major}.0.0" for major in range(40, 60)}
+    fake_visits(
+        monkeypatch,
+        lambda case, v: "pass" if int(v.split(".")[0]) >= 45 else "reject",
+        uninstallable=broken,
+    )
+    found = run_since(fake_series(), [PROBE], tmp_path, versions=VERSIONS, log=lambda _: None)
+    (finding,) = found.findings
+    # 40-59 say nothing: the first release seen passing is 60, the last seen failing 39
+    assert (finding.status, finding.first, finding.last_failing) == ("since", "60.0.0", "39.0.0")
+    assert set(found.install_failures) <= broken and found.install_failures
+
+
+def test_never_and_oldest(monkeypatch, tmp_path):
+    fake_visits(monkeypatch, lambda case, v: "pass" if case == OTHER.name else "reject")
+    found = run_since(
+        fake_series(), [PROBE, OTHER], tmp_path, versions=VERSIONS, log=lambda _: None
+    )
+    assert {f.case: f.status for f in found.findings} == {PROBE.name: "never", OTHER.name: "oldest"}
+
+
+def test_check_samples_come_from_one_grid():
+    class Bounded:
+        n, low, high = 100, 36, 37
+
+    class Elsewhere:
+        n, low, high = 100, 70, 71
+
+    grid_a = checks(Bounded) - {35, 36, 37, 38}
+    grid_b = checks(Elsewhere) - {69, 70, 71, 72}
+    assert grid_a and grid_b
+    assert len(grid_a & grid_b) >= 2  # shared samples: shared installs
+
+
+def test_release_order_is_numeric_and_skips_prereleases():
+    listing = ["1.10.0", "1.9.0", "2.0.0-rc.1", "0.40.0", "10.0.0", "2.0.0"]
+    series = fake_series()
+    ordered = releases(series, ask=lambda registry, package: listing, refresh=True)
+    assert ordered == ["0.40.0", "1.9.0", "1.10.0", "2.0.0", "10.0.0"]
+    assert release_key("2.0.0-rc.1") is None
+
+
+# --- a real series, a short slice of it --------------------------------------------------
+
+
+def test_since_on_a_slice_of_wasmtime_from_pypi(tmp_path):
+    """Two real releases from PyPI: results per release visited, since.json, the table, and a
+    rerun that visits nothing new."""
+    arguments = [
+        "since",
+        str(REPO / "cases" / "probes"),
+        "--family",
+        "wasmtime",
+        "--from",
+        "49.0.0",
+        "--to",
+        "50.0.1",
+        "--cases",
+        "wide-arithmetic,multivalue",
+        "--reports",
+        str(tmp_path),
+    ]
+    first = wasm_matrix(*arguments, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    data = json.loads((tmp_path / "since" / "wasmtime" / "since.json").read_text())
+    assert data["visited"] == ["49.0.0", "50.0.1"]
+    for version in data["visited"]:
+        records = [
+            json.loads(line)
+            for line in (tmp_path / "since" / "wasmtime" / version / "results.jsonl").open()
+        ]
+        # two cases × two configurations, each an ordinary cell of that release
+        assert len(records) == 4
+        assert {r["engine_version"] for r in records} == {version}
+    for finding in data["findings"]:
+        passing = [v for v, o in finding["seen"].items() if o == "pass"]
+        if finding["status"] in ("since", "oldest"):
+            assert finding["first"] == passing[0]
+        elif finding["status"] == "never":
+            assert not passing
+    assert "# Since which version?" in (tmp_path / "since" / "since.md").read_text()
+    again = wasm_matrix(*arguments, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("(from earlier results)") == 2

@@ -153,6 +153,11 @@ def _parser() -> argparse.ArgumentParser:
     versus.add_argument("--reference", help="a features.json table (default: the bundled copy)")
     versus.add_argument("--all", action="store_true", help="also list what agrees")
     versus.add_argument("--export", metavar="PATH", help="write our measurements as features.json")
+    versus.add_argument(
+        "--since",
+        metavar="REPORTS",
+        help="compare the since findings under REPORTS/since with webassembly.org and MDN BCD",
+    )
     versus.set_defaults(handler=_compare)
 
     from .since_report import add_parser as add_since
@@ -315,6 +320,13 @@ def _compare(options: argparse.Namespace) -> int:
     from . import compare
     from .results import read_run
 
+    if options.since:
+        from . import since_export
+        from .since_report import read_all
+
+        rows = since_export.disagreements(read_all(Path(options.since)), since_export.load_bcd())
+        print(since_export.render_disagreements(rows))
+        return EXIT_OK
     folder = Path(options.run)
     try:
         reference = compare.load_reference(Path(options.reference) if options.reference else None)
@@ -369,6 +381,13 @@ def _diff(options: argparse.Namespace) -> int:
     from .diff import diff_runs, render
 
     base, new = Path(options.base), Path(options.new)
+    from . import since_diff
+
+    if since_diff.is_since_folder(base) and since_diff.is_since_folder(new):
+        changes = since_diff.diff_since(since_diff.since_files(base), since_diff.since_files(new))
+        print(since_diff.render(changes))
+        if not (base / "results.jsonl").exists():
+            return EXIT_GATED if options.fail_on_regression and changes else EXIT_OK
     for folder in (base, new):
         if not (folder / "results.jsonl").exists():
             print(f"wasm-matrix diff: no results.jsonl in {folder}", file=sys.stderr)

@@ -69,6 +69,11 @@ class SinceRun:
         return sum(1 for v in self.visits.values() if v.installed)
 
     @property
+    def crashing(self) -> dict[str, str]:
+        """Releases that install but crash on every module (on this machine's CPU, say)."""
+        return {v: visit.crash for v, visit in self.visits.items() if visit.crash}
+
+    @property
     def install_failures(self) -> dict[str, str]:
         return {v: visit.install_error for v, visit in self.visits.items() if visit.install_error}
 

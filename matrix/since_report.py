@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .cases import load_cases
+from .reporting.since_text import cell, describe
 from .series import RegistryError, Series, load_series, release_key, releases
 from .since import Finding, SinceRun, run_since
 
@@ -53,10 +54,46 @@ def command(options) -> int:
             return 1
         write_findings(searched, reports, time.monotonic() - started)
         print(render_family(searched))
-    table = render_table(read_all(reports), reports)
+    families = read_all(reports)
+    table = render_table(families, reports)
     (reports / "since" / SINCE_MD).write_text(table, "utf-8")
     print(f"since table: {reports / 'since' / SINCE_MD}")
+    for path in write_exports(families, reports):
+        print(f"export: {path}")
+    print(f"site: {write_site(families, reports)}")
     return 0
+
+
+def write_site(families: list[dict], reports: Path) -> Path:
+    from . import since_export
+    from .reporting.since_site import write_since_site
+
+    try:
+        rows = since_export.disagreements(families, since_export.load_bcd())
+    except Exception as error:  # BCD could not be fetched: the page says so
+        print(f"wasm-matrix since: MDN's data is not available: {error}", file=sys.stderr)
+        rows = None
+    if rows is not None:
+        text = since_export.render_disagreements(rows)
+        (reports / "since" / "disagreements.md").write_text(text, "utf-8")
+    return write_since_site(reports, families, rows)
+
+
+def write_exports(families: list[dict], reports: Path) -> list[Path]:
+    """features.json and BCD exports (each validated against its schema) beside the table."""
+    from . import since_export
+
+    folder = reports / "since"
+    org = since_export.features_json(families)
+    since_export.validate_features_json(org)
+    bcd = since_export.bcd_json(families)
+    since_export.validate_bcd_json(bcd)
+    written = []
+    for name, data in (("features.json", org), ("bcd-webassembly.json", bcd)):
+        path = folder / name
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        written.append(path)
+    return written
 
 
 def _within(version: str, first: str | None, last: str | None) -> bool:
@@ -84,16 +121,39 @@ def write_findings(searched: SinceRun, reports: Path, seconds: float) -> Path:
             "visited": len(searched.visits),
             "installed": searched.installed,
             "install_failures": searched.install_failures,
+            "crashing": searched.crashing,
             "seconds": round(seconds, 1),
         },
         "notes": series.notes,
         "releases": searched.versions,
         "visited": sorted(searched.visits, key=searched.versions.index),
-        "findings": [finding.to_record() for finding in searched.findings],
+        "findings": [_with_flags(f.to_record(), folder, series) for f in searched.findings],
     }
     path = folder / SINCE_JSON
+    try:  # the first full search's cost stays on record when a rerun costs nothing
+        earlier = json.loads(path.read_text("utf-8"))
+        data["first_budget"] = earlier.get("first_budget") or earlier["budget"]
+    except (OSError, ValueError, KeyError):
+        data["first_budget"] = data["budget"]
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
     return path
+
+
+def _with_flags(record: dict, folder: Path, series: Series) -> dict:
+    """A flag finding names the engine flags its first passing release was run with."""
+    configuration = next(c for c in series.configurations if c.name == record["configuration"])
+    if record["role"] != "flag" or not record.get("first"):
+        return record
+    run = folder / record["first"] / "run.json"
+    try:
+        engines = json.loads(run.read_text("utf-8")).get("engines", [])
+    except (OSError, ValueError):
+        return record
+    build = series.build(record["first"], configuration)
+    for engine in engines:
+        if engine.get("id") == build.id:
+            record["flags"] = engine.get("flags", []) or engine.get("host_arguments", [])
+    return record
 
 
 def read_all(reports: Path) -> list[dict]:
@@ -105,33 +165,6 @@ def read_all(reports: Path) -> list[dict]:
         except (OSError, ValueError):
             continue
     return found
-
-
-def describe(finding: dict) -> str:
-    """One table cell: the first release that passes, or what the search saw instead."""
-    status = finding["status"]
-    if status == "since":
-        return f"{finding['first']}"
-    if status == "oldest":
-        return f"≤ {finding['first']}"
-    if status == "never":
-        return "–"
-    if status == "ranges":
-        return " and ".join(f"{a}–{b}" if a != b else a for a, b in finding["ranges"]) + " ⚠"
-    return "?"
-
-
-def cell(findings: list[dict]) -> str:
-    """Default and flag configurations in one cell: `24.0.0 (flag: 22.0.0)`."""
-    by_role = {f["role"]: f for f in findings}
-    default = by_role.get("default")
-    flag = by_role.get("flag")
-    text = describe(default) if default else "?"
-    if flag and flag["status"] in ("since", "oldest", "ranges"):
-        flagged = describe(flag)
-        if not default or describe(default) != flagged:
-            text += f" (flag: {flagged})"
-    return text
 
 
 def render_family(searched: SinceRun) -> str:
@@ -149,6 +182,9 @@ def render_family(searched: SinceRun) -> str:
     for case, per in by_case.items():
         cells = [describe(per[c.name].to_record()) for c in series.configurations]
         lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    if searched.crashing:
+        lines += ["", f"Installed, but every module crashes ({len(searched.crashing)}):"]
+        lines += [f"- {v}: {reason}" for v, reason in searched.crashing.items()]
     failures = searched.install_failures
     if failures:
         lines += ["", f"Not installable here ({len(failures)}):"]

@@ -36,6 +36,7 @@ class Visit:
     install_error: str | None = None
     installed: bool = False  # this visit installed the release (it was not in the cache)
     seconds: float = 0.0
+    crash: str | None = None  # every cell that ran crashed: the engine's message (its CPU?)
 
 
 def visit_folder(reports: Path, series: Series, version: str) -> Path:
@@ -59,7 +60,7 @@ def visit(
     wanted = {(case.name, c.name) for case in cases for c in series.configurations}
     result = Visit(version, folder)
     if (folder / RESULTS).exists():
-        result.outcomes = _outcomes(folder, builds)
+        result.outcomes, result.crash = _outcomes(folder, builds)
         if wanted <= set(result.outcomes):
             return result
     folder.mkdir(parents=True, exist_ok=True)
@@ -77,7 +78,7 @@ def visit(
         for c in series.configurations
     }
     _run_cells(series, builds, cases, environment, folder)
-    result.outcomes = _outcomes(folder, builds)
+    result.outcomes, result.crash = _outcomes(folder, builds)
     result.seconds = time.monotonic() - started
     return result
 
@@ -142,11 +143,20 @@ def _facts(build: EngineBuild, environment: Environment) -> dict:
     }
 
 
-def _outcomes(folder: Path, builds: dict[str, EngineBuild]) -> dict[tuple[str, str], str]:
+def _outcomes(folder: Path, builds: dict[str, EngineBuild]):
+    """Each (case, configuration)'s outcome, and the crash if every cell that ran crashed."""
     configuration_of = {build.id: name for name, build in builds.items()}
     outcomes = {}
+    crashes = []
     for record in read_results(folder):
         name = configuration_of.get(record.get("engine", ""))
         if name is not None:
             outcomes[(record["case"], name)] = record["outcome"]
-    return outcomes
+            if record["outcome"] == "crash":
+                crashes.append(record.get("message", ""))
+    ran = [outcome for outcome in outcomes.values() if outcome != "skip"]
+    crash = None
+    if ran and len(crashes) == len(ran):
+        lines = [line.strip() for line in crashes[0].splitlines() if "panicked" in line]
+        crash = (lines or crashes[0].splitlines() or [""])[0][:300]
+    return outcomes, crash

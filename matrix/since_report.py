@@ -25,6 +25,9 @@ SINCE_MD = "since.md"
 def command(options) -> int:
     every = load_series()
     wanted = options.family or sorted(every)
+    if options.shard:  # the nightly's shard jobs share the families out between them
+        index, count = (int(part) for part in options.shard.split("/"))
+        wanted = [name for number, name in enumerate(wanted) if number % count == index - 1]
     unknown = [name for name in wanted if name not in every]
     if unknown:
         print(
@@ -42,7 +45,7 @@ def command(options) -> int:
         cases = [case for case in cases if case.name in set(options.cases.split(","))]
     reports = Path(options.reports)
     log = (lambda text: None) if options.quiet else (lambda text: print(text, flush=True))
-    for name in wanted:
+    for name in [] if options.report_only else wanted:
         series = every[name]
         started = time.monotonic()
         try:
@@ -249,6 +252,14 @@ def add_parser(commands) -> None:
     )
     since.add_argument("--to", dest="last", metavar="VERSION", help="only releases up to this one")
     since.add_argument("--quiet", action="store_true", help="no progress lines")
+    since.add_argument(
+        "--shard", metavar="K/N", help="only the families of shard K of N (the nightly's fan-out)"
+    )
+    since.add_argument(
+        "--report-only",
+        action="store_true",
+        help="search nothing: rewrite the table, exports and site from the since.json files",
+    )
     since.set_defaults(handler=command)
 
 

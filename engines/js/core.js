@@ -743,4 +743,5 @@
   }
 
   global.WasmMatrix = { createHost, exportSignatures, toJs, toWire };
-})(typeof globalThis !== "undefined" ? globalThis : this);
+  // node before 12 has no globalThis, and `this` in its modules is module.exports.
+})(typeof globalThis !== "undefined" ? globalThis : typeof global !== "undefined" ? global : this);

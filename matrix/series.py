@@ -45,6 +45,9 @@ class Configuration:
     discover: tuple[str, ...] = ()  # e.g. ("--v8-options",)
     pattern: str | None = None  # e.g. "--experimental-wasm-[a-z0-9-]+"
     exclude: str | None = None  # flags never passed (they write files, say)
+    # How the found flags are passed: None, each as an argument; "--v8-flags={}": one
+    # argument with the flags joined by commas (deno).
+    flag_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ def read_series(family: EngineFamily, data: dict, path: Path) -> Series:
                     discover=tuple(entry.get("discover", [])),
                     pattern=entry.get("pattern"),
                     exclude=entry.get("exclude"),
+                    flag_format=entry.get("flag_format"),
                 )
             )
         series_family = replace(
@@ -196,4 +200,6 @@ def discover_flags(configuration: Configuration, program: str) -> list[str]:
     found = dict.fromkeys(re.findall(configuration.pattern, done.stdout + done.stderr))
     if configuration.exclude:
         found = {flag: None for flag in found if not re.search(configuration.exclude, flag)}
+    if configuration.flag_format and found:
+        return [configuration.flag_format.format(",".join(found))]
     return list(found)

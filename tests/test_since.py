@@ -9,7 +9,7 @@ from pathlib import Path
 
 from matrix import since as since_module
 from matrix.cases import load_case
-from matrix.series import Configuration, load_series, release_key, releases
+from matrix.series import Configuration, discover_flags, load_series, release_key, releases
 from matrix.since import checks, run_since
 from matrix.visits import Visit
 
@@ -180,3 +180,26 @@ def test_since_on_a_slice_of_wasmtime_from_pypi(tmp_path):
     again = wasm_matrix(*arguments, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("(from earlier results)") == 2
+
+
+def test_flags_found_in_a_release_leave_out_those_that_change_semantics(tmp_path):
+    """node's flags configuration: every --experimental-wasm-* flag the release lists, but
+    not the ones that skip checks or write files (they would change what is measured)."""
+    program = tmp_path / "fake-node"
+    program.write_text(
+        "#!/bin/sh\necho '  --experimental-wasm-gc (gc)\n  --experimental-wasm-skip-bounds-checks (x)"
+        "\n  --experimental-wasm-pgo-to-file (y)\n  --experimental-wasm-jspi (z)'\n"
+    )
+    program.chmod(0o755)
+    node = next(c for c in load_series()["node"].configurations if c.role == "flag")
+    assert discover_flags(node, str(program)) == [
+        "--experimental-wasm-gc",
+        "--experimental-wasm-jspi",
+    ]
+    joined = Configuration(
+        "flags", "flag", discover=("x",), pattern=node.pattern, flag_format="--v8-flags={}"
+    )
+    assert discover_flags(joined, str(program)) == [
+        "--v8-flags=--experimental-wasm-gc,--experimental-wasm-skip-bounds-checks,"
+        "--experimental-wasm-pgo-to-file,--experimental-wasm-jspi"
+    ]

@@ -187,8 +187,9 @@ def test_flags_found_in_a_release_leave_out_those_that_change_semantics(tmp_path
     not the ones that skip checks or write files (they would change what is measured)."""
     program = tmp_path / "fake-node"
     program.write_text(
-        "#!/bin/sh\necho '  --experimental-wasm-gc (gc)\n  --experimental-wasm-skip-bounds-checks (x)"
-        "\n  --experimental-wasm-pgo-to-file (y)\n  --experimental-wasm-jspi (z)'\n"
+        "#!/bin/sh\necho '  --experimental-wasm-gc (gc)\n"
+        "  --experimental-wasm-skip-bounds-checks (x)\n"
+        "  --experimental-wasm-pgo-to-file (y)\n  --experimental-wasm-jspi (z)'\n"
     )
     program.chmod(0o755)
     node = next(c for c in load_series()["node"].configurations if c.role == "flag")

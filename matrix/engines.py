@@ -40,6 +40,9 @@ class Provision:
     python: str | None = None  # pip: the interpreter version the venv is made from
     command: str | None = None  # system (and npm, optionally): a program that must be on PATH
     system_packages: tuple[str, ...] = ()  # npm: the Debian packages that give `command`
+    # npm: files in the environment that must be executable (packages whose tarball lost
+    # the mode bits their own installer would have set)
+    executables: tuple[str, ...] = ()
 
     def requirements(self, version: str) -> list[str]:
         return [template.format(version=version) for template in self.packages]
@@ -153,6 +156,7 @@ def family_from_manifest(path: Path, data: dict) -> EngineFamily:
         python=provision_data.get("python"),
         command=provision_data.get("command"),
         system_packages=tuple(provision_data.get("system_packages", [])),
+        executables=tuple(provision_data.get("executables", [])),
     )
     switchable = data.get("switchable", {})
     if isinstance(switchable, list):  # a plain list: the host switches them itself

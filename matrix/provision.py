@@ -165,6 +165,10 @@ def _install_npm(build: EngineBuild, folder: Path, system: bool, log) -> dict[st
     packages = build.family.provision.requirements(build.version)
     log(f"provisioning {build.environment_key}: npm install {' '.join(packages)}")
     npm_install(folder, packages)
+    for name in build.family.provision.executables:
+        path = folder / name
+        if path.exists():
+            path.chmod(path.stat().st_mode | 0o111)
     return places
 
 

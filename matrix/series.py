@@ -82,6 +82,7 @@ def read_series(family: EngineFamily, data: dict, path: Path) -> Series:
                 kind=provision_data.get("kind", "npm" if registry == "npm" else "pip"),
                 packages=tuple(provision_data.get("packages", [])),
                 python=provision_data.get("python"),
+                executables=tuple(provision_data.get("executables", [])),
             )
         configurations = []
         for entry in data.get("configurations", [{"name": "default", "role": "default"}]):

@@ -68,11 +68,11 @@ def visit(
     try:
         result.installed = ready(base) is None
         environment = provision(base, log=lambda text: None)
-    except ProvisionError as error:
-        reason = str(error).strip()[-2000:]
+    except (ProvisionError, OSError) as error:  # OSError: the engine's program would not run
+        reason = str(error).strip()[-2000:] or repr(error)
         # An install that failed is not tried again; a host that did not start may be the
         # host's fault, fixed tomorrow: that is only skipped for this search.
-        if "host did not start" not in reason:
+        if isinstance(error, ProvisionError) and "host did not start" not in reason:
             failed.write_text(json.dumps({"version": version, "reason": reason}, indent=2), "utf-8")
         log(f"  {series.family.name} {version}: cannot be installed: {reason.splitlines()[-1]}")
         return Visit(version, folder, install_error=reason, installed=True)

@@ -82,7 +82,7 @@ FEATURES: tuple[Feature, ...] = (
         "Stack switching",
         ("stackSwitching",),
         None,
-        ("function-references", "exceptions"),
+        ("reference-types", "function-references", "exceptions"),
     ),
     Feature("half-precision", "Half precision", ("halfPrecision",), None, ("simd128",)),
     Feature("extended-name-section", "Extended name section", ("extendedNameSection",), None),

@@ -69,6 +69,11 @@ class SinceRun:
         return sum(1 for v in self.visits.values() if v.installed)
 
     @property
+    def with_results(self) -> list[str]:
+        """The releases visited that have results (or were found not installable)."""
+        return [v for v, visit in self.visits.items() if visit.outcomes or visit.install_error]
+
+    @property
     def crashing(self) -> dict[str, str]:
         """Releases that install but crash on every module (on this machine's CPU, say)."""
         return {v: visit.crash for v, visit in self.visits.items() if visit.crash}
@@ -131,6 +136,7 @@ def run_since(
     refresh: bool = False,
     log: Callable[[str], None] = print,
     versions: list[str] | None = None,
+    install: bool = True,
 ) -> SinceRun:
     versions = versions if versions is not None else releases(series, refresh=refresh)
     n = len(versions)
@@ -144,7 +150,7 @@ def run_since(
                 f"[{series.family.name}] visiting {version} ({len(visits) + 1} visited, "
                 f"{n} releases)"
             )
-            visits[version] = done = visit(series, version, cases, reports, log=log)
+            visits[version] = done = visit(series, version, cases, reports, log, install)
             log(f"[{series.family.name}]   {version}: {_summary(done)}")
             for search in searches:
                 search.learn(index, _outcome(done, search.key()))

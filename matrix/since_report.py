@@ -51,7 +51,9 @@ def command(options) -> int:
         try:
             versions = releases(series, refresh=options.refresh)
             versions = [v for v in versions if _within(v, options.first, options.last)]
-            searched = run_since(series, cases, reports, log=log, versions=versions)
+            searched = run_since(
+                series, cases, reports, log=log, versions=versions, install=not options.no_visits
+            )
         except RegistryError as error:
             print(f"wasm-matrix since: {name}: {error}", file=sys.stderr)
             return 1
@@ -121,7 +123,7 @@ def write_findings(searched: SinceRun, reports: Path, seconds: float) -> Path:
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "budget": {
             "releases": len(searched.versions),
-            "visited": len(searched.visits),
+            "visited": len(searched.with_results),
             "installed": searched.installed,
             "install_failures": searched.install_failures,
             "crashing": searched.crashing,
@@ -129,7 +131,7 @@ def write_findings(searched: SinceRun, reports: Path, seconds: float) -> Path:
         },
         "notes": series.notes,
         "releases": searched.versions,
-        "visited": sorted(searched.visits, key=searched.versions.index),
+        "visited": sorted(searched.with_results, key=searched.versions.index),
         "findings": [_with_flags(f.to_record(), folder, series) for f in searched.findings],
     }
     path = folder / SINCE_JSON
@@ -174,7 +176,7 @@ def render_family(searched: SinceRun) -> str:
     series = searched.series
     lines = [
         f"## {series.family.title}: {len(searched.versions)} releases of {series.package} "
-        f"({series.registry}), {len(searched.visits)} visited, {searched.installed} installed",
+        f"({series.registry}), {len(searched.with_results)} visited, {searched.installed} installed",
         "",
         "| case | " + " | ".join(c.name for c in series.configurations) + " |",
         "|---|" + "---|" * len(series.configurations),
@@ -254,6 +256,11 @@ def add_parser(commands) -> None:
     since.add_argument("--quiet", action="store_true", help="no progress lines")
     since.add_argument(
         "--shard", metavar="K/N", help="only the families of shard K of N (the nightly's fan-out)"
+    )
+    since.add_argument(
+        "--no-visits",
+        action="store_true",
+        help="install and run nothing: findings from the releases already visited",
     )
     since.add_argument(
         "--report-only",

@@ -49,7 +49,10 @@ def visit(
     cases: list[Case],
     reports: Path,
     log=print,
+    install: bool = True,
 ) -> Visit:
+    """`install=False`: only read what earlier visits left (a release never visited says
+    nothing), for findings from the results at hand."""
     started = time.monotonic()
     folder = visit_folder(reports, series, version)
     failed = folder / INSTALL_FAILED
@@ -63,6 +66,8 @@ def visit(
         result.outcomes, result.crash = _outcomes(folder, builds)
         if wanted <= set(result.outcomes):
             return result
+    if not install:
+        return result
     folder.mkdir(parents=True, exist_ok=True)
     base = next(iter(builds.values()))
     try:

@@ -35,7 +35,7 @@ def fake_visits(monkeypatch, outcome_of, uninstallable=()):
     """Replace installing and running a release by `outcome_of(case, version)`."""
     visited = []
 
-    def visit(series, version, cases, reports, log=print):
+    def visit(series, version, cases, reports, log=print, install=True):
         visited.append(version)
         if version in uninstallable:
             return Visit(version, reports, install_error="no wheel", installed=True)

@@ -176,7 +176,8 @@ def render_family(searched: SinceRun) -> str:
     series = searched.series
     lines = [
         f"## {series.family.title}: {len(searched.versions)} releases of {series.package} "
-        f"({series.registry}), {len(searched.with_results)} visited, {searched.installed} installed",
+        f"({series.registry}), {len(searched.with_results)} visited, "
+        f"{searched.installed} installed",
         "",
         "| case | " + " | ".join(c.name for c in series.configurations) + " |",
         "|---|" + "---|" * len(series.configurations),

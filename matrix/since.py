@@ -168,7 +168,9 @@ def run_since(
 
 
 def _outcome(done: Visit, key: tuple[str, str]) -> str | None:
-    if done.install_error:
+    # A release that cannot be installed, or crashes on every module (on this machine's
+    # CPU, say), says nothing about any feature.
+    if done.install_error or done.crash:
         return None
     return done.outcomes.get(key)
 

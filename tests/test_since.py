@@ -204,3 +204,23 @@ def test_flags_found_in_a_release_leave_out_those_that_change_semantics(tmp_path
         "--v8-flags=--experimental-wasm-gc,--experimental-wasm-skip-bounds-checks,"
         "--experimental-wasm-pgo-to-file,--experimental-wasm-jspi"
     ]
+
+
+def test_a_release_that_crashes_on_every_module_says_nothing(monkeypatch, tmp_path):
+    crashing = {f"{major}.0.0" for major in range(1, 30)}
+
+    def visit(series, version, cases, reports, log=print, install=True):
+        if version in crashing:
+            outcomes = {
+                (case.name, c.name): "crash" for case in cases for c in series.configurations
+            }
+            return Visit(version, reports, outcomes=outcomes, crash="panicked at cpuid")
+        outcomes = {(case.name, c.name): "pass" for case in cases for c in series.configurations}
+        return Visit(version, reports, outcomes=outcomes)
+
+    monkeypatch.setattr(since_module, "visit", visit)
+    found = run_since(fake_series(), [PROBE], tmp_path, versions=VERSIONS, log=lambda _: None)
+    (finding,) = found.findings
+    # not "since 30.0.0": the crashing releases cannot tell; 30.0.0 is the oldest that can
+    assert (finding.status, finding.first) == ("oldest", "30.0.0")
+    assert set(found.crashing) <= crashing and found.crashing

@@ -21,6 +21,7 @@ from .compare import FAMILY_TO_REFERENCE, REFERENCE, SCHEMA, read_claim
 from .paths import cache_dir
 from .profiles import FEATURES_BY_NAME
 from .provision import npm_install
+from .scanner import ADVISORY
 from .reporting.versions import version_key
 
 BCD_PACKAGE = "@mdn/browser-compat-data"
@@ -200,6 +201,8 @@ def disagreements(families: list[dict], bcd: dict | None = None) -> list[dict]:
         table = reference["browsers"].get(name, {}).get("features", {}) if name else {}
         browser = FAMILY_TO_BCD.get(family["family"])
         for feature, by_role in primary_findings(family).items():
+            if feature in ADVISORY:  # a probe shows the section is accepted, not used
+                continue
             ours = _ours(family, by_role)
             for reference_id in FEATURES_BY_NAME[feature].webassembly_org if name else ():
                 raw = table.get(reference_id, "absent")
@@ -256,6 +259,12 @@ def _verdict(ours: dict, supported: bool | None, since: str | None, family: dict
         if ours["status"] == "oldest" and version_key(since) <= version_key(first):
             return None  # both only say "by the oldest release we tried"
         if _same_release(since, first):
+            return None
+        last = ours["last_failing"]
+        if last and version_key(last) < version_key(since) <= version_key(first):
+            # The boundary lies between the last release seen failing and the first seen
+            # passing; the releases between said nothing here (not published in this
+            # package, or their cells were skips): the claim fits the measurement.
             return None
         return f"first passing release measured {first}; the table says {since}"
     return None

@@ -175,3 +175,16 @@ def test_diff_reports_a_changed_first_version():
             "after": "16.6.0",
         }
     ]
+
+
+def test_a_claim_between_the_last_failing_and_the_first_passing_release_agrees():
+    family = node_family()
+    gap = finding("simd128", "default", "default", "since", "16.5.0", "14.0.0")
+    family["findings"][0] = gap
+    bcd = {
+        "webassembly": {
+            "fixed-width-SIMD": {"__compat": {"support": {"nodejs": {"version_added": "15.0.0"}}}}
+        }
+    }
+    rows = since_export.disagreements([family], bcd=bcd)
+    assert ("simd128", "MDN BCD") not in {(r["feature"], r["source"]) for r in rows}

@@ -21,8 +21,8 @@ from .compare import FAMILY_TO_REFERENCE, REFERENCE, SCHEMA, read_claim
 from .paths import cache_dir
 from .profiles import FEATURES_BY_NAME
 from .provision import npm_install
-from .scanner import ADVISORY
 from .reporting.versions import version_key
+from .scanner import ADVISORY
 
 BCD_PACKAGE = "@mdn/browser-compat-data"
 BCD_VERSION = "8.1.9"  # pinned: a new BCD release is a deliberate update

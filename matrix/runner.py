@@ -7,59 +7,27 @@ Whatever happens, the cell ends with one outcome: a missing toolchain or engine 
 
 from __future__ import annotations
 
-import base64
 import os
 import shlex
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
 from .build import BuildCache
 from .engines import EngineBuild
-from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut, memory_limit
+from .host_limits import memory_limit
+from .hosts import Environment, HostDied, HostPool, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
 from .paths import display_path
 from .planner import Cell
-from .provision import Environment, how_to_get, ready
+from .protocol import Invoke, Limits, Run
+from .provision import how_to_get, ready
+from .records import CellResult
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
 from .verdict import judge
-
-
-@dataclass
-class CellResult:
-    """One line of results.jsonl (docs/results.md lists every key)."""
-
-    case: str
-    toolchain: str
-    profile: str
-    engine: str
-    outcome: str
-    message: str
-    case_file: str = ""
-    kind: str = ""
-    features: list[str] = field(default_factory=list)
-    engine_family: str = ""
-    engine_version: str = ""
-    engine_disabled: list[str] = field(default_factory=list)
-    toolchain_version: str = ""
-    module_sha256: str = ""
-    module_size: int = 0
-    module_uses: list[str] = field(default_factory=list)  # the scanner's findings
-    module_scan_error: str = ""
-    build_command: str = ""
-    build_cached: bool = False
-    build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
-    rerun: str = ""
-    required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
-    duration_ms: float = 0.0
-    finished_at: str = ""
-
-    def to_record(self) -> dict:
-        return asdict(self)
 
 
 @lru_cache(maxsize=4096)
@@ -179,23 +147,24 @@ class Runner:
         reason = js_probe_unrunnable(cell, environment.handshake)
         if reason:
             return Outcome.SKIP, reason
-        request = {
-            "cmd": "run",
-            "module": base64.b64encode(built.module).decode("ascii"),
-            "calls": [
-                {"invoke": call.invoke, "args": [arg.to_wire() for arg in call.args]}
+        js = cell.case.js is not None
+        request = Run(
+            module=built.module,
+            calls=tuple(
+                Invoke(
+                    call.invoke,
+                    tuple(arg.to_wire() for arg in call.args),
+                    # JS functions do not say their wasm types: the expectation's types do.
+                    tuple(value.type for value in call.expect or ()) if js else None,
+                )
                 for call in cell.case.calls
-            ],
+            ),
             # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
             # do so before the runner would have to kill them; linear memory gets 3/4 of
             # the host's memory limit, the rest is the engine's own.
-            "limits": {"seconds": cell.case.timeout, "memory_bytes": memory_limit() * 3 // 4},
-        }
-        if cell.case.js is not None:
-            request["js"] = cell.case.js
-            for sent, call in zip(request["calls"], cell.case.calls, strict=True):
-                # JS functions do not say their wasm types: the expectation's types do.
-                sent["results"] = [value.type for value in call.expect or ()]
+            limits=Limits(cell.case.timeout, memory_limit() * 3 // 4),
+            js=cell.case.js,
+        )
         try:
             host = self.hosts.get(cell.engine, environment)
             answer = host.request(request, cell.case.timeout)
@@ -208,7 +177,7 @@ class Runner:
         except HostProtocolError as error:
             self.hosts.discard(cell.engine)
             return Outcome.ERROR, str(error)
-        if answer.get("status") == "timeout":  # the engine interrupted the module itself
-            return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.get('message', '')}"
+        if answer.status == "timeout":  # the engine interrupted the module itself
+            return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.message}"
         verdict = judge(cell.case, answer)
         return verdict.outcome, verdict.message

@@ -17,19 +17,18 @@ from pathlib import Path
 
 import jsonschema
 
-from .compare import FAMILY_TO_REFERENCE, REFERENCE, SCHEMA, read_claim
+from .analysis.compare import REFERENCE, read_claim
+from .analysis.versions import version_key
+from .engines import Tables, family_facts
+from .install import npm_install
 from .paths import cache_dir
 from .profiles import FEATURES_BY_NAME
-from .provision import npm_install
-from .reporting.versions import version_key
 from .scanner import ADVISORY
 
 BCD_PACKAGE = "@mdn/browser-compat-data"
 BCD_VERSION = "8.1.9"  # pinned: a new BCD release is a deliberate update
+SCHEMA = REFERENCE.with_name("webassembly-features.schema.json")  # webassembly.org's
 BCD_SCHEMA = Path(__file__).with_name("reference") / "bcd-compat-data.schema.json"
-# Our families as BCD names them (the vendored schema predates BCD's `bun`).
-FAMILY_TO_BCD = {"node": "nodejs", "chromium": "chrome", "firefox": "firefox", "deno": "deno"}
-SINCE_FAMILIES = {**FAMILY_TO_REFERENCE, "deno": "Deno", "wasm2c": "wasm2c"}
 # Our feature -> its key under BCD's `webassembly` tree.
 FEATURE_TO_BCD = {
     "js-bigint": "BigInt-to-i64-integration",
@@ -76,6 +75,13 @@ def first_of(finding: dict | None) -> str | None:
     return None
 
 
+def tables(family: str) -> Tables:
+    """The family's names in webassembly.org's table and MDN's data (its manifest's
+    `tables`); none for a family no manifest here describes."""
+    facts = family_facts(family)
+    return facts.tables if facts is not None else Tables()
+
+
 # --- webassembly.org's format ----------------------------------------------------------------
 
 
@@ -92,7 +98,7 @@ def features_json(families: list[dict]) -> dict:
             "url": f"https://www.npmjs.com/package/{family['package']}"
             if family["registry"] == "npm"
             else f"https://pypi.org/project/{family['package']}/",
-            "category": "Standalone Runtimes",
+            "category": tables(family["family"]).category,
             "features": statuses,
         }
     features = {k: v for k, v in reference["features"].items() if k in used}
@@ -127,7 +133,7 @@ def validate_features_json(data: dict) -> None:
 def bcd_json(families: list[dict]) -> dict:
     tree: dict = {}
     for family in families:
-        browser = FAMILY_TO_BCD.get(family["family"])
+        browser = tables(family["family"]).mdn
         if browser is None:
             continue
         for feature, by_role in primary_findings(family).items():
@@ -197,9 +203,9 @@ def disagreements(families: list[dict], bcd: dict | None = None) -> list[dict]:
     reference = json.loads(REFERENCE.read_text("utf-8"))
     found = []
     for family in families:
-        name = SINCE_FAMILIES.get(family["family"])
+        name = tables(family["family"]).webassembly_org
         table = reference["browsers"].get(name, {}).get("features", {}) if name else {}
-        browser = FAMILY_TO_BCD.get(family["family"])
+        browser = tables(family["family"]).mdn
         for feature, by_role in primary_findings(family).items():
             if feature in ADVISORY:  # a probe shows the section is accepted, not used
                 continue

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .cases import load_cases
+from .options import BY_NAME, add_cli_argument, split_list
 from .reporting.since_text import cell, describe
 from .series import RegistryError, Series, load_series, release_key, releases
 from .since import Finding, SinceRun, run_since
@@ -36,13 +37,13 @@ def command(options) -> int:
             file=sys.stderr,
         )
         return 2
-    cases, errors = load_cases([Path(path) for path in options.paths])
+    cases, errors = load_cases([Path(path) for path in options.cases])
     for error in errors:
         print(f"wasm-matrix since: {error}", file=sys.stderr)
     if errors:
         return 2
-    if options.cases:
-        cases = [case for case in cases if case.name in set(options.cases.split(","))]
+    if options.only:
+        cases = [case for case in cases if case.name in set(split_list(options.only))]
     reports = Path(options.reports)
     log = (lambda text: None) if options.quiet else (lambda text: print(text, flush=True))
     for name in [] if options.report_only else wanted:
@@ -243,20 +244,23 @@ def add_parser(commands) -> None:
     since = commands.add_parser(
         "since", help="the first release of each engine series that passes each probe"
     )
-    since.add_argument("paths", nargs="*", default=["cases/probes"], help="cases (default: probes)")
+    # The options a matrix run has too come from its option table (matrix/options.py).
+    add_cli_argument(
+        since, BY_NAME["cases"], default=["cases/probes"], help="cases (default: the probes)"
+    )
     since.add_argument(
         "--family", action="append", help="a family with a series (repeatable; default: all)"
     )
-    since.add_argument("--cases", help="only these case names, comma-separated")
-    since.add_argument("--reports", default="reports", help="folder for runs (default: reports)")
+    since.add_argument("--only", metavar="NAMES", help="only the cases so named, comma-separated")
+    add_cli_argument(since, BY_NAME["reports"])
     since.add_argument("--refresh", action="store_true", help="ask the registry for releases again")
     since.add_argument(
         "--from", dest="first", metavar="VERSION", help="only releases from this one"
     )
     since.add_argument("--to", dest="last", metavar="VERSION", help="only releases up to this one")
     since.add_argument("--quiet", action="store_true", help="no progress lines")
-    since.add_argument(
-        "--shard", metavar="K/N", help="only the families of shard K of N (the nightly's fan-out)"
+    add_cli_argument(
+        since, BY_NAME["shard"], help="only the families of shard K of N (the nightly's fan-out)"
     )
     since.add_argument(
         "--no-visits",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .cases import Call, Case
 from .outcomes import Outcome
+from .protocol import CallAnswer, RunAnswer
 from .values import Value, ValueSyntaxError
 
 
@@ -15,27 +16,27 @@ class Verdict:
     message: str
 
 
-def judge(case: Case, answer: dict) -> Verdict:
-    status = answer.get("status")
+def judge(case: Case, answer: RunAnswer) -> Verdict:
+    status = answer.status
     if status == "reject":
-        message = f"{answer.get('stage', 'compile')}: {answer.get('message', '').strip()}"
+        message = f"{answer.stage or 'compile'}: {answer.message.strip()}"
         if not case.valid:
             return Verdict(Outcome.PASS, f"rejected as the case requires ({message})")
         return Verdict(Outcome.REJECT, message)
     if status == "error":
-        return Verdict(Outcome.ERROR, f"the host failed: {answer.get('message', '')}")
+        return Verdict(Outcome.ERROR, f"the host failed: {answer.message}")
     if status == "unsupported":  # the host cannot do what the case asks (a JS-API probe)
-        return Verdict(Outcome.SKIP, f"this host cannot run it: {answer.get('message', '')}")
+        return Verdict(Outcome.SKIP, f"this host cannot run it: {answer.message}")
     if status == "valid":
         # A validator-only engine: it can say the module is valid, never that it runs.
         if not case.valid:
             return Verdict(Outcome.FAIL, "the validator accepted a module that must be rejected")
         return Verdict(Outcome.PASS, "validates (validator only: nothing was executed)")
     if status != "ran":
-        return Verdict(Outcome.ERROR, f"unexpected answer from the host: {answer!r}"[:2000])
+        return Verdict(Outcome.ERROR, f"unexpected answer from the host: {answer.wire!r}"[:2000])
     if not case.valid:
         return Verdict(Outcome.FAIL, "the engine accepted a module that must be rejected")
-    results = answer.get("calls", [])
+    results = answer.calls
     if len(results) != len(case.calls):
         return Verdict(
             Outcome.ERROR,
@@ -58,23 +59,21 @@ def describe_call(call: Call) -> str:
     return f"{call.invoke}({', '.join(map(str, call.args))})"
 
 
-def _judge_call(call: Call, result: dict) -> Verdict | None:
+def _judge_call(call: Call, result: CallAnswer) -> Verdict | None:
     what = describe_call(call)
-    status = result.get("status")
+    status = result.status
     if status == "error":
-        return Verdict(Outcome.FAIL, f"{what}: {result.get('message', '')}")
+        return Verdict(Outcome.FAIL, f"{what}: {result.message}")
     if status == "unsupported":
-        return Verdict(
-            Outcome.SKIP, f"{what}: this host cannot make the call: {result.get('message', '')}"
-        )
+        return Verdict(Outcome.SKIP, f"{what}: this host cannot make the call: {result.message}")
     if status == "trap":
         if call.trap is not None:
             return None
-        return Verdict(Outcome.TRAP, f"{what} trapped: {result.get('message', '').strip()}")
+        return Verdict(Outcome.TRAP, f"{what} trapped: {result.message.strip()}")
     if status != "return":
-        return Verdict(Outcome.ERROR, f"{what}: unexpected call answer {result!r}"[:2000])
+        return Verdict(Outcome.ERROR, f"{what}: unexpected call answer {result.wire!r}"[:2000])
     try:
-        values = [Value.from_wire(value) for value in result.get("values", [])]
+        values = [Value.from_wire(value) for value in result.values]
     except (ValueSyntaxError, KeyError, ValueError) as error:
         return Verdict(Outcome.ERROR, f"{what}: the host returned a bad value: {error}")
     shown = ", ".join(map(str, values)) or "nothing"

@@ -16,9 +16,11 @@ from pathlib import Path
 from .build import BuildCache
 from .cases import Case
 from .engines import EngineBuild
+from .hosts import Environment, host_command
+from .install import ProvisionError
 from .paths import cache_dir
 from .planner import plan
-from .provision import Environment, ProvisionError, host_command, provision, ready
+from .provision import provision, ready
 from .results import RESULTS, ResultsWriter, RunInfo, finished_cells, read_results
 from .runner import Runner
 from .series import Configuration, Series, discover_flags
@@ -157,11 +159,11 @@ def _outcomes(folder: Path, builds: dict[str, EngineBuild]):
     outcomes = {}
     crashes = []
     for record in read_results(folder):
-        name = configuration_of.get(record.get("engine", ""))
+        name = configuration_of.get(record.engine)
         if name is not None:
-            outcomes[(record["case"], name)] = record["outcome"]
-            if record["outcome"] == "crash":
-                crashes.append(record.get("message", ""))
+            outcomes[(record.case, name)] = record.outcome
+            if record.outcome == "crash":
+                crashes.append(record.message)
     ran = [outcome for outcome in outcomes.values() if outcome != "skip"]
     crash = None
     if ran and len(crashes) == len(ran):

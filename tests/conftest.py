@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -11,27 +10,19 @@ from pathlib import Path
 import pytest
 
 from matrix import provision
-from matrix.engines import EngineBuild, EngineFamily, Provision, load_engine_builds
+from matrix.engines import EngineBuild, EngineFamily, Provision
 from matrix.paths import cache_dir
+
+from .helpers import FAKE_HOSTS, engine_build
 
 pytest_plugins = ["pytester"]
 
 # pytester gives each inner run a fresh HOME; the engines and toolchains provisioned for
 # this test session must stay the ones it finds (not a second copy under a temporary HOME).
 os.environ.setdefault("WASM_MATRIX_CACHE", str(cache_dir()))
-
-REPO = Path(__file__).resolve().parents[1]
-NEWEST = "wasmtime-50.0.1"
-NEWEST_NO_REFS = "wasmtime-50.0.1[-reference-types]"
-OLDER = "wasmtime-48.0.0"
-OLDER_NO_REFS = "wasmtime-48.0.0[-reference-types]"
-
-
-def engine_build(engine_id: str) -> EngineBuild:
-    for build in load_engine_builds():
-        if build.id == engine_id:
-            return build
-    raise LookupError(engine_id)
+# Every protocol message of the tests is checked against engines/protocol.schema.json
+# (runs outside the tests check only when asked: matrix/protocol.py says why).
+os.environ.setdefault("WASM_MATRIX_CHECK_PROTOCOL", "1")
 
 
 @pytest.fixture(scope="session")
@@ -59,9 +50,6 @@ def write_case(tmp_path: Path):
         return path
 
     return write
-
-
-FAKE_HOSTS = Path(__file__).resolve().parent / "fake_hosts"
 
 
 @pytest.fixture
@@ -93,15 +81,3 @@ try:
     _hypothesis_settings.load_profile("ci")
 except ImportError:  # hypothesis is in the `test` extra; the property tests skip without it
     pass
-
-
-def wasm_matrix(*args: str, cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
-    """`wasm-matrix ARGS` in a child process, as a user runs it (output captured)."""
-    return subprocess.run(
-        [sys.executable, "-m", "matrix.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )

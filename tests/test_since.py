@@ -13,7 +13,7 @@ from matrix.series import Configuration, discover_flags, load_series, release_ke
 from matrix.since import checks, run_since
 from matrix.visits import Visit
 
-from .conftest import wasm_matrix
+from .helpers import wasm_matrix
 
 REPO = Path(__file__).resolve().parents[1]
 PROBE = load_case(REPO / "cases" / "probes" / "tail-call.yaml")
@@ -153,7 +153,7 @@ def test_since_on_a_slice_of_wasmtime_from_pypi(tmp_path):
         "49.0.0",
         "--to",
         "50.0.1",
-        "--cases",
+        "--only",
         "wide-arithmetic,multivalue",
         "--reports",
         str(tmp_path),

@@ -3,10 +3,17 @@ what the assembler settles, and how a cell's counts and outcome come out."""
 
 from __future__ import annotations
 
-from matrix.spec.judge import FAIL, OFF, PASS, SKIP, matches, show_pattern
-from matrix.spec.plan import plan
-from matrix.spec.run import SpecCellResult, _tally, judge_step
+from matrix.protocol import DirectiveAnswer
+from matrix.spec.judge import FAIL, OFF, PASS, SKIP, Verdict, matches, show_pattern
+from matrix.spec.plan import Step, plan
+from matrix.spec.run import SpecCellResult, _tally
+from matrix.spec.run import judge_step as judge_answer
 from matrix.spec.script import parse_script
+
+
+def judge_step(step: Step, answer: dict, javascript: bool = False) -> Verdict:
+    """The verdict on a directive's answer as a host sends it."""
+    return judge_answer(step, DirectiveAnswer.from_wire(answer), javascript)
 
 
 def f32(bits: int) -> dict:

@@ -20,7 +20,7 @@ from matrix.spec.script import (
 )
 from matrix.spec.sexpr import WastSyntaxError
 
-from .conftest import REPO
+from .helpers import REPO
 
 TESTSUITE = REPO.parent / "shared" / "testsuite"
 needs_suite = pytest.mark.skipif(

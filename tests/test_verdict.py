@@ -4,8 +4,16 @@ import pytest
 
 from matrix.cases import load_case
 from matrix.outcomes import Outcome
+from matrix.protocol import RunAnswer
 from matrix.values import parse_value
-from matrix.verdict import judge
+from matrix.verdict import Verdict
+from matrix.verdict import judge as judge_answer
+
+
+def judge(case, answer: dict) -> Verdict:
+    """The verdict on an answer as a host sends it (outside the schema too: not checked)."""
+    return judge_answer(case, RunAnswer.from_wire(answer, check_schema=False))
+
 
 PROGRAM = """\
 module:

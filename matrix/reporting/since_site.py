@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+from ..records import CellResult
 from ..results import read_results
 from .since_text import cell as table_cell
 from .since_text import describe
@@ -103,18 +104,18 @@ def _charts(family: dict) -> list[dict]:
     return charts
 
 
-def _record(reports: Path, family: dict, finding: dict, version: str) -> dict | None:
+def _record(reports: Path, family: dict, finding: dict, version: str) -> CellResult | None:
     folder = reports / "since" / family["family"] / version
     for record in read_results(folder) if folder.exists() else []:
         if (
-            record["case"] == finding["case"]
+            record.case == finding["case"]
             and _configuration(record, family) == finding["configuration"]
         ):
             return record
     return None
 
 
-def _configuration(record: dict, family: dict) -> str:
-    label = re.search(r"\[([^\]]+)\]$", record["engine"])
+def _configuration(record: CellResult, family: dict) -> str:
+    label = re.search(r"\[([^\]]+)\]$", record.engine)
     by_label = {c["label"]: c["name"] for c in family["configurations"]}
     return by_label.get(label.group(1) if label else None, "")

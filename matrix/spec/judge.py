@@ -12,6 +12,7 @@ import re
 import struct
 from dataclasses import dataclass
 
+from ..protocol import DirectiveAnswer
 from .numbers import FLOAT_FORMATS
 from .script import LANE_BITS
 
@@ -166,15 +167,15 @@ def _show_number(kind: str, bits: int) -> str:
     return f"{number!r} (0x{bits:016x})"
 
 
-def show_answer(answer: dict) -> str:
+def show_answer(answer: DirectiveAnswer) -> str:
     """What an answer says, in a few words, for the report's `actual` column."""
-    status = answer.get("status")
+    status = answer.status
     if status == "return":
-        return show_values(answer.get("values", []))
+        return show_values(list(answer.values))
     if status == "reject":
-        return f"refused at {answer.get('stage', '?')}"
+        return f"refused at {answer.stage or '?'}"
     if status == "trap":
-        return "stack exhaustion" if answer.get("exhaustion") else "trap"
+        return "stack exhaustion" if answer.exhaustion else "trap"
     if status in ("ok", "valid"):
         return "accepted"
     return str(status)

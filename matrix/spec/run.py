@@ -9,19 +9,22 @@ failing one with the expected and actual texts and the engine's message.
 from __future__ import annotations
 
 import base64
+import shlex
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..engines import EngineBuild
-from ..hosts import HostDied, HostPool, HostProtocolError, HostTimedOut
+from ..hosts import Environment, Host, HostDied, HostPool, HostProtocolError, HostTimedOut
 from ..outcomes import Outcome
 from ..paths import display_path
 from ..profiles import dependents
-from ..provision import Environment, how_to_get, ready
-from ..runner import CellResult, settle
+from ..protocol import DirectiveAnswer, Script
+from ..provision import how_to_get, ready
+from ..records import SpecCellResult
+from ..runner import settle
 from ..scanner import ScanError, scan
 from .assemble import assembler_name
 from .features import script_features
@@ -71,16 +74,7 @@ class SpecCell:
         return (self.case, "wast", "suite", self.engine.id)
 
 
-@dataclass
-class SpecCellResult(CellResult):
-    assertions: dict = field(default_factory=dict)
-    failures: list = field(default_factory=list)
-    skips: list = field(default_factory=list)
-
-
 def rerun_command(cell: SpecCell) -> str:
-    import shlex
-
     return shlex.join(
         ["wasm-matrix", "run", "--suite", display_path(cell.script), "--engines", cell.engine.id]
     )
@@ -133,17 +127,17 @@ class SpecRunner:
         except HostTimedOut as timeout:
             return Outcome.TIMEOUT, str(timeout)
         handshake = host.handshake
-        result.engine_version = str(handshake.get("version", cell.engine.version))
-        if not handshake.get("script"):
+        result.engine_version = handshake.version or cell.engine.version
+        if not handshake.script:
             return Outcome.SKIP, f"the {cell.engine.family.name} host does not run scripts yet"
-        steps = plan(script.commands, validator_only=bool(handshake.get("validator_only")))
+        steps = plan(script.commands, validator_only=handshake.validator_only)
         sent = [step for step in steps if step.directive is not None]
         directives = [{**step.directive, "line": step.line} for step in sent]
         answers, ended = self._send(cell, host, directives)
         if isinstance(ended, tuple) and not answers:
             return ended  # nothing answered: the cell is just that crash, timeout or error
         sent = sent[: len(answers)]  # what follows a crash or timeout stays unjudged
-        javascript = handshake.get("language") == "javascript"
+        javascript = handshake.language == "javascript"
         for step, reply in zip(sent, answers, strict=True):
             step.verdict = judge_step(step, reply, javascript)
         switched_off = _switched_off_features(cell.engine.disabled)
@@ -160,17 +154,15 @@ class SpecRunner:
         return judged
 
     def _send(
-        self, cell: SpecCell, host, directives: list[dict]
-    ) -> tuple[list[dict], tuple[Outcome, str] | None]:
+        self, cell: SpecCell, host: Host, directives: list[dict]
+    ) -> tuple[list[DirectiveAnswer], tuple[Outcome, str] | None]:
         """The host's answers, a chunk of directives per request on one store (so a host
         that dies or hangs mid-script loses only its last chunk), and how it ended if not
         normally: (outcome, message)."""
-        answers: list[dict] = []
+        answers: list[DirectiveAnswer] = []
         for start in range(0, len(directives), CHUNK):
             chunk = directives[start : start + CHUNK]
-            request = {"cmd": "script", "directives": chunk}
-            if start:
-                request["continue"] = True
+            request = Script(directives=tuple(chunk), more=bool(start))
             try:
                 answer = host.request(request, BASE_TIMEOUT + PER_DIRECTIVE * len(chunk))
             except HostDied as death:
@@ -182,15 +174,16 @@ class SpecRunner:
             except HostProtocolError as error:
                 self.hosts.discard(cell.engine)
                 return answers, (Outcome.ERROR, str(error))
-            if answer.get("exiting"):  # the engine panicked: the next script gets a fresh host
+            if answer.exiting:  # the engine panicked: the next script gets a fresh host
                 self.hosts.discard(cell.engine)
-            if answer.get("status") != "ran":
-                return answers, (Outcome.ERROR, f"the host failed: {answer.get('message', answer)}")
-            got = answer.get("answers", [])
+            if answer.status != "ran":
+                failure = answer.message if "message" in answer.wire else answer.wire
+                return answers, (Outcome.ERROR, f"the host failed: {failure}")
+            got = answer.answers
             if len(got) != len(chunk):
                 return answers, (Outcome.ERROR, f"{len(chunk)} directives sent, {len(got)} answers")
             answers += got
-            if answer.get("exiting"):
+            if answer.exiting:
                 break
         return answers, None
 
@@ -198,11 +191,11 @@ class SpecRunner:
 JS_NAN = "NaN payloads do not survive the JavaScript API (it may quiet or canonicalise them)"
 
 
-def judge_step(step: Step, answer: dict, javascript: bool = False) -> Verdict:
+def judge_step(step: Step, answer: DirectiveAnswer, javascript: bool = False) -> Verdict:
     """A step's verdict from its host's answer (`javascript`: the values went through the
     JS API, which need not keep a NaN's payload)."""
-    status = answer.get("status")
-    message = str(answer.get("message", ""))[:MESSAGE_LIMIT]
+    status = answer.status
+    message = answer.message[:MESSAGE_LIMIT]
     if status == "unsupported":
         return Verdict(SKIP, message=message)
     expect, actual = step.expect, show_answer(answer)
@@ -211,23 +204,21 @@ def judge_step(step: Step, answer: dict, javascript: bool = False) -> Verdict:
         passed = status in ("ok", "valid")
     elif expect == "return":
         passed = status == "return" and (
-            step.command != "assert_return" or judge_values(step.results, answer["values"])
+            step.command != "assert_return" or judge_values(step.results, list(answer.values))
         )
     elif expect == "trap":
         passed = status == "trap"
     elif expect == "exhaustion":
-        passed = status == "trap" and (
-            bool(answer.get("exhaustion")) or bool(EXHAUSTION_TEXT.search(message))
-        )
+        passed = status == "trap" and (answer.exhaustion or bool(EXHAUSTION_TEXT.search(message)))
     elif expect == "exception":
         passed = status == "exception"
     elif expect == "compile-reject":
-        passed = status == "reject" and answer.get("stage") == "compile"
+        passed = status == "reject" and answer.stage == "compile"
     elif expect in ("link-reject", "instantiate-reject"):
-        passed = status == "reject" and answer.get("stage") == "instantiate"
+        passed = status == "reject" and answer.stage == "instantiate"
     if passed:
         return Verdict(PASS)
-    if status == "return" and undecidable(step.results, answer["values"]):
+    if status == "return" and undecidable(step.results, list(answer.values)):
         return Verdict(SKIP, message="the host cannot tell which kind of reference came back")
     if javascript and status == "return" and _nan_payloads(step):
         return Verdict(SKIP, message=JS_NAN)
@@ -253,7 +244,7 @@ def _switched_off_features(disabled: tuple[str, ...] | list[str]) -> set[str]:
     return off
 
 
-def _mark_switched_off(sent: list[Step], answers: list[dict], off: set[str]) -> None:
+def _mark_switched_off(sent: list[Step], answers: list[DirectiveAnswer], off: set[str]) -> None:
     """A refused module that uses a switched-off feature (as the module scanner reads its
     bytes) is `off`, not a failure; so are the failures that follow from it (calls into a
     module that is not there)."""
@@ -262,11 +253,11 @@ def _mark_switched_off(sent: list[Step], answers: list[dict], off: set[str]) -> 
         verdict = step.verdict
         if verdict is None or verdict.status != FAIL:
             continue
-        if answer.get("status") == "reject" and _module_uses(step, off):
+        if answer.status == "reject" and _module_uses(step, off):
             step.verdict, follows = replace(verdict, status=OFF), True
         elif follows and (
-            answer.get("status") == "error"
-            or (answer.get("status") == "reject" and answer.get("stage") == "instantiate")
+            answer.status == "error"
+            or (answer.status == "reject" and answer.stage == "instantiate")
         ):  # a call into it, or a module that imports what it would have registered
             step.verdict = replace(verdict, status=OFF)
 

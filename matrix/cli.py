@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     versus.set_defaults(handler=_compare)
 
-    from .since_report import add_parser as add_since
+    from .since_command import add_parser as add_since
 
     add_since(commands)
 
@@ -262,11 +262,12 @@ def _compare(options: argparse.Namespace) -> int:
     from .results import read_run
 
     if options.since:
-        from . import since_export
-        from .since_report import read_all
+        from .analysis.since_compare import disagreements
+        from .analysis.since_findings import read_all
+        from .bcd import load_bcd
+        from .reporting.since_markdown import render_disagreements
 
-        rows = since_export.disagreements(read_all(Path(options.since)), since_export.load_bcd())
-        print(since_export.render_disagreements(rows))
+        print(render_disagreements(disagreements(read_all(Path(options.since)), load_bcd())))
         return EXIT_OK
     folder = Path(options.run)
     try:
@@ -320,14 +321,14 @@ def _report(options: argparse.Namespace) -> int:
 
 def _diff(options: argparse.Namespace) -> int:
     from .analysis.diff import diff_runs
+    from .analysis.since_findings import diff_since, is_since_folder, since_files
+    from .reporting.since_markdown import since_changes_text
     from .reporting.text import diff_text
 
     base, new = Path(options.base), Path(options.new)
-    from . import since_diff
-
-    if since_diff.is_since_folder(base) and since_diff.is_since_folder(new):
-        changes = since_diff.diff_since(since_diff.since_files(base), since_diff.since_files(new))
-        print(since_diff.render(changes))
+    if is_since_folder(base) and is_since_folder(new):
+        changes = diff_since(since_files(base), since_files(new))
+        print(since_changes_text(changes))
         if not (base / "results.jsonl").exists():
             return EXIT_GATED if options.fail_on_regression and changes else EXIT_OK
     for folder in (base, new):

@@ -27,8 +27,11 @@ RUNNING = {
     "matrix.runner",
     "matrix.selection",
     "matrix.sharding",
+    "matrix.since",
+    "matrix.since_command",
     "matrix.spec.items",
     "matrix.spec.run",
+    "matrix.visits",
 }
 
 

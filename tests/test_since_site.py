@@ -8,9 +8,11 @@ import json
 import jsonschema
 import pytest
 
-from matrix import since_export
+from matrix.analysis.since_compare import disagreements
+from matrix.analysis.since_findings import diff_since
+from matrix.reporting import since_export
+from matrix.reporting.since_markdown import since_changes_text
 from matrix.reporting.since_site import evidence_page, write_since_site
-from matrix.since_diff import diff_since
 
 from .test_site import Tables, dump_dom, title
 
@@ -80,7 +82,7 @@ def since_site(tmp_path):
             "profile": "default",
         }
         (folder / "results.jsonl").write_text(json.dumps(record) + "\n")
-    rows = since_export.disagreements([family], bcd={})
+    rows = disagreements([family], bcd={})
     page = write_since_site(tmp_path, [family], rows)
     return tmp_path, family, page
 
@@ -149,7 +151,7 @@ def test_comparison_verdicts():
             "tail-calls": {"__compat": {"support": {"nodejs": {"version_added": False}}}},
         }
     }
-    rows = since_export.disagreements([family], bcd=bcd)
+    rows = disagreements([family], bcd=bcd)
     by = {(r["feature"], r["source"]): r["verdict"] for r in rows}
     assert (
         by[("simd128", "MDN BCD")] == "first passing release measured 16.5.0; the table says 16.4.0"
@@ -166,15 +168,11 @@ def test_diff_reports_a_changed_first_version():
         "simd128", "default", "default", "since", "16.6.0", "16.5.0"
     )
     changes = diff_since(before, after)
-    assert changes == [
-        {
-            "family": "node",
-            "case": "simd128",
-            "configuration": "default",
-            "before": "16.5.0",
-            "after": "16.6.0",
-        }
+    assert [(c["family"], c["case"], c["configuration"]) for c in changes] == [
+        ("node", "simd128", "default")
     ]
+    assert (changes[0]["before"]["first"], changes[0]["after"]["first"]) == ("16.5.0", "16.6.0")
+    assert "node · simd128 · default: 16.5.0 -> 16.6.0" in since_changes_text(changes)
 
 
 def test_a_claim_between_the_last_failing_and_the_first_passing_release_agrees():
@@ -186,5 +184,5 @@ def test_a_claim_between_the_last_failing_and_the_first_passing_release_agrees()
             "fixed-width-SIMD": {"__compat": {"support": {"nodejs": {"version_added": "15.0.0"}}}}
         }
     }
-    rows = since_export.disagreements([family], bcd=bcd)
+    rows = disagreements([family], bcd=bcd)
     assert ("simd128", "MDN BCD") not in {(r["feature"], r["source"]) for r in rows}

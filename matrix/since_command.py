@@ -13,13 +13,17 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .analysis.since_compare import disagreements
+from .analysis.since_findings import SINCE_JSON, read_all
+from .bcd import load_bcd
 from .cases import load_cases
 from .options import BY_NAME, add_cli_argument, split_list
-from .reporting.since_text import cell, describe
+from .reporting import since_export
+from .reporting.since_markdown import render_disagreements, render_family, render_table
+from .reporting.since_site import write_since_site
 from .series import RegistryError, Series, load_series, release_key, releases
-from .since import Finding, SinceRun, run_since
+from .since import SinceRun, run_since
 
-SINCE_JSON = "since.json"
 SINCE_MD = "since.md"
 
 
@@ -58,10 +62,10 @@ def command(options) -> int:
         except RegistryError as error:
             print(f"wasm-matrix since: {name}: {error}", file=sys.stderr)
             return 1
-        write_findings(searched, reports, time.monotonic() - started)
-        print(render_family(searched))
+        path = write_findings(searched, reports, time.monotonic() - started)
+        print(render_family(json.loads(path.read_text("utf-8"))))
     families = read_all(reports)
-    table = render_table(families, reports)
+    table = render_table(families)
     (reports / "since" / SINCE_MD).write_text(table, "utf-8")
     print(f"since table: {reports / 'since' / SINCE_MD}")
     for path in write_exports(families, reports):
@@ -71,24 +75,19 @@ def command(options) -> int:
 
 
 def write_site(families: list[dict], reports: Path) -> Path:
-    from . import since_export
-    from .reporting.since_site import write_since_site
-
     try:
-        rows = since_export.disagreements(families, since_export.load_bcd())
+        rows = disagreements(families, load_bcd())
     except Exception as error:  # BCD could not be fetched: the page says so
         print(f"wasm-matrix since: MDN's data is not available: {error}", file=sys.stderr)
         rows = None
     if rows is not None:
-        text = since_export.render_disagreements(rows)
+        text = render_disagreements(rows)
         (reports / "since" / "disagreements.md").write_text(text, "utf-8")
     return write_since_site(reports, families, rows)
 
 
 def write_exports(families: list[dict], reports: Path) -> list[Path]:
     """features.json and BCD exports (each validated against its schema) beside the table."""
-    from . import since_export
-
     folder = reports / "since"
     org = since_export.features_json(families)
     since_export.validate_features_json(org)
@@ -162,84 +161,6 @@ def _with_flags(record: dict, folder: Path, series: Series) -> dict:
     return record
 
 
-def read_all(reports: Path) -> list[dict]:
-    """Every family's since.json under the reports folder."""
-    found = []
-    for path in sorted((reports / "since").glob(f"*/{SINCE_JSON}")):
-        try:
-            found.append(json.loads(path.read_text("utf-8")))
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def render_family(searched: SinceRun) -> str:
-    series = searched.series
-    lines = [
-        f"## {series.family.title}: {len(searched.versions)} releases of {series.package} "
-        f"({series.registry}), {len(searched.with_results)} visited, "
-        f"{searched.installed} installed",
-        "",
-        "| case | " + " | ".join(c.name for c in series.configurations) + " |",
-        "|---|" + "---|" * len(series.configurations),
-    ]
-    by_case: dict[str, dict[str, Finding]] = {}
-    for finding in searched.findings:
-        by_case.setdefault(finding.case, {})[finding.configuration] = finding
-    for case, per in by_case.items():
-        cells = [describe(per[c.name].to_record()) for c in series.configurations]
-        lines.append(f"| {case} | " + " | ".join(cells) + " |")
-    if searched.crashing:
-        lines += ["", f"Installed, but every module crashes ({len(searched.crashing)}):"]
-        lines += [f"- {v}: {reason}" for v, reason in searched.crashing.items()]
-    failures = searched.install_failures
-    if failures:
-        lines += ["", f"Not installable here ({len(failures)}):"]
-        lines += [f"- {v}: {reason.splitlines()[-1][:200]}" for v, reason in failures.items()]
-    return "\n".join(lines) + "\n"
-
-
-def render_table(families: list[dict], reports: Path) -> str:
-    """Case × family: the first release that passes, as shipped (and behind a flag)."""
-    if not families:
-        return "No series searched yet: run `wasm-matrix since`.\n"
-    cases: dict[str, tuple[str, ...]] = {}
-    for family in families:
-        for finding in family["findings"]:
-            cases.setdefault(finding["case"], tuple(finding["features"]))
-    header = "| case | feature | " + " | ".join(f["title"] for f in families) + " |"
-    lines = [
-        "# Since which version?",
-        "",
-        "The first release of each series whose cell passes (every result checked); "
-        "`(flag: X)`: from X with the release's own switches on; `≤ X`: already in the "
-        "oldest release tried; `–`: no release passes; ⚠: not monotonic (the ranges seen "
-        "passing). Each entry links to the run of its boundary release.",
-        "",
-        header,
-        "|---|---|" + "---|" * len(families),
-    ]
-    for case, features in sorted(cases.items(), key=lambda item: (item[1], item[0])):
-        row = [case, ", ".join(features)]
-        for family in families:
-            findings = [f for f in family["findings"] if f["case"] == case]
-            text = cell(findings) if findings else ""
-            first = next((f["first"] for f in findings if f["role"] == "default"), None)
-            if first:
-                text = f"[{text}]({family['family']}/{first}/results.jsonl)"
-            row.append(text)
-        lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "| family | releases | visited | installed | not installable | seconds |"]
-    lines.append("|---|---|---|---|---|---|")
-    for family in families:
-        b = family["budget"]
-        lines.append(
-            f"| {family['title']} | {b['releases']} | {b['visited']} | {b['installed']} | "
-            f"{len(b['install_failures'])} | {b['seconds']} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
 def add_parser(commands) -> None:
     since = commands.add_parser(
         "since", help="the first release of each engine series that passes each probe"
@@ -273,6 +194,3 @@ def add_parser(commands) -> None:
         help="search nothing: rewrite the table, exports and site from the since.json files",
     )
     since.set_defaults(handler=command)
-
-
-__all__ = ["Series", "add_parser", "command", "render_table"]

@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import platform
+import re
 import struct
 import sys
 import traceback
@@ -62,6 +63,18 @@ SPECTEST_PRINTS: dict[str, list[str]] = {
     "print_f64_f64": ["f64", "f64"],
 }
 SPECTEST_GLOBALS: dict[str, int | float] = {"i32": 666, "i64": 666, "f32": 666.6, "f64": 666.6}
+# The smallest module that needs each feature, the browsers' table (engines/js/core.js
+# has the same probes): a host whose engine only validates or translates says a feature
+# is on when its engine takes that feature's module.
+FEATURE_TABLE = Path(__file__).resolve().parent / "browser" / "features.mjs"
+
+
+def feature_modules() -> dict[str, bytes]:
+    """feature -> its module (whole, header included), read from FEATURE_TABLE."""
+    text = FEATURE_TABLE.read_text("utf-8")
+    table = text[text.index("FEATURE_MODULES = {") : text.index("};")]
+    entries = re.findall(r"'?([a-z0-9-]+)'?:\s*'([0-9a-f]+)'", table)
+    return {name: bytes.fromhex("0061736d01000000" + body) for name, body in entries}
 
 
 def bits_to_python(value: dict) -> int | float:

@@ -12,24 +12,16 @@ import argparse
 import base64
 import json
 import os
-import re
 import subprocess
 import sys
 from importlib.metadata import version as package_version
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pyhost import feature_modules
+
 WASM_TOOLS = Path(sys.executable).parent / "wasm-tools"
-# The smallest module that needs each feature, shared with the JavaScript hosts (one table:
-# a feature is on when the validator accepts its module).
-FEATURE_TABLE = Path(__file__).resolve().parent.parent / "browser" / "features.mjs"
-HEADER = "0061736d01000000"
-
-
-def feature_modules() -> dict[str, bytes]:
-    text = FEATURE_TABLE.read_text("utf-8")
-    table = text[text.index("FEATURE_MODULES = {") : text.index("};")]
-    entries = re.findall(r"'?([a-z0-9-]+)'?:\s*'([0-9a-f]+)'", table)
-    return {name: bytes.fromhex(HEADER + body) for name, body in entries}
 
 
 def detect_features(features: str | None) -> dict[str, bool]:

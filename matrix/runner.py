@@ -96,6 +96,7 @@ class Runner:
         self.builds = builds
         self.hosts = hosts or HostPool()
         self.environment_of = environment_of
+        self._environments: dict[str, Environment] = {}  # read once per run, not per cell
         self.toolchains: dict[str, Toolchain] = all_toolchains()
 
     def close(self) -> None:
@@ -125,7 +126,11 @@ class Runner:
         reason = toolchain.unavailable_reason()
         if reason:
             return Outcome.SKIP, f"toolchain {cell.toolchain} is not available: {reason}"
-        environment = self.environment_of(cell.engine)
+        environment = self._environments.get(cell.engine.id)
+        if environment is None:
+            environment = self.environment_of(cell.engine)
+            if environment is not None:
+                self._environments[cell.engine.id] = environment
         if environment is None:
             return Outcome.SKIP, (
                 f"engine {cell.engine.id} is not available here; "
@@ -148,6 +153,8 @@ class Runner:
         if reason:
             return Outcome.SKIP, reason
         js = cell.case.js is not None
+        # The case's limit, scaled for engines that are slow by nature (their manifest says).
+        timeout = cell.case.timeout * cell.engine.family.timeout_factor
         request = Run(
             module=built.module,
             calls=tuple(
@@ -162,18 +169,20 @@ class Runner:
             # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
             # do so before the runner would have to kill them; linear memory gets 3/4 of
             # the host's memory limit, the rest is the engine's own.
-            limits=Limits(cell.case.timeout, memory_limit() * 3 // 4),
+            limits=Limits(timeout, memory_limit() * 3 // 4),
             js=cell.case.js,
         )
         try:
-            host = self.hosts.get(cell.engine, environment)
-            answer = host.request(request, cell.case.timeout)
+            asked = time.perf_counter()
+            host = self.hosts.get(cell.engine, environment)  # started if none is warm
+            result.host_start_ms = round((time.perf_counter() - asked) * 1000, 3)
+            answer = host.request(request, timeout)
         except HostDied as death:
             self.hosts.discard(cell.engine)
             return Outcome.CRASH, str(death)
-        except HostTimedOut as timeout:
+        except HostTimedOut as hung:
             self.hosts.discard(cell.engine)
-            return Outcome.TIMEOUT, str(timeout)
+            return Outcome.TIMEOUT, str(hung)
         except HostProtocolError as error:
             self.hosts.discard(cell.engine)
             return Outcome.ERROR, str(error)

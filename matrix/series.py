@@ -102,7 +102,10 @@ def read_series(family: EngineFamily, data: dict, path: Path) -> Series:
                 )
             )
         series_family = replace(
-            family, provision=provision, start=tuple(data.get("start", family.start))
+            family,
+            provision=provision,
+            start=tuple(data.get("start", family.start)),
+            host=data.get("host", family.host),  # a shim of the series' own, say
         )
         return Series(
             family=series_family,

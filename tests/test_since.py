@@ -7,6 +7,8 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 from matrix import since as since_module
 from matrix.cases import load_case
 from matrix.series import Configuration, discover_flags, load_series, release_key, releases
@@ -224,3 +226,22 @@ def test_a_release_that_crashes_on_every_module_says_nothing(monkeypatch, tmp_pa
     # not "since 30.0.0": the crashing releases cannot tell; 30.0.0 is the oldest that can
     assert (finding.status, finding.first) == ("oldest", "30.0.0")
     assert set(found.crashing) <= crashing and found.crashing
+
+
+def test_the_chromium_series_from_npm_finds_tail_calls_in_112(tmp_path):
+    """Two real Chromium releases from npm's @sparticuz/chromium, unpacked by its own code
+    and driven like Debian's chromium: tail calls shipped in Chromium 112."""
+    arguments = [
+        *("since", str(REPO / "cases" / "probes"), "--family", "chromium"),
+        *("--from", "111.0.0", "--to", "112.0.0", "--only", "tail-call,multivalue"),
+        *("--reports", str(tmp_path)),
+    ]
+    done = wasm_matrix(*arguments, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "since" / "chromium" / "since.json").read_text())
+    if data["budget"]["install_failures"]:
+        pytest.skip(f"not installable here: {data['budget']['install_failures']}")
+    found = {f["case"]: f for f in data["findings"]}
+    assert (found["tail-call"]["status"], found["tail-call"]["first"]) == ("since", "112.0.0")
+    assert found["tail-call"]["seen"] == {"111.0.0": "reject", "112.0.0": "pass"}
+    assert (found["multivalue"]["status"], found["multivalue"]["first"]) == ("oldest", "111.0.0")

@@ -43,6 +43,8 @@ def ready(build: EngineBuild) -> Environment | None:
     if "places" not in record:
         return None  # a record from an older wasm-matrix: provision again
     places = record["places"]
+    if build.family.provision.command and "command" not in places:
+        return None  # provisioned before the family needed a system program
     program = places.get("python") or places.get("command")
     if program and not Path(program).exists():
         return None  # the interpreter or the system program has gone since
@@ -97,8 +99,11 @@ def provision(build: EngineBuild, system: bool = False, log=print) -> Environmen
 def _install_pip(build: EngineBuild, folder: Path, system: bool, log) -> dict[str, str]:
     requirements = build.family.provision.requirements(build.version)
     log(f"provisioning {build.environment_key}: pip install {' '.join(requirements)}")
+    places = {}
+    if build.family.provision.command:  # a system program the host needs (a C compiler)
+        places["command"] = _system_command(build, system, log)
     python = pip_venv(folder, requirements, build.family.provision.python)
-    return {"python": str(python)}
+    return {**places, "python": str(python)}
 
 
 def _install_npm(build: EngineBuild, folder: Path, system: bool, log) -> dict[str, str]:

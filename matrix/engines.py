@@ -55,6 +55,9 @@ class Provision:
     # npm: files in the environment that must be executable (packages whose tarball lost
     # the mode bits their own installer would have set)
     executables: tuple[str, ...] = ()
+    # The program inside its unpacked Debian packages when it is not `usr/bin/<command>`
+    # (Chromium's usr/bin/chromium is a script that runs /usr/lib/chromium/chromium).
+    unpacked_command: str | None = None
 
     def requirements(self, version: str) -> list[str]:
         return [template.format(version=version) for template in self.packages]
@@ -202,6 +205,7 @@ def family_from_manifest(path: Path, data: dict) -> EngineFamily:
         command=provision_data.get("command"),
         system_packages=tuple(provision_data.get("system_packages", [])),
         executables=tuple(provision_data.get("executables", [])),
+        unpacked_command=provision_data.get("unpacked_command"),
     )
     switchable = data.get("switchable", {})
     if isinstance(switchable, list):  # a plain list: the host switches them itself

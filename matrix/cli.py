@@ -268,12 +268,9 @@ def _compare(options: argparse.Namespace) -> int:
     from .results import read_run
 
     if options.since:
-        from .analysis.since_compare import disagreements
-        from .analysis.since_findings import read_all
-        from .bcd import load_bcd
-        from .reporting.since_markdown import render_disagreements
+        from .since_command import compare_since
 
-        print(render_disagreements(disagreements(read_all(Path(options.since)), load_bcd())))
+        print(compare_since(Path(options.since)))
         return EXIT_OK
     folder = Path(options.run)
     try:
@@ -326,16 +323,13 @@ def _report(options: argparse.Namespace) -> int:
 
 def _diff(options: argparse.Namespace) -> int:
     from .analysis.diff import diff_runs
-    from .analysis.since_findings import diff_since, is_since_folder, since_files
-    from .reporting.since_markdown import since_changes_text
     from .reporting.text import diff_text
+    from .since_command import since_changes
 
     base, new = Path(options.base), Path(options.new)
-    if is_since_folder(base) and is_since_folder(new):
-        changes = diff_since(since_files(base), since_files(new))
-        print(since_changes_text(changes))
-        if not (base / "results.jsonl").exists():
-            return EXIT_GATED if options.fail_on_regression and changes else EXIT_OK
+    changes = since_changes(base, new)  # None unless both folders hold since findings
+    if changes is not None and not (base / "results.jsonl").exists():
+        return EXIT_GATED if options.fail_on_regression and changes else EXIT_OK
     for folder in (base, new):
         if not (folder / "results.jsonl").exists():
             print(f"wasm-matrix diff: no results.jsonl in {folder}", file=sys.stderr)

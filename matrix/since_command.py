@@ -14,12 +14,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .analysis.since_compare import disagreements
-from .analysis.since_findings import SINCE_JSON, read_all
+from .analysis.since_findings import SINCE_JSON, diff_since, is_since_folder, read_all, since_files
 from .bcd import load_bcd
 from .cases import load_cases
 from .options import BY_NAME, add_cli_argument, split_list
 from .reporting import since_export
-from .reporting.since_markdown import render_disagreements, render_family, render_table
+from .reporting.since_markdown import (
+    render_disagreements,
+    render_family,
+    render_table,
+    since_changes_text,
+)
 from .reporting.since_site import write_since_site
 from .series import RegistryError, Series, load_series, release_key, releases
 from .since import SinceRun, run_since
@@ -72,6 +77,21 @@ def command(options) -> int:
         print(f"export: {path}")
     print(f"site: {write_site(families, reports)}")
     return 0
+
+
+def compare_since(reports: Path) -> str:
+    """`wasm-matrix compare --since REPORTS`: every disagreement with the published tables."""
+    return render_disagreements(disagreements(read_all(reports), load_bcd()))
+
+
+def since_changes(base: Path, new: Path) -> list[dict] | None:
+    """`wasm-matrix diff` of two folders with since findings: prints each first version
+    that changed and returns them; None (and prints nothing) for other folders."""
+    if not (is_since_folder(base) and is_since_folder(new)):
+        return None
+    changes = diff_since(since_files(base), since_files(new))
+    print(since_changes_text(changes))
+    return changes
 
 
 def write_site(families: list[dict], reports: Path) -> Path:

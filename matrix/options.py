@@ -131,7 +131,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "engines",
         Kind.LIST,
-        "engine ids, globs or families, comma-separated "
+        "engine ids, globs, families or FAMILY@newest, comma-separated "
         "(default: [tool.wasm-matrix] engines, else every engine build)",
         EVERY_ROUTE,
     ),
@@ -286,8 +286,9 @@ def add_cli_arguments(parser) -> None:
 
 
 def add_cli_argument(parser, option: Option, default: Any = None, help: str | None = None) -> None:
-    """One option as `wasm-matrix run` spells it; another command that takes the same
-    option (`wasm-matrix since`'s cases and reports) gives its own default and help."""
+    """One option of the table as `wasm-matrix run` spells it, on any argparse parser; a
+    command that shares it (`snapshot --reports`, `since`'s cases) may give its own
+    default and help."""
     spec = option.cli or Cli(flags=option.cli_flags)
     keywords: dict[str, Any] = {"help": help or spec.help or option.help}
     if option.kind is Kind.FLAG:

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class Outcome(StrEnum):
     PASS = "pass"  # ran and every call returned what the case expects
+    VALID = "valid"  # a validator-only engine accepted the module; nothing was executed
     FAIL = "fail"  # ran, wrong result
     TRAP = "trap"  # unexpected trap, or an expected trap that did not happen
     REJECT = "reject"  # the engine refused the module (decode, validation, compile, link)
@@ -33,6 +34,7 @@ class Outcome(StrEnum):
 # Shown in tables; every symbol also carries its word so tables read without a legend.
 _SYMBOLS = {
     Outcome.PASS: "✅",
+    Outcome.VALID: "☑️",
     Outcome.FAIL: "❌",
     Outcome.TRAP: "💥",
     Outcome.REJECT: "🚫",
@@ -46,6 +48,7 @@ _SYMBOLS = {
 # Unique per outcome; timeout is O ("over the time limit"), T being trap.
 _LETTERS = {
     Outcome.PASS: "P",
+    Outcome.VALID: "V",
     Outcome.FAIL: "F",
     Outcome.TRAP: "T",
     Outcome.REJECT: "R",
@@ -58,6 +61,7 @@ _LETTERS = {
 
 _MEANINGS = {
     Outcome.PASS: "ran, every call as expected",
+    Outcome.VALID: "a validator-only engine accepted the module (nothing was executed)",
     Outcome.FAIL: "ran, wrong result",
     Outcome.TRAP: "unexpected trap, or an expected trap that did not happen",
     Outcome.REJECT: "the engine refused the module (decode, validation, compile, link)",
@@ -79,6 +83,7 @@ SEVERITY = [
     Outcome.REJECT,
     Outcome.BUILD_ERROR,
     Outcome.SKIP,
+    Outcome.VALID,
     Outcome.PASS,
 ]
 

@@ -12,22 +12,28 @@ import shlex
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from . import load
 from .build import BuildCache
+from .cases import LOAD, PACKAGE, Case
 from .engines import EngineBuild
 from .host_limits import memory_limit
 from .hosts import Environment, HostDied, HostPool, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
+from .packages import PackageModule
 from .paths import display_path
 from .planner import Cell
-from .protocol import Invoke, Limits, Run
+from .protocol import Invoke, Limits, Load, Run, RunAnswer
 from .provision import how_to_get, ready
 from .records import CellResult
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
-from .verdict import judge
+from .verdict import Verdict, judge
+from .wasi.judge import judge_wasi
+from .wasi.sandbox import Sandbox
 
 
 @lru_cache(maxsize=4096)
@@ -137,6 +143,11 @@ class Runner:
                 f"get it with: {how_to_get(cell.engine)}"
             )
         result.engine_version = str(environment.handshake.get("version", cell.engine.version))
+        if cell.case.wasi is not None:
+            family = cell.engine.family
+            result.wasi = family.wasi or "none"
+            if family.wasi is None:
+                return Outcome.SKIP, f"{cell.engine.id} has no WASI: {family.wasi_missing}"
         result.toolchain_version = toolchain.version()
         try:
             built = self.builds.build(cell.case, toolchain, cell.profile)
@@ -152,31 +163,69 @@ class Runner:
         reason = js_probe_unrunnable(cell, environment.handshake)
         if reason:
             return Outcome.SKIP, reason
-        js = cell.case.js is not None
+        if cell.case.kind == LOAD:
+            result.module_counts = dict(built.counts or {})
+            if cell.case.module.format == PACKAGE:
+                result.package = PackageModule.from_json(cell.case.module.content).facts()
+        too_large = cell.engine.family.limits.refuses(len(built.module), cell.engine.id)
+        if too_large:
+            return Outcome.SKIP, too_large
         # The case's limit, scaled for engines that are slow by nature (their manifest says).
         timeout = cell.case.timeout * cell.engine.family.timeout_factor
-        request = Run(
-            module=built.module,
-            calls=tuple(
-                Invoke(
-                    call.invoke,
-                    tuple(arg.to_wire() for arg in call.args),
-                    # JS functions do not say their wasm types: the expectation's types do.
-                    tuple(value.type for value in call.expect or ()) if js else None,
-                )
-                for call in cell.case.calls
-            ),
-            # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
-            # do so before the runner would have to kill them; linear memory gets 3/4 of
-            # the host's memory limit, the rest is the engine's own.
-            limits=Limits(timeout, memory_limit() * 3 // 4),
-            js=cell.case.js,
+        # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
+        # do so before the runner would have to kill them; linear memory gets 3/4 of
+        # the host's memory limit, the rest is the engine's own.
+        limits = Limits(timeout, memory_limit() * 3 // 4)
+        js = cell.case.js is not None
+        calls = tuple(
+            Invoke(
+                call.invoke,
+                tuple(arg.to_wire() for arg in call.args),
+                # JS functions do not say their wasm types: the expectation's types do.
+                tuple(value.type for value in call.expect or ()) if js else None,
+            )
+            for call in cell.case.calls
         )
+        if cell.case.kind == LOAD:
+            loading = Load(module=built.module, calls=calls, limits=limits)
+            outcome, message = self._ask(cell, result, environment, loading, load.judge_load)
+            if outcome == Outcome.REJECT:
+                result.located = load.located(built.module, message)
+            return outcome, message
+        request = Run(module=built.module, calls=calls, limits=limits, js=cell.case.js)
+        wasi = cell.case.wasi
+        if wasi is None:
+            return self._ask(cell, result, environment, request, judge)
+        with Sandbox(wasi, cell.case.name, cell.engine.family.wasi == "shim") as sandbox:
+            return self._ask(
+                cell,
+                result,
+                environment,
+                request,
+                lambda case, answer: judge_wasi(case, answer, sandbox),
+                sandbox,
+            )
+
+    def _ask(
+        self,
+        cell: Cell,
+        result: CellResult,
+        environment: Environment,
+        request: Run,
+        judge_answer: Callable[[Case, RunAnswer], Verdict],
+        sandbox: Sandbox | None = None,
+    ) -> tuple[Outcome, str]:
+        """Send the request to the build's warm host; its answer (or its death) judged."""
         try:
             asked = time.perf_counter()
             host = self.hosts.get(cell.engine, environment)  # started if none is warm
             result.host_start_ms = round((time.perf_counter() - asked) * 1000, 3)
-            answer = host.request(request, timeout)
+            if sandbox is not None:
+                if not host.handshake.wasi:
+                    why = host.handshake.wasi_missing
+                    return Outcome.SKIP, f"{cell.engine.id} has no WASI here: {why}"
+                request = replace(request, wasi=sandbox.request())
+            answer = host.request(request, request.limits.seconds)
         except HostDied as death:
             self.hosts.discard(cell.engine)
             return Outcome.CRASH, str(death)
@@ -188,5 +237,10 @@ class Runner:
             return Outcome.ERROR, str(error)
         if answer.status == "timeout":  # the engine interrupted the module itself
             return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.message}"
-        verdict = judge(cell.case, answer)
+        if sandbox is not None:
+            if answer.status == "unsupported":  # this version's API cannot run WASI
+                return Outcome.SKIP, f"{cell.engine.id}: {answer.message}"
+            if answer.wasi is not None and answer.wasi.host_fds:
+                self.hosts.discard(cell.engine)  # its stdio is gone: the next cell gets a new one
+        verdict = judge_answer(cell.case, answer)
         return verdict.outcome, verdict.message

@@ -144,6 +144,7 @@ const handshake = {
   driver: `puppeteer-core ${packageVersion(envFolder, 'puppeteer-core')}`,
   features: detected,
   disabled: options.disable,
+  wasi: 'shim', // wasm-matrix's own WASI (../js/wasi_shim.js), run inside the page
 };
 
 const trampolines = new Map(); // signature key → base64 trampoline module
@@ -181,8 +182,9 @@ function plan(call, signatures, unreadable) {
   };
 }
 
-async function run(bytes, calls, request) {
+async function run(bytes, calls, request, stubbed = false) {
   if (request.js !== undefined) return probe(request);
+  if (request.wasi) return runWasi(request);
   let signatures = null;
   let unreadable = null;
   try {
@@ -192,11 +194,17 @@ async function run(bytes, calls, request) {
   }
   const planned = calls.map((call) => plan(call, signatures, unreadable));
   try {
-    return await page.evaluate(runInPage, request.module, planned);
+    if (stubbed) await loadCore(); // the core makes the stubs inside the page
+    return await page.evaluate(runInPage, request.module, planned, stubbed);
   } catch (error) {
     if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
     throw error;
   }
+}
+
+// Load (protocol.md, "Load"): instantiate against stubs made from the module's imports.
+async function load(bytes, calls, request) {
+  return run(bytes, calls, request, true);
 }
 
 // Scripts (protocol.md, "Scripts"): the JS host core (../js/core.js) runs them inside the
@@ -218,7 +226,7 @@ async function probe(request) {
     const line = await page.evaluate(async (sent) => {
       // ESM integration: the page imports the module from a blob: URL of type application/wasm.
       const importModule = (bytes) => import(URL.createObjectURL(new Blob([bytes], { type: 'application/wasm' })));
-      globalThis.probeHost ??= globalThis.WasmMatrix.createHost(() => ({}), [], { canAwait: true, importModule });
+      globalThis.probeHost ??= globalThis.WasmMatrix.createHost(() => ({}), [], undefined, { canAwait: true, importModule });
       return await globalThis.probeHost.handle(JSON.stringify(sent)).line;
     }, request);
     const { seq, ...answer } = JSON.parse(line);
@@ -249,6 +257,35 @@ async function script(directives, carryOn) {
   }
 }
 
+// A WASI program: the host core and wasm-matrix's WASI shim run it inside the page, with
+// everything the cell grants sent inline (the page has no files).
+const SHIM = ['wasi_tree.js', 'wasi_shim.js']
+  .map((name) => fs.readFileSync(path.join(HERE, '..', 'js', name), 'utf8'))
+  .join('\n');
+
+async function runWasi(request) {
+  try {
+    if (!coreLoaded) {
+      await page.evaluate(CORE);
+      coreLoaded = true;
+    }
+    const line = await page.evaluate(
+      (shim, text) => {
+        if (!globalThis.WasmMatrixWasiShim) (0, eval)(shim);
+        globalThis.wasiHost ??= globalThis.WasmMatrix.createHost(() => ({}), [], globalThis.WasmMatrixWasiShim.provider());
+        return globalThis.wasiHost.handle(text).line;
+      },
+      SHIM,
+      JSON.stringify(request),
+    );
+    const { seq, ...answer } = JSON.parse(line);
+    return answer;
+  } catch (error) {
+    if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
+    throw error;
+  }
+}
+
 async function close() {
   closing = true;
   await Promise.race([browser.close(), new Promise((done) => setTimeout(done, 5000))]);
@@ -265,4 +302,4 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
   process.on(signal, () => close().finally(() => process.exit(1)));
 }
 
-await serve({ handshake: () => handshake, run, script, close });
+await serve({ handshake: () => handshake, run, load, script, close });

@@ -4,7 +4,9 @@
 //
 // calls: [{name, error?, key, trampoline (base64), args: [{wire, value}], results: [type]}]
 
-export async function runInPage(moduleBase64, calls) {
+// stubbed: instantiate against generated imports, made by the JS host core (../js/core.js,
+// loaded into the page first) from the module's own import section.
+export async function runInPage(moduleBase64, calls, stubbed = false) {
   const bytesOf = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const message = (e) => String(e?.message ?? e).split('\n')[0];
   const isStackOverflow = (e) =>
@@ -16,10 +18,26 @@ export async function runInPage(moduleBase64, calls) {
   } catch (e) {
     return { status: 'reject', stage: 'compile', message: message(e) };
   }
+  let imports = {};
+  let stubs = 0;
+  if (stubbed) {
+    const core = globalThis.WasmMatrix;
+    let made;
+    try {
+      made = core.stubImports(core.exportSignatures(bytesOf(moduleBase64)));
+    } catch (e) {
+      return { status: 'error', message: `the host cannot read the module's imports: ${message(e)}` };
+    }
+    if (made.unsupported) return { status: 'unsupported', message: made.unsupported };
+    imports = made.imports;
+    stubs = made.count;
+  }
+  const isStub = (e) => e?.name === 'StubCalled';
   let instance;
   try {
-    instance = await WebAssembly.instantiate(module, {});
+    instance = await WebAssembly.instantiate(module, imports);
   } catch (e) {
+    if (isStub(e)) return { status: 'stub', stage: 'instantiate', import: e.where, message: message(e) };
     return { status: 'reject', stage: 'instantiate', message: message(e) };
   }
 
@@ -46,7 +64,7 @@ export async function runInPage(moduleBase64, calls) {
     try {
       result = invoke(...args);
     } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError || isStackOverflow(e)) {
+      if (isStub(e) || e instanceof WebAssembly.RuntimeError || isStackOverflow(e)) {
         answers.push({ status: 'trap', message: message(e) });
       } else if (typeof WebAssembly.Exception === 'function' && e instanceof WebAssembly.Exception) {
         answers.push({ status: 'trap', message: 'uncaught WebAssembly exception' });
@@ -62,5 +80,5 @@ export async function runInPage(moduleBase64, calls) {
     }));
     answers.push({ status: 'return', values });
   }
-  return { status: 'ran', calls: answers };
+  return stubbed ? { status: 'ran', calls: answers, imports: stubs } : { status: 'ran', calls: answers };
 }

@@ -2,6 +2,9 @@
 // to stderr. Runs with no permissions but reading and writing its own scratch folder
 // (ESM integration probes import a module from a file there).
 import "../js/core.js";
+// WASI programs: wasm-matrix's shim (its folders, then its calls), which needs no permission.
+import "../js/wasi_tree.js";
+import "../js/wasi_shim.js";
 
 const encoder = new TextEncoder();
 const send = (line) => Deno.stdout.writeSync(encoder.encode(line + "\n"));
@@ -31,7 +34,7 @@ function importModule(bytes) {
   );
 }
 
-const host = globalThis.WasmMatrix.createHost(identity, Deno.args, { canAwait: true, importModule });
+const host = globalThis.WasmMatrix.createHost(identity, Deno.args, globalThis.WasmMatrixWasiShim.provider(), { canAwait: true, importModule });
 const decoder = new TextDecoder();
 let pending = "";
 let chain = Promise.resolve();

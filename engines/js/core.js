@@ -101,14 +101,27 @@
       }
       return HEAPS[code] ? "ref." + HEAPS[code] : "ref";
     };
+    // Limits as numbers (a 64-bit maximum beyond 2^53 loses precision, which no stub needs).
     const limits = () => {
       const flags = byte();
-      leb64();
-      if (flags & 1) leb64();
+      const min = lebNumber();
+      const max = flags & 1 ? lebNumber() : undefined;
       if (flags & 8) leb(); // custom page size
+      return { min, max, shared: (flags & 2) !== 0, i64: (flags & 4) !== 0 };
     };
     const leb64 = () => {
       for (;;) if (!(byte() & 0x80)) return;
+    };
+    const lebNumber = () => {
+      let result = 0;
+      let scale = 1;
+      for (;;) {
+        const b = byte();
+        if (b === undefined) throw new Error("truncated module");
+        result += (b & 0x7f) * scale;
+        scale *= 128;
+        if (!(b & 0x80)) return result;
+      }
     };
     // A constant expression, skipped instruction by instruction up to its `end`.
     const constExpr = () => {
@@ -184,20 +197,32 @@
           const moduleName = utf8(bytes.subarray(at, at + moduleLength));
           at += moduleLength;
           const fieldLength = leb();
-          imports.push({ module: moduleName, name: utf8(bytes.subarray(at, at + fieldLength)) });
+          const entry = { module: moduleName, name: utf8(bytes.subarray(at, at + fieldLength)) };
+          imports.push(entry);
           at += fieldLength;
           const kind = byte();
-          if (kind === 0) functions.push(leb());
-          else if (kind === 1) {
-            valType();
-            limits();
-          } else if (kind === 2) limits();
-          else if (kind === 3) {
-            globals.push(valType());
-            byte();
+          if (kind === 0) {
+            entry.kind = "function";
+            entry.type = leb();
+            functions.push(entry.type);
+          } else if (kind === 1) {
+            entry.kind = "table";
+            entry.element = valType();
+            entry.limits = limits();
+          } else if (kind === 2) {
+            entry.kind = "memory";
+            entry.limits = limits();
+          } else if (kind === 3) {
+            entry.kind = "global";
+            entry.value = valType();
+            entry.mutable = byte() === 1;
+            globals.push(entry.value);
           } else if (kind === 4) {
+            entry.kind = "tag";
             byte();
-            leb();
+            entry.type = leb();
+          } else {
+            throw new Error(`unknown import kind 0x${kind.toString(16)}`);
           }
         }
       } else if (id === 3) {
@@ -222,6 +247,9 @@
       at = end;
     }
     Object.defineProperty(exports, GLOBALS, { value: globalExports });
+    for (const entry of imports) {
+      if (entry.kind === "function" || entry.kind === "tag") entry.signature = types[entry.type];
+    }
     Object.defineProperty(exports, IMPORTS, { value: imports });
     return exports;
   }
@@ -303,13 +331,29 @@
     return disabled;
   }
 
-  function run(request) {
+  function toBase64(bytes) {
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 3) {
+      const n = (bytes[i] << 16) | ((bytes[i + 1] || 0) << 8) | (bytes[i + 2] || 0);
+      text += ALPHABET[(n >> 18) & 63] + ALPHABET[(n >> 12) & 63];
+      text += i + 1 < bytes.length ? ALPHABET[(n >> 6) & 63] : "=";
+      text += i + 2 < bytes.length ? ALPHABET[n & 63] : "=";
+    }
+    return text;
+  }
+
+  // `wasi`: the shell's WASI provider (protocol.md, "WASI"), or null when it has none.
+  function run(request, wasi) {
     const bytes = fromBase64(request.module || "");
     let module;
     try {
       module = new WebAssembly.Module(bytes);
     } catch (error) {
       return { status: "reject", stage: "compile", message: firstLine(error) };
+    }
+    if (request.wasi) {
+      if (!wasi || !wasi.via) return { status: "unsupported", message: (wasi && wasi.missing) || "this host has no WASI" };
+      return runWasi(module, bytes, request, wasi);
     }
     let instance;
     try {
@@ -328,6 +372,181 @@
       invoke(instance, signatures, signatureError, call),
     );
     return { status: "ran", calls };
+  }
+
+  // A WASI program: the provider gives the imports and runs `_start` or `_initialize`;
+  // the case's calls follow only when that ended well.
+  function runWasi(module, bytes, request, wasi) {
+    const session = wasi.create(request.wasi, module);
+    try {
+      let instance;
+      try {
+        instance = new WebAssembly.Instance(module, session.imports);
+      } catch (error) {
+        return { status: "reject", stage: "instantiate", message: firstLine(error) };
+      }
+      const ending = session.start(instance);
+      let calls = [];
+      if (ending.exit_code !== null && ending.exit_code !== undefined && !ending.trap) {
+        let signatures = null;
+        let signatureError = null;
+        try {
+          signatures = exportSignatures(bytes);
+        } catch (error) {
+          signatureError = firstLine(error);
+        }
+        calls = (request.calls || []).map((call) => invoke(instance, signatures, signatureError, call));
+      }
+      return { status: "ran", calls, wasi: session.finish(ending) };
+    } finally {
+      if (session.close) session.close();
+    }
+  }
+
+  // --- load: instantiate against generated imports (protocol.md, "Load") -------------
+  // Every import the module declares is made from its own type: functions that throw
+  // StubCalled when called, memories, tables and globals of the declared types, tags.
+  class StubCalled extends Error {
+    constructor(where) {
+      super(`called the import ${where}, which the load cell only stubs`);
+      this.name = "StubCalled";
+      this.where = where;
+    }
+  }
+  class CannotStub extends Error {}
+
+  const GLOBAL_ZERO = { i32: 0, f32: 0, f64: 0 };
+
+  function stubFor(entry) {
+    const where = `${entry.module}.${entry.name}`;
+    switch (entry.kind) {
+      case "function":
+        return () => {
+          throw new StubCalled(where);
+        };
+      case "memory": {
+        const { min, max, shared, i64 } = entry.limits;
+        const type = { initial: min, shared };
+        if (max !== undefined) type.maximum = max;
+        if (i64) {
+          type.address = "i64";
+          type.index = "i64"; // the earlier name of `address` in the memory64 JS API
+          type.initial = BigInt(min);
+          if (max !== undefined) type.maximum = BigInt(max);
+        }
+        try {
+          const memory = new WebAssembly.Memory(type);
+          if (i64 && !memoryIs64(memory)) throw new Error("the address type was ignored");
+          return memory;
+        } catch (error) {
+          const what = `${i64 ? "a 64-bit " : ""}${shared ? "shared " : ""}memory`;
+          throw new CannotStub(`cannot make the imported ${what} ${where} here: ${firstLine(error)}`);
+        }
+      }
+      case "table": {
+        const element = { "ref.func": "anyfunc", "ref.extern": "externref" }[entry.element];
+        if (!element) throw new CannotStub(`cannot make a table of ${entry.element} for ${where} from JavaScript`);
+        const { min, max, i64 } = entry.limits;
+        const type = { element, initial: i64 ? BigInt(min) : min };
+        if (max !== undefined) type.maximum = i64 ? BigInt(max) : max;
+        if (i64) type.address = "i64";
+        try {
+          return new WebAssembly.Table(type);
+        } catch (error) {
+          throw new CannotStub(`cannot make the imported table ${where} here: ${firstLine(error)}`);
+        }
+      }
+      case "global": {
+        const type = entry.value;
+        let zero;
+        if (type in GLOBAL_ZERO) zero = GLOBAL_ZERO[type];
+        else if (type === "i64") zero = BigInt(0);
+        else if (type === "ref.func" || type === "ref.extern") zero = null;
+        else throw new CannotStub(`cannot make a global of type ${type} for ${where} from JavaScript`);
+        const value = { "ref.func": "anyfunc", "ref.extern": "externref" }[type] || type;
+        try {
+          return new WebAssembly.Global({ value, mutable: entry.mutable }, zero);
+        } catch (error) {
+          const what = `${entry.mutable ? "mutable " : ""}${type} global`;
+          throw new CannotStub(`cannot make the imported ${what} ${where} here: ${firstLine(error)}`);
+        }
+      }
+      case "tag": {
+        if (typeof WebAssembly.Tag !== "function") {
+          throw new CannotStub(`cannot make the imported tag ${where}: this engine has no WebAssembly.Tag`);
+        }
+        const parameters = (entry.signature && entry.signature.params) || [];
+        try {
+          return new WebAssembly.Tag({ parameters });
+        } catch (error) {
+          throw new CannotStub(`cannot make the imported tag ${where}: ${firstLine(error)}`);
+        }
+      }
+      default:
+        throw new CannotStub(`cannot stub the import ${where} of kind ${entry.kind}`);
+    }
+  }
+
+  function memoryIs64(memory) {
+    if (typeof memory.type === "function") {
+      const type = memory.type();
+      return type.address === "i64" || type.index === "i64";
+    }
+    return true; // no way to ask: assume the engine honoured it
+  }
+
+  // {imports} for WebAssembly.Instance, or {unsupported: reason}; `signatures` from
+  // exportSignatures(bytes).
+  function stubImports(signatures) {
+    const imports = {};
+    for (const entry of signatures[IMPORTS]) {
+      let stub;
+      try {
+        stub = stubFor(entry);
+      } catch (error) {
+        if (error instanceof CannotStub) return { unsupported: error.message, count: 0 };
+        throw error;
+      }
+      (imports[entry.module] = imports[entry.module] || {})[entry.name] = stub;
+    }
+    return { imports, count: signatures[IMPORTS].length };
+  }
+
+  // Instantiating may run the start function, which may call a stub: said as such.
+  function stubAnswer(error, stage) {
+    if (error instanceof StubCalled) {
+      return { status: "stub", stage, import: error.where, message: error.message };
+    }
+    return null;
+  }
+
+  function load(request) {
+    const bytes = fromBase64(request.module || "");
+    let module;
+    try {
+      module = new WebAssembly.Module(bytes);
+    } catch (error) {
+      return { status: "reject", stage: "compile", message: firstLine(error) };
+    }
+    let signatures;
+    try {
+      signatures = exportSignatures(bytes);
+    } catch (error) {
+      return { status: "error", message: `the host cannot read the module's imports: ${firstLine(error)}` };
+    }
+    const made = stubImports(signatures);
+    if (made.unsupported) return { status: "unsupported", message: made.unsupported };
+    let instance;
+    try {
+      instance = new WebAssembly.Instance(module, made.imports);
+    } catch (error) {
+      return stubAnswer(error, "instantiate") || { status: "reject", stage: "instantiate", message: firstLine(error) };
+    }
+    const calls = (request.calls || []).map((call) => {
+      const answer = invoke(instance, signatures, null, call);
+      return answer;
+    });
+    return { status: "ran", calls, imports: made.count };
   }
 
   function invoke(instance, signatures, signatureError, call) {
@@ -376,6 +595,7 @@
     try {
       result = fn(...jsArgs);
     } catch (error) {
+      if (error instanceof StubCalled) return { status: "trap", message: error.message };
       if (isTrap(error)) return { status: "trap", message: firstLine(error) };
       return { status: "error", message: `${error && error.name}: ${firstLine(error)}` };
     }
@@ -718,19 +938,23 @@
   }
 
   // identity(): {engine, version, language, language_version, engine_version?}
+  // wasi: {via: "native" | "shim", create(request, module)} or {missing: why} (optional).
   // options: {canAwait, importModule(bytes)}: what the shell can do for JS-API probes.
-  function createHost(identity, args, options = {}) {
+  function createHost(identity, args, wasi, options = {}) {
     const disabled = parseArgs(args);
+    const wasiFacts = wasi && wasi.via ? { wasi: wasi.via } : { wasi_missing: (wasi && wasi.missing) || "this host has no WASI" };
     function answer(request) {
       switch (request.cmd) {
         case "start": {
           const features = detectFeatures();
           for (const name of disabled) if (!(name in features)) features[name] = false;
           // Object.assign, not spread: node 8.0-8.2's V8 cannot parse object spread.
-          return Object.assign(identity(), { features, disabled, script: true });
+          return Object.assign(identity(), { features, disabled, script: true }, wasiFacts);
         }
         case "run":
-          return request.js === undefined ? run(request) : runProbe(request, options);
+          return request.js === undefined ? run(request, wasi) : runProbe(request, options);
+        case "load":
+          return load(request);
         case "script":
           return { status: "ran", answers: runScript(request.directives || [], request.continue === true) };
         case "stop":
@@ -761,6 +985,8 @@
     };
   }
 
-  global.WasmMatrix = { createHost, exportSignatures, toJs, toWire };
+  global.WasmMatrix = {
+    createHost, exportSignatures, stubImports, StubCalled, toJs, toWire, fromBase64, toBase64, firstLine, isTrap,
+  };
   // node before 12 has no globalThis, and `this` in its modules is module.exports.
 })(typeof globalThis !== "undefined" ? globalThis : typeof global !== "undefined" ? global : this);

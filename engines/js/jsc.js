@@ -5,6 +5,8 @@
 // jsc's load() resolves against the working directory: find core.js beside this file.
 const here = /@(\/[^:]*):\d+:\d+/.exec(new Error().stack)[1].replace(/[^/]*$/, "");
 load(here + "core.js");
+load(here + "wasi_tree.js"); // jsc has no WASI: wasm-matrix's shim, marked as such
+load(here + "wasi_shim.js");
 
 const send = print;
 const toStderr = (...args) => printErr(args.map(String).join(" "));
@@ -33,7 +35,11 @@ const identity = () => ({
 });
 
 // `arguments` (what follows `--`) is not defined at all when nothing follows it.
-const host = WasmMatrix.createHost(identity, typeof arguments === "undefined" ? [] : Array.from(arguments));
+const host = WasmMatrix.createHost(
+  identity,
+  typeof arguments === "undefined" ? [] : Array.from(arguments),
+  WasmMatrixWasiShim.provider(),
+);
 for (;;) {
   const line = readline();
   if (line === null || line === undefined) break; // end of input

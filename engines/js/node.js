@@ -59,7 +59,9 @@ function importModule(bytes) {
   );
 }
 
-const host = WasmMatrix.createHost(identity, process.argv.slice(2), { canAwait: true, importModule });
+// Each runtime's own node:wasi (wasi_node.js), loaded after stdout is moved aside.
+const wasi = require(path.join(__dirname, "wasi_node.js")).provider();
+const host = WasmMatrix.createHost(identity, process.argv.slice(2), wasi, { canAwait: true, importModule });
 const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   if (!line.trim()) return;

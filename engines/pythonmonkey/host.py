@@ -15,7 +15,9 @@ import sys
 from importlib.metadata import version as package_version
 from pathlib import Path
 
-CORE = Path(__file__).resolve().parent.parent / "js" / "core.js"
+JS = Path(__file__).resolve().parent.parent / "js"
+# The host core, then wasm-matrix's WASI shim (its folders, then its calls).
+SCRIPTS = ("core.js", "wasi_tree.js", "wasi_shim.js")
 
 
 def spidermonkey_version(module_file: str) -> str:
@@ -31,7 +33,8 @@ def main() -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     import pythonmonkey
 
-    pythonmonkey.eval(CORE.read_text("utf-8"))
+    for script in SCRIPTS:
+        pythonmonkey.eval((JS / script).read_text("utf-8"))
     identity = {
         "engine": "pythonmonkey",
         "version": package_version("pythonmonkey"),
@@ -40,7 +43,8 @@ def main() -> None:
         "engine_version": f"SpiderMonkey {spidermonkey_version(pythonmonkey.__file__)}",
     }
     make = pythonmonkey.eval(
-        "(identity, args) => WasmMatrix.createHost(() => JSON.parse(identity), args)"
+        "(identity, args) => WasmMatrix.createHost("
+        "() => JSON.parse(identity), args, WasmMatrixWasiShim.provider())"
     )
     host = make(json.dumps(identity), sys.argv[1:])
     for line in sys.stdin:

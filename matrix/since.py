@@ -75,8 +75,15 @@ class SinceRun:
 
     @property
     def crashing(self) -> dict[str, str]:
-        """Releases that install but crash on every module (on this machine's CPU, say)."""
-        return {v: visit.crash for v, visit in self.visits.items() if visit.crash}
+        """Releases that install but crash on every module (on this machine's CPU, say),
+        and `VERSION [CONFIGURATION]` for a configuration of a release that does."""
+        crashing = {}
+        for version, seen in self.visits.items():
+            if seen.crash:
+                crashing[version] = seen.crash
+            else:
+                crashing.update({f"{version} [{c}]": why for c, why in seen.crashed.items()})
+        return crashing
 
     @property
     def install_failures(self) -> dict[str, str]:
@@ -169,8 +176,8 @@ def run_since(
 
 def _outcome(done: Visit, key: tuple[str, str]) -> str | None:
     # A release that cannot be installed, or crashes on every module (on this machine's
-    # CPU, say), says nothing about any feature.
-    if done.install_error or done.crash:
+    # CPU, say), says nothing about any feature; nor does a configuration that does.
+    if done.install_error or done.crash or key[1] in done.crashed:
         return None
     return done.outcomes.get(key)
 

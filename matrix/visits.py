@@ -16,7 +16,7 @@ from pathlib import Path
 from .build import BuildCache
 from .cases import Case
 from .engines import EngineBuild
-from .hosts import Environment, host_command
+from .hosts import DIED_AT_START, Environment, host_command
 from .install import ProvisionError
 from .paths import cache_dir
 from .planner import plan
@@ -39,6 +39,9 @@ class Visit:
     installed: bool = False  # this visit installed the release (it was not in the cache)
     seconds: float = 0.0
     crash: str | None = None  # every cell that ran crashed: the engine's message (its CPU?)
+    # Configurations whose host died at start for every cell (a flag that kills it before
+    # any module): configuration -> the message; they say nothing about any feature.
+    crashed: dict[str, str] = field(default_factory=dict)
 
 
 def visit_folder(reports: Path, series: Series, version: str) -> Path:
@@ -65,7 +68,7 @@ def visit(
     wanted = {(case.name, c.name) for case in cases for c in series.configurations}
     result = Visit(version, folder)
     if (folder / RESULTS).exists():
-        result.outcomes, result.crash = _outcomes(folder, builds)
+        result.outcomes, result.crash, result.crashed = _outcomes(folder, builds)
         if wanted <= set(result.outcomes):
             return result
     if not install:
@@ -88,7 +91,7 @@ def visit(
         for c in series.configurations
     }
     _run_cells(series, builds, cases, environment, folder)
-    result.outcomes, result.crash = _outcomes(folder, builds)
+    result.outcomes, result.crash, result.crashed = _outcomes(folder, builds)
     result.seconds = time.monotonic() - started
     return result
 
@@ -154,19 +157,30 @@ def _facts(build: EngineBuild, environment: Environment) -> dict:
 
 
 def _outcomes(folder: Path, builds: dict[str, EngineBuild]):
-    """Each (case, configuration)'s outcome, and the crash if every cell that ran crashed."""
+    """Each (case, configuration)'s outcome; the crash if every cell that ran crashed; and
+    each configuration whose host died at start for every cell (no module reached it)."""
     configuration_of = {build.id: name for name, build in builds.items()}
-    outcomes = {}
-    crashes = []
+    outcomes, messages = {}, {}
     for record in read_results(folder):
         name = configuration_of.get(record.engine)
         if name is not None:
             outcomes[(record.case, name)] = record.outcome
-            if record.outcome == "crash":
-                crashes.append(record.message)
-    ran = [outcome for outcome in outcomes.values() if outcome != "skip"]
+            messages[(record.case, name)] = record.message
+    ran = [key for key, outcome in outcomes.items() if outcome != "skip"]
     crash = None
-    if ran and len(crashes) == len(ran):
-        lines = [line.strip() for line in crashes[0].splitlines() if "panicked" in line]
-        crash = (lines or crashes[0].splitlines() or [""])[0][:300]
-    return outcomes, crash
+    if ran and all(outcomes[key] == "crash" for key in ran):
+        crash = _first_line(messages[ran[0]])
+    crashed = {}
+    for name in builds:
+        mine = [key for key in ran if key[1] == name]
+        if mine and all(
+            outcomes[key] == "crash" and DIED_AT_START in messages[key].split("\n")[0]
+            for key in mine
+        ):
+            crashed[name] = messages[mine[0]].split("\n")[0][:300]
+    return outcomes, crash, crashed
+
+
+def _first_line(message: str) -> str:
+    lines = [line.strip() for line in message.splitlines() if "panicked" in line]
+    return (lines or message.splitlines() or [""])[0][:300]

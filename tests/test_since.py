@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from matrix import since as since_module
+from matrix import visits as visits_module
 from matrix.cases import load_case
+from matrix.hosts import DIED_AT_START
+from matrix.records import CellResult
 from matrix.series import Configuration, discover_flags, load_series, release_key, releases
 from matrix.since import checks, run_since
 from matrix.visits import Visit
@@ -226,6 +229,55 @@ def test_a_release_that_crashes_on_every_module_says_nothing(monkeypatch, tmp_pa
     # not "since 30.0.0": the crashing releases cannot tell; 30.0.0 is the oldest that can
     assert (finding.status, finding.first) == ("oldest", "30.0.0")
     assert set(found.crashing) <= crashing and found.crashing
+
+
+def test_a_configuration_whose_host_dies_at_start_says_nothing(monkeypatch, tmp_path):
+    """node 14.6 to 15.x with every flag on: the host dies before its handshake; those
+    releases say nothing about the flags configuration, not that a feature regressed."""
+    dying = {f"{major}.0.0" for major in range(40, 61)}
+
+    def visit(series, version, cases, reports, log=print, install=True):
+        passes = int(version.split(".")[0]) >= 30
+        outcomes = {
+            (case.name, c.name): "pass" if passes else "reject"
+            for case in cases
+            for c in series.configurations
+        }
+        crashed = {}
+        if version in dying:
+            outcomes.update({(case.name, "flags"): "crash" for case in cases})
+            crashed = {"flags": f"node-{version}[flags] host was killed by SIGSEGV {DIED_AT_START}"}
+        return Visit(version, reports, outcomes=outcomes, crashed=crashed)
+
+    monkeypatch.setattr(since_module, "visit", visit)
+    series = fake_series(("default", "flags"))
+    found = run_since(series, [PROBE], tmp_path, versions=VERSIONS, log=lambda _: None)
+    assert {(f.configuration, f.status, f.first) for f in found.findings} == {
+        ("default", "since", "30.0.0"),
+        ("flags", "since", "30.0.0"),  # not ranges around the releases that died
+    }
+    assert found.crashing and all(key.endswith(" [flags]") for key in found.crashing)
+
+
+def test_only_deaths_before_the_handshake_make_a_configuration_say_nothing(tmp_path):
+    """A module that crashes the engine is that cell's outcome; only a host that died at
+    start for every cell of a configuration (no module reached it) makes it say nothing."""
+    series = fake_series()
+    flags = Configuration("flags", "flag", label="flags")
+    builds = {c.name: series.build("1.0.0", c) for c in (*series.configurations, flags)}
+    lines = []
+    for case in ("gc", "mvp"):
+        for name, build in builds.items():
+            message = f"{build.id} host was killed by SIGSEGV"
+            if name == "flags":
+                message += f" {DIED_AT_START}\nstderr"
+            record = CellResult(case, "wat", "default", build.id, "crash", message)
+            lines.append(json.dumps(record.to_record()) + "\n")
+    (tmp_path / "results.jsonl").write_text("".join(lines), "utf-8")
+    outcomes, crash, crashed = visits_module._outcomes(tmp_path, builds)
+    assert outcomes[("gc", "default")] == "crash"
+    assert set(crashed) == {"flags"} and DIED_AT_START in crashed["flags"]
+    assert crash is not None  # every cell crashed: the whole release says nothing, as before
 
 
 def test_the_chromium_series_from_npm_finds_tail_calls_in_112(tmp_path):

@@ -75,6 +75,9 @@ class Case:
     # FAMILY@newest); empty: every engine of the run.
     engines: tuple[str, ...] = ()
     module_pattern: str = ""  # `module: PATH-OR-GLOB` of built files, as written
+    # A JS-API probe: the body of a JavaScript function (WebAssembly, bytes, host) whose
+    # returned functions the calls call; only JavaScript hosts run it (docs/cases.md).
+    js: str | None = None
     wasi: WasiSpec | None = None  # a WASI program: what it gets and must give (wasi/spec.py)
     variant: str = ""  # the one built file of a glob this case stands for (see variants)
 
@@ -238,6 +241,7 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
         requires=tuple(data.get("requires", [])),
         engines=tuple(data.get("engines", [])),
         module_pattern=module if isinstance(module, str) else "",
+        js=data.get("js"),
         wasi=wasi,
     )
 

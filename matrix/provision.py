@@ -61,6 +61,8 @@ def ready(build: EngineBuild) -> Environment | None:
     if "places" not in record:
         return None  # a record from an older wasm-matrix: provision again
     places = record["places"]
+    if build.family.provision.command and "command" not in places:
+        return None  # provisioned before the family needed a system program
     program = places.get("python") or places.get("command")
     if program and not Path(program).exists():
         return None  # the interpreter or the system program has gone since
@@ -71,8 +73,10 @@ def how_to_get(build: EngineBuild) -> str:
     """The one command that provisions this build."""
     wanted = build.family.provision
     packages = debian_packages(build)
-    # A pip build's Debian packages only help pip build it: provisioning says if they lack.
-    if wanted.kind != "pip" and packages and not (wanted.command and shutil.which(wanted.command)):
+    # A pip build's Debian packages without a program of theirs only help pip build it:
+    # provisioning says so if they lack.
+    program = wanted.command is not None or wanted.kind != "pip"
+    if packages and program and not (wanted.command and shutil.which(wanted.command)):
         return f"{debian.install_command(packages)} (or: nox -s engines -- --system)"
     return f"wasm-matrix engines --provision '{build.id}'"
 
@@ -148,8 +152,9 @@ def provision_all(
 def _install_pip(build: EngineBuild, folder: Path, system: SystemPackages, log) -> dict[str, str]:
     requirements = build.family.provision.requirements(build.version)
     log(f"provisioning {build.environment_key}: pip install {' '.join(requirements)}")
+    # The venv first: making it empties the folder, where Debian packages may be unpacked.
     try:
-        python = pip_venv(folder, requirements, build.family.provision.python)
+        places = {"python": str(pip_venv(folder, requirements, build.family.provision.python))}
     except ProvisionError as error:
         needs = build.family.provision.system_packages  # e.g. a compiler for a source build
         if not needs:
@@ -157,7 +162,9 @@ def _install_pip(build: EngineBuild, folder: Path, system: SystemPackages, log) 
         raise ProvisionError(
             f"{error}\n(it is built from source, which needs: {debian.install_command(needs)})"
         ) from None
-    return {"python": str(python)}
+    if build.family.provision.command:  # a system program the host needs (a C compiler)
+        places.update(_system_command(build, folder, system, log))
+    return places
 
 
 def _install_npm(build: EngineBuild, folder: Path, system: SystemPackages, log) -> dict[str, str]:
@@ -176,6 +183,10 @@ def _install_npm(build: EngineBuild, folder: Path, system: SystemPackages, log) 
     packages = build.family.provision.requirements(build.version)
     log(f"provisioning {build.environment_key}: npm install {' '.join(packages)}")
     npm_install(folder, packages)
+    for name in build.family.provision.executables:
+        path = folder / name
+        if path.exists():
+            path.chmod(path.stat().st_mode | 0o111)
     return places
 
 

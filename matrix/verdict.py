@@ -25,6 +25,8 @@ def judge(case: Case, answer: RunAnswer) -> Verdict:
         return Verdict(Outcome.REJECT, message)
     if status == "error":
         return Verdict(Outcome.ERROR, f"the host failed: {answer.message}")
+    if status == "unsupported":  # the host cannot do what the case asks (a JS-API probe)
+        return Verdict(Outcome.SKIP, f"this host cannot run it: {answer.message}")
     if status == "valid":
         # A validator-only engine: it can say the module is valid, never that it runs.
         if not case.valid:
@@ -63,6 +65,9 @@ def _judge_call(call: Call, result: CallAnswer) -> Verdict | None:
     status = result.status
     if status == "error":
         return Verdict(Outcome.FAIL, f"{describe_call(call)}: {result.message}")
+    if status == "unsupported":
+        what = describe_call(call)
+        return Verdict(Outcome.SKIP, f"{what}: this host cannot make the call: {result.message}")
     if status == "trap":
         if call.trap is not None:
             return None

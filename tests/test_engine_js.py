@@ -25,6 +25,8 @@ QUIET_NAN_WITH_PAYLOAD = 0x7FF8_0000_0000_0123
 # SpiderMonkey canonicalize NaNs read into JS numbers, so only NaN-ness survives there.
 BUILDS = [
     ("node-24", True),
+    ("deno-2.9.6", True),
+    ("pythonmonkey-1.4.1", False),
     ("bun-1.4.5", False),
     ("jsc-system", False),
     ("gjs-system", False),

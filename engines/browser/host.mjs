@@ -183,6 +183,7 @@ function plan(call, signatures, unreadable) {
 }
 
 async function run(bytes, calls, request, stubbed = false) {
+  if (request.js !== undefined) return probe(request);
   if (request.wasi) return runWasi(request);
   let signatures = null;
   let unreadable = null;
@@ -215,6 +216,24 @@ async function loadCore() {
   if (!coreLoaded) {
     await page.evaluate(CORE);
     coreLoaded = true;
+  }
+}
+
+// JS-API probes (protocol.md): the core runs them in the page, where promises can be awaited.
+async function probe(request) {
+  try {
+    await loadCore();
+    const line = await page.evaluate(async (sent) => {
+      // ESM integration: the page imports the module from a blob: URL of type application/wasm.
+      const importModule = (bytes) => import(URL.createObjectURL(new Blob([bytes], { type: 'application/wasm' })));
+      globalThis.probeHost ??= globalThis.WasmMatrix.createHost(() => ({}), [], undefined, { canAwait: true, importModule });
+      return await globalThis.probeHost.handle(JSON.stringify(sent)).line;
+    }, request);
+    const { seq, ...answer } = JSON.parse(line);
+    return answer;
+  } catch (error) {
+    if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
+    throw error;
   }
 }
 

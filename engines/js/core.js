@@ -574,6 +574,11 @@
       if (!(type in TYPES)) {
         return { status: "error", message: `this host cannot pass values of type ${type}` };
       }
+      if (type === "i64" && !i64CanCross()) {
+        // Before BigInt integration an i64 in a signature is a TypeError at the boundary:
+        // the result cannot be observed through this API, which is not the engine failing.
+        return { status: "unsupported", message: "i64 values cannot cross this engine's JS API (no BigInt integration)" };
+      }
     }
     let jsArgs;
     try {
@@ -600,6 +605,23 @@
 
   const TYPES = { i32: 1, i64: 1, f32: 1, f64: 1 };
 
+  // Can an i64 cross the JS API here? (module (func (export "f") (param i64))) called with 0n.
+  let i64Crosses = null;
+  function i64CanCross() {
+    if (i64Crosses === null) {
+      try {
+        const hex = "0061736d0100000001050160017e0003020100070501016600000a040102000b";
+        const bytes = new Uint8Array(hex.length / 2);
+        for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
+        new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports.f(BigInt(0));
+        i64Crosses = true;
+      } catch (error) {
+        i64Crosses = false;
+      }
+    }
+    return i64Crosses;
+  }
+
   // --- scripts (protocol.md, "Scripts"): one registry of instances per script ---------
   class Unsupported extends Error {}
 
@@ -611,7 +633,7 @@
       print, print_i32: print, print_i64: print, print_f32: print, print_f64: print,
       print_i32_f32: print, print_f64_f64: print,
       global_i32: new WebAssembly.Global({ value: "i32", mutable: false }, 666),
-      global_i64: new WebAssembly.Global({ value: "i64", mutable: false }, 666n),
+      global_i64: new WebAssembly.Global({ value: "i64", mutable: false }, BigInt(666)),
       global_f32: new WebAssembly.Global({ value: "f32", mutable: false }, 666.6),
       global_f64: new WebAssembly.Global({ value: "f64", mutable: false }, 666.6),
       table: new WebAssembly.Table({ initial: 10, maximum: 20, element: "anyfunc" }),
@@ -623,7 +645,7 @@
       // no threads in this engine
     }
     try {
-      imports.table64 = new WebAssembly.Table({ initial: 10n, maximum: 20n, element: "anyfunc", address: "i64" });
+      imports.table64 = new WebAssembly.Table({ initial: BigInt(10), maximum: BigInt(20), element: "anyfunc", address: "i64" });
     } catch (error) {
       // no memory64 tables in this engine's JS API
     }
@@ -661,7 +683,7 @@
         }
       }
       try {
-        return { ...entry, instance: new WebAssembly.Instance(entry.module, imports) };
+        return Object.assign({}, entry, { instance: new WebAssembly.Instance(entry.module, imports) });
       } catch (error) {
         return { reject: { status: "reject", stage: "instantiate", message: firstLine(error) } };
       }
@@ -810,9 +832,115 @@
     return answers;
   }
 
+  // --- JS-API probes (protocol.md, "JS-API probes") ---------------------------------
+  // A case's `js` is the body of a function (WebAssembly, bytes, host) that returns an
+  // object of functions (or a promise of one); the case's calls call them. `host` tags
+  // what happens: a module the engine refuses is a reject, an API it lacks a js-api reject,
+  // and what this shell cannot do (wait for a promise, import a module as ESM) unsupported.
+  class Rejected extends Error {
+    constructor(stage, message) {
+      super(message);
+      this.stage = stage;
+    }
+  }
+
+  function probeHelpers(options) {
+    return {
+      compile(bytes, compileOptions) {
+        try {
+          return compileOptions === undefined ? new WebAssembly.Module(bytes) : new WebAssembly.Module(bytes, compileOptions);
+        } catch (error) {
+          throw new Rejected("compile", firstLine(error));
+        }
+      },
+      instantiate(module, imports, compileOptions) {
+        const compiled = module instanceof WebAssembly.Module ? module : this.compile(module, compileOptions);
+        try {
+          return new WebAssembly.Instance(compiled, imports || {});
+        } catch (error) {
+          throw new Rejected("instantiate", firstLine(error));
+        }
+      },
+      // ESM integration: only shells that load modules from files can (options.importModule).
+      importModule(bytes) {
+        if (!options.importModule) throw new Unsupported("this shell cannot import a WebAssembly module as an ES module");
+        return options.importModule(bytes);
+      },
+      unsupported(reason) {
+        throw new Unsupported(reason);
+      },
+    };
+  }
+
+  const isThenable = (value) => value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function";
+
+  function probeFailure(error) {
+    if (error instanceof Unsupported) return { status: "unsupported", message: error.message };
+    if (error instanceof Rejected) return { status: "reject", stage: error.stage, message: error.message };
+    // The probe used an API this engine does not have (or refused what it was given).
+    return { status: "reject", stage: "js-api", message: `${error && error.name ? error.name + ": " : ""}${firstLine(error)}` };
+  }
+
+  function runProbe(request, options) {
+    const bytes = fromBase64(request.module || "");
+    const calls = request.calls || [];
+    let made;
+    try {
+      made = new Function("WebAssembly", "bytes", "host", request.js)(WebAssembly, bytes, probeHelpers(options));
+    } catch (error) {
+      return probeFailure(error);
+    }
+    const answers = [];
+    // One call at a time; a promise (JSPI, ESM) makes the rest wait for it where the shell can.
+    const settle = (value, finish) => {
+      if (!isThenable(value)) return finish(value, false);
+      if (!options.canAwait) return finish(new Unsupported("this shell cannot wait for a promise"), true);
+      return value.then((result) => finish(result, false), (error) => finish(error, true));
+    };
+    const next = (exported) => {
+      while (answers.length < calls.length) {
+        const call = calls[answers.length];
+        const fn = exported && exported[call.invoke];
+        if (typeof fn !== "function") {
+          answers.push({ status: "error", message: `the probe made no function named ${JSON.stringify(call.invoke)}` });
+          continue;
+        }
+        let value;
+        let threw = false;
+        try {
+          value = fn(...(call.args || []).map(toJs));
+        } catch (error) {
+          value = error;
+          threw = true;
+        }
+        const answered = threw ? record(call, value, true) : settle(value, (result, failed) => record(call, result, failed));
+        if (isThenable(answered)) return answered.then(() => next(exported));
+      }
+      return { status: "ran", calls: answers };
+    };
+    const record = (call, value, failed) => {
+      if (failed) {
+        if (value instanceof Unsupported) answers.push({ status: "unsupported", message: value.message });
+        else if (isTrap(value)) answers.push({ status: "trap", message: firstLine(value) });
+        else answers.push({ status: "error", message: `${value && value.name}: ${firstLine(value)}` });
+        return null;
+      }
+      try {
+        const types = call.results || [];
+        const values = types.length === 1 ? [value] : types.length ? Array.from(value) : [];
+        answers.push({ status: "return", values: types.map((type, i) => toWire(type, values[i])) });
+      } catch (error) {
+        answers.push({ status: "error", message: firstLine(error) });
+      }
+      return null;
+    };
+    return settle(made, (exported, failed) => (failed ? probeFailure(exported) : next(exported)));
+  }
+
   // identity(): {engine, version, language, language_version, engine_version?}
   // wasi: {via: "native" | "shim", create(request, module)} or {missing: why} (optional).
-  function createHost(identity, args, wasi) {
+  // options: {canAwait, importModule(bytes)}: what the shell can do for JS-API probes.
+  function createHost(identity, args, wasi, options = {}) {
     const disabled = parseArgs(args);
     const wasiFacts = wasi && wasi.via ? { wasi: wasi.via } : { wasi_missing: (wasi && wasi.missing) || "this host has no WASI" };
     function answer(request) {
@@ -820,10 +948,11 @@
         case "start": {
           const features = detectFeatures();
           for (const name of disabled) if (!(name in features)) features[name] = false;
-          return { ...identity(), features, disabled, script: true, ...wasiFacts };
+          // Object.assign, not spread: node 8.0-8.2's V8 cannot parse object spread.
+          return Object.assign(identity(), { features, disabled, script: true }, wasiFacts);
         }
         case "run":
-          return run(request, wasi);
+          return request.js === undefined ? run(request, wasi) : runProbe(request, options);
         case "load":
           return load(request);
         case "script":
@@ -839,14 +968,19 @@
       handle(line) {
         let request = {};
         let reply;
+        const failed = (error) => ({ status: "error", message: `host error: ${error && error.stack ? error.stack : error}` });
         try {
           request = JSON.parse(line);
           reply = answer(request);
         } catch (error) {
-          reply = { status: "error", message: `host error: ${error && error.stack ? error.stack : error}` };
+          reply = failed(error);
         }
-        reply.seq = request && request.seq !== undefined ? request.seq : null;
-        return { line: JSON.stringify(reply), stopped: request && request.cmd === "stop" };
+        const seq = request && request.seq !== undefined ? request.seq : null;
+        const stopped = request && request.cmd === "stop";
+        const text = (done) => JSON.stringify(Object.assign({}, done, { seq }));
+        // A JS-API probe that waits for a promise answers later: `line` is then a promise.
+        if (isThenable(reply)) return { line: reply.then(text, (error) => text(failed(error))), stopped };
+        return { line: text(reply), stopped };
       },
     };
   }
@@ -854,4 +988,5 @@
   global.WasmMatrix = {
     createHost, exportSignatures, stubImports, StubCalled, toJs, toWire, fromBase64, toBase64, firstLine, isTrap,
   };
-})(typeof globalThis !== "undefined" ? globalThis : this);
+  // node before 12 has no globalThis, and `this` in its modules is module.exports.
+})(typeof globalThis !== "undefined" ? globalThis : typeof global !== "undefined" ? global : this);

@@ -47,6 +47,16 @@ def test_status_counts_rate_time_left_and_the_engines_still_running():
     assert text == "3/9 cells  2 pass, 1 reject  1.0 cells/s  6 s left  running: slow, quick"
 
 
+def test_every_outcome_has_its_place_in_the_status_line():
+    # A fresh machine's full run once ended (INTERNALERROR) at its first `valid` cell.
+    progress = Progress(plain()[1], clock=Clock())
+    progress.start(["e"] * len(Outcome))
+    for outcome in Outcome:
+        progress.finished(cell("e", outcome))
+    text = progress.status().text().plain
+    assert all(f"1 {outcome}" in text for outcome in Outcome)
+
+
 def test_without_a_terminal_a_line_every_few_seconds():
     clock = Clock()
     out, console = plain()

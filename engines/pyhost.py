@@ -12,9 +12,11 @@ import base64
 import json
 import os
 import platform
+import re
 import struct
 import sys
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -27,15 +29,22 @@ class Reject(Exception):
 
 
 class CallTrapped(Exception):
-    """The call trapped; the message is the engine's."""
+    """The call trapped; the message is the engine's, `kinds` what the trap was in the
+    shared vocabulary (protocol.md, "Trap kinds"): one, several the engine words alike, or
+    none when it gives no kind."""
+
+    def __init__(self, message: str, kinds: Iterable[str] = ()):
+        super().__init__(message)
+        self.kinds = list(dict.fromkeys(kinds))
 
 
 class CallError(Exception):
     """The call could not be made (e.g. no such export)."""
 
 
-class CallExhausted(CallTrapped):
-    """The call trapped because the engine ran out of stack (`assert_exhaustion`)."""
+class EngineFault(Exception):
+    """The engine failed on the call in a way that is not a trap (an internal error): never
+    reported as a trap."""
 
 
 class CallThrew(Exception):
@@ -48,6 +57,58 @@ class Unsupported(Exception):
 
 class Interrupted(Exception):
     """The engine stopped the module at the time limit (wasmtime's epoch interruption)."""
+
+
+# Trap kinds (protocol.md, "Trap kinds").
+UNREACHABLE = "unreachable"
+DIVIDE = "integer divide by zero"
+OVERFLOW = "integer overflow"
+CONVERSION = "invalid conversion to integer"
+MEMORY = "out of bounds memory access"
+TABLE = "out of bounds table access"
+UNDEFINED = "undefined element"
+UNINITIALIZED = "uninitialized element"
+MISMATCH = "indirect call type mismatch"
+NULL = "null reference"
+CAST = "cast failure"
+ARRAY = "out of bounds array access"
+UNALIGNED = "unaligned atomic"
+STACK = "call stack exhausted"
+TrapRules = list[tuple[re.Pattern, list[str]]]
+
+
+def rules(*pairs: tuple[str, list[str]]) -> TrapRules:
+    return [(re.compile(pattern, re.IGNORECASE), kinds) for pattern, kinds in pairs]
+
+
+# Engines that word their traps in the spec's own words (wasmtime, wasmer, wasm3, wabt):
+# each host puts its own rules before these. First match wins.
+SPEC_WORDS = rules(
+    (r"undefined element: out of bounds table access", [UNDEFINED, TABLE]),  # one trap for both
+    (r"out of bounds memory access", [MEMORY]),
+    (r"out of bounds table access", [TABLE]),
+    (r"out of bounds array access", [ARRAY]),
+    (r"undefined element", [UNDEFINED]),
+    (r"uninitialized element", [UNINITIALIZED]),
+    (r"indirect call type mismatch", [MISMATCH]),
+    (r"integer divide by zero", [DIVIDE]),
+    (r"integer overflow", [OVERFLOW]),
+    (r"invalid conversion to integer", [CONVERSION]),
+    (r"unreachable", [UNREACHABLE]),
+    (r"null reference", [NULL]),
+    (r"cast failure", [CAST]),
+    (r"unaligned atomic|misaligned memory access", [UNALIGNED]),
+    (r"call stack exhausted", [STACK]),
+)
+
+
+def trap_kinds(message: str, table: TrapRules) -> list[str]:
+    """The kinds the first matching rule gives an engine's trap message; none if no rule
+    matches (the kind is unknown)."""
+    for pattern, kinds in table:
+        if pattern.search(message):
+            return kinds
+    return []
 
 
 # The spec's `spectest` module (docs/spec.md), alike in every Python host: its print
@@ -64,14 +125,30 @@ SPECTEST_PRINTS: dict[str, list[str]] = {
 SPECTEST_GLOBALS: dict[str, int | float] = {"i32": 666, "i64": 666, "f32": 666.6, "f64": 666.6}
 
 
+F32_QUIET, F32_EXPONENT, F32_LOW = 0x400000, 0x7F800000, 0x3FFFFF
+SIGNALLING_ARGUMENT = (
+    "an f32 signalling NaN cannot cross this engine's API exactly "
+    "(it takes a Python float, which quiets it)"
+)
+AMBIGUOUS_RESULT = (
+    "an f32 NaN result crosses this engine's API as a Python float, which quiets a signalling "
+    "NaN: whether it was signalling cannot be told"
+)
+
+
 def bits_to_python(value: dict) -> int | float:
-    """A wire value as the Python number an embedding API takes (signed ints, floats)."""
+    """A wire value as the Python number an embedding API takes (signed ints, floats).
+
+    A Python float is an f64: every f64 and every f32 but a signalling NaN survives the
+    trip (widening an f32 quiets it), so those are Unsupported rather than sent changed."""
     kind, bits = value["type"], int(value["value"])
     if kind == "i32":
         return bits - (1 << 32) if bits >> 31 else bits
     if kind == "i64":
         return bits - (1 << 64) if bits >> 63 else bits
     if kind == "f32":
+        if bits & F32_EXPONENT == F32_EXPONENT and bits & F32_LOW and not bits & F32_QUIET:
+            raise Unsupported(SIGNALLING_ARGUMENT)
         return struct.unpack("<f", struct.pack("<I", bits))[0]
     if kind == "f64":
         return struct.unpack("<d", struct.pack("<Q", bits))[0]
@@ -94,6 +171,9 @@ def python_to_wire(kind: str, number: int | float) -> dict:
         bits = number & 0xFFFFFFFFFFFFFFFF
     elif kind == "f32":
         bits = struct.unpack("<I", struct.pack("<f", number))[0]
+        if bits & F32_EXPONENT == F32_EXPONENT and bits & F32_LOW:
+            # A quiet NaN with payload bits: it may have been signalling in the engine.
+            raise Unsupported(AMBIGUOUS_RESULT)
     elif kind == "f64":
         bits = struct.unpack("<Q", struct.pack("<d", number))[0]
     else:
@@ -155,7 +235,7 @@ class Host:
         raise NotImplementedError
 
     def script_invoke(self, store: object, instance: object, field: str, args: list) -> list:
-        """Wire values out; raise CallTrapped, CallExhausted, CallThrew, CallError, Unsupported."""
+        """Wire values out; raise CallTrapped, CallThrew, EngineFault, CallError, Unsupported."""
         raise NotImplementedError
 
     def script_get(self, store: object, instance: object, field: str) -> dict:
@@ -209,11 +289,32 @@ class Host:
             try:
                 values = invoke(call["invoke"], call.get("args", []))
                 answers.append({"status": "return", "values": values})
-            except CallTrapped as trap:
-                answers.append({"status": "trap", "message": str(trap)})
-            except CallError as error:
-                answers.append({"status": "error", "message": str(error)})
+            except Exception as error:
+                answers.append(ending(error))
         return answers
+
+
+def ending(error: Exception) -> dict:
+    """The answer for a call or directive that did not return: what it was, by its class.
+    Anything not listed is the host's own fault (an `error`), never a trap."""
+    if isinstance(error, Reject):  # refused when reached (a lazily compiled function)
+        return {"status": "reject", "stage": error.stage, "message": first_line(str(error))}
+    if isinstance(error, CallTrapped):
+        return {"status": "trap", "message": str(error), "kinds": error.kinds}
+    if isinstance(error, CallThrew):
+        return {"status": "exception", "message": str(error)}
+    if isinstance(error, Unsupported):
+        return {"status": "unsupported", "message": str(error)}
+    if isinstance(error, EngineFault):
+        return {"status": "fault", "message": str(error)}
+    if isinstance(error, (CallError, KeyError)):
+        return {"status": "error", "message": str(error)}
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    return {
+        "status": "error",
+        "message": f"host error: {type(error).__name__}: {error} "
+        f"(at {Path(where.filename).name}:{where.lineno})",
+    }
 
 
 class ScriptRun:
@@ -235,25 +336,8 @@ class ScriptRun:
             return {"status": "error", "message": f"not run: the engine panicked ({self.panic})"}
         try:
             return self._do(directive)
-        except Reject as reject:
-            return {"status": "reject", "stage": reject.stage, "message": first_line(str(reject))}
-        except CallExhausted as trap:
-            return {"status": "trap", "message": str(trap), "exhaustion": True}
-        except CallTrapped as trap:
-            return {"status": "trap", "message": str(trap)}
-        except CallThrew as thrown:
-            return {"status": "exception", "message": str(thrown)}
-        except Unsupported as unsupported:
-            return {"status": "unsupported", "message": str(unsupported)}
-        except (CallError, KeyError) as error:
-            return {"status": "error", "message": str(error)}
-        except Exception as error:  # a host's bug on one directive: said, and the script goes on
-            where = traceback.extract_tb(error.__traceback__)[-1]
-            return {
-                "status": "error",
-                "message": f"host error: {type(error).__name__}: {error} "
-                f"(at {Path(where.filename).name}:{where.lineno})",
-            }
+        except Exception as error:  # a host's bug on one directive is said; the script goes on
+            return ending(error)
         except BaseException as error:
             # A Rust engine's panic surfaces through pyo3 as a BaseException; the process
             # lives on, so the directive fails with the panic's words and the script goes on.

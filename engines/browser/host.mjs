@@ -1,7 +1,7 @@
 // wasm-matrix host for a browser's WebAssembly engine: SpiderMonkey in Firefox, V8 in
 // Chromium. Node drives the system browser, headless, through puppeteer-core (installed
 // into the build's environment folder); one browser per host, kept warm; modules run in
-// an about:blank page and every value crosses as bits (see wasm.mjs).
+// an about:blank page and every value crosses as bits (the JS core's trampolines).
 //
 //   node host.mjs --browser firefox|chromium --env ENV_FOLDER [--executable PATH]
 //                 [--disable FEATURE]...
@@ -13,9 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { featureModulesHex } from './features.mjs';
-import { runInPage } from './page.mjs';
 import { firstLine, importFrom, packageVersion, parseArguments, serve } from './serve.mjs';
-import { exportedSignatures, trampoline, wireTypes } from './wasm.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BROWSERS = {
@@ -146,77 +144,28 @@ const handshake = {
   disabled: options.disable,
 };
 
-const trampolines = new Map(); // signature key → base64 trampoline module
-const CARRIED = new Set(['i32', 'i64', 'f32', 'f64']);
-
-// What the page needs for one call, or the reason the call cannot be made.
-function plan(call, signatures, unreadable) {
-  const name = call.invoke;
-  const args = call.args ?? [];
-  if (unreadable) return { name, error: `the host could not read the module's exports: ${unreadable}` };
-  if (!signatures.has(name)) return { name, error: `no exported function named ${JSON.stringify(name)}` };
-  const signature = signatures.get(name);
-  if (!signature) return { name, error: `the host could not read the type of ${name}` };
-  const { params, results } = signature;
-  const odd = [...params, ...results].find((type) => !CARRIED.has(type));
-  if (odd) return { name, error: `${options.browser} host cannot pass values of type ${odd}` };
-  if (params.length !== args.length) {
-    return { name, error: `${name} takes ${params.length} arguments, ${args.length} given` };
-  }
-  const mismatch = params.findIndex((type, i) => type !== args[i].type);
-  if (mismatch >= 0) {
-    return { name, error: `${name} takes ${params[mismatch]}, the case gives ${args[mismatch].type}` };
-  }
-  const key = `${params.join(',')}->${results.join(',')}`;
-  if (!trampolines.has(key)) {
-    trampolines.set(key, Buffer.from(trampoline(params, results)).toString('base64'));
-  }
-  const wires = wireTypes(params);
-  return {
-    name,
-    key,
-    trampoline: trampolines.get(key),
-    args: args.map((arg, i) => ({ wire: wires[i], value: arg.value })),
-    results,
-  };
-}
-
-async function run(bytes, calls, request) {
-  let signatures = null;
-  let unreadable = null;
-  try {
-    signatures = exportedSignatures(bytes);
-  } catch (error) {
-    unreadable = firstLine(error); // the page will most likely reject the module anyway
-  }
-  const planned = calls.map((call) => plan(call, signatures, unreadable));
-  try {
-    return await page.evaluate(runInPage, request.module, planned);
-  } catch (error) {
-    if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
-    throw error;
-  }
-}
-
-// Scripts (protocol.md, "Scripts"): the JS host core (../js/core.js) runs them inside the
-// page, so the browser's own engine does the work and the answers are the core's.
-const CORE = fs.readFileSync(path.join(HERE, '..', 'js', 'core.js'), 'utf8');
+// The JS host core (../js/: binary.js, traps.js, core.js) runs inside the page, for `run`
+// and `script` alike: the browser's own engine does the work, every value crosses as bits
+// through the core's trampolines, and the answers are the core's.
+const CORE = ['binary.js', 'traps.js', 'core.js']
+  .map((file) => fs.readFileSync(path.join(HERE, '..', 'js', file), 'utf8'))
+  .join('\n');
+const JS_ENGINE = { firefox: 'spidermonkey', chromium: 'v8' }[options.browser];
 let coreLoaded = false;
 
-async function script(directives, carryOn) {
+async function inPage(request) {
   try {
     if (!coreLoaded) {
       await page.evaluate(CORE);
       coreLoaded = true;
     }
     const line = await page.evaluate(
-      (list, more) => {
-        globalThis.scriptHost ??= globalThis.WasmMatrix.createHost(() => ({}), []);
-        const request = { cmd: 'script', directives: list, continue: more };
-        return globalThis.scriptHost.handle(JSON.stringify(request)).line;
+      (text, engine) => {
+        globalThis.pageHost ??= globalThis.WasmMatrix.createHost(() => ({}), [], engine);
+        return globalThis.pageHost.handle(text).line;
       },
-      directives,
-      carryOn,
+      JSON.stringify(request),
+      JS_ENGINE,
     );
     const { seq, ...answer } = JSON.parse(line);
     return answer;
@@ -225,6 +174,9 @@ async function script(directives, carryOn) {
     throw error;
   }
 }
+
+const run = (bytes, calls, request) => inPage({ cmd: 'run', module: request.module, calls });
+const script = (directives, carryOn) => inPage({ cmd: 'script', directives, continue: carryOn });
 
 async function close() {
   closing = true;

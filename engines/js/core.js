@@ -1,49 +1,23 @@
-// The wasm-matrix host core shared by every JavaScript shell (node, bun, jsc, gjs).
+// The wasm-matrix host core shared by every JavaScript engine: the shells (node, bun, jsc,
+// gjs) and the browsers (engines/browser/ runs it inside the page).
 //
-// Plain script, no modules: each shell loads it its own way (require, load, imports) and
-// it leaves one global, WasmMatrix. A shell's shim reads request lines, passes each to
-// host.handle(line) and writes the answer line it gets back on its protocol channel.
-// Everything engine-specific (how to read and write, versions) lives in the shims.
+// Plain script, no modules: each shell loads binary.js, traps.js and this file its own way
+// (require, load, imports, page.evaluate) and gets one global, WasmMatrix. A shell's shim
+// reads request lines, passes each to host.handle(line) and writes the answer line it gets
+// back on its protocol channel. Everything engine-specific (how to read and write,
+// versions, which JS engine it is) lives in the shims.
+//
+// Values never cross the JS API as JS values: every call goes through a trampoline module
+// (binary.js) that takes its arguments from memory and leaves its results there, so they
+// are exact to the bit, v128 and references included. A value no trampoline can carry is
+// `unsupported` (a skip), never a guess.
 "use strict";
 
 (function (global) {
-  // --- bits <-> JS values -------------------------------------------------------------
-  const scratch = new DataView(new ArrayBuffer(8));
-
-  function toJs(value) {
-    const bits = value.value;
-    switch (value.type) {
-      case "i32":
-        return Number(bits) | 0;
-      case "i64":
-        return BigInt.asIntN(64, BigInt(bits));
-      case "f32":
-        scratch.setUint32(0, Number(bits));
-        return scratch.getFloat32(0);
-      case "f64":
-        scratch.setBigUint64(0, BigInt(bits));
-        return scratch.getFloat64(0);
-      default:
-        throw new CallError(`this host cannot pass values of type ${value.type}`);
-    }
-  }
-
-  function toWire(type, value) {
-    switch (type) {
-      case "i32":
-        return { type, value: String(value >>> 0) };
-      case "i64":
-        return { type, value: BigInt.asUintN(64, value).toString() };
-      case "f32":
-        scratch.setFloat32(0, value);
-        return { type, value: String(scratch.getUint32(0)) };
-      case "f64":
-        scratch.setFloat64(0, value);
-        return { type, value: scratch.getBigUint64(0).toString() };
-      default:
-        throw new CallError(`this host cannot read results of type ${type}`);
-    }
-  }
+  const WasmMatrix = global.WasmMatrix;
+  const { readModule, trampoline, uncarried, SLOT, REF_CODES } = WasmMatrix.binary;
+  const { kindsOf, isExhaustion } = WasmMatrix.traps;
+  const LOW = (1n << 64n) - 1n;
 
   // --- base64 (jsc and gjs have no atob) ----------------------------------------------
   const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -67,178 +41,9 @@
     return out.subarray(0, n);
   }
 
-  // --- export signatures, read from the binary ----------------------------------------
-  // The JS API does not say which wasm types an export takes or returns, and a JS number
-  // could be an i32, f32 or f64: read the type, function and export sections ourselves.
-  const NUMERIC = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128" };
-
-  function exportSignatures(bytes) {
-    let at = 8;
-    const byte = () => bytes[at++];
-    const leb = () => {
-      let result = 0;
-      let shift = 0;
-      for (;;) {
-        const b = byte();
-        if (b === undefined) throw new Error("truncated module");
-        if (shift < 28) result |= (b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80)) return result >>> 0;
-      }
-    };
-    const valType = () => {
-      const code = byte();
-      if (NUMERIC[code]) return NUMERIC[code];
-      if (code === 0x63 || code === 0x64) {
-        // (ref null? heaptype): an abstract heap type is one byte, a type index an s33
-        const heap = bytes[at];
-        if (HEAPS[heap]) {
-          at++;
-          return "ref." + HEAPS[heap];
-        }
-        leb();
-        return "ref.$";
-      }
-      return HEAPS[code] ? "ref." + HEAPS[code] : "ref";
-    };
-    const limits = () => {
-      const flags = byte();
-      leb64();
-      if (flags & 1) leb64();
-      if (flags & 8) leb(); // custom page size
-    };
-    const leb64 = () => {
-      for (;;) if (!(byte() & 0x80)) return;
-    };
-    // A constant expression, skipped instruction by instruction up to its `end`.
-    const constExpr = () => {
-      for (;;) {
-        const op = byte();
-        if (op === 0x0b) return;
-        if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2) leb64();
-        else if (op === 0x43) at += 4;
-        else if (op === 0x44) at += 8;
-        else if (op === 0xd0) valTypeHeap();
-        else if (op === 0xfd) {
-          leb();
-          at += 16; // v128.const
-        } else if (op === 0xfb) {
-          const sub = leb();
-          if (sub <= 0x03 || sub === 0x06 || sub === 0x07 || sub === 0x08) leb(); // type immediates
-          if (sub === 0x08 || sub === 0x09 || sub === 0x0a) leb(); // count / segment
-        }
-        // i32/i64 add, sub, mul and the conversions take no immediates
-      }
-    };
-    const valTypeHeap = () => {
-      if (HEAPS[bytes[at]]) at++;
-      else leb64();
-    };
-    const vec = (item) => {
-      const out = [];
-      for (let n = leb(); n > 0; n--) out.push(item());
-      return out;
-    };
-    const fieldType = () => {
-      if (bytes[at] === 0x78 || bytes[at] === 0x77) at++; // packed i8 / i16
-      else valType();
-      byte(); // mutability
-    };
-    const compType = () => {
-      const form = byte();
-      if (form === 0x60) return { params: vec(valType), results: vec(valType) };
-      if (form === 0x5f) vec(fieldType);
-      else if (form === 0x5e) fieldType();
-      else throw new Error(`unknown type form 0x${form.toString(16)}`);
-      return null;
-    };
-    const subType = () => {
-      if (bytes[at] === 0x50 || bytes[at] === 0x4f) {
-        at++;
-        vec(leb);
-      }
-      return compType();
-    };
-    const types = [];
-    const functions = []; // type index of each function, imported ones first
-    const globals = []; // value type of each global, imported ones first
-    const exports = {};
-    const globalExports = {};
-    const imports = []; // {module, name} of each import, in order
-    while (at < bytes.length) {
-      const id = byte();
-      const size = leb();
-      const end = at + size;
-      if (id === 1) {
-        for (let n = leb(); n > 0; n--) {
-          if (bytes[at] === 0x4e) {
-            at++;
-            types.push(...vec(subType));
-          } else {
-            types.push(subType());
-          }
-        }
-      } else if (id === 2) {
-        for (let n = leb(); n > 0; n--) {
-          const moduleLength = leb(); // (`at += leb()` would add to the old `at`)
-          const moduleName = utf8(bytes.subarray(at, at + moduleLength));
-          at += moduleLength;
-          const fieldLength = leb();
-          imports.push({ module: moduleName, name: utf8(bytes.subarray(at, at + fieldLength)) });
-          at += fieldLength;
-          const kind = byte();
-          if (kind === 0) functions.push(leb());
-          else if (kind === 1) {
-            valType();
-            limits();
-          } else if (kind === 2) limits();
-          else if (kind === 3) {
-            globals.push(valType());
-            byte();
-          } else if (kind === 4) {
-            byte();
-            leb();
-          }
-        }
-      } else if (id === 3) {
-        functions.push(...vec(leb));
-      } else if (id === 6) {
-        for (let n = leb(); n > 0; n--) {
-          globals.push(valType());
-          byte();
-          constExpr();
-        }
-      } else if (id === 7) {
-        for (let n = leb(); n > 0; n--) {
-          const length = leb();
-          const name = utf8(bytes.subarray(at, at + length));
-          at += length;
-          const kind = byte();
-          const index = leb();
-          if (kind === 0) exports[name] = types[functions[index]];
-          if (kind === 3) globalExports[name] = globals[index];
-        }
-      }
-      at = end;
-    }
-    Object.defineProperty(exports, GLOBALS, { value: globalExports });
-    Object.defineProperty(exports, IMPORTS, { value: imports });
-    return exports;
-  }
-  const GLOBALS = typeof Symbol === "function" ? Symbol("globals") : "__globals";
-  const IMPORTS = typeof Symbol === "function" ? Symbol("imports") : "__imports";
-  const HEAPS = {
-    0x70: "func", 0x6f: "extern", 0x6e: "any", 0x6d: "eq", 0x6c: "i31", 0x6b: "struct",
-    0x6a: "array", 0x69: "exn", 0x71: "none", 0x72: "noextern", 0x73: "nofunc", 0x74: "noexn",
-  };
-
-  function utf8(bytes) {
-    if (typeof TextDecoder !== "undefined") return new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
-    return decodeURIComponent(Array.from(bytes, (b) => "%" + b.toString(16).padStart(2, "0")).join(""));
-  }
-
   // --- which features this configuration has on: ask the engine itself ----------------
-  // Each is the smallest module (after the 8-byte header) that needs the feature.
+  // Each is the smallest module (after the 8-byte header) that needs the feature; the same
+  // probes as engines/browser/features.mjs.
   const FEATURE_MODULES = {
     "mutable-globals": "0606017f0141000b07050101670300",
     "sign-ext": "0105016000017f030201000a070105004100c00b",
@@ -273,37 +78,172 @@
   }
 
   // --- errors -------------------------------------------------------------------------
-  class CallError extends Error {}
+  class CallError extends Error {} // the call cannot be made as asked (the case's or script's problem)
+  class Unsupported extends Error {} // this host cannot carry such a value (a skip)
 
   function firstLine(error) {
     let text;
     if (error instanceof Error) text = error.message || String(error);
-    else if (typeof WebAssembly.Exception === "function" && error instanceof WebAssembly.Exception)
-      text = "uncaught wasm exception";
     else text = String(error);
     // JSC appends which of our expressions threw; that is the host, not the engine.
     text = text.split("\n")[0].replace(/ \(evaluating '.*'\)$/, "").trim();
     return text || (error && error.name) || "error";
   }
 
-  // Stack exhaustion: RangeError in V8 and JSC, InternalError ("too much recursion") in SpiderMonkey.
-  function isTrap(error) {
-    if (error instanceof WebAssembly.RuntimeError) return true;
-    if (error instanceof RangeError) return true;
-    if (error && error.name === "InternalError") return true;
-    return typeof WebAssembly.Exception === "function" && error instanceof WebAssembly.Exception;
-  }
-
-  // --- the protocol -------------------------------------------------------------------
-  function parseArgs(args) {
-    const disabled = [];
-    for (let i = 0; i < args.length; i++) {
-      if (args[i] === "--disable" && i + 1 < args.length) disabled.push(args[++i]);
+  /** How a call that threw ended: a trap (with its kinds), an uncaught wasm exception, or
+   * not the module's doing at all (an `error`: never a trap). */
+  function ending(engine, error) {
+    if (typeof WebAssembly.Exception === "function" && error instanceof WebAssembly.Exception) {
+      return { status: "exception", message: "uncaught wasm exception" };
     }
-    return disabled;
+    const message = firstLine(error);
+    if (error instanceof WebAssembly.RuntimeError) return { status: "trap", message, kinds: kindsOf(engine, message) };
+    if (isExhaustion(engine, error)) return { status: "trap", message, kinds: ["call stack exhausted"] };
+    if (error instanceof Unsupported) return { status: "unsupported", message: error.message };
+    if (error instanceof CallError) return { status: "error", message: error.message };
+    return { status: "error", message: `${(error && error.name) || "Error"}: ${message}` };
   }
 
-  function run(request) {
+  // --- exact calls, through trampolines ----------------------------------------------
+  // An instance as the host keeps it: {module, info (binary.js's reading, or null),
+  // unreadable (why not), instance, trampolines}.
+  function entryOf(module, bytes) {
+    const entry = { module, info: null, unreadable: "", instance: null, trampolines: new Map() };
+    try {
+      entry.info = readModule(bytes);
+    } catch (error) {
+      entry.unreadable = firstLine(error);
+    }
+    return entry;
+  }
+
+  function infoOf(entry) {
+    if (!entry.info) throw new CallError(`the host cannot read the module's types: ${entry.unreadable}`);
+    return entry.info;
+  }
+
+  // A trampoline instance, made once per export (and pattern of null arguments).
+  function trampolineFor(entry, key, makeBytes, imports) {
+    let made = entry.trampolines.get(key);
+    if (!made) {
+      let instance;
+      try {
+        instance = new WebAssembly.Instance(new WebAssembly.Module(makeBytes()), imports);
+      } catch (error) {
+        throw new Unsupported(`this engine refuses the host's trampoline for these values: ${firstLine(error)}`);
+      }
+      made = { call: instance.exports.c, memory: instance.exports.mem, table: instance.exports.t };
+      entry.trampolines.set(key, made);
+    }
+    return made;
+  }
+
+  function writeValue(view, at, kind, text) {
+    if (kind === "i32" || kind === "f32") view.setUint32(at, Number(text), true);
+    else if (kind === "i64" || kind === "f64") view.setBigUint64(at, BigInt(text), true);
+    else {
+      const bits = BigInt(text); // v128: lane 0 lowest, little-endian like memory
+      view.setBigUint64(at, bits & LOW, true);
+      view.setBigUint64(at + 8, bits >> 64n, true);
+    }
+  }
+
+  function readValue(made, view, at, type, tableSlot, hostRefs) {
+    const kind = type.kind;
+    if (kind === "i32" || kind === "f32") return { type: kind, value: String(view.getUint32(at, true)) };
+    if (kind === "i64" || kind === "f64") return { type: kind, value: view.getBigUint64(at, true).toString() };
+    if (kind === "v128") {
+      const bits = (view.getBigUint64(at + 8, true) << 64n) | view.getBigUint64(at, true);
+      return { type: "v128", value: bits.toString() };
+    }
+    const code = REF_CODES[view.getUint32(at, true)];
+    if (code === "i31") return { type: "ref", kind: "i31", value: String(view.getUint32(at + 4, true)) };
+    if (code !== "host" && code !== "extern") return { type: "ref", kind: code };
+    // Only JavaScript can tell which host reference it is: the trampoline left it in `t`.
+    const held = made.table.get(tableSlot);
+    const number = hostRefs && hostRefs.numberOf(held);
+    if (number !== undefined) return { type: "ref", kind: code, value: String(number) };
+    return { type: "ref", kind: code === "host" ? "any" : "extern" };
+  }
+
+  // A call's arguments as the trampoline takes them: which are null (made in wasm) and
+  // the JS values of the other references.
+  function checkArguments(info, name, params, args, hostRefs) {
+    if (params.length !== args.length) {
+      throw new CallError(`${name} takes ${params.length} arguments, ${args.length} given`);
+    }
+    const nulls = [];
+    const refs = [];
+    params.forEach((type, i) => {
+      const arg = args[i];
+      if (type.kind !== "ref") {
+        if (arg.type !== type.kind) throw new CallError(`${name} takes ${type.kind}, the call gives ${arg.type}`);
+        nulls.push(false);
+        return;
+      }
+      if (arg.type === "ref.null") {
+        nulls.push(true);
+        return;
+      }
+      if ((arg.type !== "ref.extern" && arg.type !== "ref.host") || !hostRefs) {
+        throw new CallError(`${name} takes a reference, the call gives ${arg.type}`);
+      }
+      nulls.push(false);
+      refs.push(hostRefs.of(Number(arg.value)));
+    });
+    return { nulls, refs };
+  }
+
+  /** Call export `name` of `entry` with wire `args`; its results as wire values. Throws
+   * CallError, Unsupported, or whatever the call itself threw. */
+  function callExact(entry, name, args, hostRefs) {
+    const info = infoOf(entry);
+    const exported = info.exports[name];
+    const fn = entry.instance.exports[name];
+    if (!exported || exported.kind !== 0 || typeof fn !== "function") {
+      throw new CallError(`no exported function named ${JSON.stringify(name)}`);
+    }
+    const typeIndex = info.functions[exported.index];
+    const type = info.types[typeIndex];
+    if (!type || type.form !== "func") throw new CallError(`the host cannot read the type of ${name}`);
+    for (const valueType of [...type.params, ...type.results]) {
+      const why = uncarried(info, valueType);
+      if (why) throw new Unsupported(why);
+    }
+    const { nulls, refs } = checkArguments(info, name, type.params, args, hostRefs);
+    const key = `f:${name}:${nulls.map(Number).join("")}`;
+    const made = trampolineFor(entry, key, () => trampoline(info, typeIndex, nulls, null), { m: { f: fn } });
+    const view = new DataView(made.memory.buffer);
+    type.params.forEach((valueType, i) => {
+      if (valueType.kind !== "ref") writeValue(view, i * SLOT, valueType.kind, args[i].value);
+    });
+    made.call(...refs);
+    let tableSlot = 0;
+    return type.results.map((valueType, j) => {
+      const at = (type.params.length + j) * SLOT;
+      const slot = valueType.kind === "ref" ? tableSlot++ : -1;
+      return readValue(made, view, at, valueType, slot, hostRefs);
+    });
+  }
+
+  /** The value of exported global `name`, read by a trampoline. */
+  function readGlobal(entry, name, hostRefs) {
+    const info = infoOf(entry);
+    const exported = info.exports[name];
+    const glob = entry.instance.exports[name];
+    if (!exported || exported.kind !== 3 || !(glob instanceof WebAssembly.Global)) {
+      throw new CallError(`no exported global named ${JSON.stringify(name)}`);
+    }
+    const globalType = info.globals[exported.index];
+    const why = uncarried(info, globalType.type);
+    if (why) throw new Unsupported(why);
+    const made = trampolineFor(entry, `g:${name}`, () => trampoline(info, null, [], globalType), { m: { g: glob } });
+    made.call();
+    return readValue(made, new DataView(made.memory.buffer), 0, globalType.type, 0, hostRefs);
+  }
+
+  // --- cells: `run` -------------------------------------------------------------------
+  function run(engine, request) {
     const bytes = fromBase64(request.module || "");
     let module;
     try {
@@ -311,78 +251,23 @@
     } catch (error) {
       return { status: "reject", stage: "compile", message: firstLine(error) };
     }
-    let instance;
+    const entry = entryOf(module, bytes);
     try {
-      instance = new WebAssembly.Instance(module, {});
+      entry.instance = new WebAssembly.Instance(module, {});
     } catch (error) {
       return { status: "reject", stage: "instantiate", message: firstLine(error) };
     }
-    let signatures = null;
-    let signatureError = null;
-    try {
-      signatures = exportSignatures(bytes);
-    } catch (error) {
-      signatureError = firstLine(error);
-    }
-    const calls = (request.calls || []).map((call) =>
-      invoke(instance, signatures, signatureError, call),
-    );
+    const calls = (request.calls || []).map((call) => {
+      try {
+        return { status: "return", values: callExact(entry, call.invoke, call.args || [], null) };
+      } catch (error) {
+        return ending(engine, error);
+      }
+    });
     return { status: "ran", calls };
   }
 
-  function invoke(instance, signatures, signatureError, call) {
-    const name = call.invoke;
-    const args = call.args || [];
-    const fn = Object.prototype.hasOwnProperty.call(instance.exports, name)
-      ? instance.exports[name]
-      : undefined;
-    if (typeof fn !== "function") {
-      return { status: "error", message: `no exported function named ${JSON.stringify(name)}` };
-    }
-    if (!signatures) {
-      return { status: "error", message: `cannot read the module's signatures: ${signatureError}` };
-    }
-    const signature = signatures[name];
-    if (!signature) return { status: "error", message: `no signature for export ${name}` };
-    const { params, results } = signature;
-    if (params.length !== args.length) {
-      return {
-        status: "error",
-        message: `${name} takes ${params.length} arguments, ${args.length} given`,
-      };
-    }
-    for (const type of [...params, ...results]) {
-      if (!(type in TYPES)) {
-        return { status: "error", message: `this host cannot pass values of type ${type}` };
-      }
-    }
-    let jsArgs;
-    try {
-      jsArgs = args.map((arg, i) => {
-        if (arg.type !== params[i]) {
-          throw new CallError(`${name} takes ${params[i]}, the case gives ${arg.type}`);
-        }
-        return toJs(arg);
-      });
-    } catch (error) {
-      return { status: "error", message: firstLine(error) };
-    }
-    let result;
-    try {
-      result = fn(...jsArgs);
-    } catch (error) {
-      if (isTrap(error)) return { status: "trap", message: firstLine(error) };
-      return { status: "error", message: `${error && error.name}: ${firstLine(error)}` };
-    }
-    const values = results.length === 1 ? [result] : results.length ? Array.from(result) : [];
-    return { status: "return", values: results.map((type, i) => toWire(type, values[i])) };
-  }
-
-  const TYPES = { i32: 1, i64: 1, f32: 1, f64: 1 };
-
   // --- scripts (protocol.md, "Scripts"): one registry of instances per script ---------
-  class Unsupported extends Error {}
-
   function spectest() {
     const print = (...args) => {
       if (typeof console !== "undefined") console.log(...args);
@@ -410,111 +295,68 @@
     return imports;
   }
 
+  // (ref.extern n) and (ref.host n): one JS object per number, for the whole script.
+  function hostReferences() {
+    const objects = new Map();
+    const numbers = new Map();
+    return {
+      of(n) {
+        if (!objects.has(n)) {
+          const object = { hostRef: n };
+          objects.set(n, object);
+          numbers.set(object, n);
+        }
+        return objects.get(n);
+      },
+      numberOf(object) {
+        return numbers.get(object);
+      },
+    };
+  }
+
   // The script in progress: a `script` request with `continue` goes on with it.
   let current = null;
 
-  function runScript(directives, carryOn) {
+  function runScript(engine, directives, carryOn) {
     if (!carryOn || !current) {
-      current = { registry: { spectest: spectest() }, named: {}, definitions: {}, hostRefs: new Map(), latest: null };
+      current = { registry: { spectest: spectest() }, named: {}, definitions: {}, hostRefs: hostReferences(), latest: null };
     }
-    const { registry, named, definitions, hostRefs } = current; // hostRefs: (ref.extern n) → one object
-    let latest = current.latest;
-    const hostRef = (n) => {
-      if (!hostRefs.has(n)) hostRefs.set(n, { hostRef: n });
-      return hostRefs.get(n);
-    };
+    const state = current;
 
-    function instantiate(entry) {
+    function instantiate(definition) {
       const imports = {};
       let list;
       try {
-        list = WebAssembly.Module.imports(entry.module);
+        list = WebAssembly.Module.imports(definition.module);
       } catch (error) {
         // JSC cannot describe some imports (typed references): read them from the bytes.
-        if (!entry.signatures) throw error;
-        list = entry.signatures[IMPORTS];
+        if (!definition.info) throw error;
+        list = definition.info.imports;
       }
       for (const wanted of list) {
-        const from = registry[wanted.module];
+        const from = state.registry[wanted.module];
         if (from && Object.prototype.hasOwnProperty.call(from, wanted.name)) {
           (imports[wanted.module] = imports[wanted.module] || {})[wanted.name] = from[wanted.name];
         }
       }
+      const entry = { ...definition, trampolines: new Map() };
       try {
-        return { ...entry, instance: new WebAssembly.Instance(entry.module, imports) };
+        entry.instance = new WebAssembly.Instance(definition.module, imports);
       } catch (error) {
         return { reject: { status: "reject", stage: "instantiate", message: firstLine(error) } };
       }
+      return entry;
     }
 
     function target(directive) {
-      const entry = directive.module === undefined ? latest : named[directive.module];
+      const entry = directive.module === undefined ? state.latest : state.named[directive.module];
       if (!entry) throw new CallError(directive.module === undefined ? "no module has been instantiated" : `no module named ${directive.module}`);
       return entry;
     }
 
-    function toScriptJs(arg, type) {
-      switch (arg.type) {
-        case "v128":
-          throw new Unsupported("v128 values cannot cross the JavaScript API");
-        case "ref.null":
-          return null;
-        case "ref.extern":
-        case "ref.host":
-          return hostRef(Number(arg.value));
-        default:
-          if (arg.type !== type) throw new CallError(`takes ${type}, the script gives ${arg.type}`);
-          return toJs(arg);
-      }
-    }
-
-    function toScriptWire(type, value) {
-      if (TYPES[type]) return toWire(type, value);
-      if (type === "v128") throw new Unsupported("v128 values cannot cross the JavaScript API");
-      if (value === null) return { type: "ref", kind: "null" };
-      if (value && typeof value === "object" && "hostRef" in value && hostRefs.get(value.hostRef) === value) {
-        const extern = type === "ref.extern" || type === "ref.noextern";
-        return { type: "ref", kind: extern ? "extern" : "host", value: String(value.hostRef) };
-      }
-      if (typeof value === "function") return { type: "ref", kind: "func" };
-      if (typeof value === "number" && type !== "ref.extern") {
-        return { type: "ref", kind: "i31", value: String(value & 0x7fffffff) };
-      }
-      return { type: "ref", kind: type === "ref.extern" ? "extern" : "any" };
-    }
-
-    function call(directive) {
-      const entry = target(directive);
-      const exports = entry.instance.exports;
-      const fn = Object.prototype.hasOwnProperty.call(exports, directive.field) ? exports[directive.field] : undefined;
-      if (typeof fn !== "function") throw new CallError(`no exported function named ${JSON.stringify(directive.field)}`);
-      const signature = entry.signatures && entry.signatures[directive.field];
-      if (!signature) throw new CallError(`no signature for export ${directive.field}`);
-      const args = directive.args || [];
-      if (signature.params.length !== args.length) {
-        throw new CallError(`takes ${signature.params.length} arguments, ${args.length} given`);
-      }
-      for (const type of signature.results) {
-        if (type === "v128") throw new Unsupported("v128 values cannot cross the JavaScript API");
-        if (type === "ref.exn" || type === "ref.noexn") throw new Unsupported("exnref values cannot cross the JavaScript API");
-      }
-      const jsArgs = args.map((arg, i) => toScriptJs(arg, signature.params[i]));
-      let result;
-      try {
-        result = fn(...jsArgs);
-      } catch (error) {
-        if (typeof WebAssembly.Exception === "function" && error instanceof WebAssembly.Exception) {
-          return { status: "exception", message: "uncaught wasm exception" };
-        }
-        if (error instanceof RangeError || (error && error.name === "InternalError")) {
-          return { status: "trap", message: firstLine(error), exhaustion: true };
-        }
-        if (error instanceof WebAssembly.RuntimeError) return { status: "trap", message: firstLine(error) };
-        return { status: "error", message: `${error && error.name}: ${firstLine(error)}` };
-      }
-      const results = signature.results;
-      const values = results.length === 1 ? [result] : results.length ? Array.from(result) : [];
-      return { status: "return", values: results.map((type, i) => toScriptWire(type, values[i])) };
+    function keep(entry, name) {
+      state.latest = entry;
+      if (name) state.named[name] = entry;
     }
 
     function step(directive) {
@@ -525,74 +367,54 @@
           try {
             module = new WebAssembly.Module(bytes);
           } catch (error) {
-            // Chromium refuses to compile large modules synchronously on a page's main thread.
-            if (/main thread/.test(firstLine(error))) {
-              return { status: "unsupported", message: `this host cannot compile it here: ${firstLine(error)}` };
-            }
             return { status: "reject", stage: "compile", message: firstLine(error) };
           }
-          let signatures = null;
-          try {
-            signatures = exportSignatures(bytes);
-          } catch (error) {
-            signatures = null;
-          }
-          const entry = { module, signatures };
+          const definition = entryOf(module, bytes);
           if (directive.instantiate === false) {
-            if (directive.name && !directive.expect_failure) definitions[directive.name] = entry;
+            if (directive.name && !directive.expect_failure) state.definitions[directive.name] = definition;
             return { status: "ok" };
           }
-          const made = instantiate(entry);
+          const made = instantiate(definition);
           if (made.reject) return made.reject;
-          if (!directive.expect_failure) {
-            latest = made;
-            if (directive.name) named[directive.name] = made;
-          }
+          if (!directive.expect_failure) keep(made, directive.name);
           return { status: "ok" };
         }
         case "instance": {
-          const definition = definitions[directive.definition];
+          const definition = state.definitions[directive.definition];
           if (!definition) throw new CallError(`no module definition ${directive.definition}`);
           const made = instantiate(definition);
           if (made.reject) return made.reject;
-          latest = made;
-          if (directive.name) named[directive.name] = made;
+          keep(made, directive.name);
           return { status: "ok" };
         }
         case "register":
-          registry[directive.as] = target(directive).instance.exports;
+          state.registry[directive.as] = target(directive).instance.exports;
           return { status: "ok" };
         case "invoke":
-          return call(directive);
-        case "get": {
-          const entry = target(directive);
-          const glob = entry.instance.exports[directive.field];
-          if (!(glob instanceof WebAssembly.Global)) throw new CallError(`no exported global named ${directive.field}`);
-          const type = entry.signatures && entry.signatures[GLOBALS][directive.field];
-          if (!type) throw new CallError(`no type for global ${directive.field}`);
-          if (type === "v128") throw new Unsupported("v128 values cannot cross the JavaScript API");
-          return { status: "return", values: [toScriptWire(type, glob.value)] };
-        }
+          return { status: "return", values: callExact(target(directive), directive.field, directive.args || [], state.hostRefs) };
+        case "get":
+          return { status: "return", values: [readGlobal(target(directive), directive.field, state.hostRefs)] };
         default:
           return { status: "error", message: `unknown directive ${JSON.stringify(directive.do)}` };
       }
     }
 
-    const answers = directives.map((directive) => {
+    return directives.map((directive) => {
       try {
         return step(directive);
       } catch (error) {
-        if (error instanceof Unsupported) return { status: "unsupported", message: error.message };
-        return { status: "error", message: firstLine(error) };
+        return ending(engine, error);
       }
     });
-    current.latest = latest;
-    return answers;
   }
 
-  // identity(): {engine, version, language, language_version, engine_version?}
-  function createHost(identity, args) {
-    const disabled = parseArgs(args);
+  // identity(): {engine, version, language, language_version, engine_version?}; `engine`:
+  // the JS engine whose trap messages to read (v8, jsc, spidermonkey; see traps.js).
+  function createHost(identity, args, engine) {
+    const disabled = [];
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] === "--disable" && i + 1 < args.length) disabled.push(args[++i]);
+    }
     function answer(request) {
       switch (request.cmd) {
         case "start": {
@@ -601,9 +423,9 @@
           return { ...identity(), features, disabled, script: true };
         }
         case "run":
-          return run(request);
+          return run(engine, request);
         case "script":
-          return { status: "ran", answers: runScript(request.directives || [], request.continue === true) };
+          return { status: "ran", answers: runScript(engine, request.directives || [], request.continue === true) };
         case "stop":
           return { status: "stopped" };
         default:
@@ -627,5 +449,6 @@
     };
   }
 
-  global.WasmMatrix = { createHost, exportSignatures, toJs, toWire };
+  WasmMatrix.createHost = createHost;
+  WasmMatrix.callExact = callExact;
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -8,7 +8,9 @@ const System = imports.system;
 // Load core.js from beside this file, whatever the working directory.
 const here = /@(\/[^:]*):\d+:\d+/.exec(new Error().stack)[1].replace(/\/[^/]*$/, "");
 imports.searchPath.unshift(here);
-imports.core; // defines globalThis.WasmMatrix
+imports.binary; // each defines part of globalThis.WasmMatrix
+imports.traps;
+imports.core;
 
 const answers = new Gio.UnixOutputStream({ fd: 1, close_fd: false });
 const input = new Gio.DataInputStream({
@@ -39,7 +41,7 @@ const identity = () => ({
   engine_version: `SpiderMonkey ${mozjsVersion()}`,
 });
 
-const host = WasmMatrix.createHost(identity, ARGV);
+const host = WasmMatrix.createHost(identity, ARGV, "spidermonkey");
 for (;;) {
   const [line] = input.read_line_utf8(null);
   if (line === null) break; // end of input

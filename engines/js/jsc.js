@@ -4,7 +4,7 @@
 
 // jsc's load() resolves against the working directory: find core.js beside this file.
 const here = /@(\/[^:]*):\d+:\d+/.exec(new Error().stack)[1].replace(/[^/]*$/, "");
-load(here + "core.js");
+for (const file of ["binary.js", "traps.js", "core.js"]) load(here + file);
 
 const send = print;
 const toStderr = (...args) => printErr(args.map(String).join(" "));
@@ -33,7 +33,7 @@ const identity = () => ({
 });
 
 // `arguments` (what follows `--`) is not defined at all when nothing follows it.
-const host = WasmMatrix.createHost(identity, typeof arguments === "undefined" ? [] : Array.from(arguments));
+const host = WasmMatrix.createHost(identity, typeof arguments === "undefined" ? [] : Array.from(arguments), "jsc");
 for (;;) {
   const line = readline();
   if (line === null || line === undefined) break; // end of input

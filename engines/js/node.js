@@ -6,7 +6,7 @@ const path = require("path");
 const readline = require("readline");
 const util = require("util");
 
-require(path.join(__dirname, "core.js"));
+for (const file of ["binary.js", "traps.js", "core.js"]) require(path.join(__dirname, file));
 
 // Keep the real stdout writer for the protocol, then point every printer at stderr.
 const stdout = process.stdout;
@@ -35,7 +35,9 @@ function identity() {
   };
 }
 
-const host = WasmMatrix.createHost(identity, process.argv.slice(2));
+// Bun embeds JavaScriptCore, node V8: whose trap messages the core reads (traps.js).
+const engine = typeof Bun !== "undefined" ? "jsc" : "v8";
+const host = WasmMatrix.createHost(identity, process.argv.slice(2), engine);
 const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   if (!line.trim()) return;

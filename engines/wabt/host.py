@@ -25,7 +25,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wasmbin
-from pyhost import Host, Reject, serve
+from pyhost import (
+    MISMATCH,
+    SPEC_WORDS,
+    UNALIGNED,
+    UNDEFINED,
+    UNINITIALIZED,
+    Host,
+    Reject,
+    rules,
+    serve,
+    trap_kinds,
+)
 
 # Proposals wabt has off by default: our name -> the flags that switch them on. Not gc:
 # 1.0.32 cannot decode struct types even with --enable-gc, and its function-references
@@ -73,6 +84,16 @@ INTERP_TIMEOUT = 600
 RESULT_LINE = re.compile(r"^w(\d+)\((.*)\) =>(?: (.*))?$")
 VALUE = re.compile(r"^(i32|i64):(\d+)$")
 LIBC = ctypes.CDLL(None, use_errno=True)
+# wabt's own words for some traps, before the spec's (its actions fail only by trapping).
+TRAP_RULES = (
+    rules(
+        (r"undefined table index", [UNDEFINED]),
+        (r"uninitialized table element", [UNINITIALIZED]),
+        (r"indirect call signature mismatch", [MISMATCH]),
+        (r"invalid atomic access", [UNALIGNED]),
+    )
+    + SPEC_WORDS
+)
 
 
 def _die_with_parent() -> None:
@@ -244,7 +265,10 @@ def _results(
             raise RuntimeError(f"results out of order (w{k} expected):\n{output}")
         text = match.group(3) or ""
         if text.startswith("error: "):
-            answers.append({"status": "trap", "message": text[len("error: ") :]})
+            message = text[len("error: ") :]
+            answers.append(
+                {"status": "trap", "message": message, "kinds": trap_kinds(message, TRAP_RULES)}
+            )
             continue
         parts = [part.strip() for part in text.split(",")] if text else []
         values = [VALUE.match(part) for part in parts]

@@ -10,6 +10,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wasm3
 from pyhost import (
+    SPEC_WORDS,
+    STACK,
+    UNDEFINED,
+    UNINITIALIZED,
     CallError,
     CallTrapped,
     Host,
@@ -18,7 +22,9 @@ from pyhost import (
     check_arguments,
     first_line,
     python_to_wire,
+    rules,
     serve,
+    trap_kinds,
 )
 
 # wasm3's value type codes (M3ValueType).
@@ -26,6 +32,15 @@ KINDS = {1: "i32", 2: "i64", 3: "f32", 4: "f64"}
 # The wasm3 command line's default stack size; a call deeper than it traps "stack overflow".
 STACK_BYTES = 64 * 1024
 LOOKUP_FAILED = "function lookup failed"
+TRAP = "[trap] "  # how wasm3 begins a trap's message; anything else is not a trap
+# wasm3's own words for some traps, before the spec's.
+TRAP_RULES = (
+    rules(
+        (r"stack overflow", [STACK]),
+        (r"undefined element", [UNDEFINED, UNINITIALIZED]),  # it says so of null entries too
+    )
+    + SPEC_WORDS
+)
 
 
 class Wasm3Host(Host):
@@ -65,11 +80,16 @@ class Wasm3Host(Host):
             params = [_kind(code) for code in function.arg_types]
             kinds = [_kind(code) for code in function.ret_types]
             check_arguments(name, params, args)
+            values = [bits_to_python(arg) for arg in args]
             try:
-                result = function(*[bits_to_python(arg) for arg in args])
+                result = function(*values)
             except RuntimeError as error:
-                # "[trap] …", or a compile error of a callee that wasm3 compiles lazily.
-                raise CallTrapped(first_line(str(error))) from None
+                text = first_line(str(error))
+                if text.startswith(TRAP):
+                    raise CallTrapped(text, trap_kinds(text, TRAP_RULES)) from None
+                # wasm3 compiles each function when first called: a callee it cannot
+                # compile is the module refused, late, not a trap.
+                raise Reject("compile", f"when called: {text}") from None
             results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 

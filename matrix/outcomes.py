@@ -5,10 +5,12 @@ from enum import StrEnum
 
 class Outcome(StrEnum):
     PASS = "pass"  # ran and every call returned what the case expects
+    VALID = "valid"  # a validator-only engine accepts the module: nothing was executed
+    INVALID = "invalid"  # a validator-only engine refuses the module: nothing was executed
     FAIL = "fail"  # ran, wrong result
     TRAP = "trap"  # unexpected trap, or an expected trap that did not happen
     REJECT = "reject"  # the engine refused the module (decode, validation, compile, link)
-    CRASH = "crash"  # the engine's process died
+    CRASH = "crash"  # the engine's process died, or the engine failed (not a trap)
     TIMEOUT = "timeout"  # the cell ran past its time limit; the host was killed
     BUILD_ERROR = "build-error"  # the toolchain could not build the module
     SKIP = "skip"  # toolchain or engine not available, or profile not expressible
@@ -27,6 +29,8 @@ class Outcome(StrEnum):
 # Shown in tables; every symbol also carries its word so tables read without a legend.
 _SYMBOLS = {
     Outcome.PASS: "✅",
+    Outcome.VALID: "☑️",
+    Outcome.INVALID: "⛔",
     Outcome.FAIL: "❌",
     Outcome.TRAP: "💥",
     Outcome.REJECT: "🚫",
@@ -38,11 +42,13 @@ _SYMBOLS = {
 }
 
 _MEANINGS = {
-    Outcome.PASS: "ran, every call as expected",
+    Outcome.PASS: "ran, every result checked bit for bit and every trap of the expected kind",
+    Outcome.VALID: "a validator-only engine accepts the module (nothing was executed)",
+    Outcome.INVALID: "a validator-only engine refuses the module (nothing was executed)",
     Outcome.FAIL: "ran, wrong result",
     Outcome.TRAP: "unexpected trap, or an expected trap that did not happen",
     Outcome.REJECT: "the engine refused the module (decode, validation, compile, link)",
-    Outcome.CRASH: "the engine's process died",
+    Outcome.CRASH: "the engine's process died, or the engine failed in a way that is not a trap",
     Outcome.TIMEOUT: "over the time limit: the engine interrupted the module, or the host "
     "was killed",
     Outcome.BUILD_ERROR: "the toolchain could not build the module",
@@ -58,10 +64,14 @@ SEVERITY = [
     Outcome.FAIL,
     Outcome.TRAP,
     Outcome.REJECT,
+    Outcome.INVALID,
     Outcome.BUILD_ERROR,
     Outcome.SKIP,
+    Outcome.VALID,
     Outcome.PASS,
 ]
+# What a validator-only engine can say: never counted as executed (pass rates, badges).
+VALIDATION = frozenset({Outcome.VALID, Outcome.INVALID})
 
 
 def worst(outcomes: list[Outcome]) -> Outcome:

@@ -21,10 +21,11 @@ from pathlib import Path
 from .build import BuildCache
 from .engines import EngineBuild
 from .hosts import HostDied, HostPool, HostProtocolError, HostTimedOut, memory_limit
+from .judging import Verdict, engine_unavailable, host_failure
 from .outcomes import Outcome
 from .paths import display_path
 from .planner import Cell
-from .provision import Environment, how_to_get, ready
+from .provision import Environment, ready
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
 from .verdict import judge
 
@@ -55,6 +56,9 @@ class CellResult:
     build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
     rerun: str = ""
     required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
+    executes: bool = True  # false: a validator-only engine, which says valid/invalid only
+    control: bool = False  # a control case: no engine may pass it (docs/cases.md)
+    unobserved_trap_kinds: int = 0  # expected traps passed on "it trapped": kind not shown
     duration_ms: float = 0.0
     finished_at: str = ""
 
@@ -135,6 +139,8 @@ class Runner:
             engine_version=cell.engine.version,
             engine_disabled=list(cell.engine.disabled),
             rerun=rerun_command(cell),
+            executes=not cell.engine.family.validator_only,
+            control=cell.case.control,
         )
         return settle(result, started, lambda: self._run(cell, result))
 
@@ -145,10 +151,8 @@ class Runner:
             return Outcome.SKIP, f"toolchain {cell.toolchain} is not available: {reason}"
         environment = self.environment_of(cell.engine)
         if environment is None:
-            return Outcome.SKIP, (
-                f"engine {cell.engine.id} is not available here; "
-                f"get it with: {how_to_get(cell.engine)}"
-            )
+            verdict = engine_unavailable(cell.engine)
+            return verdict.outcome, verdict.message
         result.engine_version = str(environment.handshake.get("version", cell.engine.version))
         result.toolchain_version = toolchain.version()
         try:
@@ -177,16 +181,28 @@ class Runner:
         try:
             host = self.hosts.get(cell.engine, environment)
             answer = host.request(request, cell.case.timeout)
-        except HostDied as death:
+        except (HostDied, HostTimedOut, HostProtocolError) as error:
             self.hosts.discard(cell.engine)
-            return Outcome.CRASH, str(death)
-        except HostTimedOut as timeout:
-            self.hosts.discard(cell.engine)
-            return Outcome.TIMEOUT, str(timeout)
-        except HostProtocolError as error:
-            self.hosts.discard(cell.engine)
-            return Outcome.ERROR, str(error)
+            verdict = host_failure(error)
+            return verdict.outcome, verdict.message
         if answer.get("status") == "timeout":  # the engine interrupted the module itself
             return Outcome.TIMEOUT, f"{cell.engine.id}: {answer.get('message', '')}"
-        verdict = judge(cell.case, answer)
+        validator_only = cell.engine.family.validator_only or bool(
+            host.handshake.get("validator_only")
+        )
+        result.executes = not validator_only
+        verdict = control_checked(cell, judge(cell.case, answer, validator_only))
+        result.unobserved_trap_kinds = verdict.unobserved
         return verdict.outcome, verdict.message
+
+
+def control_checked(cell: Cell, verdict: Verdict) -> Verdict:
+    """A control's expectations are wrong on purpose: a pass on one means the harness judged
+    wrong (a host inventing a value, a lossy conversion), so it is the harness's `error`."""
+    if not cell.case.control or verdict.outcome != Outcome.PASS:
+        return verdict
+    return Verdict(
+        Outcome.ERROR,
+        f"harness defect: {cell.engine.id} passed the control {cell.case.name}, whose "
+        f"expectations are wrong on purpose ({verdict.message})",
+    )

@@ -1,22 +1,25 @@
-"""Judge a host's answer against what the case expects: outcome and a readable reason."""
+"""Judge a host's answer to a case cell against what the case expects: an outcome and a
+reason a person can read (docs/cases.md, "Outcomes").
+
+`pass` is a promise: the engine executed the module, every result was checked bit for bit
+and every trap was of the kind expected. A validator-only engine never passes: it says
+`valid` or `invalid`. A value the host could not carry exactly is a `skip` with the
+reason; an engine failing on a call in a way that is not a trap is never a trap.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .cases import Call, Case
+from .judging import Verdict, check_trap
 from .outcomes import Outcome
-from .values import Value, ValueSyntaxError
+from .traps import kind_of
+from .values import ValueSyntaxError, all_match, from_wire
 
 
-@dataclass(frozen=True)
-class Verdict:
-    outcome: Outcome
-    message: str
-
-
-def judge(case: Case, answer: dict) -> Verdict:
+def judge(case: Case, answer: dict, validator_only: bool = False) -> Verdict:
     status = answer.get("status")
+    if status == "valid" or (validator_only and status == "reject"):
+        return _validation(case, answer)
     if status == "reject":
         message = f"{answer.get('stage', 'compile')}: {answer.get('message', '').strip()}"
         if not case.valid:
@@ -24,11 +27,6 @@ def judge(case: Case, answer: dict) -> Verdict:
         return Verdict(Outcome.REJECT, message)
     if status == "error":
         return Verdict(Outcome.ERROR, f"the host failed: {answer.get('message', '')}")
-    if status == "valid":
-        # A validator-only engine: it can say the module is valid, never that it runs.
-        if not case.valid:
-            return Verdict(Outcome.FAIL, "the validator accepted a module that must be rejected")
-        return Verdict(Outcome.PASS, "validates (validator only: nothing was executed)")
     if status != "ran":
         return Verdict(Outcome.ERROR, f"unexpected answer from the host: {answer!r}"[:2000])
     if not case.valid:
@@ -39,45 +37,75 @@ def judge(case: Case, answer: dict) -> Verdict:
             Outcome.ERROR,
             f"the host answered {len(results)} calls, the case made {len(case.calls)}",
         )
+    unobserved, notes = 0, []
     for call, result in zip(case.calls, results, strict=True):
         verdict = _judge_call(call, result)
-        if verdict is not None:
+        if verdict.outcome != Outcome.PASS:
             return verdict
+        if verdict.unobserved:
+            unobserved += 1
+            notes.append(verdict.message)
     calls = len(case.calls)
-    return Verdict(
-        Outcome.PASS,
-        f"{calls} call{'s' if calls != 1 else ''} as expected"
-        if calls
-        else "validated and instantiated",
-    )
+    message = f"{calls} call{'s' if calls != 1 else ''} as expected"
+    if not calls:
+        message = "validated and instantiated"
+    if notes:
+        message += f"; {unobserved} trap{'s' if unobserved != 1 else ''} passed on 'it trapped': "
+        message += "; ".join(notes)
+    return Verdict(Outcome.PASS, message, unobserved)
+
+
+def _validation(case: Case, answer: dict) -> Verdict:
+    """A validator-only engine's answer: what it says, never that anything ran."""
+    if answer.get("status") == "valid":
+        if not case.valid:
+            return Verdict(Outcome.FAIL, "the validator accepted a module that must be rejected")
+        return Verdict(Outcome.VALID, "validates (a validator only: nothing was executed)")
+    message = f"{answer.get('stage', 'compile')}: {answer.get('message', '').strip()}"
+    if not case.valid:
+        return Verdict(Outcome.INVALID, f"refused, as the case requires ({message})")
+    return Verdict(Outcome.INVALID, message)
 
 
 def describe_call(call: Call) -> str:
     return f"{call.invoke}({', '.join(map(str, call.args))})"
 
 
-def _judge_call(call: Call, result: dict) -> Verdict | None:
+def _judge_call(call: Call, result: dict) -> Verdict:
     what = describe_call(call)
     status = result.get("status")
+    message = str(result.get("message", "")).strip()
+    expected = f"a trap ({call.trap})" if call.trap is not None else "a result"
     if status == "error":
-        return Verdict(Outcome.FAIL, f"{what}: {result.get('message', '')}")
+        return Verdict(Outcome.FAIL, f"{what}: {message}")
+    if status == "unsupported":
+        return Verdict(Outcome.SKIP, f"{what}: not measured: {message}")
+    if status == "fault":
+        return Verdict(Outcome.CRASH, f"{what}: the engine failed (not a trap): {message}")
+    if status == "reject":  # a function the engine compiles only when it is first called
+        return Verdict(Outcome.REJECT, f"{what}: refused when called: {message}")
+    if status == "exception":
+        return Verdict(Outcome.TRAP, f"{what} threw an uncaught exception; expected {expected}")
     if status == "trap":
-        if call.trap is not None:
-            return None
-        return Verdict(Outcome.TRAP, f"{what} trapped: {result.get('message', '').strip()}")
+        if call.trap is None:
+            return Verdict(Outcome.TRAP, f"{what} trapped: {message}")
+        check = check_trap(kind_of(call.trap), result)
+        if not check.matches:
+            return Verdict(Outcome.FAIL, f"{what} {check.note} ({message})")
+        if not check.observed:
+            return Verdict(Outcome.PASS, f"{what}: {check.note}", unobserved=1)
+        return Verdict(Outcome.PASS, "")
     if status != "return":
         return Verdict(Outcome.ERROR, f"{what}: unexpected call answer {result!r}"[:2000])
     try:
-        values = [Value.from_wire(value) for value in result.get("values", [])]
-    except (ValueSyntaxError, KeyError, ValueError) as error:
+        values = [from_wire(value) for value in result.get("values", [])]
+    except ValueSyntaxError as error:
         return Verdict(Outcome.ERROR, f"{what}: the host returned a bad value: {error}")
     shown = ", ".join(map(str, values)) or "nothing"
     if call.trap is not None:
-        return Verdict(Outcome.TRAP, f"{what} returned {shown}; expected a trap ({call.trap})")
-    expected = call.expect or ()
-    if len(values) != len(expected) or not all(
-        want.matches(got) for want, got in zip(expected, values, strict=False)
-    ):
-        wanted = ", ".join(map(str, expected)) or "nothing"
-        return Verdict(Outcome.FAIL, f"{what} returned {shown}; expected {wanted}")
-    return None
+        return Verdict(Outcome.TRAP, f"{what} returned {shown}; expected {expected}")
+    wanted = call.expect or ()
+    if not all_match(wanted, values):
+        expected = ", ".join(map(str, wanted)) or "nothing"
+        return Verdict(Outcome.FAIL, f"{what} returned {shown}; expected {expected}")
+    return Verdict(Outcome.PASS, "")

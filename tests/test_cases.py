@@ -10,7 +10,7 @@ from matrix.cases import (
     load_case,
     load_cases,
 )
-from matrix.values import Expected, Value, parse_value
+from matrix.values import Exact, Nan, Value, parse_value
 
 WASM_HEADER = bytes.fromhex("0061736d01000000")
 
@@ -56,7 +56,7 @@ calls:
     call = case.calls[0]
     assert call.invoke == "inc"
     assert call.args == (Value("i32", 41),)
-    assert call.expect == (Expected("i32", bits=42),)
+    assert call.expect == (Exact("i32", 42),)
     assert call.trap is None
     assert call.line == 6
 
@@ -96,7 +96,7 @@ calls:
     assert case.tags == ("float", "nan")
     div, boom, nothing = case.calls
     assert div.args == (parse_value("f32:0"), parse_value("f32:0"))
-    assert div.expect == (Expected("f32", nan="nan:arithmetic"),)
+    assert div.expect == (Nan("f32", "nan:arithmetic"),)
     assert (boom.expect, boom.trap) == (None, "unreachable")
     assert (nothing.args, nothing.expect, nothing.trap) == ((), (), None)
     assert [call.line for call in case.calls] == [12, 15, 17]

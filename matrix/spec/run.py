@@ -17,32 +17,20 @@ from pathlib import Path
 
 from ..engines import EngineBuild
 from ..hosts import HostDied, HostPool, HostProtocolError, HostTimedOut
+from ..judging import engine_unavailable, host_failure
 from ..outcomes import Outcome
 from ..paths import display_path
 from ..profiles import dependents
-from ..provision import Environment, how_to_get, ready
+from ..provision import Environment, ready
 from ..runner import CellResult, settle
 from ..scanner import ScanError, scan
 from .assemble import assembler_name
 from .features import script_features
-from .judge import (
-    EXHAUSTION_TEXT,
-    FAIL,
-    OFF,
-    PASS,
-    SKIP,
-    Verdict,
-    is_nan,
-    judge_values,
-    show_answer,
-    undecidable,
-)
-from .numbers import FLOAT_FORMATS
+from .judge import FAIL, OFF, PASS, SKIP, Judgement, judge_step
 from .plan import Step, plan
 from .script import load_script
 from .sexpr import WastSyntaxError
 
-MESSAGE_LIMIT = 400  # characters of an engine's message kept per failure
 BASE_TIMEOUT = 120.0  # seconds per request, plus a little per directive
 PER_DIRECTIVE = 0.05
 CHUNK = 1000  # directives per request: what a crash mid-script can lose
@@ -117,10 +105,8 @@ class SpecRunner:
     def _run(self, cell: SpecCell, result: SpecCellResult) -> tuple[Outcome, str]:
         environment = self.environment_of(cell.engine)
         if environment is None:
-            return Outcome.SKIP, (
-                f"engine {cell.engine.id} is not available here; "
-                f"get it with: {how_to_get(cell.engine)}"
-            )
+            verdict = engine_unavailable(cell.engine)
+            return verdict.outcome, verdict.message
         try:
             script = load_script(cell.script)
         except (WastSyntaxError, OSError) as error:
@@ -128,29 +114,28 @@ class SpecRunner:
         result.toolchain_version = assembler_name()
         try:
             host = self.hosts.get(cell.engine, environment)
-        except HostDied as death:
-            return Outcome.CRASH, str(death)
-        except HostTimedOut as timeout:
-            return Outcome.TIMEOUT, str(timeout)
+        except (HostDied, HostTimedOut) as error:
+            verdict = host_failure(error)
+            return verdict.outcome, verdict.message
         handshake = host.handshake
         result.engine_version = str(handshake.get("version", cell.engine.version))
         if not handshake.get("script"):
             return Outcome.SKIP, f"the {cell.engine.family.name} host does not run scripts yet"
-        steps = plan(script.commands, validator_only=bool(handshake.get("validator_only")))
+        validator_only = cell.engine.family.validator_only or bool(handshake.get("validator_only"))
+        result.executes = not validator_only
+        steps = plan(script.commands, validator_only=validator_only)
         sent = [step for step in steps if step.directive is not None]
         directives = [{**step.directive, "line": step.line} for step in sent]
         answers, ended = self._send(cell, host, directives)
         if isinstance(ended, tuple) and not answers:
             return ended  # nothing answered: the cell is just that crash, timeout or error
         sent = sent[: len(answers)]  # what follows a crash or timeout stays unjudged
-        javascript = handshake.get("language") == "javascript"
         for step, reply in zip(sent, answers, strict=True):
-            step.verdict = judge_step(step, reply, javascript)
+            step.verdict = judge_step(step, reply)
         switched_off = _switched_off_features(cell.engine.disabled)
         if switched_off:
             _mark_switched_off(sent, answers, switched_off)
-        off = bool(switched_off & set(result.features))
-        judged = _tally(steps, result, off)
+        judged = _tally(steps, result, validator_only)
         if isinstance(ended, tuple):  # ended early: the answered assertions are kept
             outcome, note = ended
             return outcome, (
@@ -173,15 +158,10 @@ class SpecRunner:
                 request["continue"] = True
             try:
                 answer = host.request(request, BASE_TIMEOUT + PER_DIRECTIVE * len(chunk))
-            except HostDied as death:
+            except (HostDied, HostTimedOut, HostProtocolError) as error:
                 self.hosts.discard(cell.engine)
-                return answers, (Outcome.CRASH, str(death))
-            except HostTimedOut as timeout_error:
-                self.hosts.discard(cell.engine)
-                return answers, (Outcome.TIMEOUT, str(timeout_error))
-            except HostProtocolError as error:
-                self.hosts.discard(cell.engine)
-                return answers, (Outcome.ERROR, str(error))
+                verdict = host_failure(error)
+                return answers, (verdict.outcome, verdict.message)
             if answer.get("exiting"):  # the engine panicked: the next script gets a fresh host
                 self.hosts.discard(cell.engine)
             if answer.get("status") != "ran":
@@ -195,56 +175,6 @@ class SpecRunner:
         return answers, None
 
 
-JS_NAN = "NaN payloads do not survive the JavaScript API (it may quiet or canonicalise them)"
-
-
-def judge_step(step: Step, answer: dict, javascript: bool = False) -> Verdict:
-    """A step's verdict from its host's answer (`javascript`: the values went through the
-    JS API, which need not keep a NaN's payload)."""
-    status = answer.get("status")
-    message = str(answer.get("message", ""))[:MESSAGE_LIMIT]
-    if status == "unsupported":
-        return Verdict(SKIP, message=message)
-    expect, actual = step.expect, show_answer(answer)
-    passed = False
-    if expect == "ok":
-        passed = status in ("ok", "valid")
-    elif expect == "return":
-        passed = status == "return" and (
-            step.command != "assert_return" or judge_values(step.results, answer["values"])
-        )
-    elif expect == "trap":
-        passed = status == "trap"
-    elif expect == "exhaustion":
-        passed = status == "trap" and (
-            bool(answer.get("exhaustion")) or bool(EXHAUSTION_TEXT.search(message))
-        )
-    elif expect == "exception":
-        passed = status == "exception"
-    elif expect == "compile-reject":
-        passed = status == "reject" and answer.get("stage") == "compile"
-    elif expect in ("link-reject", "instantiate-reject"):
-        passed = status == "reject" and answer.get("stage") == "instantiate"
-    if passed:
-        return Verdict(PASS)
-    if status == "return" and undecidable(step.results, answer["values"]):
-        return Verdict(SKIP, message="the host cannot tell which kind of reference came back")
-    if javascript and status == "return" and _nan_payloads(step):
-        return Verdict(SKIP, message=JS_NAN)
-    return Verdict(FAIL, step.expected, actual, message)
-
-
-def _nan_payloads(step: Step) -> bool:
-    """Whether a NaN with a particular payload goes in or is expected out."""
-    args = (step.directive or {}).get("args", [])
-    if any(arg["type"] in FLOAT_FORMATS and is_nan(arg["type"], int(arg["value"])) for arg in args):
-        return True
-    return any(
-        pattern[0] == "num" and pattern[1] in FLOAT_FORMATS and is_nan(pattern[1], pattern[2])
-        for pattern in step.results
-    )
-
-
 def _switched_off_features(disabled: tuple[str, ...] | list[str]) -> set[str]:
     """The features this build has switched off, with those that build on them."""
     off: set[str] = set()
@@ -254,21 +184,50 @@ def _switched_off_features(disabled: tuple[str, ...] | list[str]) -> set[str]:
 
 
 def _mark_switched_off(sent: list[Step], answers: list[dict], off: set[str]) -> None:
-    """A refused module that uses a switched-off feature (as the module scanner reads its
-    bytes) is `off`, not a failure; so are the failures that follow from it (calls into a
-    module that is not there)."""
-    follows = False
+    """A module refused that uses a switched-off feature (as the module scanner reads its
+    bytes) is `off`, not a failure; so are the failures of what uses that module and only
+    that module: actions on it (by its name, or as the latest module until another one is
+    made), its registration, and modules that import what it would have registered. A good
+    module in between ends it: what fails on that one is a failure."""
+    names: set[str] = set()  # $names of modules (and definitions) that are off
+    registered: set[str] = set()  # import names an off module would have registered
+    latest = False  # whether the module unnamed actions go to is off
     for step, answer in zip(sent, answers, strict=True):
+        directive = step.directive or {}
+        kind = directive.get("do")
+        if kind in ("module", "instance"):
+            refused = answer.get("status") == "reject"
+            this = refused and (
+                directive.get("definition") in names
+                or _module_uses(step, off)
+                or bool(registered & _imports(step))
+            )
+            if not directive.get("expect_failure"):
+                latest = this
+                name = directive.get("name")
+                if name:
+                    (names.add if this else names.discard)(name)
+        elif kind in ("invoke", "get", "register"):
+            module = directive.get("module")
+            this = module in names if module is not None else latest
+            if kind == "register":
+                (registered.add if this else registered.discard)(directive.get("as"))
+        else:
+            this = False
         verdict = step.verdict
-        if verdict is None or verdict.status != FAIL:
-            continue
-        if answer.get("status") == "reject" and _module_uses(step, off):
-            step.verdict, follows = replace(verdict, status=OFF), True
-        elif follows and (
-            answer.get("status") == "error"
-            or (answer.get("status") == "reject" and answer.get("stage") == "instantiate")
-        ):  # a call into it, or a module that imports what it would have registered
+        if this and verdict is not None and verdict.status == FAIL:
             step.verdict = replace(verdict, status=OFF)
+
+
+def _imports(step: Step) -> set[str]:
+    """The module names a module directive's module imports from."""
+    module = (step.directive or {}).get("module")
+    if not isinstance(module, str):
+        return set()
+    try:
+        return {item.module for item in scan(base64.b64decode(module)).imports}
+    except ScanError:
+        return set()
 
 
 def _module_uses(step: Step, features: set[str]) -> bool:
@@ -282,15 +241,14 @@ def _module_uses(step: Step, features: set[str]) -> bool:
     return bool(features & set(report.features))
 
 
-def _tally(steps: list[Step], result: SpecCellResult, off: bool) -> tuple[Outcome, str]:
+def _tally(steps: list[Step], result: SpecCellResult, validator_only: bool) -> tuple[Outcome, str]:
     counts: dict[str, Counter] = {}
     skips: dict[tuple[str, str], dict] = {}
     for step in steps:
-        verdict = step.verdict or Verdict(SKIP, message="not run")
+        verdict = step.verdict or Judgement(SKIP, message="not run")
         status = verdict.status
-        if status == FAIL and off and _is_rejection(verdict):  # a script about that feature
-            status = OFF
         counts.setdefault(step.command, Counter())[status] += 1
+        result.unobserved_trap_kinds += verdict.unobserved
         if status == FAIL:
             result.failures.append(
                 {
@@ -319,6 +277,8 @@ def _tally(steps: list[Step], result: SpecCellResult, off: bool) -> tuple[Outcom
         f"{total[PASS]}/{total[PASS] + total[FAIL]} assertions pass, "
         f"{total[FAIL]} fail, {total[SKIP]} skip" + (f", {total[OFF]} off" if total[OFF] else "")
     )
+    if validator_only:  # it says which modules validate; nothing was run
+        message = message.replace("assertions pass", "validations agree") + " (validator only)"
     if total[FAIL]:
         return Outcome.FAIL, message
     if total[PASS] == 0:
@@ -327,9 +287,4 @@ def _tally(steps: list[Step], result: SpecCellResult, off: bool) -> tuple[Outcom
         return Outcome.SKIP, message + (
             f": {result.skips[0]['reason']}" if result.skips else ": nothing to run"
         )
-    return Outcome.PASS, message
-
-
-def _is_rejection(verdict: Verdict) -> bool:
-    """A failure that comes from the engine refusing the feature (or what follows it)."""
-    return verdict.actual.startswith("refused") or verdict.actual in ("error", "unsupported")
+    return (Outcome.VALID if validator_only else Outcome.PASS), message

@@ -72,6 +72,14 @@ SEVERITY = [
 ]
 # What a validator-only engine can say: never counted as executed (pass rates, badges).
 VALIDATION = frozenset({Outcome.VALID, Outcome.INVALID})
+# Cells that went as they should: a pass, or a validator saying valid (no details needed).
+AS_EXPECTED = frozenset({Outcome.PASS, Outcome.VALID})
+
+
+def executes(record: dict) -> bool:
+    """Whether a result record comes from an engine build that executes modules: a
+    validator-only build's records never count as executed (pass rates, badges, history)."""
+    return record.get("executes", True) is not False and record["outcome"] not in VALIDATION
 
 
 def worst(outcomes: list[Outcome]) -> Outcome:

@@ -22,7 +22,7 @@ from .cases import CASE_SUFFIXES, CaseError, find_case_files, known_engine_patte
 from .engines import EngineBuild, load_engine_builds, select
 from .history import HISTORY, add_run
 from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
-from .outcomes import Outcome
+from .outcomes import AS_EXPECTED, Outcome
 from .paths import cache_dir, display_path
 from .planner import Cell, Shard, assign_shards, assignment_fingerprint, plan, plan_fingerprint
 from .profiles import FEATURES
@@ -468,11 +468,11 @@ class CellItem(pytest.Item):
         self.user_properties.append((PROPERTY, json.dumps(result.to_record())))
         if result.outcome == Outcome.SKIP:
             pytest.skip(result.message)
-        if result.outcome not in (Outcome.PASS, Outcome.ERROR) and not result.required:
+        if result.outcome not in (*AS_EXPECTED, Outcome.ERROR) and not result.required:
             # Reported (results, report, pytest's summary) but not a failure of the run;
             # an `error` is the harness's own fault and always fails.
             pytest.xfail(f"{result.outcome} on an engine that is not required: {_brief(result)}")
-        if result.outcome != Outcome.PASS:
+        if result.outcome not in AS_EXPECTED:  # a validator's `valid` is what it can say
             raise CellNotPassed(result)
 
     def repr_failure(self, excinfo, style=None):

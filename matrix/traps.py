@@ -54,6 +54,15 @@ ALIASES = {
 }
 
 
+# A line for every report's legend.
+LEGEND = (
+    "Traps are compared by kind, never by their message text ("
+    + "; ".join(KINDS)
+    + "). A trap of another kind fails; where an engine does not show the kind (or words "
+    'several kinds alike) an expected trap passes on "it trapped" and is counted apart.'
+)
+
+
 def kind_of(text: str) -> str | None:
     """The kind a trap's expected text names: a word of the vocabulary or an alias, also
     followed by more words (the suite writes `uninitialized element 2`); None when it names

@@ -9,8 +9,9 @@ import html
 import re
 from pathlib import Path
 
-from ..outcomes import Outcome
+from ..outcomes import AS_EXPECTED, Outcome, executes
 from ..results import read_results, read_run
+from ..traps import LEGEND as TRAP_LEGEND
 from .spec import render_spec
 from .tables import (
     Table,
@@ -129,6 +130,18 @@ def _overview(records: list[dict], run: dict) -> str:
         f"wasm-matrix {escape(run.get('wasm_matrix', '?'))}, revision "
         f"{escape(run.get('revision') or 'unknown')}.",
     ]
+    validators = sorted({r["engine"] for r in records if r["engine"] != "-" and not executes(r)})
+    if validators:
+        lines.append(
+            f"Validator-only builds, which execute nothing (their cells say `valid` or "
+            f"`invalid`, never `pass`, and have no pass rate): {escape(', '.join(validators))}."
+        )
+    unobserved = sum(int(r.get("unobserved_trap_kinds") or 0) for r in records)
+    if unobserved:
+        lines.append(
+            f'{unobserved} expected traps passed on "it trapped" alone: the engine did not '
+            "show which kind of trap it was (counted per cell as `unobserved_trap_kinds`)."
+        )
     planned = run.get("cells_planned") or 0
     if planned > len(records):
         lines.append(f"**{planned - len(records)} of {planned} planned cells have no result.**")
@@ -143,7 +156,7 @@ def _anchors(records: list[dict]) -> dict[int, str]:
     """An anchor for every cell that did not pass, numbered in results order."""
     anchors = {}
     for record in records:
-        if record["outcome"] != Outcome.PASS:
+        if record["outcome"] not in AS_EXPECTED:
             anchors[id(record)] = f"cell-{len(anchors) + 1}"
     return anchors
 
@@ -176,6 +189,9 @@ def _engines(run: dict, engines: list[str]) -> str:
         if engine["id"] not in engines:
             continue
         handshake = engine.get("handshake", {})
+        note = engine.get("provision_error") or _brief(engine.get("start_error"))
+        if handshake.get("validator_only"):
+            note = "validator only: executes nothing" + (f"; {note}" if note else "")
         language = f"{handshake.get('language', '')} {handshake.get('language_version', '')}"
         lines.append(
             "| "
@@ -185,7 +201,7 @@ def _engines(run: dict, engines: list[str]) -> str:
                     escape(handshake.get("version", engine.get("version", ""))),
                     escape(language.strip()),
                     escape(", ".join(engine.get("disabled", [])) or "–"),
-                    escape(engine.get("provision_error") or _brief(engine.get("start_error"))),
+                    escape(note),
                 ]
             )
             + " |"
@@ -239,4 +255,5 @@ def _details(records: list[dict], anchors: dict[int, str]) -> str:
 def _legend() -> str:
     lines = ["## Legend", ""]
     lines += [f"- {outcome.symbol} `{outcome}`: {outcome.meaning}" for outcome in Outcome]
+    lines += ["", escape(TRAP_LEGEND)]
     return "\n".join(lines)

@@ -18,9 +18,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import compare
 from ..history import HISTORY, chart, read_history
-from ..outcomes import Outcome
+from ..outcomes import AS_EXPECTED, Outcome, executes
 from ..profiles import FEATURES_BY_NAME
 from ..results import cell_key, read_results, read_run
+from ..traps import LEGEND as TRAP_LEGEND
 from .badges import write_badges
 from .tables import (
     Table,
@@ -52,7 +53,11 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.globals.update(
-        Outcome=Outcome, legend=LEGEND, cell_page=cell_page, first_failing=first_failing
+        Outcome=Outcome,
+        legend=LEGEND,
+        trap_legend=TRAP_LEGEND,
+        cell_page=cell_page,
+        first_failing=first_failing,
     )
     environment.filters["percent"] = lambda value: f"{value * 100:.1f}%"
     return environment
@@ -150,7 +155,7 @@ def write_site(
     cell_environment = {**common, "root": "../"}
     template = environment.get_template("cell.html.j2")
     for record in records:
-        if record["outcome"] == Outcome.PASS:
+        if record["outcome"] in AS_EXPECTED:
             continue
         text = template.render(
             **cell_environment,
@@ -203,12 +208,14 @@ def _first_rows(records: list[dict], features: list[str]) -> list[dict]:
 
 
 class SpecTable:
-    """Script × engine pass rates of spec-suite cells (kind "spec", see the spec records)."""
+    """Script × engine pass rates of spec-suite cells (kind "spec", see the spec records);
+    a validator-only build's rate is how often it agrees on which modules are valid."""
 
     def __init__(self, rows: list[str], columns: list[str]):
         self.rows, self.columns = rows, columns
         self.cells: dict[tuple[str, str], dict] = {}
         self.totals: dict[str, dict] = {}
+        self.validators: set[str] = set()
 
 
 def spec_rate(assertions: dict) -> tuple[int, int, int, int]:
@@ -224,6 +231,7 @@ def spec_table(records: list[dict], engines: list[str]) -> SpecTable:
     spec = [r for r in records if r.get("kind") == "spec"]
     table = SpecTable(sorted({r["case"] for r in spec}), [e for e in engines if _has(spec, e)])
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    table.validators = {r["engine"] for r in spec if not executes(r)}
     for record in spec:
         passed, failed, skipped, off = spec_rate(record.get("assertions", {}))
         cell = {
@@ -250,4 +258,4 @@ def _has(records: list[dict], engine: str) -> bool:
 
 
 def first_failing(cell: TableCell) -> dict | None:
-    return next((r for r in cell.records if r["outcome"] != Outcome.PASS), None)
+    return next((r for r in cell.records if r["outcome"] not in AS_EXPECTED), None)

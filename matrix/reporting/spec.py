@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..outcomes import Outcome
+from ..outcomes import Outcome, executes
 from ..spec.features import group_of
 
 COUNTS = ("pass", "fail", "skip", "off")
@@ -45,8 +45,9 @@ def render_spec(records: list[dict], engines: list[str], escape) -> list[str]:
         "",
         "Each cell is one script on one engine build: the share of its applicable assertions "
         "that pass (pass / (pass + fail); skipped assertions, and those about a feature the "
-        "build has switched off, are not counted), then the counts. Failing assertions are "
-        "listed below.",
+        "build has switched off, are not counted), then the counts. A validator-only build "
+        "executes nothing: its rate is how often it agrees with the script on which modules "
+        "are valid, never a pass rate. Failing assertions are listed below.",
         "",
         _totals_table(cells, engines, escape),
         "",
@@ -96,8 +97,9 @@ def _sum(records: list[dict]) -> dict[str, int]:
 
 def _totals_table(cells: list[dict], engines: list[str], escape) -> str:
     lines = [
-        "| engine | scripts | assertions judged | pass rate | fail | skip | off | not run |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| engine | scripts | assertions judged | pass rate | fail | skip | off | not run "
+        "| trap kind not shown |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for engine in engines:
         mine = [record for record in cells if record["engine"] == engine]
@@ -106,10 +108,16 @@ def _totals_table(cells: list[dict], engines: list[str], escape) -> str:
         broken = sum(
             1 for record in mine if record["outcome"] in ("crash", "timeout", "error", "skip")
         )
+        shown = _percent(rate) if rate is not None else "–"
+        name = escape(engine)
+        if mine and not any(executes(record) for record in mine):
+            name += " (validator only)"
+            shown = f"{shown} agree" if rate is not None else shown
+        unobserved = sum(int(record.get("unobserved_trap_kinds") or 0) for record in mine)
         lines.append(
-            f"| {escape(engine)} | {len(mine)} | {counts['pass'] + counts['fail']} | "
-            f"{_percent(rate) if rate is not None else '–'} | {counts['fail']} | "
-            f"{counts['skip']} | {counts['off']} | {broken} |"
+            f"| {name} | {len(mine)} | {counts['pass'] + counts['fail']} | "
+            f"{shown} | {counts['fail']} | {counts['skip']} | {counts['off']} | {broken} "
+            f"| {unobserved} |"
         )
     return "\n".join(lines)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..outcomes import Outcome, worst
+from ..outcomes import AS_EXPECTED, Outcome, worst
 from ..profiles import FEATURES
 
 
@@ -16,7 +16,8 @@ class TableCell:
 
     @property
     def passed(self) -> int:
-        return sum(1 for record in self.records if record["outcome"] == Outcome.PASS)
+        """Cells that went as they should: passed (or, on a validator, validated)."""
+        return sum(1 for record in self.records if record["outcome"] in AS_EXPECTED)
 
 
 @dataclass

@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from .outcomes import Outcome, executes
+from .outcomes import Outcome, measures_engine
 from .results import read_results, read_run
 
 HISTORY = "history.jsonl"
@@ -19,7 +19,11 @@ def run_summary(run_folder: Path) -> dict:
     run = read_run(run_folder)
     engines: dict[str, dict[str, int]] = defaultdict(lambda: {"pass": 0, "measured": 0})
     for record in read_results(run_folder):
-        if record["engine"] == "-" or record["outcome"] == Outcome.SKIP or not executes(record):
+        if (
+            record["engine"] == "-"
+            or record["outcome"] == Outcome.SKIP
+            or not measures_engine(record)
+        ):
             continue
         engines[record["engine"]]["measured"] += 1
         engines[record["engine"]]["pass"] += record["outcome"] == Outcome.PASS

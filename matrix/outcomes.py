@@ -85,3 +85,9 @@ def executes(record: dict) -> bool:
 def worst(outcomes: list[Outcome]) -> Outcome:
     """The most severe of several outcomes (skip only wins over pass)."""
     return min(outcomes, key=SEVERITY.index)
+
+
+def measures_engine(record: dict) -> bool:
+    """Whether a record says something about its engine: executed, and not a control (a
+    control checks the harness; its cells are meant not to pass)."""
+    return executes(record) and not record.get("control")

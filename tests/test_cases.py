@@ -448,3 +448,48 @@ def test_a_case_may_restrict_its_toolchains(tmp_path):
     engine = load_engine_builds()[0]
     chosen = {cell.toolchain for cell in plan([case], [engine])}
     assert chosen == {"clang-14", "clang-16", "clang-19", "zig-cc"}
+
+
+@pytest.mark.parametrize("name", ["../outside.wat", "sub/../../outside.wat", "link.wat"])
+def test_a_module_file_outside_the_case_folder_is_a_case_error(tmp_path, name):
+    (tmp_path / "outside.wat").write_text("(module)\n")
+    folder = tmp_path / "cases"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "link.wat").symlink_to(tmp_path / "outside.wat")  # a link that leads out
+    path = write(folder, "escape.yaml", f"kind: probe\nmodule:\n  file: {name}\n")
+    with pytest.raises(CaseError, match="outside the case's folder") as caught:
+        load_case(path)
+    assert (caught.value.line, caught.value.field) == (3, "module.file")
+
+
+def test_a_module_file_below_the_case_folder_is_fine(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "m.wat").write_text("(module)\n")
+    path = write(tmp_path, "below.yaml", "kind: probe\nmodule:\n  file: sub/m.wat\n")
+    assert load_case(path).module.content == b"(module)\n"
+
+
+def test_a_trap_must_name_a_kind_of_trap(tmp_path):
+    path = write(
+        tmp_path,
+        "boom.yaml",
+        "module:\n  wat: '(module)'\ncalls:\n  - invoke: f\n    trap: boom\n",
+    )
+    with pytest.raises(CaseError, match="names no kind of trap") as caught:
+        load_case(path)
+    assert caught.value.field == "calls[0].trap"
+    assert "integer divide by zero" in str(caught.value)
+
+
+def test_the_spec_suites_wording_names_a_kind(tmp_path):
+    path = write(
+        tmp_path,
+        "kinds.yaml",
+        "module:\n  wat: '(module)'\ncalls:\n"
+        "  - {invoke: f, trap: uninitialized element 2}\n"
+        "  - {invoke: f, trap: null function reference}\n",
+    )
+    assert [call.trap for call in load_case(path).calls] == [
+        "uninitialized element 2",
+        "null function reference",
+    ]

@@ -6,14 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from ..outcomes import Outcome, executes
+from ..outcomes import Outcome, measures_engine
 
 
 def pass_rates(records: list[dict]) -> dict[str, tuple[int, int]]:
     """engine -> (passed, measured), skipped cells not counted."""
     rates: dict[str, list[int]] = {}
     for record in records:
-        if record["engine"] == "-" or record["outcome"] == Outcome.SKIP or not executes(record):
+        if (
+            record["engine"] == "-"
+            or record["outcome"] == Outcome.SKIP
+            or not measures_engine(record)
+        ):
             continue
         counts = rates.setdefault(record["engine"], [0, 0])
         counts[0] += record["outcome"] == Outcome.PASS

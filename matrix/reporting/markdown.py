@@ -16,6 +16,7 @@ from .spec import render_spec
 from .tables import (
     Table,
     case_tables,
+    control_summary,
     engine_order,
     feature_table,
     outcome_counts,
@@ -142,6 +143,16 @@ def _overview(records: list[dict], run: dict) -> str:
             f'{unobserved} expected traps passed on "it trapped" alone: the engine did not '
             "show which kind of trap it was (counted per cell as `unobserved_trap_kinds`)."
         )
+    controls, defects = control_summary(records)
+    if controls:
+        lines.append(
+            f"Controls (cases whose expectations are wrong on purpose): {controls} cells, "
+            + (
+                f"**{len(defects)} passed: harness defects, listed below as `error`.**"
+                if defects
+                else "none passed."
+            )
+        )
     planned = run.get("cells_planned") or 0
     if planned > len(records):
         lines.append(f"**{planned - len(records)} of {planned} planned cells have no result.**")
@@ -156,6 +167,8 @@ def _anchors(records: list[dict]) -> dict[int, str]:
     """An anchor for every cell that did not pass, numbered in results order."""
     anchors = {}
     for record in records:
+        if record.get("control") and record["outcome"] != Outcome.ERROR:
+            continue  # a control that did not pass did its job
         if record["outcome"] not in AS_EXPECTED:
             anchors[id(record)] = f"cell-{len(anchors) + 1}"
     return anchors

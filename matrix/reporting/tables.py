@@ -52,7 +52,7 @@ def feature_table(records: list[dict], engines: list[str]) -> Table:
     """Feature × engine from the probes: each table cell folds every probe of the feature."""
     grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for record in records:
-        if record.get("kind") != "probe":
+        if record.get("kind") != "probe" or record.get("control"):
             continue
         for feature in record.get("features", []):
             grouped[(feature, record["engine"])].append(record)
@@ -95,6 +95,8 @@ def case_tables(records: list[dict], engines: list[str]) -> list[Table]:
     for record in records:
         if record["engine"] == "-" or record.get("kind") == "spec":  # spec cells: reporting/spec.py
             continue
+        if record.get("control"):  # controls check the harness: see control_summary
+            continue
         row = f"{record['case']} ({record['toolchain']})"
         profile = record["profile"]
         row_order[profile][row] = None
@@ -115,3 +117,10 @@ def outcome_counts(records: list[dict]) -> dict[Outcome, int]:
     for record in records:
         counts[Outcome(record["outcome"])] += 1
     return counts
+
+
+def control_summary(records: list[dict]) -> tuple[int, list[dict]]:
+    """How many control cells ran, and those that passed (each one a harness defect, turned
+    into `error` by the runner)."""
+    controls = [record for record in records if record.get("control")]
+    return len(controls), [record for record in controls if record["outcome"] == Outcome.ERROR]

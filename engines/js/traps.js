@@ -30,12 +30,13 @@
       [/(divide|remainder) by zero/, [DIVIDE]],
       [/divide result unrepresentable/, [OVERFLOW]],
       [/float unrepresentable in integer range/, [OVERFLOW, CONVERSION]], // trunc of NaN and of too large alike
-      [/memory access out of bounds|data segment (out of bounds|has been dropped)/, [MEMORY]],
+      [/memory access out of bounds/, [MEMORY]],
+      [/data segment (out of bounds|has been dropped)/, [MEMORY, ARRAY]], // memory.init, array.init_data
       [/^null function or function signature mismatch/, [UNINITIALIZED, MISMATCH]], // V8 before 12.x
       [/^null function$/, [UNINITIALIZED]],
       [/function signature mismatch/, [MISMATCH]],
       [/table index is out of bounds/, [UNDEFINED, TABLE]], // call_indirect and table.* alike
-      [/element segment (out of bounds|has been dropped)/, [TABLE]],
+      [/element segment (out of bounds|has been dropped)/, [TABLE, ARRAY]], // table.init, array.init_elem
       [/array element access out of bounds/, [ARRAY]],
       [/dereferencing a null pointer/, [NULL]],
       [/illegal cast/, [CAST]],

@@ -16,6 +16,8 @@ from matrix.toolchains.clang import ClangToolchain
 
 from .conftest import NEWEST, OLDER_NO_REFS, REPO, wasm_matrix
 
+VALIDATOR = "binaryen-js-132.0.0"
+
 
 @pytest.fixture(scope="module")
 def clang19_build(tmp_path_factory) -> Path:
@@ -32,12 +34,15 @@ def clang19_build(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory, provisioned) -> Path:
-    """The feature probes, measured on wasmtime 50 and on wasmtime 48 without reference-types."""
+    """The feature probes, measured on wasmtime 50, on wasmtime 48 without reference-types,
+    and on binaryen.js (a validator: it runs nothing)."""
     provisioned(NEWEST)
     provisioned(OLDER_NO_REFS)
+    provisioned(VALIDATOR)
     work = tmp_path_factory.mktemp("measured")
+    engines = f"{NEWEST},{OLDER_NO_REFS},{VALIDATOR}"
     done = wasm_matrix(
-        *("run", str(REPO / "cases" / "probes"), "--engines", f"{NEWEST},{OLDER_NO_REFS}"),
+        *("run", str(REPO / "cases" / "probes"), "--engines", engines),
         *("-n", "0"),
         cwd=work,
     )
@@ -52,8 +57,13 @@ def test_check_names_the_overlong_call_indirect_and_who_rejects_it(clang19_build
     text = done.stdout
     uses = text.split("measured in run")[0]
     assert "call-indirect-overlong: call_indirect table index 0 encoded in 5 bytes" in uses
-    runs, refused = text.split("will not run on 1:")
+    runs, refused = text.split("will not run (or validate) on 1:")
+    runs, validates = runs.split("validates on")
+    assert "runs on 1 of 2 engine builds:" in runs
     assert f"wasmtime: {NEWEST}" in runs
+    assert VALIDATOR not in runs  # a validator runs nothing: it is listed apart
+    assert validates.startswith(" 1 of 1 validator-only builds")
+    assert VALIDATOR in validates
     assert f"{OLDER_NO_REFS} (48.0.0): call-indirect-overlong probe reject" in refused
     widen = text.split("to widen that:")[1]
     assert f"without call-indirect-overlong: also 1 more: {OLDER_NO_REFS}" in widen
@@ -68,6 +78,12 @@ def test_check_json_lists_every_measured_engine(clang19_build, measured):
     assert by_engine[NEWEST]["runs"] is True
     assert by_engine[OLDER_NO_REFS]["runs"] is False
     assert by_engine[OLDER_NO_REFS]["missing"]["call-indirect-overlong"]["outcome"] == "reject"
+    validator = by_engine[VALIDATOR]
+    assert (validator["runs"], validator["validator_only"], validator["validates"]) == (
+        False,
+        True,
+        True,
+    )
 
 
 def test_the_wasm_opt_advice_removes_the_overlong_index(clang19_build, tmp_path):

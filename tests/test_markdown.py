@@ -248,3 +248,50 @@ def test_toolchain_defaults_fold_each_compilers_default_builds(tmp_path):
     (row,) = rows
     assert cells(row)[1] == "✅ pass 2/2"
     assert cells(row)[2].startswith("[🚫 reject 1/2](#cell-")
+
+
+def write_run(folder, records):
+    folder.mkdir()
+    (folder / RESULTS).write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    (folder / RUN).write_text(json.dumps({**RUN_JSON, "cells_planned": len(records)}), "utf-8")
+    return folder
+
+
+def test_validator_cells_are_valid_apart_from_what_executes(tmp_path):
+    from matrix.reporting.badges import pass_rates
+
+    records = [
+        record("sign-ext", "wasmtime-20", "pass", ["sign-ext"]),
+        {**record("sign-ext", "binaryen-js-1", "valid", ["sign-ext"]), "executes": False},
+        {**record("gc", "binaryen-js-1", "invalid", ["gc"], message="gc off"), "executes": False},
+    ]
+    text = render(write_run(tmp_path / "run", records))
+    assert "Validator-only builds, which execute nothing" in text
+    assert "binaryen-js-1" in text.split("Validator-only builds")[1].splitlines()[0]
+    assert f"{Outcome.VALID.symbol} valid" in text
+    assert f"`valid`: {Outcome.VALID.meaning}" in text  # the legend
+    assert "Traps are compared by kind" in text
+    details = text.split("## Cells that did not pass")[1]
+    assert "gc · wat · default · binaryen-js-1" in details  # invalid is worth a look
+    assert "sign-ext · wat · default · binaryen-js-1" not in details  # valid is not
+    assert pass_rates(records) == {"wasmtime-20": (1, 1)}  # no pass rate for a validator
+
+
+def test_controls_are_counted_apart_and_a_passed_one_is_listed(tmp_path):
+    from matrix.reporting.badges import pass_rates
+
+    records = [
+        record("mvp", "wasmtime-20", "pass", ["mvp"]),
+        {**record("wrong", "wasmtime-20", "fail", kind="program"), "control": True},
+        {
+            **record("right", "wasm3-0.5", "error", kind="program", message="harness defect"),
+            "control": True,
+        },
+    ]
+    text = render(write_run(tmp_path / "run", records))
+    assert "Controls (cases whose expectations are wrong on purpose): 2 cells" in text
+    assert "1 passed: harness defects" in text
+    details = text.split("## Cells that did not pass")[1]
+    assert "right · wat" in details and "wrong · wat" not in details
+    assert "wrong (wat)" not in text.split("## Cells that did not pass")[0]  # not in tables
+    assert pass_rates(records) == {"wasmtime-20": (1, 1)}

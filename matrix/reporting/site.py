@@ -27,6 +27,7 @@ from .tables import (
     Table,
     TableCell,
     case_tables,
+    control_summary,
     engine_order,
     feature_table,
     outcome_counts,
@@ -118,6 +119,9 @@ def write_site(
         feature_notes=features.row_notes,
         feature_titles={n: FEATURES_BY_NAME[n].title for n in features.rows},
         first=_first_rows(records, features.rows),
+        validators=sorted({r["engine"] for r in records if r["engine"] != "-" and not executes(r)}),
+        controls=control_summary(records),
+        unobserved=sum(int(r.get("unobserved_trap_kinds") or 0) for r in records),
     )
     if defaults.rows:
         page(

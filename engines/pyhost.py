@@ -289,6 +289,8 @@ class Host:
             try:
                 values = invoke(call["invoke"], call.get("args", []))
                 answers.append({"status": "return", "values": values})
+            except Interrupted:
+                raise  # the whole run is a timeout (handle() answers it)
             except Exception as error:
                 answers.append(ending(error))
         return answers

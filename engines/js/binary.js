@@ -292,6 +292,11 @@
     return bytes[0] === 0x63 || bytes[0] === 0x64 ? bytes.slice(1) : bytes;
   }
 
+  /** The pages of scratch memory a call needs: a slot per argument and per result. */
+  function pagesFor(params, results) {
+    return Math.max(1, Math.ceil(((params.length + results.length + 1) * SLOT) / 65536));
+  }
+
   /**
    * Why a value of this type cannot be carried, or null when it can. Numbers and v128
    * always; references when the trampoline can tell them apart.
@@ -304,8 +309,10 @@
   /**
    * A trampoline for one function type. `nulls[i]`: argument i is a null reference, made
    * inside wasm; other reference arguments come from JavaScript, as parameters of `c`.
-   * Exports: `c` (the call), `mem` (arguments from slot 0, results after them), and `t`
-   * (an externref table: the references a result hands to JavaScript to identify).
+   * It imports `m.mem`, the host's one scratch memory (arguments from slot 0, results
+   * after them; one memory for every trampoline, as an engine may reserve gigabytes of
+   * address space per memory), and exports `c` (the call) and `t` (an externref table:
+   * the references a result hands to JavaScript to identify).
    */
   function trampoline(info, typeIndex, nulls, global) {
     const params = global ? [] : info.types[typeIndex].params;
@@ -321,8 +328,7 @@
     const importEntry = global
       ? [...name("m"), ...name("g"), 0x03, ...global.type.bytes, global.mutable ? 1 : 0]
       : [...name("m"), ...name("f"), 0x00, ...leb(typeIndex)];
-    const slots = params.length + results.length + 1;
-    const pages = Math.max(1, Math.ceil((slots * SLOT) / 65536));
+    const memoryEntry = [...name("m"), ...name("mem"), 0x02, 0x00, ...leb(pagesFor(params, results))];
     const refResults = results.filter((type) => type.kind === "ref").length;
 
     const body = [];
@@ -374,13 +380,11 @@
     const bytes = [
       0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
       ...section(1, typeSection),
-      ...section(2, vec([importEntry])),
+      ...section(2, vec([importEntry, memoryEntry])),
       ...section(3, vec([leb(own)])),
       ...(refResults ? section(4, vec([[0x6f, 0x00, ...leb(refResults)]])) : []),
-      ...section(5, vec([[0x00, ...leb(pages)]])),
       ...section(7, vec([
         [...name("c"), 0x00, ...leb(global ? 0 : 1)],
-        [...name("mem"), 0x02, 0],
         ...(refResults ? [[...name("t"), 0x01, 0]] : []),
       ])),
       ...section(10, vec([[...leb(func.length), ...func]])),
@@ -389,5 +393,5 @@
   }
 
   global.WasmMatrix = global.WasmMatrix || {};
-  global.WasmMatrix.binary = { readModule, trampoline, uncarried, SLOT, REF_CODES, utf8 };
+  global.WasmMatrix.binary = { readModule, trampoline, pagesFor, uncarried, SLOT, REF_CODES, utf8 };
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -15,7 +15,7 @@
 
 (function (global) {
   const WasmMatrix = global.WasmMatrix;
-  const { readModule, trampoline, uncarried, SLOT, REF_CODES } = WasmMatrix.binary;
+  const { readModule, trampoline, pagesFor, uncarried, SLOT, REF_CODES } = WasmMatrix.binary;
   const { kindsOf, isExhaustion } = WasmMatrix.traps;
   const LOW = (1n << 64n) - 1n;
 
@@ -122,17 +122,29 @@
     return entry.info;
   }
 
+  // The one scratch memory every trampoline reads its arguments from and leaves its results
+  // in (calls never overlap): one allocation for the host's life, however many trampolines.
+  let scratch = null;
+
+  function scratchMemory(pages) {
+    if (!scratch) scratch = new WebAssembly.Memory({ initial: pages });
+    const have = scratch.buffer.byteLength / 65536;
+    if (have < pages) scratch.grow(pages - have);
+    return scratch;
+  }
+
   // A trampoline instance, made once per export (and pattern of null arguments).
-  function trampolineFor(entry, key, makeBytes, imports) {
+  function trampolineFor(entry, key, pages, makeBytes, imports) {
     let made = entry.trampolines.get(key);
     if (!made) {
       let instance;
       try {
+        imports.m.mem = scratchMemory(pages);
         instance = new WebAssembly.Instance(new WebAssembly.Module(makeBytes()), imports);
       } catch (error) {
         throw new Unsupported(`this engine refuses the host's trampoline for these values: ${firstLine(error)}`);
       }
-      made = { call: instance.exports.c, memory: instance.exports.mem, table: instance.exports.t };
+      made = { call: instance.exports.c, table: instance.exports.t };
       entry.trampolines.set(key, made);
     }
     return made;
@@ -212,8 +224,9 @@
     }
     const { nulls, refs } = checkArguments(info, name, type.params, args, hostRefs);
     const key = `f:${name}:${nulls.map(Number).join("")}`;
-    const made = trampolineFor(entry, key, () => trampoline(info, typeIndex, nulls, null), { m: { f: fn } });
-    const view = new DataView(made.memory.buffer);
+    const pages = pagesFor(type.params, type.results);
+    const made = trampolineFor(entry, key, pages, () => trampoline(info, typeIndex, nulls, null), { m: { f: fn } });
+    const view = new DataView(scratch.buffer);
     type.params.forEach((valueType, i) => {
       if (valueType.kind !== "ref") writeValue(view, i * SLOT, valueType.kind, args[i].value);
     });
@@ -237,9 +250,9 @@
     const globalType = info.globals[exported.index];
     const why = uncarried(info, globalType.type);
     if (why) throw new Unsupported(why);
-    const made = trampolineFor(entry, `g:${name}`, () => trampoline(info, null, [], globalType), { m: { g: glob } });
+    const made = trampolineFor(entry, `g:${name}`, 1, () => trampoline(info, null, [], globalType), { m: { g: glob } });
     made.call();
-    return readValue(made, new DataView(made.memory.buffer), 0, globalType.type, 0, hostRefs);
+    return readValue(made, new DataView(scratch.buffer), 0, globalType.type, 0, hostRefs);
   }
 
   // --- cells: `run` -------------------------------------------------------------------

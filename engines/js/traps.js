@@ -53,6 +53,8 @@
       [/call_indirect to a null table entry/, [UNINITIALIZED]],
       [/call_indirect to a signature that does not match/, [MISMATCH, UNINITIALIZED]], // bun's JSC says it of null entries too
       [/Out of bounds table access/, [TABLE]],
+      [/Out of bounds array\.(init|new)_data/, [ARRAY, MEMORY]], // the array or the data segment
+      [/Out of bounds array\.(init|new)_elem/, [ARRAY, TABLE]], // the array or the element segment
       [/Out of bounds array/, [ARRAY]],
       [/to a null reference/, [NULL]],
       [/ref\.cast failed/, [CAST]],

@@ -199,6 +199,19 @@ def test_off_covers_the_refused_module_and_what_uses_it():
     assert switched_off(script, [OFF_REFUSED, NO_EXPORT, NO_EXPORT, NO_EXPORT]) == [OFF] * 4
 
 
+def test_an_instance_of_a_definition_that_is_off_is_off():
+    script = (
+        f"(module definition $D {REFS})\n"
+        "(module instance $I $D)\n"
+        '(register "i" $I)\n'
+        '(assert_return (invoke $I "f") (ref.null extern))\n'
+    )
+    no_definition = {"status": "error", "message": "no module definition '$D'"}
+    no_instance = {"status": "error", "message": "no module named $I"}
+    statuses = switched_off(script, [OFF_REFUSED, no_definition, no_instance, no_instance])
+    assert statuses == [OFF] * 4
+
+
 def test_off_stops_where_a_good_module_loads():
     script = (
         f"(module {REFS})\n"

@@ -196,12 +196,12 @@ def _mark_switched_off(sent: list[Step], answers: list[dict], off: set[str]) -> 
         directive = step.directive or {}
         kind = directive.get("do")
         if kind in ("module", "instance"):
-            refused = answer.get("status") == "reject"
-            this = refused and (
-                directive.get("definition") in names
-                or _module_uses(step, off)
-                or bool(registered & _imports(step))
-            )
+            if kind == "instance":  # an instance of a definition that is off is off too
+                this = directive.get("definition") in names
+            else:
+                this = answer.get("status") == "reject" and (
+                    _module_uses(step, off) or bool(registered & _imports(step))
+                )
             if not directive.get("expect_failure"):
                 latest = this
                 name = directive.get("name")

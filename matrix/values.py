@@ -230,20 +230,11 @@ def _digits(text: object, width: int) -> int:
 
 
 @dataclass(frozen=True)
-class Exact:
+class Exact(Value):
     """Exactly these bits (a number, a v128, or one lane of a v128)."""
 
-    type: str
-    bits: int
-
     def matches(self, value: Value | Ref) -> bool:
-        return isinstance(value, Value) and value.type == self.type and value.bits == self.bits
-
-    def __str__(self) -> str:
-        return str(Value(self.type, self.bits))
-
-    def wat(self) -> str:
-        return Value(self.type, self.bits).wat()
+        return isinstance(value, Value) and (value.type, value.bits) == (self.type, self.bits)
 
 
 @dataclass(frozen=True)
@@ -296,8 +287,7 @@ class Lanes:
                 return False
         return True
 
-    def __str__(self) -> str:
-        return self.wat()
+    __str__ = Ref.__str__
 
     def wat(self) -> str:
         lane_type = SHAPES[self.shape][1]
@@ -330,8 +320,7 @@ class RefPattern:
             return False
         return self.kind not in ("extern", "host") or self.number in (None, value.number)
 
-    def __str__(self) -> str:
-        return self.wat()
+    __str__ = Ref.__str__
 
     def wat(self) -> str:
         return Ref(self.kind, self.number).wat()
@@ -346,8 +335,7 @@ class Either:
     def matches(self, value: Value | Ref) -> bool:
         return any(alternative.matches(value) for alternative in self.alternatives)
 
-    def __str__(self) -> str:
-        return self.wat()
+    __str__ = Ref.__str__
 
     def wat(self) -> str:
         return "(either " + " ".join(p.wat() for p in self.alternatives) + ")"

@@ -114,7 +114,7 @@ class Script:
 
 
 # Part of the parse cache's key: change it whenever what the reader produces changes.
-READER_VERSION = b"wast reader 2"
+READER_VERSION = b"wast reader 3"
 
 
 def load_script(path: Path) -> Script:

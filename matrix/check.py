@@ -95,6 +95,8 @@ def probe_results(records: list[dict]) -> dict[str, dict[str, list[dict]]]:
     for record in records:
         if record.get("kind") != "probe" or record["outcome"] == Outcome.SKIP:
             continue
+        if record.get("control"):  # wrong on purpose: it says nothing about the engine
+            continue
         for feature in record.get("features", []):
             table[record["engine"]][feature].append(record)
     return table

@@ -137,3 +137,13 @@ def test_check_of_a_file_that_is_not_a_module(tmp_path, clang19_build):
     done = wasm_matrix("check", str(bad), "--run", str(run), cwd=tmp_path)
     assert done.returncode == 2
     assert "bad.wasm is not a valid module" in done.stderr
+
+
+def test_a_control_says_nothing_about_the_engine(tmp_path):
+    module = tmp_path / "m.wasm"
+    module.write_bytes(bytes.fromhex("0061736d01000000"))
+    probe = {"case": "mvp", "toolchain": "wat", "profile": "default", "engine": "e-1"}
+    probe |= {"kind": "probe", "features": ["mvp"], "outcome": "pass"}
+    control = {**probe, "case": "wrong", "outcome": "fail", "control": True}
+    result = check(module, [probe, control], {}, "run")
+    assert result.verdicts[0].runs  # the control's (deliberate) fail does not count

@@ -37,7 +37,7 @@ def measured_versions(records: list[dict]) -> dict[str, dict[str, dict[str, list
         lambda: defaultdict(lambda: defaultdict(list))
     )
     for record in records:
-        if record.get("kind") != "probe" or record.get("engine_disabled"):
+        if record.get("kind") != "probe" or record.get("engine_disabled") or record.get("control"):
             continue
         if record["outcome"] in (Outcome.SKIP, Outcome.ERROR):  # not a measurement
             continue

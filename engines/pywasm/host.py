@@ -12,18 +12,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pyhost import (
-    CONVERSION,
-    DIVIDE,
-    MEMORY,
-    MISMATCH,
-    OVERFLOW,
     SPECTEST_GLOBALS,
     SPECTEST_PRINTS,
-    STACK,
-    TABLE,
-    UNDEFINED,
-    UNINITIALIZED,
-    UNREACHABLE,
     CallError,
     CallTrapped,
     EngineFault,
@@ -46,6 +36,18 @@ from pywasm.core import (
     ValType,
 )
 from pywasm.opcode import name as OPCODE_NAMES
+from trapwords import (
+    CONVERSION,
+    DIVIDE,
+    MEMORY,
+    MISMATCH,
+    OVERFLOW,
+    STACK,
+    TABLE,
+    UNDEFINED,
+    UNINITIALIZED,
+    UNREACHABLE,
+)
 
 KINDS = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
 # Values go in and out as raw bits, so pywasm gets NaN payloads and -0.0 exactly.

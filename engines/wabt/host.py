@@ -26,15 +26,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wasmbin
 from pyhost import (
+    Host,
+    Reject,
+    serve,
+)
+from trapwords import (
     MISMATCH,
     SPEC_WORDS,
     UNALIGNED,
     UNDEFINED,
     UNINITIALIZED,
-    Host,
-    Reject,
     rules,
-    serve,
     trap_kinds,
 )
 

@@ -10,10 +10,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wasm3
 from pyhost import (
-    SPEC_WORDS,
-    STACK,
-    UNDEFINED,
-    UNINITIALIZED,
     CallError,
     CallTrapped,
     Host,
@@ -22,8 +18,14 @@ from pyhost import (
     check_arguments,
     first_line,
     python_to_wire,
-    rules,
     serve,
+)
+from trapwords import (
+    SPEC_WORDS,
+    STACK,
+    UNDEFINED,
+    UNINITIALIZED,
+    rules,
     trap_kinds,
 )
 

@@ -12,7 +12,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wasmer
 from pyhost import (
-    SPEC_WORDS,
     SPECTEST_GLOBALS,
     SPECTEST_PRINTS,
     CallError,
@@ -25,6 +24,9 @@ from pyhost import (
     first_line,
     python_to_wire,
     serve,
+)
+from trapwords import (
+    SPEC_WORDS,
     trap_kinds,
 )
 

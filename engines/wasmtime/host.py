@@ -12,6 +12,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wasmtime
 from pyhost import (
+    CallError,
+    CallThrew,
+    CallTrapped,
+    Host,
+    Interrupted,
+    Reject,
+    bits_to_python,
+    check_arguments,
+    python_to_wire,
+    serve,
+)
+from trapwords import (
     ARRAY,
     CAST,
     CONVERSION,
@@ -27,16 +39,6 @@ from pyhost import (
     UNDEFINED,
     UNINITIALIZED,
     UNREACHABLE,
-    CallError,
-    CallThrew,
-    CallTrapped,
-    Host,
-    Interrupted,
-    Reject,
-    bits_to_python,
-    check_arguments,
-    python_to_wire,
-    serve,
     trap_kinds,
 )
 

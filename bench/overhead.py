@@ -32,10 +32,10 @@ from common import median_ms, save, verdict
 from matrix.build import BuildCache
 from matrix.cases import load_cases
 from matrix.engines import load_engine_builds
-from matrix.hosts import HostPool
+from matrix.hosts import HostPool, host_command
 from matrix.paths import cache_dir
 from matrix.planner import plan
-from matrix.provision import host_command, provision
+from matrix.provision import provision
 from matrix.runner import Runner
 
 HERE = Path(__file__).resolve().parent

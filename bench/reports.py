@@ -20,16 +20,19 @@ import time
 from pathlib import Path
 
 from matrix.planner import assign_shards
+from matrix.records import CellResult
 from matrix.reporting.site import write_site
-from matrix.results import RESULTS, RUN, cell_key, read_durations, read_results
+from matrix.results import RESULTS, RUN, read_durations, read_results
 
 
-def split_figures(records: list[dict], count: int, durations: dict | None) -> tuple[float, float]:
-    cells = [(cell_key(r), r.get("engine_family") or "") for r in records]
+def split_figures(
+    records: list[CellResult], count: int, durations: dict | None
+) -> tuple[float, float]:
+    cells = [(r.key, r.engine_family or "") for r in records]
     assignment = assign_shards(cells, count, durations)
     loads = [0.0] * count
     for record in records:
-        loads[assignment[cell_key(record)] - 1] += float(record.get("duration_ms") or 0.0)
+        loads[assignment[record.key] - 1] += float(record.duration_ms or 0.0)
     mean = sum(loads) / count
     return max(loads) / 1000, max(loads) / mean if mean else 1.0
 
@@ -42,7 +45,7 @@ def main() -> None:
     folder = Path(options.run)
     records = read_results(folder)
     durations = read_durations(folder)
-    total = sum(float(r.get("duration_ms") or 0.0) for r in records) / 1000
+    total = sum(float(r.duration_ms or 0.0) for r in records) / 1000
     print(f"{folder.resolve().name}: {len(records)} cells, {total:.0f} s of cell time")
     print("shards  model: slowest s (slowest/mean)   durations: slowest s (slowest/mean)")
     for count in (int(n) for n in options.shards.split(",")):

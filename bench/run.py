@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, save
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["overhead", "throughput", "build_cache", "scale", "scanner", "spec"]
+BENCHES = ["overhead", "protocol", "throughput", "build_cache", "scale", "scanner", "spec"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,9 +33,10 @@ from common import save, verdict
 from matrix.cases import load_cases
 from matrix.engines import EngineBuild, load_engine_builds
 from matrix.planner import plan
+from matrix.records import CellResult
 from matrix.reporting import markdown
 from matrix.reporting.site import write_site
-from matrix.results import RESULTS, RUN, cell_key
+from matrix.results import RESULTS, RUN
 
 TARGET_S, TARGET_MB = 10.0, 500.0
 OUTCOMES = ["pass"] * 14 + ["fail", "trap", "reject", "crash", "timeout", "skip"]
@@ -123,8 +124,10 @@ def merge(shards: list[Path], into: Path) -> int:
     for shard in shards:
         for line in (shard / RESULTS).read_text("utf-8").splitlines():
             try:
-                merged[cell_key(json.loads(line))] = line  # the line as written: no re-encoding
-            except (ValueError, KeyError):
+                merged[CellResult.from_record(json.loads(line)).key] = (
+                    line  # the line as written: no re-encoding
+                )
+            except (ValueError, AttributeError):
                 continue  # a torn or foreign line
     into.mkdir(parents=True, exist_ok=True)
     with open(into / RESULTS, "w", encoding="utf-8") as results:

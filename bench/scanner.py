@@ -16,8 +16,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from matrix.install import ProvisionError, locked, npm_install
 from matrix.paths import cache_dir
-from matrix.provision import ProvisionError, locked, npm_install
 
 PACKAGE = "@ffmpeg/core@0.12.10"
 MODULE = "node_modules/@ffmpeg/core/dist/esm/ffmpeg-core.wasm"

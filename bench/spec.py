@@ -38,8 +38,8 @@ from common import OUT, save
 
 from matrix.engines import load_engine_builds, select
 from matrix.hosts import HostPool
+from matrix.install import ProvisionError, locked, run_command
 from matrix.paths import cache_dir, engines_dir
-from matrix.provision import ProvisionError, locked, run_command
 from matrix.spec.plan import plan
 from matrix.spec.run import SpecCell, SpecRunner
 from matrix.spec.script import load_script

@@ -41,7 +41,7 @@ def run(paths: list[str], engines: str, toolchains: str, workers: str) -> dict:
         if done.returncode not in (0, 1):
             sys.exit(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
         records = read_results(Path(reports) / "latest")
-    finished = sorted(datetime.fromisoformat(r["finished_at"]) for r in records)
+    finished = sorted(datetime.fromisoformat(r.finished_at) for r in records)
     span = (finished[-1] - finished[0]).total_seconds() if len(finished) > 1 else 0.0
     return {
         "workers": workers,

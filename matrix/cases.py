@@ -20,6 +20,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from .case_yaml import CaseError, check_schema, compose, construct, field_name, line_of
 from .paths import display_path
 from .profiles import DEFAULT_PROFILE
 from .traps import KINDS, kind_of
@@ -28,17 +29,6 @@ from .values import Exact, Nan, Value, ValueSyntaxError, parse_expected, parse_v
 CASE_SUFFIXES = (".yaml", ".yml")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")  # as the schema's `name` pattern
 DEFAULT_TIMEOUT = 20.0  # seconds a cell may take
-
-
-class CaseError(Exception):
-    """A case that cannot be used, with where the problem is."""
-
-    def __init__(self, path: Path, line: int | None, field: str | None, message: str):
-        self.path, self.line, self.field, self.message = path, line, field, message
-        shown = display_path(path)
-        where = f"{shown}:{line}" if line else shown
-        what = f"field '{field}': " if field else ""
-        super().__init__(f"{where}: {what}{message}")
 
 
 @dataclass(frozen=True)
@@ -164,153 +154,10 @@ def load_case(path: Path, rootdir: Path | None = None) -> Case:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CaseError(path, None, None, f"cannot read the file: {error}") from None
-    root = _compose(path, text)
-    data = _construct(path, root)
-    _check_schema(path, root, data)
+    root = compose(path, text)
+    data = construct(path, root)
+    check_schema(path, root, data, _validator())
     return _build_case(path, root, data, rootdir)
-
-
-# libyaml's parser when PyYAML has it (about 10x faster on 1,000 case files), else PyYAML's.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _single_node(text: str, loader_class: type) -> yaml.Node | None:
-    loader = loader_class(text)
-    try:
-        return loader.get_single_node()
-    finally:
-        loader.dispose()
-
-
-def _compose(path: Path, text: str) -> yaml.Node:
-    try:
-        try:
-            node = _single_node(text, _Loader)
-        except yaml.YAMLError:
-            # PyYAML's own parser says it better ("found character '\t'"): ask it again.
-            node = _single_node(text, yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
-        raise CaseError(path, line, None, f"YAML syntax: {error.problem}") from None
-    except yaml.reader.ReaderError as error:  # a character YAML does not allow
-        line = len((text[: error.position] + "x").splitlines())  # \r counts, as YAML has it
-        raise CaseError(path, line, None, f"YAML: {error.reason}: {error.character!r}") from None
-    except yaml.YAMLError as error:
-        raise CaseError(path, None, None, f"YAML: {error}") from None
-    if node is None:
-        raise CaseError(path, 1, None, "the file is empty; a case needs at least 'module'")
-    _reject_aliases(path, node)
-    _reject_duplicate_keys(path, node, "")
-    return node
-
-
-def _reject_aliases(path: Path, root: yaml.Node) -> None:
-    """A case needs no `*alias`; one lets a small file expand exponentially ("billion
-    laughs") or refer to itself. An alias composes to a node met twice: refuse it there."""
-    seen: set[int] = set()
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            line = node.start_mark.line + 1
-            raise CaseError(path, line, None, "YAML aliases (*name) are not allowed in a case")
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                pending += [key, value]
-        elif isinstance(node, yaml.SequenceNode):
-            pending += node.value
-
-
-def _reject_duplicate_keys(path: Path, node: yaml.Node, where: str) -> None:
-    # PyYAML keeps the last of two equal keys silently; a case author deserves to know.
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            name = str(key.value)
-            field_name = f"{where}.{name}" if where else name
-            if name in seen:
-                raise CaseError(path, key.start_mark.line + 1, field_name, "duplicate key")
-            seen.add(name)
-            _reject_duplicate_keys(path, value, field_name)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _reject_duplicate_keys(path, item, f"{where}[{index}]")
-
-
-def _construct(path: Path, node: yaml.Node) -> object:
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_document(node)
-    except yaml.YAMLError as error:
-        # Where the node that cannot be built is (an unknown tag), else the document.
-        mark = getattr(error, "problem_mark", None) or node.start_mark
-        raise CaseError(path, mark.line + 1, None, f"YAML: {error}") from None
-    finally:
-        loader.dispose()
-
-
-def _check_schema(path: Path, root: yaml.Node, data: object) -> None:
-    validator = _validator()
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is None:
-        return
-    location = list(error.absolute_path)
-    message = _schema_message(error)
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [name for name in error.validator_value if name not in error.instance]
-        if missing:
-            location.append(missing[0])
-            message = "this field is required"
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {})
-        unknown = sorted(k for k in error.instance if k not in allowed)
-        if unknown:
-            location.append(unknown[0])
-            message = f"unknown field (allowed: {', '.join(allowed)})"
-    raise CaseError(path, _line_of(root, location), _field_name(location), message)
-
-
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    if error.validator == "enum":
-        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
-    if error.validator in ("minProperties", "maxProperties") and error.schema.get("properties"):
-        return f"give exactly one of {', '.join(error.schema['properties'])}"
-    if error.validator == "not" and isinstance(error.instance, dict):
-        return "a call has either 'expect' or 'trap', not both"
-    if error.validator == "pattern" and error.schema.get("x-message"):
-        return f"{error.instance!r}: {error.schema['x-message']}"
-    return error.message
-
-
-def _field_name(location: list) -> str | None:
-    name = ""
-    for part in location:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name or None
-
-
-def _line_of(root: yaml.Node, location: list) -> int:
-    """The 1-based line of the YAML node at a schema error's path (or its nearest parent)."""
-    node = root
-    for part in location:
-        child = _child(node, part)
-        if child is None:
-            break
-        node = child
-    return node.start_mark.line + 1
-
-
-def _child(node: yaml.Node, part: object) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == part:
-                # A missing or unknown field points at its key, a bad value at the value.
-                return key if isinstance(value, yaml.ScalarNode) and value.value == "" else value
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]
-    return None
 
 
 def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -> Case:
@@ -326,7 +173,7 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
     if not data.get("valid", True) and calls:
         raise CaseError(
             path,
-            _line_of(root, ["calls"]),
+            line_of(root, ["calls"]),
             "calls",
             "a module that must be rejected cannot have calls",
         )
@@ -335,7 +182,7 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
         if not known_engine_pattern(pattern):
             raise CaseError(
                 path,
-                _line_of(root, ["requires", index]),
+                line_of(root, ["requires", index]),
                 f"requires[{index}]",
                 f"{pattern!r} names no engine build (give ids, globs such as wasmtime-*, "
                 "or families; `wasm-matrix engines` lists them)",
@@ -377,7 +224,7 @@ def _prebuilt_sources(
 ) -> tuple[ModuleSource, ...]:
     """The built `.wasm` files a `module:` path or glob names: relative to the case's
     folder, or, when nothing matches there, to the project's root folder."""
-    line = _line_of(root, ["module"])
+    line = line_of(root, ["module"])
     bases = [path.parent] + ([rootdir] if rootdir and rootdir != path.parent else [])
     for base in bases:
         files = sorted(
@@ -418,7 +265,7 @@ def _module_sources(path: Path, root: yaml.Node, module: dict) -> tuple[ModuleSo
         if len(digits) % 2:
             raise CaseError(
                 path,
-                _line_of(root, ["module", "hex"]),
+                line_of(root, ["module", "hex"]),
                 "module.hex",
                 f"an odd number of hex digits ({len(digits)}): a byte is two digits",
             )
@@ -431,7 +278,7 @@ def _module_sources(path: Path, root: yaml.Node, module: dict) -> tuple[ModuleSo
         if any(other.format == source.format for other in sources):
             raise CaseError(
                 path,
-                _line_of(root, ["module", "files", index]),
+                line_of(root, ["module", "files", index]),
                 f"module.files[{index}]",
                 f"{name!r}: a second {source.format} source; give one file per language",
             )
@@ -441,8 +288,8 @@ def _module_sources(path: Path, root: yaml.Node, module: dict) -> tuple[ModuleSo
 
 def _file_source(path: Path, root: yaml.Node, location: list, name: str) -> ModuleSource:
     file = path.parent / name
-    line = _line_of(root, location)
-    field = _field_name(location)
+    line = line_of(root, location)
+    field = field_name(location)
     folder = path.parent.resolve()
     if not file.resolve().is_relative_to(folder):  # `..`, or a link that leads out
         raise CaseError(
@@ -478,15 +325,15 @@ def _build_calls(path: Path, root: yaml.Node, calls: list[dict]) -> Iterator[Cal
         elif kind_of(call["trap"]) is None:
             raise CaseError(
                 path,
-                _line_of(root, [*where, "trap"]),
-                _field_name([*where, "trap"]),
+                line_of(root, [*where, "trap"]),
+                field_name([*where, "trap"]),
                 f"{call['trap']!r} names no kind of trap (one of: {', '.join(KINDS)})",
             )
-        yield Call(call["invoke"], args, expect, call.get("trap"), _line_of(root, where))
+        yield Call(call["invoke"], args, expect, call.get("trap"), line_of(root, where))
 
 
 def _typed(path: Path, root: yaml.Node, location: list, parse, text: str):
     try:
         return parse(text)
     except ValueSyntaxError as error:
-        raise CaseError(path, _line_of(root, location), _field_name(location), str(error)) from None
+        raise CaseError(path, line_of(root, location), field_name(location), str(error)) from None

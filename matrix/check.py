@@ -14,9 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .analysis.versions import version_key
 from .outcomes import VALIDATION, Outcome, worst
 from .profiles import FEATURES_BY_NAME, dependents
-from .reporting.versions import version_key
+from .records import CellResult
 from .scanner import ScanReport, scan
 from .toolchains.wasm_opt import BINARYEN_VERSION
 
@@ -89,20 +90,20 @@ class CheckResult:
     widen: list[tuple[str, list[str], list[str]]]  # feature, remedies, engines won back
 
 
-def probe_results(records: list[dict]) -> dict[str, dict[str, list[dict]]]:
+def probe_results(records: list[CellResult]) -> dict[str, dict[str, list[CellResult]]]:
     """engine -> feature -> that feature's probe records on that engine."""
-    table: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    table: dict[str, dict[str, list[CellResult]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
-        if record.get("kind") != "probe" or record["outcome"] == Outcome.SKIP:
+        if record.kind != "probe" or record.outcome == Outcome.SKIP:
             continue
-        if record.get("control"):  # wrong on purpose: it says nothing about the engine
+        if record.control:  # wrong on purpose: it says nothing about the engine
             continue
-        for feature in record.get("features", []):
-            table[record["engine"]][feature].append(record)
+        for feature in record.features:
+            table[record.engine][feature].append(record)
     return table
 
 
-def verdicts(needs: list[str], records: list[dict], run: dict) -> list[EngineVerdict]:
+def verdicts(needs: list[str], records: list[CellResult], run: dict) -> list[EngineVerdict]:
     probes = probe_results(records)
     facts = {e["id"]: e for e in run.get("engines", [])}
     engines = [e["id"] for e in run.get("engines", []) if e["id"] in probes]
@@ -111,15 +112,15 @@ def verdicts(needs: list[str], records: list[dict], run: dict) -> list[EngineVer
     for engine in engines:
         sample = next(r for rs in probes[engine].values() for r in rs)
         validator = any(
-            r.get("executes") is False or r["outcome"] in VALIDATION
+            r.executes is False or r.outcome in VALIDATION
             for rs in probes[engine].values()
             for r in rs
         )
         verdict = EngineVerdict(
             engine,
-            sample.get("engine_family", facts.get(engine, {}).get("family", "")),
-            sample.get("engine_version", ""),
-            list(sample.get("engine_disabled", [])),
+            sample.engine_family or facts.get(engine, {}).get("family", ""),
+            sample.engine_version,
+            list(sample.engine_disabled),
             validator=validator,
         )
         good = Outcome.VALID if validator else Outcome.PASS
@@ -128,10 +129,10 @@ def verdicts(needs: list[str], records: list[dict], run: dict) -> list[EngineVer
             if not cells:
                 verdict.unmeasured.append(feature)
                 continue
-            outcome = worst([Outcome(r["outcome"]) for r in cells])
+            outcome = worst([Outcome(r.outcome) for r in cells])
             if outcome != good:
-                failing = next(r for r in cells if r["outcome"] != good)
-                verdict.missing[feature] = (outcome, _line(failing.get("message", "")))
+                failing = next(r for r in cells if r.outcome != good)
+                verdict.missing[feature] = (outcome, _line(failing.message))
         found.append(verdict)
     return found
 
@@ -141,7 +142,7 @@ def _line(text: str, limit: int = 160) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def check(module: Path, records: list[dict], run: dict, run_name: str) -> CheckResult:
+def check(module: Path, records: list[CellResult], run: dict, run_name: str) -> CheckResult:
     data = module.read_bytes()
     report = scan(data)
     needs = list(report.needs)

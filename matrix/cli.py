@@ -254,7 +254,7 @@ def _run(options: argparse.Namespace) -> int:
     if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return EXIT_BROKEN
     latest = Path(options.reports) / LATEST
-    gated = [r for r in read_results(latest) if r["outcome"] in fail_on]
+    gated = [r for r in read_results(latest) if r.outcome in fail_on]
     if gated:
         print(
             f"wasm-matrix: {len(gated)} cells ended in {', '.join(sorted(fail_on))}",
@@ -290,7 +290,7 @@ def _check(options: argparse.Namespace) -> int:
 
     folder, module = Path(options.run), Path(options.module)
     records = read_results(folder)
-    if not any(record.get("kind") == "probe" for record in records):
+    if not any(record.kind == "probe" for record in records):
         print(f"wasm-matrix check: no feature probe results in {folder}", file=sys.stderr)
         return EXIT_USAGE
     try:
@@ -308,7 +308,8 @@ def _check(options: argparse.Namespace) -> int:
 def _compare(options: argparse.Namespace) -> int:
     import json
 
-    from . import compare
+    from .analysis import compare
+    from .reporting.text import comparison_text
     from .results import read_run
 
     folder = Path(options.run)
@@ -322,7 +323,7 @@ def _compare(options: argparse.Namespace) -> int:
         print(f"wasm-matrix compare: no results in {folder}", file=sys.stderr)
         return EXIT_USAGE
     comparisons = compare.ordered(compare.compare(records, reference))
-    print(compare.render(comparisons, only_disagreements=not options.all))
+    print(comparison_text(comparisons, only_disagreements=not options.all))
     if options.export:
         exported = compare.export(records, read_run(folder), reference)
         Path(options.export).write_text(json.dumps(exported, indent=2, ensure_ascii=False))
@@ -338,7 +339,7 @@ def _report(options: argparse.Namespace) -> int:
     if not (folder / "results.jsonl").exists():
         print(f"wasm-matrix: no results.jsonl in {folder}", file=sys.stderr)
         return EXIT_USAGE
-    from .history import HISTORY, add_run
+    from .analysis.history import HISTORY, add_run
 
     history = Path(options.history) if options.history else folder.resolve().parent / HISTORY
     add_run(history, folder)
@@ -349,7 +350,7 @@ def _report(options: argparse.Namespace) -> int:
 
     print(write_junit(folder, Path(options.junit) if options.junit else folder / JUNIT))
     if options.step_summary:
-        from .diff import diff_runs
+        from .analysis.diff import diff_runs
         from .reporting.ci import step_summary
 
         base = read_results(Path(options.base)) if options.base else None
@@ -362,7 +363,8 @@ def _report(options: argparse.Namespace) -> int:
 
 
 def _diff(options: argparse.Namespace) -> int:
-    from .diff import diff_runs, render
+    from .analysis.diff import diff_runs
+    from .reporting.text import diff_text
 
     base, new = Path(options.base), Path(options.new)
     for folder in (base, new):
@@ -370,7 +372,7 @@ def _diff(options: argparse.Namespace) -> int:
             print(f"wasm-matrix diff: no results.jsonl in {folder}", file=sys.stderr)
             return EXIT_USAGE
     difference = diff_runs(read_results(base), read_results(new))
-    print(render(difference))
+    print(diff_text(difference))
     if options.fail_on_regression and difference.regressions:
         return EXIT_GATED
     return EXIT_OK

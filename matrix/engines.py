@@ -2,8 +2,11 @@
 
 Each engine family has a folder in `engines/` with a `manifest.yaml` (how to provision each
 version, how to start its host, which features it can switch off, which builds the matrix
-measures) and usually a host program. An engine build's id reads `wasmtime-48.0.0` or
-`wasmtime-48.0.0[-reference-types]`. docs/engines.md describes the manifest.
+measures, and the family's facts: its homepage, its cost per cell, its names in other
+tables, what it can express) and usually a host program. Core modules read those facts
+from here, never from a table of their own: adding a family is adding a folder. An engine
+build's id reads `wasmtime-48.0.0` or `wasmtime-48.0.0[-reference-types]`.
+docs/engines.md describes the manifest.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -20,6 +24,11 @@ from .profiles import FEATURES_BY_NAME
 
 PROVISION_KINDS = ("pip", "npm", "system")
 _LABEL = re.compile(r"^[a-z][a-z0-9-]*$")
+DEFAULT_COST_MS = 10.0  # a family whose manifest names no cost_ms
+# Value kinds a host can pass to a module and read back (manifest `expresses: values`).
+VALUE_KINDS = ("i32", "i64", "f32", "f64", "v128", "funcref", "externref", "anyref", "exnref")
+NUMBERS = ("i32", "i64", "f32", "f64")
+CATEGORIES = ("Standalone Runtimes", "Web Browsers")  # webassembly.org's table's kinds
 DEFAULT_START = {
     "pip": ("{python}", "{host}"),
     "npm": ("node", "{flags}", "{host}"),
@@ -46,6 +55,19 @@ class Provision:
 
 
 @dataclass(frozen=True)
+class Tables:
+    """Where the family appears in other projects' support tables (manifest `tables`)."""
+
+    webassembly_org: str | None = None  # its column in webassembly.org's features.json
+    mdn: str | None = None  # its browser id in MDN's browser-compat-data
+    category: str = CATEGORIES[0]  # its kind in webassembly.org's table
+    # Features the host switches on although the engine has them off by default: a pass
+    # there before the table's version means "works when switched on".
+    switched_on: frozenset[str] = frozenset()
+    not_compared: str = ""  # why the family has no column to compare with
+
+
+@dataclass(frozen=True)
 class EngineFamily:
     name: str
     title: str
@@ -56,6 +78,10 @@ class EngineFamily:
     # feature → engine flags that switch it off ([] when the host does it from --disable)
     switchable: dict[str, tuple[str, ...]] = field(default_factory=dict)
     validator_only: bool = False  # can say valid/invalid, never executes
+    values: tuple[str, ...] = NUMBERS  # value kinds its host passes and reads back
+    homepage: str | None = None
+    cost_ms: float = DEFAULT_COST_MS  # typical milliseconds per cell (the shard cost model)
+    tables: Tables = field(default_factory=Tables)
 
     @property
     def host_path(self) -> Path | None:
@@ -103,6 +129,18 @@ def load_engine_builds(folder: Path | None = None) -> list[EngineBuild]:
 
 def families(builds: list[EngineBuild]) -> list[str]:
     return list(dict.fromkeys(build.family.name for build in builds))
+
+
+@cache
+def families_by_name() -> dict[str, EngineFamily]:
+    """Every family of the shipped manifests by name, read once per process: how modules
+    that see only a family's name (in results) find its facts."""
+    return {build.family.name: build.family for build in load_engine_builds()}
+
+
+def family_facts(name: str) -> EngineFamily | None:
+    """The named family's facts, or None for a family no manifest here describes."""
+    return families_by_name().get(name)
 
 
 def select(builds: list[EngineBuild], patterns: list[str] | None) -> list[EngineBuild]:
@@ -153,6 +191,14 @@ def _family(path: Path, data: dict) -> EngineFamily:
     switchable = data.get("switchable", {})
     if isinstance(switchable, list):  # a plain list: the host switches them itself
         switchable = {name: [] for name in switchable}
+    expresses = data.get("expresses", {})
+    values = tuple(expresses.get("values", NUMBERS))
+    unknown = [value for value in values if value not in VALUE_KINDS]
+    if unknown:
+        raise ManifestError(f"{path}: expresses: values: unknown kinds {unknown}")
+    cost = data.get("cost_ms", DEFAULT_COST_MS)
+    if not isinstance(cost, int | float) or cost <= 0:
+        raise ManifestError(f"{path}: cost_ms must be a positive number of milliseconds")
     return EngineFamily(
         name=data["family"],
         title=data.get("title", data["family"]),
@@ -161,5 +207,26 @@ def _family(path: Path, data: dict) -> EngineFamily:
         provision=provision,
         start=tuple(data.get("start", DEFAULT_START[kind])),
         switchable={name: tuple(flags or ()) for name, flags in switchable.items()},
-        validator_only=bool(data.get("validator_only", False)),
+        validator_only=bool(expresses.get("validator_only", False)),
+        values=values,
+        homepage=data.get("homepage"),
+        cost_ms=float(cost),
+        tables=_tables(path, data.get("tables", {})),
+    )
+
+
+def _tables(path: Path, data: dict) -> Tables:
+    category = data.get("category", CATEGORIES[0])
+    if category not in CATEGORIES:
+        raise ManifestError(f"{path}: tables: category must be one of {CATEGORIES}")
+    switched_on = frozenset(data.get("switched_on", []))
+    unknown = sorted(switched_on - set(FEATURES_BY_NAME))
+    if unknown:
+        raise ManifestError(f"{path}: tables: switched_on names unknown features {unknown}")
+    return Tables(
+        webassembly_org=data.get("webassembly_org"),
+        mdn=data.get("mdn"),
+        category=category,
+        switched_on=switched_on,
+        not_compared=str(data.get("not_compared", "")),
     )

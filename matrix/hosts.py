@@ -1,47 +1,56 @@
-"""Host processes: start a host, talk to it, and notice when it dies or hangs.
+"""Hosts: start an engine's host, shake hands, send it requests, stop it.
 
-A host answers one JSON line per request (engines/protocol.md). A reader thread moves its
-stdout lines into a queue, so waiting for an answer can time out; another thread keeps the
-last lines of its stderr, which become the message when the host dies.
+One `Host` owns a host process's whole life, as Bowtie's core does: `with Host(build,
+environment) as host:` starts it and reads its handshake, `host.request(Run(…), timeout)`
+sends a typed request (matrix/protocol.py) and reads its typed answer, and leaving the
+block stops it. A host answers one JSON line per request (engines/protocol.md). A reader
+thread moves its stdout lines into a queue, so waiting for an answer can time out; another
+keeps the last lines of its stderr, which become the message when the host dies. While it
+waits, the host's memory is watched (host_limits.py).
 
-Limits (docs/reliability.md): each host leads its own session, so killing it kills the
-whole process group (a browser's children too); its memory is the resident memory of every
-process in that session; it dies with the process that started it (PR_SET_PDEATHSIG), so a
-runner killed with SIGKILL leaves no host spinning in an infinite loop; it writes no core
-files.
+Where a host runs is its engine build's `Environment`: the folder provisioning made (see
+provision.py) and the values for the manifest's start command.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import ctypes
-import ctypes.util
 import json
 import os
 import queue
-import resource
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 from .engines import EngineBuild
-from .provision import Environment, host_command, host_environment
+from .host_limits import (
+    describe_exit,
+    limit_host,
+    memory_limit,
+    session_alive,
+    session_resident_bytes,
+)
+from .protocol import Answer, Handshake, ProtocolViolation, Request, Start, Stop
 
 START_TIMEOUT = 60.0  # seconds for a host to import its engine and answer `start`
 MEMORY_POLL = 0.2  # seconds between looks at a busy host's memory
-MEMORY_LIMIT = 4 * 2**30  # bytes of resident memory a host may use (WASM_MATRIX_HOST_MEMORY_MB)
 STDERR_LINES = 40
 
 
-class HostDied(Exception):
+class HostError(Exception):
+    """The host could not answer: it died, hung, or spoke outside the protocol."""
+
+
+class HostDied(HostError):
     """The host's process ended (or closed its stdout) before answering."""
 
 
-class HostTimedOut(Exception):
+class HostTimedOut(HostError):
     """No answer within the time limit; the host has been killed."""
 
 
@@ -49,26 +58,83 @@ class HostOutOfMemory(HostDied):
     """The host used more memory than allowed and has been killed."""
 
 
-class HostProtocolError(Exception):
+class HostProtocolError(HostError):
     """The host answered something that is not a protocol message."""
 
 
-@dataclass
-class HostProcess:
-    build: EngineBuild
-    environment: Environment
-    handshake: dict = field(default_factory=dict)
-    _process: subprocess.Popen | None = None
-    _answers: queue.Queue = field(default_factory=queue.Queue)
-    _stderr: collections.deque = field(
-        default_factory=lambda: collections.deque(maxlen=STDERR_LINES)
-    )
-    _seq: int = 0
-    _pending: bool = False  # a request is out and unanswered (a Ctrl-C came mid-cell)
-    memory_limit: int = field(default_factory=lambda: memory_limit())
-    _stderr_reader: threading.Thread | None = None
+@dataclass(frozen=True)
+class Environment:
+    """Where an engine build's host runs: the folder provisioning made for it."""
 
-    def start(self, timeout: float = START_TIMEOUT) -> dict:
+    folder: Path
+    handshake: dict  # the plain build's answer to `start`, as engine.json keeps it
+    places: dict[str, str]  # values for the start command's placeholders
+
+    @property
+    def python(self) -> Path:
+        return Path(self.places["python"])
+
+
+def host_command(build: EngineBuild, environment: Environment) -> list[str]:
+    """The command that starts the build's host, placeholders expanded."""
+    places = {
+        **environment.places,
+        "env": str(environment.folder),
+        "host": str(build.family.host_path or ""),
+        "runner_python": sys.executable,
+    }
+    command: list[str] = []
+    for part in build.family.start:
+        if part == "{flags}":
+            command += build.engine_flags
+        elif part == "{host_args}":
+            command += build.host_arguments
+        else:
+            command.append(part.format(**places))
+    if "{host_args}" not in build.family.start:
+        command += build.host_arguments
+    return command
+
+
+def host_environment() -> dict[str, str]:
+    """The scrubbed environment hosts run in: no user variables, nothing to leak."""
+    keep = {
+        "PATH": os.defpath,
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name in ("SYSTEMROOT", "TMPDIR"):
+        if name in os.environ:
+            keep[name] = os.environ[name]
+    return keep
+
+
+class Host:
+    """One host process: start and handshake, requests, stop (a context manager)."""
+
+    def __init__(self, build: EngineBuild, environment: Environment):
+        self.build = build
+        self.environment = environment
+        self.handshake = Handshake()
+        self.memory_limit = memory_limit()
+        self._process: subprocess.Popen | None = None
+        self._answers: queue.Queue = queue.Queue()
+        self._stderr: collections.deque = collections.deque(maxlen=STDERR_LINES)
+        self._stderr_reader: threading.Thread | None = None
+        self._seq = 0
+        self._pending = False  # a request is out and unanswered (a Ctrl-C came mid-cell)
+
+    def __enter__(self) -> Host:
+        if self._process is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def start(self, timeout: float = START_TIMEOUT) -> Handshake:
+        """Start the process and read its handshake (a failure kills it again)."""
         self._process = subprocess.Popen(
             host_command(self.build, self.environment),
             stdin=subprocess.PIPE,
@@ -79,7 +145,7 @@ class HostProcess:
             # Its own session: a Ctrl-C at the terminal stops the run, which then stops the
             # host, rather than killing the host mid-cell and recording a false crash.
             start_new_session=True,
-            preexec_fn=_limit_host(os.getpid()),
+            preexec_fn=limit_host(os.getpid()),
             text=True,
             encoding="utf-8",
             errors="replace",
@@ -87,7 +153,11 @@ class HostProcess:
         threading.Thread(target=self._read_answers, daemon=True).start()
         self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._stderr_reader.start()
-        self.handshake = self.request({"cmd": "start"}, timeout)
+        try:
+            self.handshake = self.request(Start(), timeout)
+        except BaseException:
+            self.kill()
+            raise
         return self.handshake
 
     @property
@@ -98,13 +168,26 @@ class HostProcess:
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def request(self, message: dict, timeout: float) -> dict:
+    def request(self, message: Request, timeout: float) -> Answer:
+        """Send a typed request and read its typed answer (of class message.answer)."""
+        self._seq += 1
+        answer = self._send(message.to_wire(self._seq), timeout)
+        try:
+            return message.answer.from_wire(answer)
+        except ProtocolViolation as error:
+            raise HostProtocolError(f"{self.build.id} host: {error}") from None
+
+    def exchange(self, wire: dict, timeout: float) -> dict:
+        """Write one JSON object and return the host's answer to it as it came. `request`
+        is the typed way; this is for messages outside the protocol (its own tests)."""
+        self._seq += 1
+        return self._send({**wire, "seq": self._seq}, timeout)
+
+    def _send(self, wire: dict, timeout: float) -> dict:
         if not self.alive:
             raise HostDied(self._death_note())
-        self._seq += 1
-        message = {**message, "seq": self._seq}
         try:
-            self._process.stdin.write(json.dumps(message) + "\n")
+            self._process.stdin.write(json.dumps(wire) + "\n")
             self._process.stdin.flush()
         except (BrokenPipeError, OSError):
             raise HostDied(self._death_note()) from None
@@ -132,6 +215,8 @@ class HostProcess:
                 answer = json.loads(line)
             except ValueError:
                 raise HostProtocolError(f"{self.build.id} host wrote {line[:200]!r}") from None
+            if not isinstance(answer, dict):
+                raise HostProtocolError(f"{self.build.id} host wrote {line[:200]!r}")
             if answer.get("seq") == self._seq:
                 return answer
             # An answer to an older request that timed out on our side: drop it.
@@ -152,8 +237,8 @@ class HostProcess:
     def stop(self) -> None:
         # A host still busy with an interrupted request would not read `stop`: kill it.
         if self.alive and not self._pending:
-            with contextlib.suppress(HostDied, HostTimedOut, HostProtocolError):
-                self.request({"cmd": "stop"}, 5.0)
+            with contextlib.suppress(HostError):
+                self.request(Stop(), 5.0)
         self.kill()
 
     def kill(self) -> None:
@@ -164,7 +249,7 @@ class HostProcess:
             with contextlib.suppress(OSError):
                 os.killpg(self._process.pid, signal.SIGKILL)
             self._process.kill()
-        elif _session_alive(self._process.pid):
+        elif session_alive(self._process.pid):
             # Children a dead host left behind: while any is alive, the session's id (the
             # host's pid) cannot be given to another process, so this reaches only them.
             with contextlib.suppress(OSError):
@@ -195,116 +280,37 @@ class HostProcess:
         # The stderr reader may still be draining: let it catch the host's last words.
         if self._stderr_reader is not None:
             self._stderr_reader.join(timeout=2)
-        how = _describe_exit(code)
+        how = describe_exit(code)
         stderr = "\n".join(self._stderr).strip()
         return f"{self.build.id} host {how}" + (f":\n{stderr}" if stderr else "")
 
 
-def memory_limit() -> int:
-    override = os.environ.get("WASM_MATRIX_HOST_MEMORY_MB")
-    return int(override) * 2**20 if override else MEMORY_LIMIT
-
-
-def _session_alive(session: int) -> bool:
-    """Whether any process of the session still exists (a zombie does not count)."""
-    return any(fields[0] not in (b"Z", b"X") for _, fields in _session_stats(session))
-
-
-def _session_stats(session: int):
-    """(pid, /proc stat fields after the command name) of every process in a session."""
+def describe(
+    build: EngineBuild, environment: Environment, timeout: float = START_TIMEOUT
+) -> Handshake:
+    """The build's handshake from a host started for just that (raises HostError)."""
+    host = Host(build, environment)
     try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                # Fields after the command name, which may hold spaces and parentheses.
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # a process that ended while we looked
-        if int(fields[3]) == session:  # field 6 of stat: the session id
-            yield int(entry), fields
-
-
-def session_resident_bytes(session: int) -> int | None:
-    """The resident memory of every process in a session (the host and what it started).
-
-    None where there is no /proc, or when the session leader is gone.
-    """
-    if not os.path.isdir("/proc"):
-        return resident_bytes(session)
-    page = os.sysconf("SC_PAGE_SIZE")
-    total, found_leader = 0, False
-    for pid, fields in _session_stats(session):
-        found_leader = found_leader or pid == session
-        total += int(fields[21]) * page  # field 24 of stat: resident pages
-    return total if found_leader else None
-
-
-def resident_bytes(pid: int) -> int | None:
-    """A process's resident set size, from /proc (None where there is no /proc)."""
-    try:
-        with open(f"/proc/{pid}/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _limit_host(runner_pid: int):
-    """What the child does between fork and exec: die with the runner, dump no core.
-
-    Returns None where prctl does not exist (not Linux): hosts then exit on stdin EOF,
-    which does not stop one spinning in an infinite loop.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-
-    def limit() -> None:
-        # The kernel sends SIGKILL when the thread that started us ends (the runner dies).
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != runner_pid:  # the runner died before prctl took effect
-            os._exit(1)
-        # An aborting engine (wasmtime 49+ without reference-types) should not write a core
-        # file for every cell.
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return limit
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "closed its output"
-    if code < 0:
-        try:
-            return f"was killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"was killed by signal {-code}"
-    return f"exited with status {code}"
+        return host.start(timeout)
+    finally:
+        host.stop()
 
 
 class HostPool:
     """One warm host per engine build, started on first use and restarted after a death."""
 
     def __init__(self):
-        self._hosts: dict[str, HostProcess] = {}
+        self._hosts: dict[str, Host] = {}
 
-    def get(self, build: EngineBuild, environment: Environment) -> HostProcess:
+    def get(self, build: EngineBuild, environment: Environment) -> Host:
         host = self._hosts.get(build.id)
         if host is not None and host.alive:
             return host
-        host = HostProcess(build, environment)
+        host = Host(build, environment)
         self._hosts[build.id] = host
         try:
             host.start()
         except BaseException:
-            host.kill()
             del self._hosts[build.id]
             raise
         return host

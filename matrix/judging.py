@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .engines import EngineBuild
 from .hosts import HostDied, HostProtocolError, HostTimedOut
 from .outcomes import Outcome
+from .protocol import CallAnswer, DirectiveAnswer
 from .provision import how_to_get
 from .traps import KINDS, describe
 
@@ -57,18 +58,16 @@ class TrapCheck:
     note: str = ""
 
 
-def trap_kinds(answer: dict) -> list[str]:
-    """The kinds a host gave a trap, in the vocabulary (words outside it are dropped: a
-    host cannot invent kinds)."""
-    kinds = answer.get("kinds") or []
-    return [kind for kind in kinds if kind in KINDS] if isinstance(kinds, list) else []
+def known_kinds(kinds: tuple[str, ...]) -> list[str]:
+    """The kinds a host gave a trap that are in the vocabulary (a host cannot invent kinds)."""
+    return [kind for kind in kinds if kind in KINDS]
 
 
-def check_trap(expected: str | None, answer: dict) -> TrapCheck:
+def check_trap(expected: str | None, answer: CallAnswer | DirectiveAnswer) -> TrapCheck:
     """Hold a trap to an expected kind (None: the expectation names no kind, so any trap
     does). A trap of another known kind does not match; a trap the engine gives no kind,
     or words alike for several kinds, matches on "it trapped" and says so."""
-    kinds = trap_kinds(answer)
+    kinds = known_kinds(answer.kinds)
     if expected is None:
         return TrapCheck(True, True)
     if not kinds:

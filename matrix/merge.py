@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .results import RESULTS, RUN, cell_key, read_results, read_run
+from .results import RESULTS, RUN, read_results, read_run, record_line
 
 
 class MergeError(Exception):
@@ -54,7 +54,7 @@ def merge_runs(shards: list[Path], out: Path, allow_missing: bool = False) -> di
     records, seen = [], {}
     for folder in shards:
         for record in read_results(folder):
-            key = cell_key(record)
+            key = record.key
             if key in seen:
                 raise MergeError(f"cell {list(key)} is in both {seen[key]} and {folder}")
             seen[key] = folder
@@ -70,7 +70,7 @@ def merge_runs(shards: list[Path], out: Path, allow_missing: bool = False) -> di
         raise MergeError(f"{out} already holds a run; merge into a new folder")
     with open(out / RESULTS, "w", encoding="utf-8") as file:
         for record in records:
-            file.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            file.write(record_line(record.to_record()))
     run = _merged_run(runs, shards, len(records))
     (out / RUN).write_text(json.dumps(run, indent=2, ensure_ascii=False), "utf-8")
     return run

@@ -76,10 +76,11 @@ VALIDATION = frozenset({Outcome.VALID, Outcome.INVALID})
 AS_EXPECTED = frozenset({Outcome.PASS, Outcome.VALID})
 
 
-def executes(record: dict) -> bool:
-    """Whether a result record comes from an engine build that executes modules: a
-    validator-only build's records never count as executed (pass rates, badges, history)."""
-    return record.get("executes", True) is not False and record["outcome"] not in VALIDATION
+def executes(record) -> bool:
+    """Whether a result record (records.CellResult) comes from an engine build that
+    executes modules: a validator-only build's records never count as executed (pass rates,
+    badges, history)."""
+    return record.executes is not False and record.outcome not in VALIDATION
 
 
 def worst(outcomes: list[Outcome]) -> Outcome:
@@ -87,7 +88,7 @@ def worst(outcomes: list[Outcome]) -> Outcome:
     return min(outcomes, key=SEVERITY.index)
 
 
-def measures_engine(record: dict) -> bool:
+def measures_engine(record) -> bool:
     """Whether a record says something about its engine: executed, and not a control (a
     control checks the harness; its cells are meant not to pass)."""
-    return executes(record) and not record.get("control")
+    return executes(record) and not record.control

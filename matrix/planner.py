@@ -8,8 +8,9 @@ import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from .cases import Case, CaseError
-from .engines import EngineBuild
+from .cases import Case
+from .engines import DEFAULT_COST_MS, EngineBuild, family_facts
+from .records import CellKey
 from .toolchains import toolchains_for
 
 
@@ -53,28 +54,7 @@ def plan(
     return cells
 
 
-def duplicate_names(cases: list[Case]) -> list[CaseError]:
-    """Two case files with one name would make their cells indistinguishable."""
-    errors = []
-    first: dict[str, Case] = {}
-    for case in cases:
-        if case.name in first:
-            errors.append(
-                CaseError(
-                    case.path,
-                    None,
-                    "name",
-                    f"the name {case.name!r} is already used by {first[case.name].path}",
-                )
-            )
-        else:
-            first[case.name] = case
-    return errors
-
-
 # --- sharding: one plan split over N machines, deterministically and by expected cost ---
-
-CellKey = tuple[str, str, str, str]  # (case, toolchain, profile, engine), as in results.jsonl
 
 
 @dataclass(frozen=True)
@@ -110,25 +90,15 @@ def plan_fingerprint(keys: list[CellKey]) -> str:
     return digest.hexdigest()[:16]
 
 
-# Typical milliseconds per cell by engine family, measured on a full run (2 CPUs, 15,416
-# cells): only the ratios matter. Interpreters written in Python or run through JS are slow.
-ENGINE_COST_MS = {
-    "pywasm": 2400.0,
-    "binaryen-js": 230.0,
-    "wabt": 80.0,
-    "firefox": 55.0,
-    "chromium": 35.0,
-    "wasmtime": 21.0,
-    "wasmer": 21.0,
-}
-DEFAULT_ENGINE_COST_MS = 10.0
 BUILD_COST_MS = {"wat": 5.0, "binary": 1.0}  # anything else is a compiler
 DEFAULT_BUILD_COST_MS = 400.0
 
 
 def modelled_cost(engine_family: str) -> float:
-    """The expected cost of a cell when no earlier run measured it."""
-    return ENGINE_COST_MS.get(engine_family, DEFAULT_ENGINE_COST_MS)
+    """The expected cost of a cell when no earlier run measured it: its family's typical
+    milliseconds per cell (`cost_ms` in the family's manifest; only the ratios matter)."""
+    family = family_facts(engine_family)
+    return family.cost_ms if family is not None else DEFAULT_COST_MS
 
 
 def assign_shards(

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from . import provision
+from .analysis.history import HISTORY, add_run
 from .build import BuildCache
 from .cases import CASE_SUFFIXES, CaseError, find_case_files, known_engine_pattern, load_case
 from .engines import EngineBuild, load_engine_builds, select
-from .history import HISTORY, add_run
-from .hosts import HostDied, HostProcess, HostProtocolError, HostTimedOut
+from .hosts import HostError, describe
 from .outcomes import AS_EXPECTED, Outcome
 from .paths import cache_dir, display_path
 from .planner import Cell, Shard, assign_shards, assignment_fingerprint, plan, plan_fingerprint
@@ -338,15 +338,12 @@ def _describe(build: EngineBuild, state: MatrixState) -> dict:
     environment = provision.ready(build)
     if environment is None:
         return facts
-    host = HostProcess(build, environment)
     try:
-        facts["handshake"] = host.start()
-    except (HostDied, HostTimedOut, HostProtocolError) as error:
+        facts["handshake"] = describe(build, environment).wire
+    except HostError as error:
         # Kept as a fact of the run: every cell of this build will show it too.
         facts["handshake"] = environment.handshake
         facts["start_error"] = str(error)
-    finally:
-        host.stop()
     return facts
 
 

@@ -1,6 +1,7 @@
 """The results store: one folder per run with results.jsonl (a line per finished cell,
 appended at once) and run.json (what ran where), plus `reports/latest` pointing at the
-newest run. Reports read these files, never live objects.
+newest run. Reports read these files, never live objects: read_results gives the cells
+back as typed records (records.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from sys import intern
 
 from . import __version__
+from .records import CellKey, CellResult
 
 RESULTS = "results.jsonl"
 RUN = "run.json"
@@ -58,8 +60,10 @@ class ResultsWriter:
             cut_torn_tail(self.path)
         self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
 
-    def write(self, record: dict) -> None:
-        self._file.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+    def write(self, record: dict | CellResult) -> None:
+        if isinstance(record, CellResult):
+            record = record.to_record()
+        self._file.write(record_line(record))
         self._file.flush()
         os.fsync(self._file.fileno())
 
@@ -67,8 +71,14 @@ class ResultsWriter:
         self._file.close()
 
 
-def read_results(run_folder: Path) -> list[dict]:
-    """Every complete line of a run's results; a torn last line (a killed run) is skipped."""
+def record_line(record: dict) -> str:
+    """A record as one line of results.jsonl (keys sorted: files from any writer compare)."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def read_results(run_folder: Path) -> list[CellResult]:
+    """Every complete line of a run's results as a typed record; a torn last line (a killed
+    run) is skipped, and so is a line that is not a cell's record."""
     path = run_folder / RESULTS
     records = []
     if not path.exists():
@@ -78,8 +88,8 @@ def read_results(run_folder: Path) -> list[dict]:
             if not line.endswith("\n"):
                 break  # the line a killed writer never finished
             try:
-                records.append(_shared(json.loads(line)))
-            except ValueError:
+                records.append(CellResult.from_record(_shared(json.loads(line))))
+            except (ValueError, AttributeError):  # not JSON, not an object, not a record
                 continue
     return records
 
@@ -93,17 +103,9 @@ def _shared(record: dict) -> dict:
     }
 
 
-from .planner import CellKey  # noqa: E402
-
-
-def cell_key(record: dict) -> CellKey:
-    """What names a cell in a run: (case, toolchain, profile, engine)."""
-    return (record["case"], record["toolchain"], record["profile"], record["engine"])
-
-
 def finished_cells(run_folder: Path) -> set[CellKey]:
     """The cells a run already has results for: a resumed run does not run them again."""
-    return {cell_key(record) for record in read_results(run_folder)}
+    return {record.key for record in read_results(run_folder)}
 
 
 def cut_torn_tail(path: Path) -> int:
@@ -203,4 +205,4 @@ def read_durations(source: Path) -> dict[tuple[str, str, str, str], float]:
     folder = source.parent if source.name == RESULTS else source
     if not (folder / RESULTS).exists():
         raise FileNotFoundError(f"no {RESULTS} in {folder}")
-    return {cell_key(r): float(r.get("duration_ms") or 0.0) for r in read_results(folder)}
+    return {r.key: float(r.duration_ms or 0.0) for r in read_results(folder)}

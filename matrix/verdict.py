@@ -12,26 +12,27 @@ from __future__ import annotations
 from .cases import Call, Case
 from .judging import Verdict, check_trap
 from .outcomes import Outcome
+from .protocol import CallAnswer, RunAnswer
 from .traps import kind_of
 from .values import ValueSyntaxError, all_match, from_wire
 
 
-def judge(case: Case, answer: dict, validator_only: bool = False) -> Verdict:
-    status = answer.get("status")
+def judge(case: Case, answer: RunAnswer, validator_only: bool = False) -> Verdict:
+    status = answer.status
     if status == "valid" or (validator_only and status == "reject"):
         return _validation(case, answer)
     if status == "reject":
-        message = f"{answer.get('stage', 'compile')}: {answer.get('message', '').strip()}"
+        message = f"{answer.stage or 'compile'}: {answer.message.strip()}"
         if not case.valid:
             return Verdict(Outcome.PASS, f"rejected as the case requires ({message})")
         return Verdict(Outcome.REJECT, message)
     if status == "error":
-        return Verdict(Outcome.ERROR, f"the host failed: {answer.get('message', '')}")
+        return Verdict(Outcome.ERROR, f"the host failed: {answer.message}")
     if status != "ran":
-        return Verdict(Outcome.ERROR, f"unexpected answer from the host: {answer!r}"[:2000])
+        return Verdict(Outcome.ERROR, f"unexpected answer from the host: {answer.wire!r}"[:2000])
     if not case.valid:
         return Verdict(Outcome.FAIL, "the engine accepted a module that must be rejected")
-    results = answer.get("calls", [])
+    results = answer.calls
     if len(results) != len(case.calls):
         return Verdict(
             Outcome.ERROR,
@@ -55,13 +56,13 @@ def judge(case: Case, answer: dict, validator_only: bool = False) -> Verdict:
     return Verdict(Outcome.PASS, message, unobserved)
 
 
-def _validation(case: Case, answer: dict) -> Verdict:
+def _validation(case: Case, answer: RunAnswer) -> Verdict:
     """A validator-only engine's answer: what it says, never that anything ran."""
-    if answer.get("status") == "valid":
+    if answer.status == "valid":
         if not case.valid:
             return Verdict(Outcome.FAIL, "the validator accepted a module that must be rejected")
         return Verdict(Outcome.VALID, "validates (a validator only: nothing was executed)")
-    message = f"{answer.get('stage', 'compile')}: {answer.get('message', '').strip()}"
+    message = f"{answer.stage or 'compile'}: {answer.message.strip()}"
     if not case.valid:
         return Verdict(Outcome.INVALID, f"refused, as the case requires ({message})")
     return Verdict(Outcome.INVALID, message)
@@ -71,10 +72,10 @@ def describe_call(call: Call) -> str:
     return f"{call.invoke}({', '.join(map(str, call.args))})"
 
 
-def _judge_call(call: Call, result: dict) -> Verdict:
+def _judge_call(call: Call, result: CallAnswer) -> Verdict:
     what = describe_call(call)
-    status = result.get("status")
-    message = str(result.get("message", "")).strip()
+    status = result.status
+    message = result.message.strip()
     expected = f"a trap ({call.trap})" if call.trap is not None else "a result"
     if status == "error":
         return Verdict(Outcome.FAIL, f"{what}: {message}")
@@ -96,9 +97,9 @@ def _judge_call(call: Call, result: dict) -> Verdict:
             return Verdict(Outcome.PASS, f"{what}: {check.note}", unobserved=1)
         return Verdict(Outcome.PASS, "")
     if status != "return":
-        return Verdict(Outcome.ERROR, f"{what}: unexpected call answer {result!r}"[:2000])
+        return Verdict(Outcome.ERROR, f"{what}: unexpected call answer {result.wire!r}"[:2000])
     try:
-        values = [from_wire(value) for value in result.get("values", [])]
+        values = [from_wire(value) for value in result.values]
     except ValueSyntaxError as error:
         return Verdict(Outcome.ERROR, f"{what}: the host returned a bad value: {error}")
     shown = ", ".join(map(str, values)) or "nothing"

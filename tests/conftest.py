@@ -19,6 +19,9 @@ pytest_plugins = ["pytester"]
 # pytester gives each inner run a fresh HOME; the engines and toolchains provisioned for
 # this test session must stay the ones it finds (not a second copy under a temporary HOME).
 os.environ.setdefault("WASM_MATRIX_CACHE", str(cache_dir()))
+# Every protocol message of the tests is checked against engines/protocol.schema.json
+# (runs outside the tests check only when asked: matrix/protocol.py says why).
+os.environ.setdefault("WASM_MATRIX_CHECK_PROTOCOL", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 NEWEST = "wasmtime-50.0.1"

@@ -10,6 +10,7 @@ import pytest
 
 from matrix.cases import ModuleSource
 from matrix.check import check
+from matrix.records import CellResult
 from matrix.scanner import scan
 from matrix.toolchains import wasm_opt
 from matrix.toolchains.clang import ClangToolchain
@@ -110,7 +111,7 @@ def test_a_feature_never_probed_is_not_measured(tmp_path):
             "outcome": "pass",
         }
     ]
-    result = check(module, records, {}, "run")
+    result = check(module, [CellResult.from_record(r) for r in records], {}, "run")
     assert [v.unmeasured for v in result.verdicts] == [["mvp"]]
     assert not result.verdicts[0].runs
 

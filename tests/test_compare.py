@@ -7,29 +7,31 @@ import json
 import jsonschema
 import pytest
 
-from matrix.compare import compare, export, load_reference, read_claim
+from matrix.analysis.compare import compare, export, load_reference, read_claim
+from matrix.records import CellResult
 from matrix.reporting.site import write_site
-from matrix.results import RESULTS, RUN
+from matrix.results import RESULTS, RUN, read_results
 
 from .conftest import REPO, wasm_matrix
 
-SHARED_SCHEMA = REPO.parent / "shared" / "reference" / "webassembly-features.schema.json"
 BUNDLED_SCHEMA = REPO / "matrix" / "reference" / "webassembly-features.schema.json"
 
 
 def probe(family, version, feature, outcome, disabled=()):
-    return {
-        "case": feature,
-        "toolchain": "wat",
-        "profile": "default",
-        "engine": f"{family}-{version}" + (f"[-{disabled[0]}]" if disabled else ""),
-        "engine_family": family,
-        "engine_version": version,
-        "engine_disabled": list(disabled),
-        "kind": "probe",
-        "features": [feature],
-        "outcome": outcome,
-    }
+    return CellResult.from_record(
+        {
+            "case": feature,
+            "toolchain": "wat",
+            "profile": "default",
+            "engine": f"{family}-{version}" + (f"[-{disabled[0]}]" if disabled else ""),
+            "engine_family": family,
+            "engine_version": version,
+            "engine_disabled": list(disabled),
+            "kind": "probe",
+            "features": [feature],
+            "outcome": outcome,
+        }
+    )
 
 
 REFERENCE = {
@@ -96,8 +98,7 @@ def test_agreements_and_disagreements():
 
 
 def test_export_is_valid_against_the_published_schema():
-    schema_path = SHARED_SCHEMA if SHARED_SCHEMA.exists() else BUNDLED_SCHEMA
-    schema = json.loads(schema_path.read_text())
+    schema = json.loads(BUNDLED_SCHEMA.read_text())
     exported = export(RECORDS, {"engines": [{"family": "node", "title": "Node.js (V8)"}]})
     jsonschema.validate(exported, schema)
     node = exported["browsers"]["Node.js (V8) (measured by wasm-matrix)"]["features"]
@@ -117,7 +118,7 @@ def test_a_table_that_is_not_features_json_is_refused(tmp_path):
 def test_the_site_has_a_comparison_page_with_escaped_notes(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
-    (run / RESULTS).write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    (run / RESULTS).write_text("".join(json.dumps(r.to_record()) + "\n" for r in RECORDS))
     (run / RUN).write_text("{}")
     reference = tmp_path / "features.json"
     reference.write_text(json.dumps(REFERENCE))
@@ -143,9 +144,9 @@ def test_real_wasmtime_measurements_against_the_published_table(tmp_path, provis
     )
     assert done.returncode == 0, done.stdout + done.stderr
     run = (tmp_path / "reports" / "latest").resolve()
-    records = [json.loads(line) for line in (run / RESULTS).read_text().splitlines()]
+    records = read_results(run)
     found = by_key(compare(records, load_reference()))
-    outcome = {(r["engine_version"], r["case"]): r["outcome"] for r in records}
+    outcome = {(r.engine_version, r.case): r.outcome for r in records}
     # The table says gc since Wasmtime 47: measured, 20 cannot, 48 can.
     assert (outcome["20.0.0", "gc"], outcome["48.0.0", "gc"]) == ("reject", "pass")
     assert found["wasmtime", "gc"].kind == "agrees"

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from matrix.diff import diff_runs
-from matrix.history import add_run, chart, read_history
+from matrix.analysis.diff import diff_runs
+from matrix.analysis.history import add_run, read_history
+from matrix.records import CellResult
 from matrix.reporting.badges import write_badges
+from matrix.reporting.chart import chart
 from matrix.reporting.ci import step_summary, write_junit
 from matrix.reporting.site import write_site
 from matrix.results import RESULTS, RUN
@@ -19,16 +21,18 @@ from .conftest import NEWEST, wasm_matrix
 
 
 def cell(case, outcome, engine="wasmtime-50", message=""):
-    return {
-        "case": case,
-        "toolchain": "wat",
-        "profile": "default",
-        "engine": engine,
-        "engine_family": engine.split("-")[0],
-        "outcome": outcome,
-        "message": message,
-        "rerun": f"wasm-matrix run {case}.yaml",
-    }
+    return CellResult.from_record(
+        {
+            "case": case,
+            "toolchain": "wat",
+            "profile": "default",
+            "engine": engine,
+            "engine_family": engine.split("-")[0],
+            "outcome": outcome,
+            "message": message,
+            "rerun": f"wasm-matrix run {case}.yaml",
+        }
+    )
 
 
 BASE = [
@@ -59,10 +63,10 @@ def test_diff_sorts_every_change_into_one_kind():
     assert diff.unchanged == 1
 
 
-def run_folder(folder: Path, name: str, records: list[dict], started: str) -> Path:
+def run_folder(folder: Path, name: str, records: list[CellResult], started: str) -> Path:
     run = folder / name
     run.mkdir(parents=True)
-    (run / RESULTS).write_text("".join(json.dumps(r) + "\n" for r in records))
+    (run / RESULTS).write_text("".join(json.dumps(r.to_record()) + "\n" for r in records))
     (run / RUN).write_text(json.dumps({"started_at": started, "engines": []}))
     return run
 

@@ -7,7 +7,7 @@ import base64
 import pytest
 import wasmtime
 
-from matrix.hosts import HostProcess
+from matrix.hosts import Host
 
 pytestmark = pytest.mark.engine
 
@@ -33,15 +33,15 @@ def value(kind: str, bits: int) -> dict:
     return {"type": kind, "value": str(bits)}
 
 
-def run(host: HostProcess, wat: str, calls: list[dict]) -> dict:
+def run(host: Host, wat: str, calls: list[dict]) -> dict:
     module = base64.b64encode(bytes(wasmtime.wat2wasm(wat))).decode()
-    return host.request({"cmd": "run", "module": module, "calls": calls}, timeout=60)
+    return host.exchange({"cmd": "run", "module": module, "calls": calls}, timeout=60)
 
 
 @pytest.fixture(params=BUILDS)
 def js_host(request, provisioned):
     build, environment = provisioned(request.param)
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     host.start()
     yield host
     host.stop()
@@ -49,7 +49,7 @@ def js_host(request, provisioned):
 
 def test_handshake_names_the_embedded_engine(js_host):
     host = js_host
-    handshake = host.handshake
+    handshake = host.handshake.wire
     assert handshake["engine"] == host.build.family.name
     assert handshake["version"] and handshake["version"] != "unknown"
     assert handshake["language"] == "javascript"
@@ -102,7 +102,7 @@ def test_traps_and_rejects(js_host):
     assert missing["status"] == "error" and "missing" in missing["message"]
 
     garbage = base64.b64encode(b"\0asm\x01\0\0\0\xff").decode()
-    rejected = host.request({"cmd": "run", "module": garbage, "calls": []}, timeout=60)
+    rejected = host.exchange({"cmd": "run", "module": garbage, "calls": []}, timeout=60)
     assert rejected["status"] == "reject" and rejected["stage"] == "compile"
     assert rejected["message"]
 

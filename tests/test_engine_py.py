@@ -8,7 +8,7 @@ import struct
 import pytest
 import wasmtime
 
-from matrix.hosts import HostProcess
+from matrix.hosts import Host
 
 # The oldest and newest of the wasmtime series, and one build of each other family.
 BUILDS = {
@@ -43,19 +43,19 @@ def f32_bits(number: float) -> int:
     return struct.unpack("<I", struct.pack("<f", number))[0]
 
 
-def run(host: HostProcess, module: bytes, calls: list[tuple[str, list[dict]]]) -> dict:
+def run(host: Host, module: bytes, calls: list[tuple[str, list[dict]]]) -> dict:
     request = {
         "cmd": "run",
         "module": base64.b64encode(module).decode(),
         "calls": [{"invoke": name, "args": args} for name, args in calls],
     }
-    return host.request(request, timeout=60)
+    return host.exchange(request, timeout=60)
 
 
 @pytest.fixture(params=sorted(BUILDS))
 def host(request, provisioned):
     build, environment = provisioned(request.param)
-    process = HostProcess(build, environment)
+    process = Host(build, environment)
     process.start()
     yield process
     process.stop()
@@ -64,7 +64,7 @@ def host(request, provisioned):
 @pytest.mark.engine
 def test_handshake_names_family_and_exact_version(host):
     engine, version = BUILDS[host.build.id]
-    handshake = host.handshake
+    handshake = host.handshake.wire
     assert (handshake["engine"], handshake["version"]) == (engine, version)
     assert handshake["language"] == "python"
     assert handshake["language_version"].count(".") == 2
@@ -114,9 +114,9 @@ def test_bad_module_is_rejected_at_compile(host):
 @pytest.mark.engine
 def test_old_wasmtime_reports_only_the_switches_it_has(provisioned):
     build, environment = provisioned("wasmtime-0.23.0[-reference-types]")
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     try:
-        features = host.start()["features"]
+        features = host.start().features
     finally:
         host.stop()
     assert features["reference-types"] is False

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import wasmtime
 
-from matrix.hosts import HostProcess
+from matrix.hosts import Host
 from matrix.paths import engines_dir
 
 from .conftest import REPO
@@ -50,9 +50,9 @@ def call(name: str, *args: dict) -> dict:
     return {"invoke": name, "args": list(args)}
 
 
-def run(host: HostProcess, module: bytes, calls: list[dict]) -> dict:
+def run(host: Host, module: bytes, calls: list[dict]) -> dict:
     request = {"cmd": "run", "module": base64.b64encode(module).decode(), "calls": calls}
-    answer = host.request(request, timeout=60)
+    answer = host.exchange(request, timeout=60)
     check("run-answer", answer)
     return answer
 
@@ -62,11 +62,11 @@ def wabt(provisioned):
     """A started host for a wabt build (skips when spectest-interp is not installed)."""
     hosts = []
 
-    def start(engine_id: str = PLAIN) -> HostProcess:
+    def start(engine_id: str = PLAIN) -> Host:
         build, environment = provisioned(engine_id)
-        host = HostProcess(build, environment)
+        host = Host(build, environment)
         hosts.append(host)
-        check("handshake", host.start())
+        check("handshake", host.start().wire)
         return host
 
     yield start
@@ -76,7 +76,7 @@ def wabt(provisioned):
 
 @pytest.mark.engine
 def test_handshake(wabt):
-    handshake = wabt().handshake
+    handshake = wabt().handshake.wire
     assert handshake["engine"] == "wabt"
     assert handshake["version"] == "1.0.32"
     assert handshake["disabled"] == []
@@ -84,7 +84,7 @@ def test_handshake(wabt):
     assert features["reference-types"] and features["tail-call"] and features["memory64"]
     assert features["gc"] is False  # 1.0.32 cannot decode GC types at all
 
-    handshake = wabt(NO_REFS).handshake
+    handshake = wabt(NO_REFS).handshake.wire
     assert handshake["disabled"] == ["reference-types"]
     # wabt turns reference types back on for exceptions: the host switches both off.
     assert handshake["features"]["reference-types"] is False

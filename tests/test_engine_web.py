@@ -13,7 +13,7 @@ import pytest
 import wasmtime
 import yaml
 
-from matrix.hosts import HostProcess, HostTimedOut
+from matrix.hosts import Host, HostTimedOut
 
 from .conftest import REPO
 
@@ -44,9 +44,9 @@ def overlong_call_indirect() -> bytes:
     return bytes.fromhex(probe["module"]["hex"])
 
 
-def run(host: HostProcess, module: bytes, calls: list[dict] = (), timeout: float = 60) -> dict:
+def run(host: Host, module: bytes, calls: list[dict] = (), timeout: float = 60) -> dict:
     request = {"cmd": "run", "module": base64.b64encode(module).decode(), "calls": list(calls)}
-    return host.request(request, timeout)
+    return host.exchange(request, timeout)
 
 
 def value(kind: str, bits: int) -> dict:
@@ -56,7 +56,7 @@ def value(kind: str, bits: int) -> dict:
 @pytest.fixture
 def host(provisioned, request):
     build, environment = provisioned(request.param)
-    process = HostProcess(build, environment)
+    process = Host(build, environment)
     process.start(timeout=120)
     yield process
     process.stop()
@@ -64,7 +64,7 @@ def host(provisioned, request):
 
 @pytest.mark.parametrize("host", BROWSERS, indirect=True)
 def test_browser_handshake_names_browser_and_engine(host):
-    handshake = host.handshake
+    handshake = host.handshake.wire
     assert handshake["engine"] in ("firefox", "chromium")
     assert handshake["version"][0].isdigit()
     assert handshake["engine_version"].startswith(("SpiderMonkey ", "V8 "))
@@ -181,8 +181,8 @@ def _browser_processes(profiles: set[str]) -> list[str]:
 
 @pytest.mark.parametrize("host", [WABT, BINARYEN], indirect=True)
 def test_validator_says_valid_or_reject_and_never_runs(host):
-    assert host.handshake["validator_only"] is True
-    assert host.handshake["features"]["mutable-globals"] is True
+    assert host.handshake.wire["validator_only"] is True
+    assert host.handshake.wire["features"]["mutable-globals"] is True
     answer = run(host, VALUES, [{"invoke": "spin", "args": []}])  # would never return if run
     assert answer == {"status": "valid", "seq": answer["seq"]}
     rejected = run(host, GARBAGE)
@@ -192,7 +192,7 @@ def test_validator_says_valid_or_reject_and_never_runs(host):
 
 @pytest.mark.parametrize("host", [WABT_NO_REFS], indirect=True)
 def test_wabt_without_reference_types_rejects_overlong_call_indirect(host):
-    assert host.handshake["features"]["reference-types"] is False
+    assert host.handshake.wire["features"]["reference-types"] is False
     answer = run(host, overlong_call_indirect())
     assert answer["status"] == "reject"
     assert "call_indirect reserved value must be 0" in answer["message"]
@@ -205,7 +205,7 @@ def test_wabt_with_reference_types_reads_overlong_call_indirect(host):
 
 @pytest.mark.parametrize("host", [BINARYEN_MVP], indirect=True)
 def test_binaryen_mvp_rejects_post_mvp_features(host):
-    assert not any(host.handshake["features"].values())
+    assert not any(host.handshake.wire["features"].values())
     answer = run(host, SIMD)
     assert answer["status"] == "reject"
     assert answer["message"].endswith("all used features should be allowed")

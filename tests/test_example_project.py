@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from matrix.install import locked
 from matrix.paths import cache_dir
-from matrix.provision import locked
 
 from .conftest import NEWEST, OLDER_NO_REFS, REPO
 

@@ -16,7 +16,7 @@ import pytest
 
 from matrix.build import BuildCache
 from matrix.cases import load_case
-from matrix.hosts import HostOutOfMemory, HostPool, HostProcess
+from matrix.hosts import Host, HostOutOfMemory, HostPool
 from matrix.planner import Cell
 from matrix.runner import Runner
 
@@ -184,7 +184,7 @@ def test_host_dying_by_a_signal_is_a_crash_and_the_next_cell_passes(
 
 def test_memory_of_a_hosts_children_counts_and_they_die_with_it(fake_engine):
     build, environment = fake_engine("misbehaving")
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     host.memory_limit = 100 * 2**20
     host.start()
     with pytest.raises(HostOutOfMemory, match="over the limit of 100 MiB"):
@@ -196,14 +196,14 @@ def test_memory_of_a_hosts_children_counts_and_they_die_with_it(fake_engine):
 SPINNER = """
 import json, sys
 from matrix.engines import load_engine_builds
-from matrix.hosts import HostProcess
+from matrix.hosts import Host
 from matrix.provision import ready
 build = next(b for b in load_engine_builds() if b.id == sys.argv[1])
-host = HostProcess(build, ready(build))
+host = Host(build, ready(build))
 host.start()
 print(host.pid, flush=True)
 module = bytes.fromhex(sys.argv[2])
-host.request({"cmd": "run", "module": __import__("base64").b64encode(module).decode(),
+host.exchange({"cmd": "run", "module": __import__("base64").b64encode(module).decode(),
               "calls": [{"invoke": "spin", "args": []}]}, timeout=600)
 """
 # (module (func (export "spin") (loop $l (br $l))))

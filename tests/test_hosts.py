@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 import wasmtime
 
 from matrix.build import BuildCache
 from matrix.cases import load_case
 from matrix.hosts import (
+    Host,
     HostDied,
     HostOutOfMemory,
     HostPool,
-    HostProcess,
     HostProtocolError,
     HostTimedOut,
 )
 from matrix.planner import Cell
+from matrix.protocol import Invoke, Run
 from matrix.runner import Runner
 
 from .conftest import NEWEST, NEWEST_NO_REFS, OLDER_NO_REFS
@@ -29,8 +28,8 @@ ADD = """
 """
 
 
-def run_request(module: bytes, calls: list[dict]) -> dict:
-    return {"cmd": "run", "module": base64.b64encode(module).decode(), "calls": calls}
+def run_request(module: bytes, calls: list[dict]) -> Run:
+    return Run(module, tuple(Invoke(c["invoke"], tuple(c["args"])) for c in calls))
 
 
 def i32(value: int) -> dict:
@@ -40,24 +39,22 @@ def i32(value: int) -> dict:
 @pytest.mark.engine
 def test_handshake_names_engine_version_and_features(provisioned):
     build, environment = provisioned(OLDER_NO_REFS)
-    host = HostProcess(build, environment)
-    try:
-        handshake = host.start()
-    finally:
-        host.stop()
-    assert handshake["engine"] == "wasmtime"
-    assert handshake["version"] == "48.0.0"
-    assert handshake["disabled"] == ["reference-types"]
+    with Host(build, environment) as host:
+        handshake = host.handshake
+    assert not host.alive
+    assert handshake.engine == "wasmtime"
+    assert handshake.version == "48.0.0"
+    assert handshake.disabled == ("reference-types",)
     # Switching reference-types off also switches off what builds on it.
-    assert handshake["features"]["reference-types"] is False
-    assert handshake["features"]["gc"] is False
-    assert handshake["features"]["simd128"] is True
+    assert handshake.features["reference-types"] is False
+    assert handshake.features["gc"] is False
+    assert handshake.features["simd128"] is True
 
 
 @pytest.mark.engine
 def test_run_returns_values_traps_and_rejects(provisioned):
     build, environment = provisioned(NEWEST)
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     host.start()
     try:
         module = bytes(wasmtime.wat2wasm(ADD))
@@ -72,17 +69,18 @@ def test_run_returns_values_traps_and_rejects(provisioned):
             ),
             timeout=30,
         )
-        assert answer["status"] == "ran"
-        first, second, third = answer["calls"]
-        assert first == {"status": "return", "values": [i32(4)]}
-        assert second["status"] == "trap" and "unreachable" in second["message"]
-        assert third["status"] == "error" and "missing" in third["message"]
+        assert answer.status == "ran"
+        first, second, third = answer.calls
+        assert first.wire == {"status": "return", "values": [i32(4)]}
+        assert first.values == (i32(4),)
+        assert second.status == "trap" and "unreachable" in second.message
+        assert third.status == "error" and "missing" in third.message
 
         rejected = host.request(run_request(b"\0asm\x01\0\0\0\xff", []), timeout=30)
-        assert rejected["status"] == "reject" and rejected["stage"] == "compile"
-        assert rejected["message"]
+        assert rejected.status == "reject" and rejected.stage == "compile"
+        assert rejected.message
 
-        unknown = host.request({"cmd": "launch-missiles"}, timeout=30)
+        unknown = host.exchange({"cmd": "launch-missiles"}, timeout=30)
         assert unknown["status"] == "error"
     finally:
         host.stop()
@@ -92,7 +90,7 @@ def test_run_returns_values_traps_and_rejects(provisioned):
 @pytest.mark.engine
 def test_engine_that_aborts_at_start_is_a_death_with_its_message(provisioned):
     build, environment = provisioned(NEWEST_NO_REFS)
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     with pytest.raises(HostDied, match="SIGABRT") as death:
         host.start()
     assert "reference-types" in str(death.value)
@@ -100,7 +98,7 @@ def test_engine_that_aborts_at_start_is_a_death_with_its_message(provisioned):
 
 def test_crashing_host_reports_its_stderr(fake_engine):
     build, environment = fake_engine("misbehaving")
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     host.start()
     with pytest.raises(HostDied) as death:
         host.request(run_request(b"", [{"invoke": "crash", "args": []}]), timeout=10)
@@ -110,7 +108,7 @@ def test_crashing_host_reports_its_stderr(fake_engine):
 
 def test_hung_host_is_killed_at_the_time_limit(fake_engine):
     build, environment = fake_engine("misbehaving")
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     host.start()
     with pytest.raises(HostTimedOut, match=r"within 0\.5 s"):
         host.request(run_request(b"", [{"invoke": "hang", "args": []}]), timeout=0.5)
@@ -119,7 +117,7 @@ def test_hung_host_is_killed_at_the_time_limit(fake_engine):
 
 def test_garbage_on_stdout_is_a_protocol_error(fake_engine):
     build, environment = fake_engine("misbehaving")
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     host.start()
     try:
         with pytest.raises(HostProtocolError, match="not json"):
@@ -131,7 +129,7 @@ def test_garbage_on_stdout_is_a_protocol_error(fake_engine):
 def test_host_dying_at_start(fake_engine):
     build, environment = fake_engine("dies_at_start")
     with pytest.raises(HostDied, match="exited with status 134") as death:
-        HostProcess(build, environment).start()
+        Host(build, environment).start()
     assert "cannot be configured" in str(death.value)
 
 
@@ -182,7 +180,7 @@ def test_unprovisioned_engine_is_a_skip_with_the_command_to_fix_it(write_case, t
 
 def test_host_over_its_memory_limit_is_killed(fake_engine):
     build, environment = fake_engine("misbehaving")
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     host.memory_limit = 100 * 2**20
     host.start()
     with pytest.raises(HostOutOfMemory, match="over the limit of 100 MiB"):
@@ -193,7 +191,7 @@ def test_host_over_its_memory_limit_is_killed(fake_engine):
 @pytest.mark.engine
 def test_arguments_that_do_not_fit_the_export_are_call_errors(provisioned):
     build, environment = provisioned(NEWEST)
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     host.start()
     try:
         f32 = {"type": "f32", "value": "0"}
@@ -209,6 +207,6 @@ def test_arguments_that_do_not_fit_the_export_are_call_errors(provisioned):
         )
     finally:
         host.stop()
-    too_few, wrong_type = answer["calls"]
+    too_few, wrong_type = (call.wire for call in answer.calls)
     assert too_few == {"status": "error", "message": "add takes 2 arguments, 1 given"}
     assert wrong_type == {"status": "error", "message": "add takes i32, the case gives f32"}

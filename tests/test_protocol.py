@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import jsonschema
@@ -11,8 +10,9 @@ import pytest
 from matrix.build import BuildCache
 from matrix.cases import load_cases
 from matrix.engines import load_engine_builds
-from matrix.hosts import HostDied, HostProcess, HostTimedOut
+from matrix.hosts import Host, HostDied, HostTimedOut
 from matrix.paths import engines_dir
+from matrix.protocol import Invoke, Run, Stop
 from matrix.toolchains import all_toolchains, toolchains_for
 
 from .conftest import OLDER_NO_REFS, REPO
@@ -52,37 +52,34 @@ def test_real_host_answers_every_case_within_the_protocol(provisioned, tmp_path,
     cases, errors = load_cases([REPO / "cases"])
     assert not errors
     builds = BuildCache(tmp_path / "builds")
-    host = HostProcess(build, environment)
-    handshake = host.start()
+    host = Host(build, environment)
+    handshake = host.start().wire
     check("handshake", handshake)
     statuses = set()
     try:
         for case in cases:
             toolchain = all_toolchains()[toolchains_for(case.module.format)[0]]
             module = builds.build(case, toolchain, "default").module
-            request = {
-                "cmd": "run",
-                "module": base64.b64encode(module).decode(),
-                "calls": [
-                    {"invoke": c.invoke, "args": [a.to_wire() for a in c.args]} for c in case.calls
-                ],
-            }
-            check("request", {**request, "seq": 1})
+            calls = tuple(Invoke(c.invoke, tuple(a.to_wire() for a in c.args)) for c in case.calls)
+            request = Run(module, calls)
+            check("request", request.to_wire(seq=1))
             try:
                 answer = host.request(request, timeout=case.timeout)
             except (HostTimedOut, HostDied):
                 # Slow or fragile engines: an outcome for the matrix, not a protocol matter.
                 host.kill()
-                host = HostProcess(build, environment)
+                host = Host(build, environment)
                 host.start()
                 continue
-            check("run-answer", answer)
-            statuses.add(answer["status"])
-            statuses.update(call["status"] for call in answer.get("calls", []))
-        check("error-answer", host.request({"cmd": "launch"}, timeout=10))
-        check("stop-answer", host.request({"cmd": "stop"}, timeout=10))
+            check("run-answer", answer.wire)
+            statuses.add(answer.status)
+            statuses.update(call.status for call in answer.calls)
+        check("error-answer", host.exchange({"cmd": "launch"}, timeout=10))
+        check("stop-answer", host.request(Stop(), timeout=10).wire)
     finally:
         host.kill()
+    # The manifest's `expresses: validator_only` is what the host itself says.
+    assert bool(handshake.get("validator_only")) == build.family.validator_only
     if handshake.get("validator_only"):
         assert statuses <= {"valid", "reject"} and "valid" in statuses
     else:

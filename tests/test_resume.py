@@ -119,7 +119,7 @@ def test_sigkill_at_a_random_point_then_resume_loses_and_repeats_nothing(
     run.send_signal(signal.SIGKILL)
     run.wait()
     folder = only_folder(reports)
-    before = {(r["case"], r["engine"]): r["finished_at"] for r in read_results(folder)}
+    before = {(r.case, r.engine): r.finished_at for r in read_results(folder)}
     assert kill_after <= len(before) < CELLS, f"killed after {len(before)} cells"
     if torn:  # a record half written when the process died
         with open(folder / "results.jsonl", "a", encoding="utf-8") as results:
@@ -134,13 +134,13 @@ def test_sigkill_at_a_random_point_then_resume_loses_and_repeats_nothing(
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert only_folder(reports) == folder  # the same run, continued
     records = read_results(folder)
-    keys = [(r["case"], r["toolchain"], r["profile"], r["engine"]) for r in records]
+    keys = [(r.case, r.toolchain, r.profile, r.engine) for r in records]
     duplicates = [key for key, n in Counter(keys).items() if n > 1]
     assert not duplicates
-    assert set(keys) == {(r["case"], r["toolchain"], r["profile"], r["engine"]) for r in expected}
-    assert {r["case"]: r["outcome"] for r in records} == {r["case"]: r["outcome"] for r in expected}
+    assert set(keys) == {(r.case, r.toolchain, r.profile, r.engine) for r in expected}
+    assert {r.case: r.outcome for r in records} == {r.case: r.outcome for r in expected}
     # The cells finished before the kill were not redone: their records are untouched.
-    after = {(r["case"], r["engine"]): r["finished_at"] for r in records}
+    after = {(r.case, r.engine): r.finished_at for r in records}
     assert all(after[key] == finished for key, finished in before.items())
     assert (folder / "results.jsonl").read_text("utf-8").endswith("\n")
     run_info = json.loads((folder / "run.json").read_text("utf-8"))
@@ -159,7 +159,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_every_finished_cell(provisioned, slow_ca
     folder = only_folder(tmp_path / "reports")
     kept = read_results(folder)
     assert 2 <= len(kept) < CELLS
-    assert all(record["outcome"] == "pass" for record in kept)  # no false crash at the end
+    assert all(record.outcome == "pass" for record in kept)  # no false crash at the end
     assert (folder / "results.jsonl").read_text("utf-8").endswith("\n")
     assert (folder / "summary.md").exists()
     assert json.loads((folder / "run.json").read_text("utf-8"))["finished_at"]
@@ -183,6 +183,7 @@ def _children_of(pid: int) -> list[int]:
 def test_a_torn_tail_is_cut_before_appending(tmp_path):
     writer = ResultsWriter(tmp_path)
     record = {"case": "a", "toolchain": "wat", "profile": "default", "engine": "e"}
+    record["outcome"] = "pass"
     writer.write(record)
     writer.close()
     with open(tmp_path / "results.jsonl", "a", encoding="utf-8") as results:
@@ -190,7 +191,7 @@ def test_a_torn_tail_is_cut_before_appending(tmp_path):
     writer = ResultsWriter(tmp_path, resume=True)
     writer.write({**record, "case": "c"})
     writer.close()
-    assert [r["case"] for r in read_results(tmp_path)] == ["a", "c"]
+    assert [r.case for r in read_results(tmp_path)] == ["a", "c"]
     assert finished_cells(tmp_path) == {("a", "wat", "default", "e"), ("c", "wat", "default", "e")}
 
 

@@ -14,9 +14,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from matrix.build import BuildCache
-from matrix.hosts import HostPool, HostProcess
+from matrix.hosts import Host, HostPool, host_environment
 from matrix.planner import Cell
-from matrix.provision import host_environment
 from matrix.reporting import markdown
 from matrix.runner import Runner
 
@@ -219,7 +218,7 @@ def test_a_real_host_sees_only_the_scrubbed_environment(engine_id, provisioned, 
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "hunter2")
     monkeypatch.setenv("LD_PRELOAD", "/nonexistent/evil.so")
     build, environment = provisioned(engine_id)
-    host = HostProcess(build, environment)
+    host = Host(build, environment)
     host.start()
     try:
         raw = Path(f"/proc/{host.pid}/environ").read_bytes()

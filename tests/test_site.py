@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from matrix.analysis.versions import first_passing
+from matrix.records import CellResult
 from matrix.reporting.site import cell_page, write_site
-from matrix.reporting.versions import first_passing
-from matrix.results import RESULTS, RUN
+from matrix.results import RESULTS, RUN, read_results
 
 from .conftest import NEWEST, OLDER, REPO, wasm_matrix
 
@@ -44,6 +45,11 @@ def record(case, engine, outcome, features=(), kind="probe", message="", version
         "duration_ms": 1.0,
         **extra,
     }
+
+
+def page_of(record: dict) -> str:
+    """The file name of a record's cell page."""
+    return cell_page(CellResult.from_record(record))
 
 
 def spec_record(script, engine, passed, failed, outcome):
@@ -168,15 +174,15 @@ def test_a_feature_that_stops_passing_has_no_first_version():
         record("x", "e-2", "reject", ["gc"], version="2.0"),
         record("x", "e-10", "pass", ["gc"], version="10.0"),
     ]
-    first = first_passing(records)["e"]["gc"]
+    first = first_passing([CellResult.from_record(r) for r in records])["e"]["gc"]
     assert first.versions == ("1.0", "2.0", "10.0")  # 10 after 2: numbers, not text
     assert first.first == "10.0"
 
 
 def test_every_non_pass_cell_has_a_page_with_message_build_and_rerun(site):
     pages = sorted(p.name for p in (site / "cells").iterdir())
-    assert pages == sorted(cell_page(r) for r in RECORDS if r["outcome"] != "pass")
-    page = (site / "cells" / cell_page(RECORDS[5])).read_text("utf-8")
+    assert pages == sorted(page_of(r) for r in RECORDS if r["outcome"] != "pass")
+    page = (site / "cells" / page_of(RECORDS[5])).read_text("utf-8")
     assert "unknown opcode 0x12" in page
     assert "wat2wasm probe.wat" in page
     assert "wasm-matrix run cases/probes/tail-call.yaml --engines wasm3-0.5" in page
@@ -184,7 +190,7 @@ def test_every_non_pass_cell_has_a_page_with_message_build_and_rerun(site):
 
 def test_table_symbols_link_to_the_cells_page(site):
     links = parse(site / "index.html").links
-    assert f"cells/{cell_page(RECORDS[3])}" in links
+    assert f"cells/{page_of(RECORDS[3])}" in links
 
 
 def test_untrusted_text_is_escaped_everywhere(site):
@@ -193,7 +199,7 @@ def test_untrusted_text_is_escaped_everywhere(site):
         assert "<script>document" not in text, page
         assert "<img src=x" not in text, page
         assert parse(page).scripts == 1, page  # only the page's own script
-    evil = (site / "cells" / cell_page(RECORDS[6])).read_text("utf-8")
+    evil = (site / "cells" / page_of(RECORDS[6])).read_text("utf-8")
     assert "&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;" in evil
     assert "&lt;/pre&gt;&lt;script&gt;" in evil
 
@@ -214,7 +220,7 @@ def test_spec_page_shows_pass_rates_per_engine_and_script(site):
     assert totals["wasm3-0.5"] == ["100.0%", "50", "0", "2", "3"]
     scripts = page.tables["spec-table"]
     assert scripts[1] == ["address.wast", "99.0%", "100.0%"]
-    failing = (site / "cells" / cell_page(RECORDS[7])).read_text("utf-8")
+    failing = (site / "cells" / page_of(RECORDS[7])).read_text("utf-8")
     assert "Failing assertions (1)" in failing
 
 
@@ -274,7 +280,7 @@ def test_chromium_renders_the_overview_and_shows_script_names_as_text(site):
     profile = dump_dom(site / "profile-default.html")
     assert title(profile).startswith("Cases × engines, profile default")  # not 'PWNED'
     assert "&lt;script&gt;document.title='PWNED'&lt;/script&gt;" in profile
-    cell = dump_dom(site / "cells" / cell_page(RECORDS[6]))
+    cell = dump_dom(site / "cells" / page_of(RECORDS[6]))
     assert title(cell).startswith("evil&lt;script&gt;document.title='PWNED'")  # shown as text
     assert "&lt;/pre&gt;&lt;script&gt;document.title='PWNED2'" in cell
 
@@ -292,7 +298,7 @@ def test_a_real_run_has_a_site_that_chromium_renders(tmp_path, provisioned):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     run = (tmp_path / "reports" / "latest").resolve()
-    records = [json.loads(line) for line in (run / RESULTS).read_text().splitlines()]
+    records = read_results(run)
     dom = dump_dom(run / "site" / "index.html")
     table = Tables()
     table.feed(dom)
@@ -301,11 +307,11 @@ def test_a_real_run_has_a_site_that_chromium_renders(tmp_path, provisioned):
         for row in table.tables["features-table"][1:]
     }
     for r in records:
-        if r["kind"] == "probe" and r["features"] == ["reference-types"]:
-            assert rows[r["engine"]]["reference-types"].endswith(r["outcome"])
+        if r.kind == "probe" and r.features == ["reference-types"]:
+            assert rows[r.engine]["reference-types"].endswith(r.outcome)
     # The build without reference-types rejects their probe; its page says why.
     assert rows[f"{OLDER}[-reference-types]"]["reference-types"] == "🚫 reject"
-    rejected = next(r for r in records if r["outcome"] == "reject")
+    rejected = next(r for r in records if r.outcome == "reject")
     assert (run / "site" / "cells" / cell_page(rejected)).exists()
     # The run's JUnit XML, written from its results: a testcase per cell.
     junit = ElementTree.parse(run / "junit.xml").getroot()

@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import wasmtime
 
-from matrix.spec.judge import FAIL, OFF, PASS, SKIP, judge_step
+from matrix.protocol import DirectiveAnswer
+from matrix.spec.judge import FAIL, OFF, PASS, SKIP
+from matrix.spec.judge import judge_step as judge_answer
 from matrix.spec.plan import plan
 from matrix.spec.run import SpecCellResult, _mark_switched_off, _tally
 from matrix.spec.script import parse_script
+
+
+def judge_step(step, answer: dict):
+    """judge_step on an answer as a host writes it (checked against the protocol)."""
+    return judge_answer(step, DirectiveAnswer.from_wire(answer, check_schema=True))
 
 
 def f32(bits: int) -> dict:
@@ -138,7 +145,8 @@ def test_counts_and_outcome():
     for step, answer in zip([s for s in steps if s.directive], answers, strict=True):
         step.verdict = judge_step(step, answer)
     result = SpecCellResult("x.wast", "wast", "suite", "e", "error", "")
-    outcome, message = _tally(steps, result, validator_only=False)
+    verdict = _tally(steps, result, validator_only=False)
+    outcome, message = verdict.outcome, verdict.message
     assert outcome == FAIL
     assert message == "2/3 assertions pass, 1 fail, 1 skip"
     assert result.assertions["assert_return"] == {"pass": 1, "fail": 1, "skip": 0, "off": 0}
@@ -159,7 +167,8 @@ def test_a_validator_that_agrees_with_every_module_is_valid_never_pass():
     for step in steps:
         step.verdict = judge_step(step, {"status": "valid"})
     result = SpecCellResult("x.wast", "wast", "suite", "e", "error", "")
-    outcome, message = _tally(steps, result, validator_only=True)
+    verdict = _tally(steps, result, validator_only=True)
+    outcome, message = verdict.outcome, verdict.message
     assert outcome == "valid"
     assert "validations agree" in message
 
@@ -178,9 +187,10 @@ def switched_off(script: str, answers: list[dict]) -> list[str]:
     """The statuses of a script's steps on a build with reference types off, given the
     host's answers."""
     steps = [step for step in plan(parse_script(script)) if step.directive]
-    for step, answer in zip(steps, answers, strict=True):
-        step.verdict = judge_step(step, answer)
-    _mark_switched_off(steps, answers, {"reference-types"})
+    typed = [DirectiveAnswer.from_wire(answer) for answer in answers]
+    for step, answer in zip(steps, typed, strict=True):
+        step.verdict = judge_answer(step, answer)
+    _mark_switched_off(steps, typed, {"reference-types"})
     return [step.verdict.status for step in steps]
 
 

@@ -8,8 +8,9 @@ import json
 import jsonschema
 import pytest
 
-from matrix.hosts import HostProcess
+from matrix.hosts import Host
 from matrix.paths import engines_dir
+from matrix.protocol import Script
 from matrix.spec.plan import plan
 from matrix.spec.script import parse_script
 
@@ -62,18 +63,11 @@ def test_the_schema_refuses_bad_script_messages():
 def test_a_script_round_trip_fits_the_schema(provisioned, engine_id):
     build, environment = provisioned(engine_id)
     steps = [step for step in plan(parse_script(SCRIPT)) if step.directive]
-    request = {
-        "seq": 1,
-        "cmd": "script",
-        "directives": [{**step.directive, "line": step.line} for step in steps],
-    }
-    check("request", request)
-    host = HostProcess(build, environment)
-    try:
-        assert host.start().get("script") is True
-        answer = host.request({k: v for k, v in request.items() if k != "seq"}, timeout=120)
-    finally:
-        host.stop()
+    request = Script(tuple({**step.directive, "line": step.line} for step in steps))
+    check("request", request.to_wire(seq=1))
+    with Host(build, environment) as host:
+        assert host.handshake.script is True
+        answer = host.request(request, timeout=120).wire
     check("script-answer", answer)
     statuses = [reply["status"] for reply in answer["answers"]]
     assert statuses[:4] == ["ok", "ok", "ok", "return"]  # module, register, module, get
@@ -87,7 +81,9 @@ def test_a_script_round_trip_fits_the_schema(provisioned, engine_id):
     assert (by_line[20]["status"], by_line[20]["stage"]) == ("reject", "compile")
     assert (by_line[21]["status"], by_line[21]["stage"]) == ("reject", "instantiate")
     assert by_line[24]["status"] == "return"
-    # Every value kind crosses exactly, the JS API too (through the core's trampolines).
+    # Every value kind crosses exactly, the JS API too (through the core's trampolines),
+    # as the manifest's `expresses: values` says.
+    assert "v128" in build.family.values
     v128 = 1 | 2 << 32 | 3 << 64 | 4 << 96
     assert by_line[13]["values"] == [{"type": "v128", "value": str(v128)}]
     assert by_line[16]["values"] == [{"type": "ref", "kind": "i31", "value": "5"}]

@@ -4,9 +4,17 @@ for bit, traps by kind, validators never a pass, and what is not a trap never a 
 import pytest
 
 from matrix.cases import load_case
+from matrix.judging import Verdict
 from matrix.outcomes import Outcome
+from matrix.protocol import RunAnswer
 from matrix.values import parse_value
-from matrix.verdict import judge
+from matrix.verdict import judge as judge_answer
+
+
+def judge(case, answer: dict, validator_only: bool = False) -> Verdict:
+    """The verdict on an answer as a host sends it (outside the schema too: not checked)."""
+    return judge_answer(case, RunAnswer.from_wire(answer, check_schema=False), validator_only)
+
 
 PROGRAM = """\
 module:

@@ -7,20 +7,17 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ..outcomes import Outcome, measures_engine
+from ..records import CellResult
 
 
-def pass_rates(records: list[dict]) -> dict[str, tuple[int, int]]:
+def pass_rates(records: list[CellResult]) -> dict[str, tuple[int, int]]:
     """engine -> (passed, measured), skipped cells not counted."""
     rates: dict[str, list[int]] = {}
     for record in records:
-        if (
-            record["engine"] == "-"
-            or record["outcome"] == Outcome.SKIP
-            or not measures_engine(record)
-        ):
+        if record.engine == "-" or record.outcome == Outcome.SKIP or not measures_engine(record):
             continue
-        counts = rates.setdefault(record["engine"], [0, 0])
-        counts[0] += record["outcome"] == Outcome.PASS
+        counts = rates.setdefault(record.engine, [0, 0])
+        counts[0] += record.outcome == Outcome.PASS
         counts[1] += 1
     return {engine: (p, m) for engine, (p, m) in rates.items()}
 
@@ -49,7 +46,7 @@ def file_name(engine: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in engine) + ".svg"
 
 
-def write_badges(records: list[dict], folder: Path) -> dict[str, str]:
+def write_badges(records: list[CellResult], folder: Path) -> dict[str, str]:
     """One badge per engine build into `folder`; returns engine -> file name."""
     folder.mkdir(parents=True, exist_ok=True)
     written = {}

@@ -7,8 +7,9 @@ import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from pathlib import Path
 
-from ..diff import RunDiff
+from ..analysis.diff import RunDiff
 from ..outcomes import Outcome
+from ..records import CellResult
 from ..results import read_results, read_run
 from .badges import pass_rates
 from .markdown import escape
@@ -42,7 +43,7 @@ def step_summary(run_folder: Path, diff: RunDiff | None = None, url: str | None 
         if len(diff.regressions) > 10:
             lines.append(f"- … and {len(diff.regressions) - 10} more")
     families: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    family_of = {r["engine"]: r.get("engine_family") or r["engine"] for r in records}
+    family_of = {r.engine: r.engine_family or r.engine for r in records}
     for engine, (passed, measured) in pass_rates(records).items():
         families[family_of[engine]][0] += passed
         families[family_of[engine]][1] += measured
@@ -55,9 +56,9 @@ def step_summary(run_folder: Path, diff: RunDiff | None = None, url: str | None 
 
 def write_junit(run_folder: Path, path: Path) -> Path:
     """One testsuite per engine build, one testcase per cell (as pytest's names them)."""
-    suites: dict[str, list[dict]] = defaultdict(list)
+    suites: dict[str, list[CellResult]] = defaultdict(list)
     for record in read_results(run_folder):
-        suites[record["engine"]].append(record)
+        suites[record.engine].append(record)
     root = ElementTree.Element("testsuites", name="wasm-matrix")
     for engine, records in sorted(suites.items()):
         counts = outcome_counts(records)
@@ -81,20 +82,20 @@ def write_junit(run_folder: Path, path: Path) -> Path:
             case = ElementTree.SubElement(
                 suite,
                 "testcase",
-                classname=record.get("case_file") or record["case"],
-                name=f"{record['toolchain']}/{record['profile']}/{record['engine']}",
-                time=f"{(record.get('duration_ms') or 0) / 1000:.3f}",
+                classname=record.case_file or record.case,
+                name=f"{record.toolchain}/{record.profile}/{record.engine}",
+                time=f"{(record.duration_ms or 0) / 1000:.3f}",
             )
-            outcome, message = record["outcome"], record.get("message") or ""
+            outcome, message = record.outcome, record.message or ""
             if outcome == Outcome.SKIP:
                 ElementTree.SubElement(case, "skipped", message=message[:500])
             elif outcome in (Outcome.CRASH, Outcome.TIMEOUT, Outcome.ERROR):
                 ElementTree.SubElement(
                     case, "error", type=outcome, message=message[:500]
-                ).text = f"{message}\nrerun: {record.get('rerun', '')}"
+                ).text = f"{message}\nrerun: {record.rerun}"
             elif outcome not in (Outcome.PASS, Outcome.VALID):
                 ElementTree.SubElement(
                     case, "failure", type=outcome, message=message[:500]
-                ).text = f"{message}\nrerun: {record.get('rerun', '')}"
+                ).text = f"{message}\nrerun: {record.rerun}"
     ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
     return path

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from ..outcomes import AS_EXPECTED, Outcome, executes
+from ..records import CellResult
 from ..results import read_results, read_run
 from ..traps import LEGEND as TRAP_LEGEND
 from .spec import render_spec
@@ -115,11 +116,11 @@ def _title(title: str) -> str:
     return escape(match[1]) + (f"`{name}`" if plain else code_span(name))
 
 
-def _cell_order(record: dict) -> tuple[str, str, str, str]:
-    return (record["case"], record["toolchain"], record["profile"], record["engine"])
+def _cell_order(record: CellResult) -> tuple[str, str, str, str]:
+    return (record.case, record.toolchain, record.profile, record.engine)
 
 
-def _overview(records: list[dict], run: dict) -> str:
+def _overview(records: list[CellResult], run: dict) -> str:
     counts = outcome_counts(records)
     shown = ", ".join(f"{count} {outcome}" for outcome, count in counts.items() if count)
     machine = run.get("machine", {})
@@ -131,13 +132,13 @@ def _overview(records: list[dict], run: dict) -> str:
         f"wasm-matrix {escape(run.get('wasm_matrix', '?'))}, revision "
         f"{escape(run.get('revision') or 'unknown')}.",
     ]
-    validators = sorted({r["engine"] for r in records if r["engine"] != "-" and not executes(r)})
+    validators = sorted({r.engine for r in records if r.engine != "-" and not executes(r)})
     if validators:
         lines.append(
             f"Validator-only builds, which execute nothing (their cells say `valid` or "
             f"`invalid`, never `pass`, and have no pass rate): {escape(', '.join(validators))}."
         )
-    unobserved = sum(int(r.get("unobserved_trap_kinds") or 0) for r in records)
+    unobserved = sum(r.unobserved_trap_kinds for r in records)
     if unobserved:
         lines.append(
             f'{unobserved} expected traps passed on "it trapped" alone: the engine did not '
@@ -163,13 +164,13 @@ def _count(engines: int) -> str:
     return f"{engines} engine build" + ("" if engines == 1 else "s")
 
 
-def _anchors(records: list[dict]) -> dict[int, str]:
+def _anchors(records: list[CellResult]) -> dict[int, str]:
     """An anchor for every cell that did not pass, numbered in results order."""
     anchors = {}
     for record in records:
-        if record.get("control") and record["outcome"] != Outcome.ERROR:
+        if record.control and record.outcome != Outcome.ERROR:
             continue  # a control that did not pass did its job
-        if record["outcome"] not in AS_EXPECTED:
+        if record.outcome not in AS_EXPECTED:
             anchors[id(record)] = f"cell-{len(anchors) + 1}"
     return anchors
 
@@ -228,40 +229,38 @@ def _brief(text: str | None, limit: int = 240) -> str:
     return brief if len(brief) <= limit else brief[: limit - 1] + "…"
 
 
-def _details(records: list[dict], anchors: dict[int, str]) -> str:
+def _details(records: list[CellResult], anchors: dict[int, str]) -> str:
     failing = [record for record in records if id(record) in anchors]
     if not failing:
         return "## Cells that did not pass\n\nNone."
     parts = ["## Cells that did not pass"]
     for record in failing:
         anchor = anchors[id(record)]
-        title = " · ".join(
-            escape(record[key]) for key in ("case", "toolchain", "profile", "engine")
-        )
+        title = " · ".join(escape(part) for part in record.key)
         parts += [
             "",
             f'<a id="{anchor}"></a>',
-            f"### {anchor.split('-')[1]}. {title}: {Outcome(record['outcome']).symbol} "
-            f"{record['outcome']}",
+            f"### {anchor.split('-')[1]}. {title}: {Outcome(record.outcome).symbol} "
+            f"{record.outcome}",
             "",
-            code_block(record.get("message", "")),
+            code_block(record.message),
             "",
-            f"- case file: {code_span(record.get('case_file', ''))}",
+            f"- case file: {code_span(record.case_file)}",
         ]
-        if record.get("required") is False:  # `requires` left this engine out
+        if record.required is False:  # `requires` left this engine out
             parts.append("- required: no (reported only; it does not fail the run)")
-        if record.get("features"):
-            parts.append(f"- features: {escape(', '.join(record['features']))}")
-        if record.get("module_sha256"):
-            uses = ", ".join(record.get("module_uses", [])) or "nothing beyond mvp"
+        if record.features:
+            parts.append(f"- features: {escape(', '.join(record.features))}")
+        if record.module_sha256:
+            uses = ", ".join(record.module_uses) or "nothing beyond mvp"
             parts.append(f"- the module uses: {escape(uses)}")
-        if record.get("module_scan_error"):
-            parts.append(f"- the scanner could not read it: {escape(record['module_scan_error'])}")
-        if record.get("build_command"):
-            parts.append(f"- build: {escape(record['build_command'])}")
-        if record.get("rerun"):
+        if record.module_scan_error:
+            parts.append(f"- the scanner could not read it: {escape(record.module_scan_error)}")
+        if record.build_command:
+            parts.append(f"- build: {escape(record.build_command)}")
+        if record.rerun:
             parts.append("- rerun:")
-            parts += ["", code_block(record["rerun"])]
+            parts += ["", code_block(record.rerun)]
     return "\n".join(parts)
 
 

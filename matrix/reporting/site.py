@@ -16,13 +16,16 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .. import compare
-from ..history import HISTORY, chart, read_history
+from ..analysis import compare
+from ..analysis.history import HISTORY, read_history
+from ..analysis.versions import first_passing
 from ..outcomes import AS_EXPECTED, Outcome, executes
 from ..profiles import FEATURES_BY_NAME
-from ..results import cell_key, read_results, read_run
+from ..records import CellResult
+from ..results import read_results, read_run
 from ..traps import LEGEND as TRAP_LEGEND
 from .badges import write_badges
+from .chart import chart
 from .tables import (
     Table,
     TableCell,
@@ -33,15 +36,14 @@ from .tables import (
     outcome_counts,
     toolchain_defaults_table,
 )
-from .versions import first_passing
 
 SITE = "site"
 LEGEND = {outcome: outcome.meaning for outcome in Outcome}
 
 
-def cell_page(record: dict) -> str:
+def cell_page(record: CellResult) -> str:
     """A stable file name for a cell's page: the same cell has the same page in every run."""
-    key = json.dumps(list(cell_key(record)), ensure_ascii=False)
+    key = json.dumps(list(record.key), ensure_ascii=False)
     return f"cell-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}.html"
 
 
@@ -79,7 +81,7 @@ def write_site(
     `history_path` the history of runs to chart (default: history.jsonl beside the run)."""
     reference = compare.load_reference(reference_path)
     reference_name = (reference_path or compare.REFERENCE).name
-    records = sorted(read_results(run_folder), key=cell_key)
+    records = sorted(read_results(run_folder), key=lambda record: record.key)
     run = read_run(run_folder)
     site = run_folder / SITE
     if site.exists():
@@ -87,7 +89,7 @@ def write_site(
     (site / "cells").mkdir(parents=True)
     environment = _environment()
     engines = engine_order(records, run)
-    profiles = case_tables([r for r in records if r.get("kind") != "spec"], engines)
+    profiles = case_tables([r for r in records if r.kind != "spec"], engines)
     spec = spec_table(records, engines)
     defaults = toolchain_defaults_table(records, engines)
     nav = [("index.html", "Overview")]
@@ -119,9 +121,9 @@ def write_site(
         feature_notes=features.row_notes,
         feature_titles={n: FEATURES_BY_NAME[n].title for n in features.rows},
         first=_first_rows(records, features.rows),
-        validators=sorted({r["engine"] for r in records if r["engine"] != "-" and not executes(r)}),
+        validators=sorted({r.engine for r in records if r.engine != "-" and not executes(r)}),
         controls=control_summary(records),
-        unobserved=sum(int(r.get("unobserved_trap_kinds") or 0) for r in records),
+        unobserved=sum(r.unobserved_trap_kinds for r in records),
     )
     if defaults.rows:
         page(
@@ -159,13 +161,13 @@ def write_site(
     cell_environment = {**common, "root": "../"}
     template = environment.get_template("cell.html.j2")
     for record in records:
-        if record["outcome"] in AS_EXPECTED:
+        if record.outcome in AS_EXPECTED:
             continue
         text = template.render(
             **cell_environment,
-            title=" · ".join(cell_key(record)),
+            title=" · ".join(record.key),
             record=record,
-            outcome=Outcome(record["outcome"]),
+            outcome=Outcome(record.outcome),
             page="cells/" + cell_page(record),
         )
         (site / "cells" / cell_page(record)).write_text(text, "utf-8")
@@ -182,8 +184,8 @@ def _write_comparison(page, site, comparisons, records, run, reference, referenc
         comparisons=compare.ordered(comparisons),
         kind_words=compare.KIND_WORDS,
         reference_name=reference_name,
-        mapping=[f"{ours} = {theirs}" for ours, theirs in compare.FAMILY_TO_REFERENCE.items()],
-        unmapped=compare.UNMAPPED,
+        mapping=[f"{ours} = {theirs}" for ours, theirs in compare.mapped_families().items()],
+        unmapped=compare.not_compared(),
         counts={
             "disagree": sum(1 for c in comparisons if c.disagrees),
             "switched": sum(1 for c in comparisons if c.kind == "passes-when-switched-on"),
@@ -196,7 +198,7 @@ def _profile_of(table: Table) -> str:
     return table.title.split("`")[1]
 
 
-def _first_rows(records: list[dict], features: list[str]) -> list[dict]:
+def _first_rows(records: list[CellResult], features: list[str]) -> list[dict]:
     """Per family with a version series: the first measured version passing each feature."""
     rows = []
     for family, by_feature in sorted(first_passing(records).items()):
@@ -231,25 +233,25 @@ def spec_rate(assertions: dict) -> tuple[int, int, int, int]:
     return tuple(total)  # type: ignore[return-value]
 
 
-def spec_table(records: list[dict], engines: list[str]) -> SpecTable:
-    spec = [r for r in records if r.get("kind") == "spec"]
-    table = SpecTable(sorted({r["case"] for r in spec}), [e for e in engines if _has(spec, e)])
+def spec_table(records: list[CellResult], engines: list[str]) -> SpecTable:
+    spec = [r for r in records if r.kind == "spec"]
+    table = SpecTable(sorted({r.case for r in spec}), [e for e in engines if _has(spec, e)])
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    table.validators = {r["engine"] for r in spec if not executes(r)}
+    table.validators = {r.engine for r in spec if not executes(r)}
     for record in spec:
-        passed, failed, skipped, off = spec_rate(record.get("assertions", {}))
+        passed, failed, skipped, off = spec_rate(record.assertions)
         cell = {
             "record": record,
-            "outcome": Outcome(record["outcome"]),
+            "outcome": Outcome(record.outcome),
             "pass": passed,
             "fail": failed,
             "skip": skipped,
             "off": off,
             "rate": passed / (passed + failed) if passed + failed else None,
         }
-        table.cells[(record["case"], record["engine"])] = cell
+        table.cells[(record.case, record.engine)] = cell
         for index, value in enumerate((passed, failed, skipped, off)):
-            totals[record["engine"]][index] += value
+            totals[record.engine][index] += value
     for engine, (passed, failed, skipped, off) in totals.items():
         rate = passed / (passed + failed) if passed + failed else None
         table.totals[engine] = {"pass": passed, "fail": failed, "skip": skipped, "off": off}
@@ -257,9 +259,9 @@ def spec_table(records: list[dict], engines: list[str]) -> SpecTable:
     return table
 
 
-def _has(records: list[dict], engine: str) -> bool:
-    return any(r["engine"] == engine for r in records)
+def _has(records: list[CellResult], engine: str) -> bool:
+    return any(r.engine == engine for r in records)
 
 
-def first_failing(cell: TableCell) -> dict | None:
-    return next((r for r in cell.records if r["outcome"] not in AS_EXPECTED), None)
+def first_failing(cell: TableCell) -> CellResult | None:
+    return next((r for r in cell.records if r.outcome not in AS_EXPECTED), None)

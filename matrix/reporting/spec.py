@@ -7,20 +7,21 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..outcomes import Outcome, executes
+from ..records import CellResult
 from ..spec.features import group_of
 
 COUNTS = ("pass", "fail", "skip", "off")
 FAILURES_SHOWN = 100  # per cell; results.jsonl keeps them all
 
 
-def spec_records(records: list[dict]) -> list[dict]:
-    return [record for record in records if record.get("kind") == "spec"]
+def spec_records(records: list[CellResult]) -> list[CellResult]:
+    return [record for record in records if record.kind == "spec"]
 
 
-def totals(record: dict) -> dict[str, int]:
+def totals(record: CellResult) -> dict[str, int]:
     """A cell's assertion counts summed over commands."""
     summed = dict.fromkeys(COUNTS, 0)
-    for counts in record.get("assertions", {}).values():
+    for counts in record.assertions.values():
         for key in COUNTS:
             summed[key] += counts.get(key, 0)
     return summed
@@ -32,13 +33,13 @@ def pass_rate(counts: dict[str, int]) -> float | None:
     return counts["pass"] / judged if judged else None
 
 
-def render_spec(records: list[dict], engines: list[str], escape) -> list[str]:
+def render_spec(records: list[CellResult], engines: list[str], escape) -> list[str]:
     cells = spec_records(records)
     if not cells:
         return []
-    engines = [engine for engine in engines if any(r["engine"] == engine for r in cells)]
-    by_key = {(record["case"], record["engine"]): record for record in cells}
-    files = sorted({record["case"] for record in cells})
+    engines = [engine for engine in engines if any(r.engine == engine for r in cells)]
+    by_key = {(record.case, record.engine): record for record in cells}
+    files = sorted({record.case for record in cells})
     parts = [
         "",
         "## Spec test suite: files × engines",
@@ -71,8 +72,8 @@ def render_spec(records: list[dict], engines: list[str], escape) -> list[str]:
     return parts
 
 
-def _cell(record: dict, escape) -> str:
-    outcome = Outcome(record["outcome"])
+def _cell(record: CellResult, escape) -> str:
+    outcome = Outcome(record.outcome)
     counts = totals(record)
     rate = pass_rate(counts)
     if rate is None:
@@ -87,7 +88,7 @@ def _percent(rate: float) -> str:
     return "100%" if rate == 1 else f"{min(rate * 100, 99.99):.2f}%"
 
 
-def _sum(records: list[dict]) -> dict[str, int]:
+def _sum(records: list[CellResult]) -> dict[str, int]:
     summed = dict.fromkeys(COUNTS, 0)
     for record in records:
         for key, value in totals(record).items():
@@ -102,18 +103,18 @@ def _totals_table(cells: list[dict], engines: list[str], escape) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for engine in engines:
-        mine = [record for record in cells if record["engine"] == engine]
+        mine = [record for record in cells if record.engine == engine]
         counts = _sum(mine)
         rate = pass_rate(counts)
         broken = sum(
-            1 for record in mine if record["outcome"] in ("crash", "timeout", "error", "skip")
+            1 for record in mine if record.outcome in ("crash", "timeout", "error", "skip")
         )
         shown = _percent(rate) if rate is not None else "–"
         name = escape(engine)
         if mine and not any(executes(record) for record in mine):
             name += " (validator only)"
             shown = f"{shown} agree" if rate is not None else shown
-        unobserved = sum(int(record.get("unobserved_trap_kinds") or 0) for record in mine)
+        unobserved = sum(record.unobserved_trap_kinds for record in mine)
         lines.append(
             f"| {name} | {len(mine)} | {counts['pass'] + counts['fail']} | "
             f"{shown} | {counts['fail']} | {counts['skip']} | {counts['off']} | {broken} "
@@ -123,10 +124,10 @@ def _totals_table(cells: list[dict], engines: list[str], escape) -> str:
 
 
 def _rollup_table(cells: list[dict], engines: list[str], escape) -> str:
-    groups: dict[str, list[dict]] = defaultdict(list)
+    groups: dict[str, list[CellResult]] = defaultdict(list)
     for record in cells:
-        groups[group_of(record["case"])].append(record)
-        for feature in record.get("features", []):
+        groups[group_of(record.case)].append(record)
+        for feature in record.features:
             groups[f"feature: {feature}"].append(record)
     lines = [
         "| group | " + " | ".join(escape(engine) for engine in engines) + " |",
@@ -135,7 +136,7 @@ def _rollup_table(cells: list[dict], engines: list[str], escape) -> str:
     for group in sorted(groups, key=lambda name: (name.startswith("feature: "), name)):
         row = [escape(group)]
         for engine in engines:
-            counts = _sum([record for record in groups[group] if record["engine"] == engine])
+            counts = _sum([record for record in groups[group] if record.engine == engine])
             rate = pass_rate(counts)
             row.append(
                 f"{_percent(rate)} ({counts['pass']}/{counts['pass'] + counts['fail']})"
@@ -149,12 +150,12 @@ def _rollup_table(cells: list[dict], engines: list[str], escape) -> str:
 def _failures(cells: list[dict], escape) -> list[str]:
     lines: list[str] = []
     shown_any = False
-    for record in sorted(cells, key=lambda r: (r["engine"], r["case"])):
-        failures = record.get("failures", [])
-        if record["outcome"] in ("crash", "timeout", "error"):
+    for record in sorted(cells, key=lambda r: (r.engine, r.case)):
+        failures = record.failures
+        if record.outcome in ("crash", "timeout", "error"):
             lines.append(
-                f"- {escape(record['case'])} on {escape(record['engine'])}: "
-                f"{escape(record['outcome'])}: {escape(record['message'][:300])}"
+                f"- {escape(record.case)} on {escape(record.engine)}: "
+                f"{escape(record.outcome)}: {escape(record.message[:300])}"
             )
             shown_any = True
         if not failures:
@@ -162,7 +163,7 @@ def _failures(cells: list[dict], escape) -> list[str]:
         shown_any = True
         lines += [
             "",
-            f"#### {escape(record['case'])} on {escape(record['engine'])}",
+            f"#### {escape(record.case)} on {escape(record.engine)}",
             "",
             "| line | command | expected | actual | engine's message |",
             "| --- | --- | --- | --- | --- |",

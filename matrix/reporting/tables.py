@@ -7,17 +7,18 @@ from dataclasses import dataclass, field
 
 from ..outcomes import AS_EXPECTED, Outcome, worst
 from ..profiles import FEATURES
+from ..records import CellResult
 
 
 @dataclass
 class TableCell:
     outcome: Outcome
-    records: list[dict] = field(default_factory=list)
+    records: list[CellResult] = field(default_factory=list)
 
     @property
     def passed(self) -> int:
         """Cells that went as they should: passed (or, on a validator, validated)."""
-        return sum(1 for record in self.records if record["outcome"] in AS_EXPECTED)
+        return sum(1 for record in self.records if record.outcome in AS_EXPECTED)
 
 
 @dataclass
@@ -34,28 +35,28 @@ class Table:
         return Table(self.title, self.columns, self.rows, cells)
 
 
-def engine_order(records: list[dict], run: dict) -> list[str]:
+def engine_order(records: list[CellResult], run: dict) -> list[str]:
     """Engines in the order run.json lists them, then any others in order of appearance."""
     order = [engine["id"] for engine in run.get("engines", [])]
     for record in records:
-        if record["engine"] not in order and record["engine"] != "-":
-            order.append(record["engine"])
-    present = {record["engine"] for record in records}
+        if record.engine not in order and record.engine != "-":
+            order.append(record.engine)
+    present = {record.engine for record in records}
     return [engine for engine in order if engine in present]
 
 
-def _fold(records: list[dict]) -> TableCell:
-    return TableCell(worst([Outcome(record["outcome"]) for record in records]), records)
+def _fold(records: list[CellResult]) -> TableCell:
+    return TableCell(worst([Outcome(record.outcome) for record in records]), records)
 
 
-def feature_table(records: list[dict], engines: list[str]) -> Table:
+def feature_table(records: list[CellResult], engines: list[str]) -> Table:
     """Feature × engine from the probes: each table cell folds every probe of the feature."""
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[CellResult]] = defaultdict(list)
     for record in records:
-        if record.get("kind") != "probe" or record.get("control"):
+        if record.kind != "probe" or record.control:
             continue
-        for feature in record.get("features", []):
-            grouped[(feature, record["engine"])].append(record)
+        for feature in record.features:
+            grouped[(feature, record.engine)].append(record)
     rows = [f.name for f in FEATURES if any((f.name, e) in grouped for e in engines)]
     notes = {f.name: ", ".join(f.webassembly_org) for f in FEATURES}
     cells = {key: _fold(group) for key, group in grouped.items()}
@@ -66,14 +67,14 @@ def feature_table(records: list[dict], engines: list[str]) -> Table:
 _AUTHORED = ("wat", "binary", "prebuilt")
 
 
-def toolchain_defaults_table(records: list[dict], engines: list[str]) -> Table:
+def toolchain_defaults_table(records: list[CellResult], engines: list[str]) -> Table:
     """Toolchain × engine for each compiler's own default build (profile `default`),
     folding every program of the corpus: what a user gets without choosing any flags."""
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[CellResult]] = defaultdict(list)
     for record in records:
-        toolchain = record["toolchain"]
-        if record["profile"] == "default" and toolchain not in _AUTHORED and toolchain != "-":
-            grouped[(toolchain, record["engine"])].append(record)
+        toolchain = record.toolchain
+        if record.profile == "default" and toolchain not in _AUTHORED and toolchain != "-":
+            grouped[(toolchain, record.engine)].append(record)
     rows = sorted({toolchain for toolchain, _ in grouped}, key=_toolchain_order)
     cells = {key: _fold(group) for key, group in grouped.items()}
     return Table("Toolchain defaults × engines", rows, engines, cells)
@@ -86,21 +87,21 @@ def _toolchain_order(name: str) -> tuple[str, tuple[int, ...]]:
     return (family, numbers)
 
 
-def case_tables(records: list[dict], engines: list[str]) -> list[Table]:
+def case_tables(records: list[CellResult], engines: list[str]) -> list[Table]:
     """One case × engine table per profile; a row is `case (toolchain)`."""
     by_profile: dict[str, dict[tuple[str, str], list[dict]]] = defaultdict(
         lambda: defaultdict(list)
     )
     row_order: dict[str, dict[str, None]] = defaultdict(dict)  # ordered sets: O(1) lookups
     for record in records:
-        if record["engine"] == "-" or record.get("kind") == "spec":  # spec cells: reporting/spec.py
+        if record.engine == "-" or record.kind == "spec":  # spec cells: reporting/spec.py
             continue
-        if record.get("control"):  # controls check the harness: see control_summary
+        if record.control:  # controls check the harness: see control_summary
             continue
-        row = f"{record['case']} ({record['toolchain']})"
-        profile = record["profile"]
+        row = f"{record.case} ({record.toolchain})"
+        profile = record.profile
         row_order[profile][row] = None
-        by_profile[profile][(row, record["engine"])].append(record)
+        by_profile[profile][(row, record.engine)].append(record)
     tables = []
     for profile in sorted(by_profile, key=lambda name: (name != "default", name)):
         cells = {key: _fold(group) for key, group in by_profile[profile].items()}
@@ -112,15 +113,15 @@ def case_tables(records: list[dict], engines: list[str]) -> list[Table]:
     return tables
 
 
-def outcome_counts(records: list[dict]) -> dict[Outcome, int]:
+def outcome_counts(records: list[CellResult]) -> dict[Outcome, int]:
     counts = {outcome: 0 for outcome in Outcome}
     for record in records:
-        counts[Outcome(record["outcome"])] += 1
+        counts[Outcome(record.outcome)] += 1
     return counts
 
 
-def control_summary(records: list[dict]) -> tuple[int, list[dict]]:
+def control_summary(records: list[CellResult]) -> tuple[int, list[CellResult]]:
     """How many control cells ran, and those that passed (each one a harness defect, turned
     into `error` by the runner)."""
-    controls = [record for record in records if record.get("control")]
-    return len(controls), [record for record in controls if record["outcome"] == Outcome.ERROR]
+    controls = [record for record in records if record.control]
+    return len(controls), [record for record in controls if record.outcome == Outcome.ERROR]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..judging import check_trap
+from ..protocol import DirectiveAnswer
 from ..traps import STACK, describe, kind_of
 from ..values import Pattern, Ref, RefPattern, ValueSyntaxError, all_match, from_wire
 
@@ -45,9 +46,9 @@ class Expectation(Protocol):
     expected: str  # all of it, for the report
 
 
-def judge_step(step: Expectation, answer: dict) -> Judgement:
-    status = answer.get("status")
-    message = str(answer.get("message", ""))[:MESSAGE_LIMIT]
+def judge_step(step: Expectation, answer: DirectiveAnswer) -> Judgement:
+    status = answer.status
+    message = answer.message[:MESSAGE_LIMIT]
     if status == "unsupported":
         return Judgement(SKIP, message=message)
     expect, actual = step.expect, show_answer(answer)
@@ -60,7 +61,7 @@ def judge_step(step: Expectation, answer: dict) -> Judgement:
         if step.command != "assert_return":
             return Judgement(PASS)
         try:
-            values = [from_wire(value) for value in answer.get("values", [])]
+            values = [from_wire(value) for value in answer.values]
         except ValueSyntaxError as error:
             return Judgement(FAIL, step.expected, "a bad value", f"the host sent {error}")
         if all_match(step.results, values):
@@ -76,7 +77,7 @@ def judge_step(step: Expectation, answer: dict) -> Judgement:
     if expect == "exception":
         return Judgement(PASS) if status == "exception" else failed
     stage = "compile" if expect == "compile-reject" else "instantiate"
-    return Judgement(PASS) if status == "reject" and answer.get("stage") == stage else failed
+    return Judgement(PASS) if status == "reject" and answer.stage == stage else failed
 
 
 def _opaque(patterns: tuple, values: list) -> bool:
@@ -98,19 +99,19 @@ def _opaque(patterns: tuple, values: list) -> bool:
     return unreadable
 
 
-def show_answer(answer: dict) -> str:
+def show_answer(answer: DirectiveAnswer) -> str:
     """What an answer says, in a few words, for the report's `actual` column."""
-    status = answer.get("status")
+    status = answer.status
     if status == "return":
         try:
-            values = [from_wire(value) for value in answer.get("values", [])]
+            values = [from_wire(value) for value in answer.values]
         except ValueSyntaxError:
             return "a bad value"
         return " ".join(value.wat() for value in values) or "(nothing)"
     if status == "reject":
-        return f"refused at {answer.get('stage', '?')}"
+        return f"refused at {answer.stage or '?'}"
     if status == "trap":
-        return f"trap: {describe(answer.get('kinds') or [])}"
+        return f"trap: {describe(answer.kinds)}"
     if status == "fault":
         return "the engine failed (not a trap)"
     if status in ("ok", "valid"):

@@ -1,28 +1,29 @@
 """One spec-suite cell: one script on one engine build, in one round trip to its host.
 
 The script is read and its modules assembled (cached), the directives go to a warm host
-as one `script` request, and each answer is judged here. The cell's record
-(docs/results.md, "Spec-suite cells") counts assertions per command and keeps every
-failing one with the expected and actual texts and the engine's message.
+as `script` requests, and each answer is judged here (matrix/spec/judge.py, on the rules
+matrix/judging.py shares with case cells; the cell ends as matrix/cellrun.py says). The
+cell's record (docs/results.md, "Spec-suite cells") counts assertions per command and keeps
+every failing one with the expected and actual texts and the engine's message.
 """
 
 from __future__ import annotations
 
 import base64
-import time
+import shlex
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..cellrun import CellRunner, Settled
 from ..engines import EngineBuild
-from ..hosts import HostDied, HostPool, HostProtocolError, HostTimedOut
-from ..judging import engine_unavailable, host_failure
+from ..hosts import Host
+from ..judging import Verdict
 from ..outcomes import Outcome
 from ..paths import display_path
 from ..profiles import dependents
-from ..provision import Environment, ready
-from ..runner import CellResult, settle
+from ..protocol import DirectiveAnswer, Script
+from ..records import SpecCellResult
 from ..scanner import ScanError, scan
 from .assemble import assembler_name
 from .features import script_features
@@ -59,33 +60,17 @@ class SpecCell:
         return (self.case, "wast", "suite", self.engine.id)
 
 
-@dataclass
-class SpecCellResult(CellResult):
-    assertions: dict = field(default_factory=dict)
-    failures: list = field(default_factory=list)
-    skips: list = field(default_factory=list)
-
-
 def rerun_command(cell: SpecCell) -> str:
-    import shlex
-
     return shlex.join(
         ["wasm-matrix", "run", "--suite", display_path(cell.script), "--engines", cell.engine.id]
     )
 
 
-class SpecRunner:
-    def __init__(
-        self,
-        hosts: HostPool,
-        environment_of: Callable[[EngineBuild], Environment | None] = ready,
-    ):
-        self.hosts = hosts
-        self.environment_of = environment_of
+class SpecRunner(CellRunner[SpecCell, SpecCellResult]):
+    """Spec cells: a script's directives to a warm host, chunk by chunk, each one judged."""
 
-    def run(self, cell: SpecCell) -> SpecCellResult:
-        started = time.perf_counter()
-        result = SpecCellResult(
+    def record(self, cell: SpecCell) -> SpecCellResult:
+        return SpecCellResult(
             case=cell.case,
             toolchain="wast",
             profile="suite",
@@ -99,35 +84,30 @@ class SpecRunner:
             engine_version=cell.engine.version,
             engine_disabled=list(cell.engine.disabled),
             rerun=rerun_command(cell),
+            executes=not cell.engine.family.validator_only,
         )
-        return settle(result, started, lambda: self._run(cell, result))
 
-    def _run(self, cell: SpecCell, result: SpecCellResult) -> tuple[Outcome, str]:
-        environment = self.environment_of(cell.engine)
-        if environment is None:
-            verdict = engine_unavailable(cell.engine)
-            return verdict.outcome, verdict.message
+    def judge(self, cell: SpecCell, result: SpecCellResult) -> Verdict:
+        environment = self.environment(cell.engine)
         try:
             script = load_script(cell.script)
         except (WastSyntaxError, OSError) as error:
-            return Outcome.ERROR, f"cannot read the script: {error}"
+            return Verdict(Outcome.ERROR, f"cannot read the script: {error}")
         result.toolchain_version = assembler_name()
-        try:
-            host = self.hosts.get(cell.engine, environment)
-        except (HostDied, HostTimedOut) as error:
-            verdict = host_failure(error)
-            return verdict.outcome, verdict.message
+        host = self.host(cell.engine, environment)
         handshake = host.handshake
-        result.engine_version = str(handshake.get("version", cell.engine.version))
-        if not handshake.get("script"):
-            return Outcome.SKIP, f"the {cell.engine.family.name} host does not run scripts yet"
-        validator_only = cell.engine.family.validator_only or bool(handshake.get("validator_only"))
+        result.engine_version = handshake.version or cell.engine.version
+        if not handshake.script:
+            return Verdict(
+                Outcome.SKIP, f"the {cell.engine.family.name} host does not run scripts yet"
+            )
+        validator_only = self.validator_only(cell.engine, host)
         result.executes = not validator_only
         steps = plan(script.commands, validator_only=validator_only)
         sent = [step for step in steps if step.directive is not None]
         directives = [{**step.directive, "line": step.line} for step in sent]
         answers, ended = self._send(cell, host, directives)
-        if isinstance(ended, tuple) and not answers:
+        if ended is not None and not answers:
             return ended  # nothing answered: the cell is just that crash, timeout or error
         sent = sent[: len(answers)]  # what follows a crash or timeout stays unjudged
         for step, reply in zip(sent, answers, strict=True):
@@ -136,41 +116,43 @@ class SpecRunner:
         if switched_off:
             _mark_switched_off(sent, answers, switched_off)
         judged = _tally(steps, result, validator_only)
-        if isinstance(ended, tuple):  # ended early: the answered assertions are kept
-            outcome, note = ended
-            return outcome, (
-                f"{outcome} after {len(answers)} of {len(directives)} directives "
-                f"({judged[1]}): {note}"
+        if ended is not None:  # ended early: the answered assertions are kept
+            return Verdict(
+                ended.outcome,
+                f"{ended.outcome} after {len(answers)} of {len(directives)} directives "
+                f"({judged.message}): {ended.message}",
+                judged.unobserved,
             )
         return judged
 
     def _send(
-        self, cell: SpecCell, host, directives: list[dict]
-    ) -> tuple[list[dict], tuple[Outcome, str] | None]:
+        self, cell: SpecCell, host: Host, directives: list[dict]
+    ) -> tuple[list[DirectiveAnswer], Verdict | None]:
         """The host's answers, a chunk of directives per request on one store (so a host
         that dies or hangs mid-script loses only its last chunk), and how it ended if not
-        normally: (outcome, message)."""
-        answers: list[dict] = []
+        normally."""
+        answers: list[DirectiveAnswer] = []
         for start in range(0, len(directives), CHUNK):
             chunk = directives[start : start + CHUNK]
-            request = {"cmd": "script", "directives": chunk}
-            if start:
-                request["continue"] = True
+            request = Script(directives=tuple(chunk), more=bool(start))
             try:
-                answer = host.request(request, BASE_TIMEOUT + PER_DIRECTIVE * len(chunk))
-            except (HostDied, HostTimedOut, HostProtocolError) as error:
+                answer = self.ask(
+                    cell.engine, host, request, BASE_TIMEOUT + PER_DIRECTIVE * len(chunk)
+                )
+            except Settled as settled:
+                return answers, settled.verdict
+            if answer.exiting:  # the engine panicked: the next script gets a fresh host
                 self.hosts.discard(cell.engine)
-                verdict = host_failure(error)
-                return answers, (verdict.outcome, verdict.message)
-            if answer.get("exiting"):  # the engine panicked: the next script gets a fresh host
-                self.hosts.discard(cell.engine)
-            if answer.get("status") != "ran":
-                return answers, (Outcome.ERROR, f"the host failed: {answer.get('message', answer)}")
-            got = answer.get("answers", [])
+            if answer.status != "ran":
+                failure = answer.message if "message" in answer.wire else answer.wire
+                return answers, Verdict(Outcome.ERROR, f"the host failed: {failure}")
+            got = answer.answers
             if len(got) != len(chunk):
-                return answers, (Outcome.ERROR, f"{len(chunk)} directives sent, {len(got)} answers")
+                return answers, Verdict(
+                    Outcome.ERROR, f"{len(chunk)} directives sent, {len(got)} answers"
+                )
             answers += got
-            if answer.get("exiting"):
+            if answer.exiting:
                 break
         return answers, None
 
@@ -183,7 +165,7 @@ def _switched_off_features(disabled: tuple[str, ...] | list[str]) -> set[str]:
     return off
 
 
-def _mark_switched_off(sent: list[Step], answers: list[dict], off: set[str]) -> None:
+def _mark_switched_off(sent: list[Step], answers: list[DirectiveAnswer], off: set[str]) -> None:
     """A module refused that uses a switched-off feature (as the module scanner reads its
     bytes) is `off`, not a failure; so are the failures of what uses that module and only
     that module: actions on it (by its name, or as the latest module until another one is
@@ -199,7 +181,7 @@ def _mark_switched_off(sent: list[Step], answers: list[dict], off: set[str]) -> 
             if kind == "instance":  # an instance of a definition that is off is off too
                 this = directive.get("definition") in names
             else:
-                this = answer.get("status") == "reject" and (
+                this = answer.status == "reject" and (
                     _module_uses(step, off) or bool(registered & _imports(step))
                 )
             if not directive.get("expect_failure"):
@@ -241,14 +223,15 @@ def _module_uses(step: Step, features: set[str]) -> bool:
     return bool(features & set(report.features))
 
 
-def _tally(steps: list[Step], result: SpecCellResult, validator_only: bool) -> tuple[Outcome, str]:
+def _tally(steps: list[Step], result: SpecCellResult, validator_only: bool) -> Verdict:
     counts: dict[str, Counter] = {}
     skips: dict[tuple[str, str], dict] = {}
+    unobserved = 0
     for step in steps:
         verdict = step.verdict or Judgement(SKIP, message="not run")
         status = verdict.status
         counts.setdefault(step.command, Counter())[status] += 1
-        result.unobserved_trap_kinds += verdict.unobserved
+        unobserved += verdict.unobserved
         if status == FAIL:
             result.failures.append(
                 {
@@ -280,11 +263,12 @@ def _tally(steps: list[Step], result: SpecCellResult, validator_only: bool) -> t
     if validator_only:  # it says which modules validate; nothing was run
         message = message.replace("assertions pass", "validations agree") + " (validator only)"
     if total[FAIL]:
-        return Outcome.FAIL, message
+        return Verdict(Outcome.FAIL, message, unobserved)
     if total[PASS] == 0:
         if total[OFF]:
-            return Outcome.SKIP, message + ": all about features this build has switched off"
-        return Outcome.SKIP, message + (
-            f": {result.skips[0]['reason']}" if result.skips else ": nothing to run"
-        )
-    return (Outcome.VALID if validator_only else Outcome.PASS), message
+            return Verdict(
+                Outcome.SKIP, message + ": all about features this build has switched off"
+            )
+        reason = f": {result.skips[0]['reason']}" if result.skips else ": nothing to run"
+        return Verdict(Outcome.SKIP, message + reason)
+    return Verdict(Outcome.VALID if validator_only else Outcome.PASS, message, unobserved)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cases import ModuleSource
+from ..install import apt_install
 
 
 class BuildFailed(Exception):
@@ -62,8 +63,6 @@ class Toolchain(ABC):
         """Get what the toolchain needs; Debian packages only when `system` is allowed."""
         if self.unavailable_reason() is None or not system or not self.debian_packages:
             return
-        from ..provision import apt_install
-
         apt_install(list(self.debian_packages), log)
 
     def recipe(self, profile: str) -> str:

@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 
 from ..cases import ModuleSource
+from ..install import ProvisionError, apt_install, apt_unpack, dpkg_installed, locked
 from ..paths import cache_dir
 from ..profiles import DEFAULT_PROFILE, FEATURES_BY_NAME, LOWERED_PROFILE, PROFILES
 from . import wasm_opt
@@ -218,16 +219,15 @@ class Rustc196(_Rustc):
         return None
 
     def provision(self, system: bool, log=print) -> None:
-        from ..provision import ProvisionError, apt_install, locked
-
-        missing = [p for p in self.debian_packages if not _dpkg_installed(p)]
+        missing = [p for p in self.debian_packages if not dpkg_installed(p)]
         if missing and system:
             apt_install(missing, log)
         root = self.web.root
         root.parent.mkdir(parents=True, exist_ok=True)
         with locked(root.with_name(root.name + ".lock")):
             if not self.web.rustc.exists():
-                _unpack(root, log)
+                log(f"provisioning rustc-web 1.96: {' '.join(WEB_PACKAGES)}, unpacked")
+                apt_unpack(list(WEB_PACKAGES), root, log)
         if self.unavailable_reason() is not None and not system and missing:
             raise ProvisionError(f"needs Debian packages {' '.join(missing)} (use --system)")
         if wasm_opt.unavailable_reason() is None:
@@ -250,8 +250,6 @@ class Rustc196(_Rustc):
         shown += [f"{_env_text(env)} {shlex.join(argv)}" for argv, env in steps]
         done = root / "done"
         if not done.exists():
-            from ..provision import locked
-
             root.parent.mkdir(parents=True, exist_ok=True)
             with locked(root.with_name(root.name + ".lock")):
                 if not done.exists():
@@ -303,46 +301,6 @@ class Rustc196(_Rustc):
             str(source / "compiler-builtins" / "compiler-builtins" / "src" / "lib.rs"),
         ]
         return [(core, bootstrap), (builtins, builtins_env)]
-
-
-def _unpack(root: Path, log) -> None:
-    """apt-get download the rustc-web packages and dpkg-deb -x them into `root`."""
-    from ..provision import ProvisionError
-
-    log(f"provisioning rustc-web 1.96: apt-get download {' '.join(WEB_PACKAGES)} (unpacked)")
-    with tempfile.TemporaryDirectory(prefix="wasm-matrix-rustc-web-") as tmp:
-        # apt-get download needs no root, only the package lists (`apt-get update`).
-        result = subprocess.run(
-            ["apt-get", "download", *WEB_PACKAGES],
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=1800,
-        )
-        if result.returncode:
-            tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-4:])
-            raise ProvisionError(f"apt-get download {' '.join(WEB_PACKAGES)} failed:\n{tail}")
-        partial = root.with_name(root.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        for deb in sorted(Path(tmp).glob("*.deb")):
-            unpacked = subprocess.run(
-                ["dpkg-deb", "-x", str(deb), str(partial)], capture_output=True, text=True
-            )
-            if unpacked.returncode:
-                raise ProvisionError(f"dpkg-deb -x {deb.name} failed: {unpacked.stderr.strip()}")
-        shutil.rmtree(root, ignore_errors=True)
-        partial.rename(root)
-
-
-def _dpkg_installed(package: str) -> bool:
-    try:
-        result = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
-        )
-    except OSError:
-        return False
-    return result.stdout.strip().endswith(" installed")
 
 
 @cache

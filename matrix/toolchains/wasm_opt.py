@@ -18,6 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ..install import ProvisionError, locked, npm_install
 from ..paths import cache_dir
 from .base import BuildFailed, ProfileNotExpressible
 
@@ -58,8 +59,6 @@ def unavailable_reason() -> str | None:
 
 def provision(log=print) -> Path:
     """Install binaryen into the cache unless it is there; returns the wasm-opt script."""
-    from ..provision import locked, npm_install
-
     script = program()
     if script.exists():
         return script
@@ -131,8 +130,6 @@ def lower(module: str, output: str, cwd: Path, env: dict[str, str] | None = None
     A missing wasm-opt that cannot be installed makes the profile inexpressible here (the
     cell is `skip` with the reason); wasm-opt refusing the module is a `BuildFailed`.
     """
-    from ..provision import ProvisionError
-
     reason = unavailable_reason()
     if reason:
         raise ProfileNotExpressible(reason)

@@ -15,12 +15,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 
 from ..cases import ModuleSource
+from ..install import locked, pip_venv, venv_python
 from ..paths import cache_dir
 from ..profiles import DEFAULT_PROFILE, FEATURES_BY_NAME, LOWERED_PROFILE, PROFILES
 from . import wasm_opt
@@ -63,7 +63,7 @@ def global_cache() -> Path:
 
 
 def python() -> Path:
-    return folder() / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    return venv_python(folder())
 
 
 def zig_binary() -> Path | None:
@@ -106,28 +106,12 @@ class _Zig(Toolchain):
         return None
 
     def provision(self, system: bool, log=print) -> None:
-        from ..provision import find_python, locked, run_command
-
         target = folder()
         target.parent.mkdir(parents=True, exist_ok=True)
         with locked(target.with_name(target.name + ".lock")):
             if self.unavailable_reason() is not None:
                 log(f"provisioning zig-{ZIG_VERSION}: pip install ziglang=={ZIG_VERSION}")
-                run_command(
-                    [find_python(None), "-m", "venv", "--clear", str(target)], "making the venv"
-                )
-                run_command(
-                    [
-                        str(python()),
-                        "-m",
-                        "pip",
-                        "install",
-                        "--quiet",
-                        "--disable-pip-version-check",
-                        f"ziglang=={ZIG_VERSION}",
-                    ],
-                    f"pip install ziglang=={ZIG_VERSION}",
-                )
+                pip_venv(target, [f"ziglang=={ZIG_VERSION}"])
         if wasm_opt.unavailable_reason() is None:  # for `lowered`
             wasm_opt.provision(log)
 

@@ -25,7 +25,14 @@ for line in sys.stdin:
     request = json.loads(line)
     seq = request["seq"]
     if request["cmd"] == "start":
-        answer = {"engine": "fake", "version": "0", "features": {}, "disabled": []}
+        answer = {
+            "engine": "fake",
+            "version": "0",
+            "language": "python",
+            "language_version": "3",
+            "features": {},
+            "disabled": [],
+        }
     elif request["cmd"] == "stop":
         print(json.dumps({"seq": seq, "status": "stopped"}), flush=True)
         break

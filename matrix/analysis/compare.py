@@ -1,11 +1,8 @@
 """Measured support against webassembly.org's hand-written feature table (features.json).
 
 Only engine families whose measured versions mean the same thing as the table's are
-mapped (docs/reports.md explains each): our wasmtime (wasmtime-py's versions are
-Wasmtime's), wasm3, node, chromium and firefox builds are the products the table names;
-binaryen.js is Binaryen's own validator. Not compared: JavaScriptCore (WebKitGTK's jsc
-shell, Bun) has no Safari version; GJS's SpiderMonkey is not a Firefox release; the
-wasmer Python package's version (1.1.0) is not the Wasmer runtime's version inside it.
+compared: a family's manifest names its column (`tables: webassembly_org`), or says why it
+has none (`tables: not_compared`); docs/reports.md explains each.
 
 Statuses in the table: null (not applicable), true (supported, version unknown), false,
 "flag", a version ("supported since"), or [status, "note"]; a missing key means "no".
@@ -17,24 +14,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from ..engines import Tables, families_by_name, family_facts
+from ..profiles import FEATURES
+from ..records import CellResult
+from .versions import FirstPass, first_passing, version_key
 
-from .paths import engines_dir
-from .profiles import FEATURES
-from .reporting.versions import FirstPass, first_passing, version_key
+REFERENCE = Path(__file__).parent.parent / "reference" / "webassembly-features.json"
 
-REFERENCE = Path(__file__).with_name("reference") / "webassembly-features.json"
-SCHEMA = Path(__file__).with_name("reference") / "webassembly-features.schema.json"
-
-# Our engine family -> the table's name for the same product.
-FAMILY_TO_REFERENCE = {
-    "wasmtime": "Wasmtime",
-    "wasm3": "Wasm3",
-    "node": "Node.js",
-    "chromium": "Chrome",
-    "firefox": "Firefox",
-    "binaryen-js": "Binaryen",
-}
 # Our feature -> the table's id it is compared with. The exceptions probe uses the final
 # (exnref) instructions; call-indirect-overlong has no column of its own (it is an LLVM
 # encoding inside reference types) and mvp none at all.
@@ -43,16 +29,24 @@ FEATURE_TO_REFERENCE = {
     for feature in FEATURES
     if feature.webassembly_org and feature.name != "call-indirect-overlong"
 }
-WEB = {"chromium", "firefox"}
-# Hosts that switch on every feature their engine version has a switch for (the wasmtime
-# host sets each wasmtime.Config flag): a pass there before the table's version means
-# "works when switched on", while the table counts what is on by default.
-SWITCHED_ON_BY_HOST = {
-    "wasmtime": frozenset(
-        {"reference-types", "multivalue", "bulk-memory", "simd128", "relaxed-simd", "tail-call"}
-        | {"threads", "multi-memory", "memory64", "gc", "exceptions"}
-    ),
-}
+
+
+def mapped_families() -> dict[str, str]:
+    """Our engine family -> the table's name for the same product (from the manifests)."""
+    return {
+        name: family.tables.webassembly_org
+        for name, family in families_by_name().items()
+        if family.tables.webassembly_org
+    }
+
+
+def not_compared() -> str:
+    """Why the other families have no column to compare with (from the manifests)."""
+    return "; ".join(
+        family.tables.not_compared
+        for family in families_by_name().values()
+        if not family.tables.webassembly_org and family.tables.not_compared
+    )
 
 
 def load_reference(path: Path | None = None) -> dict:
@@ -126,20 +120,14 @@ class Comparison:
         return self.kind in ("claimed-but-rejected", "claimed-absent-but-passes")
 
 
-UNMAPPED = (
-    "JavaScriptCore (jsc shell, Bun): no Safari version; GJS: its SpiderMonkey is not a "
-    "Firefox release; wasmer: the Python package's version is not Wasmer's; wasmer-singlepass, "
-    "wabt, wabt.js, pywasm: not in the table"
-)
-
-
-def compare(records: list[dict], reference: dict) -> list[Comparison]:
+def compare(records: list[CellResult], reference: dict) -> list[Comparison]:
     """Every (mapped family, feature) both sides speak of, in table order."""
     series = first_passing(records, minimum_versions=1)
+    mapped = mapped_families()
     found = []
-    for family, name in FAMILY_TO_REFERENCE.items():
-        browser = reference["browsers"].get(name)
-        if browser is None or family not in series:
+    for name, browser in reference["browsers"].items():  # in the table's order
+        family = next((ours for ours, theirs in mapped.items() if theirs == name), None)
+        if family is None or family not in series:
             continue
         claims = browser.get("features", {})
         for feature, reference_id in FEATURE_TO_REFERENCE.items():
@@ -165,7 +153,7 @@ def _judge(family, name, feature, reference_id, claim: Claim, measured: FirstPas
             passes.append(version)
     if rejected:
         comparison.kind, comparison.versions = "claimed-but-rejected", rejected
-    elif passes and feature in SWITCHED_ON_BY_HOST.get(family, ()):
+    elif passes and feature in _tables(family).switched_on:
         comparison.kind, comparison.versions = "passes-when-switched-on", passes
     elif passes:
         comparison.kind, comparison.versions = "claimed-absent-but-passes", passes
@@ -194,37 +182,7 @@ def ordered(comparisons: list[Comparison]) -> list[Comparison]:
     return sorted(comparisons, key=lambda c: (rank.get(c.kind, 2), not c.first_differs))
 
 
-def render(comparisons: list[Comparison], only_disagreements: bool = False) -> str:
-    lines = []
-    for c in comparisons:
-        if only_disagreements and not c.disagrees and not c.first_differs:
-            continue
-        word = "validates" if c.measured.validated else "pass"
-        measured = ", ".join(
-            f"{v} {word if p else 'no'}"
-            for v, p in zip(c.measured.versions, c.measured.passing, strict=True)
-        )
-        text = (
-            f"{c.family} ({c.reference_name}) {c.feature} [{c.reference_id}]: {KIND_WORDS[c.kind]}"
-        )
-        if c.versions:
-            text += f" in {', '.join(c.versions)}"
-        text += f"; table: {c.claim}"
-        if c.claim.note:
-            text += f" ({c.claim.note})"
-        text += f"; measured: {measured}"
-        if c.first_differs:
-            text += f"; first measured passing version {c.measured.first}"
-        lines.append(text)
-    disagreements = sum(1 for c in comparisons if c.disagrees)
-    lines.append(
-        f"{len(comparisons)} comparisons, {disagreements} disagreements, "
-        f"{sum(1 for c in comparisons if c.first_differs)} with a different first version"
-    )
-    return "\n".join(lines)
-
-
-def export(records: list[dict], run: dict, reference: dict | None = None) -> dict:
+def export(records: list[CellResult], run: dict, reference: dict | None = None) -> dict:
     """Our measurements as a features.json table: one platform per measured engine family
     (full builds only), each feature's status the first measured version that passes. A
     validator-only family says so in its name and in every note: it validated, nothing
@@ -247,9 +205,10 @@ def export(records: list[dict], run: dict, reference: dict | None = None) -> dic
         validator = any(measured.validated for measured in series[family].values())
         how = "validated by wasm-matrix: a validator, nothing executed" if validator else None
         name = f"{titles.get(family) or family} ({how or 'measured by wasm-matrix'})"
+        facts = family_facts(family)
         browsers[name] = {
-            "url": _homepage(family),
-            "category": "Web Browsers" if family in WEB else "Standalone Runtimes",
+            "url": (facts and facts.homepage) or "https://webassembly.org/features/",
+            "category": _tables(family).category,
             "features": statuses,
         }
     features = {
@@ -273,10 +232,8 @@ def _status(family: str, measured: FirstPass) -> object:
     return measured.first
 
 
-def _homepage(family: str) -> str:
-    manifest = engines_dir() / family / "manifest.yaml"
-    try:
-        homepage = yaml.safe_load(manifest.read_text("utf-8")).get("homepage")
-    except (OSError, yaml.YAMLError, AttributeError):
-        homepage = None
-    return homepage or "https://webassembly.org/features/"
+def _tables(family: str) -> Tables:
+    """The family's `tables` facts; defaults for a family no manifest here describes (a
+    run made with another checkout's engines)."""
+    facts = family_facts(family)
+    return facts.tables if facts is not None else Tables()

@@ -1,5 +1,5 @@
 """The history of runs: one JSON line per run with each engine's pass rate, appended by
-`wasm-matrix report` (and at the end of a run), drawn as a chart on the site."""
+`wasm-matrix report` (and at the end of a run); reporting/chart.py draws it on the site."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from .outcomes import Outcome, measures_engine
-from .results import read_results, read_run
+from ..outcomes import Outcome, measures_engine
+from ..results import read_results, read_run
 
 HISTORY = "history.jsonl"
 
@@ -19,14 +19,10 @@ def run_summary(run_folder: Path) -> dict:
     run = read_run(run_folder)
     engines: dict[str, dict[str, int]] = defaultdict(lambda: {"pass": 0, "measured": 0})
     for record in read_results(run_folder):
-        if (
-            record["engine"] == "-"
-            or record["outcome"] == Outcome.SKIP
-            or not measures_engine(record)
-        ):
+        if record.engine == "-" or record.outcome == Outcome.SKIP or not measures_engine(record):
             continue
-        engines[record["engine"]]["measured"] += 1
-        engines[record["engine"]]["pass"] += record["outcome"] == Outcome.PASS
+        engines[record.engine]["measured"] += 1
+        engines[record.engine]["pass"] += record.outcome == Outcome.PASS
     families = {e["id"]: e.get("family", "") for e in run.get("engines", [])}
     return {
         "run": run_folder.resolve().name,
@@ -80,54 +76,3 @@ def family_rates(entries: list[dict]) -> dict[str, list[float | None]]:
             passed, measured = totals.get(family, (0, 0))
             rates[family].append(passed / measured if measured else None)
     return rates
-
-
-PALETTE = (
-    "#0969da", "#1a7f37", "#cf222e", "#8250df", "#bf8700", "#1b7c83", "#e16f24",
-    "#6e7781", "#a40e26", "#0550ae", "#4d2d00", "#116329", "#953800", "#512a97",
-)  # fmt: skip
-
-
-def chart(entries: list[dict], width: int = 720, height: int = 260) -> dict:
-    """Geometry for the pass-rate chart: one polyline per engine family (drawn by the
-    template, so every label goes through the template's escaping)."""
-    rates = family_rates(entries)
-    left, right, top, bottom = 44, 12, 10, 28
-    plot_w, plot_h = width - left - right, height - top - bottom
-    count = len(entries)
-
-    def x(index: int) -> float:
-        return left + (plot_w * index / (count - 1) if count > 1 else plot_w / 2)
-
-    def y(rate: float) -> float:
-        return top + plot_h * (1 - rate)
-
-    lines = []
-    for index, (family, values) in enumerate(rates.items()):
-        points = [(round(x(i), 1), round(y(v), 1)) for i, v in enumerate(values) if v is not None]
-        lines.append(
-            {
-                "family": family,
-                "color": PALETTE[index % len(PALETTE)],
-                "points": " ".join(f"{px},{py}" for px, py in points),
-                "dots": points,
-                "last": values[-1] if values else None,
-            }
-        )
-    ticks = [{"y": round(y(t / 100), 1), "label": f"{t}%"} for t in (0, 25, 50, 75, 100)]
-    runs = [
-        {"x": round(x(i), 1), "label": (e.get("started_at") or e["run"])[:10]}
-        for i, e in enumerate(entries)
-    ]
-    step = max(1, len(runs) // 6)  # at most about six dates under the axis
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "bottom": height - bottom,
-        "right": width - right,
-        "top": top,
-        "lines": lines,
-        "ticks": ticks,
-        "runs": runs[::step],
-    }

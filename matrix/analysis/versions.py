@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..outcomes import VALIDATION, Outcome
+from ..records import CellResult
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -31,26 +32,28 @@ class FirstPass:
         return self.first is not None and self.first == self.versions[0]
 
 
-def measured_versions(records: list[dict]) -> dict[str, dict[str, dict[str, list[dict]]]]:
+def measured_versions(
+    records: list[CellResult],
+) -> dict[str, dict[str, dict[str, list[CellResult]]]]:
     """family -> version -> feature -> probe records, for full builds only."""
-    series: dict[str, dict[str, dict[str, list[dict]]]] = defaultdict(
+    series: dict[str, dict[str, dict[str, list[CellResult]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
     )
     for record in records:
-        if record.get("kind") != "probe" or record.get("engine_disabled") or record.get("control"):
+        if record.kind != "probe" or record.engine_disabled or record.control:
             continue
-        if record["outcome"] in (Outcome.SKIP, Outcome.ERROR):  # not a measurement
+        if record.outcome in (Outcome.SKIP, Outcome.ERROR):  # not a measurement
             continue
-        family, version = record.get("engine_family", ""), record.get("engine_version", "")
+        family, version = record.engine_family, record.engine_version
         if not family or not version_key(version):
             continue
-        for feature in record.get("features", []):
+        for feature in record.features:
             series[family][version][feature].append(record)
     return series
 
 
 def first_passing(
-    records: list[dict], minimum_versions: int = 2
+    records: list[CellResult], minimum_versions: int = 2
 ) -> dict[str, dict[str, FirstPass]]:
     """family -> feature -> FirstPass, for families with at least `minimum_versions` versions."""
     table: dict[str, dict[str, FirstPass]] = {}
@@ -63,10 +66,10 @@ def first_passing(
         for feature in features:
             measured = [v for v in versions if feature in by_version[v]]
             cells = [r for v in measured for r in by_version[v][feature]]
-            validated = any(r["outcome"] in VALIDATION or r.get("executes") is False for r in cells)
+            validated = any(r.outcome in VALIDATION or r.executes is False for r in cells)
             good = Outcome.VALID if validated else Outcome.PASS
             passing = tuple(
-                all(r["outcome"] == good for r in by_version[v][feature]) for v in measured
+                all(r.outcome == good for r in by_version[v][feature]) for v in measured
             )
             first = None
             for index in range(len(measured) - 1, -1, -1):  # newest back while passing

@@ -146,5 +146,5 @@ def test_a_control_says_nothing_about_the_engine(tmp_path):
     probe = {"case": "mvp", "toolchain": "wat", "profile": "default", "engine": "e-1"}
     probe |= {"kind": "probe", "features": ["mvp"], "outcome": "pass"}
     control = {**probe, "case": "wrong", "outcome": "fail", "control": True}
-    result = check(module, [probe, control], {}, "run")
+    result = check(module, [CellResult.from_record(r) for r in (probe, control)], {}, "run")
     assert result.verdicts[0].runs  # the control's (deliberate) fail does not count

@@ -4,12 +4,11 @@ must carry its own kind (alone, or among the kinds the engine words alike), neve
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 import wasmtime
 
-from matrix.hosts import HostProcess
+from matrix.hosts import Host
+from matrix.protocol import Invoke, Run
 from matrix.traps import KINDS
 
 pytestmark = pytest.mark.engine
@@ -95,7 +94,7 @@ GROUPS = {
 @pytest.fixture(params=BUILDS)
 def host(request, provisioned):
     build, environment = provisioned(request.param)
-    process = HostProcess(build, environment)
+    process = Host(build, environment)
     process.start()
     yield process
     process.stop()
@@ -104,13 +103,12 @@ def host(request, provisioned):
 @pytest.mark.parametrize("group", list(GROUPS))
 def test_each_trap_carries_its_own_kind(host, group):
     wat, expected = GROUPS[group]
-    module = base64.b64encode(bytes(wasmtime.wat2wasm(wat))).decode()
-    calls = [{"invoke": name, "args": []} for name in expected]
-    answer = host.request({"cmd": "run", "module": module, "calls": calls}, timeout=120)
-    if answer["status"] == "reject":
-        pytest.skip(f"{host.build.id} does not take the {group} module: {answer['message']}")
-    assert answer["status"] == "ran", answer
-    for (name, kind), call in zip(expected.items(), answer["calls"], strict=True):
-        assert call["status"] == "trap", (name, call)
-        assert set(call["kinds"]) <= set(KINDS), (name, call)
-        assert kind in call["kinds"], (name, call)
+    request = Run(bytes(wasmtime.wat2wasm(wat)), tuple(Invoke(name) for name in expected))
+    answer = host.request(request, timeout=120)  # held to the protocol's schema, too
+    if answer.status == "reject":
+        pytest.skip(f"{host.build.id} does not take the {group} module: {answer.message}")
+    assert answer.status == "ran", answer
+    for (name, kind), call in zip(expected.items(), answer.calls, strict=True):
+        assert call.status == "trap", (name, call)
+        assert set(call.kinds) <= set(KINDS), (name, call)
+        assert kind in call.kinds, (name, call)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .options import add_cli_arguments, cli_values
 from .outcomes import Outcome
 from .results import LATEST, read_results
 
@@ -37,62 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Arguments after '--' go to pytest, e.g. -- -k sign-ext --junitxml=junit.xml",
         help="run the matrix (cases × toolchains × profiles × engines)",
     )
-    run.add_argument(
-        "paths", nargs="*", default=None, help="case files or folders (default: cases)"
-    )
-    run.add_argument(
-        "--suite",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="a spec test suite folder (or .wast scripts): every script on every engine",
-    )
-    run.add_argument("--engines", default="", help="engine ids or globs, comma-separated")
-    run.add_argument("--toolchains", default="", help="toolchains, comma-separated")
-    run.add_argument("--profiles", default="", help="profiles, comma-separated")
-    run.add_argument(
-        "-n",
-        "--workers",
-        default="auto",
-        help="parallel workers (pytest-xdist): a number, 'auto', or 0 for none",
-    )
-    run.add_argument("--reports", default="reports", help="folder for runs (default: reports)")
-    run.add_argument(
-        "--no-provision",
-        action="store_true",
-        help="do not install missing engines (their cells are skipped)",
-    )
-    run.add_argument(
-        "--fail-on",
-        default="error",
-        help="outcomes that make the exit status 1, comma-separated "
-        "(default: error; e.g. 'error,crash,fail' for CI gating)",
-    )
-    run.add_argument(
-        "--shard",
-        metavar="K/N",
-        help="run only shard K of N; `wasm-matrix merge` joins the shards' runs",
-    )
-    run.add_argument(
-        "--shard-durations",
-        metavar="RUN",
-        help="an earlier run whose cell durations balance the shards (default: a cost model)",
-    )
-    run.add_argument("--junitxml", metavar="PATH", help="also write JUnit XML (one test per cell)")
-    run.add_argument(
-        "--resume",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="RUN_DIR",
-        help="resume an interrupted run (default: the latest under --reports): cells it "
-        "has results for are not run again; give the same cases and selection",
-    )
-    run.add_argument(
-        "--hostile",
-        action="store_true",
-        help="also run the hostile corpus (cases/hostile: infinite loops, memory bombs, …)",
-    )
+    add_cli_arguments(run)  # options.py's table: every option with the CLI route
     run.set_defaults(handler=_run)
 
     merge = commands.add_parser("merge", help="join the runs of --shard K/N into one run")
@@ -188,23 +134,30 @@ def _parser() -> argparse.ArgumentParser:
 def _run(options: argparse.Namespace) -> int:
     import pytest
 
-    fail_on = {part.strip() for part in options.fail_on.split(",") if part.strip()}
-    unknown = fail_on - {outcome.value for outcome in Outcome}
+    from .planner import Shard
+    from .routes import pytest_arguments
+
+    values = cli_values(options)
+    unknown = set(values["fail_on"]) - {outcome.value for outcome in Outcome}
     if unknown:
-        print(
-            f"wasm-matrix: unknown outcome(s) for --fail-on: {', '.join(sorted(unknown))}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return _usage(f"unknown outcome(s) for --fail-on: {', '.join(sorted(unknown))}")
     # With --suite alone, only the suite runs; without it, the cases folder by default.
-    paths = options.paths if options.paths is not None else ([] if options.suite else ["cases"])
+    if not values["cases"] and not values["suite"]:
+        values["cases"] = ["cases"]
+    if values["workers"] == "0":
+        values["workers"] = None  # no pytest-xdist
+    if values["shard"]:
+        try:
+            Shard.parse(values["shard"])
+        except ValueError as error:
+            return _usage(str(error))
+    if options.resume is not None:  # `--resume` alone: the latest run under --reports
+        folder = Path(options.resume or Path(options.reports) / LATEST).resolve()
+        if not (folder / "results.jsonl").exists():
+            return _usage(f"--resume: no results.jsonl in {folder}")
+        values["resume"] = str(folder)
     arguments = [
-        *paths,
-        *options.suite,
-        *(f"--suite={suite}" for suite in options.suite),
-        "--wasm-matrix",
-        "--matrix-reports",
-        options.reports,
+        *pytest_arguments(**values),
         "-p",
         "no:cacheprovider",
         "-q",
@@ -213,39 +166,8 @@ def _run(options: argparse.Namespace) -> int:
         "--tb=no",
         "--assert=plain",  # cells assert nothing; and `matrix` is imported before pytest
     ]
-    if options.workers not in ("0", ""):
-        arguments += ["-n", options.workers]
-    for flag, value in (
-        ("--matrix-engines", options.engines),
-        ("--matrix-toolchains", options.toolchains),
-        ("--matrix-profiles", options.profiles),
-    ):
-        if value:
-            arguments += [flag, value]
-    if options.no_provision:
-        arguments.append("--matrix-no-provision")
-    if options.shard:
-        from .planner import Shard
-
-        try:
-            Shard.parse(options.shard)
-        except ValueError as error:
-            print(f"wasm-matrix: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        arguments += ["--matrix-shard", options.shard]
-    if options.shard_durations:
-        arguments += ["--matrix-shard-durations", options.shard_durations]
-    if options.junitxml:
-        arguments.append(f"--junitxml={options.junitxml}")
-    if options.hostile:
-        arguments.append("--matrix-hostile")
-    if options.resume is not None:
-        folder = Path(options.resume or Path(options.reports) / LATEST).resolve()
-        if not (folder / "results.jsonl").exists():
-            print(f"wasm-matrix: --resume: no results.jsonl in {folder}", file=sys.stderr)
-            return EXIT_USAGE
-        arguments += ["--matrix-resume", str(folder)]
-    status = pytest.main(arguments + options.pytest_args)
+    watcher = _RunWatcher()
+    status = pytest.main(arguments + options.pytest_args, plugins=[watcher])
     if status == pytest.ExitCode.NO_TESTS_COLLECTED and options.resume is not None:
         status = pytest.ExitCode.OK  # a resumed run that had every cell already
     if status == pytest.ExitCode.INTERRUPTED:
@@ -253,8 +175,9 @@ def _run(options: argparse.Namespace) -> int:
     # pytest says 1 when some cell did not pass: that is the matrix's data, not a failure.
     if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return EXIT_BROKEN
-    latest = Path(options.reports) / LATEST
-    gated = [r for r in read_results(latest) if r.outcome in fail_on]
+    folder = watcher.run.folder if watcher.run else Path(options.reports) / LATEST
+    fail_on = set(values["fail_on"])
+    gated = [r for r in read_results(folder) if r.outcome in fail_on]
     if gated:
         print(
             f"wasm-matrix: {len(gated)} cells ended in {', '.join(sorted(fail_on))}",
@@ -262,6 +185,23 @@ def _run(options: argparse.Namespace) -> int:
         )
         return EXIT_GATED
     return EXIT_OK
+
+
+class _RunWatcher:
+    """A pytest plugin of `wasm-matrix run`'s own: it learns the MatrixRun the matrix
+    plugin started (a progress display would subscribe to it here: run.observe)."""
+
+    run = None
+
+    def pytest_sessionstart(self, session) -> None:
+        from .pytest_state import RUN
+
+        self.run = session.config.stash.get(RUN, None)
+
+
+def _usage(message: str) -> int:
+    print(f"wasm-matrix: {message}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _merge(options: argparse.Namespace) -> int:

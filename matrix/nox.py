@@ -110,7 +110,10 @@ def run_matrix(
     pytest_args: Sequence[str] = (),
 ) -> None:
     """Install, build and run the matrix inside any session (for a noxfile that writes
-    its own session function). Everything left out comes from the project's settings."""
+    its own session function). Everything left out comes from the project's settings.
+
+    The matrix keywords are the options of options.py's table with the NOX route
+    (tests/test_options.py checks that they match)."""
     session.install(*install_requirements(), *install)
     for command in build:
         session.run(*command, external=True)

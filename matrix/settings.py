@@ -7,8 +7,9 @@
     requires = ["wasmtime", "node-22"]  # engines whose non-pass fails a test run
     reports = "build/wasm-matrix"       # runs go here (relative to the project's root)
 
-The command line (`--engines`, `--matrix-engines`, `--matrix-requires`, …) overrides each
-of them; a case's own `requires` overrides both for that case.
+The keys are the options of `options.py` that have the SETTINGS route. The command line
+(`--engines`, `--matrix-engines`, `--matrix-requires`, …) and the pytest ini keys override
+each of them; a case's own `requires` overrides all of them for that case.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .options import Kind, Route, routed
+
 
 class SettingsError(Exception):
     pass
@@ -24,6 +27,7 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
+    # One field per option with the SETTINGS route (tests/test_options.py checks it).
     engines: tuple[str, ...] = ()
     toolchains: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
@@ -40,19 +44,21 @@ def load_settings(root: Path) -> Settings:
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"{path}: {error}") from None
     table = data.get("tool", {}).get("wasm-matrix", {})
-    values: dict = {}
-    for key in ("engines", "toolchains", "profiles", "requires"):
-        value = table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise SettingsError(f"{path}: [tool.wasm-matrix] {key} must be a list of strings")
-        values[key] = tuple(value)
-    if "reports" in table:
-        if not isinstance(table["reports"], str) or not table["reports"]:
-            raise SettingsError(f"{path}: [tool.wasm-matrix] reports must be a folder name")
-        values["reports"] = table["reports"]
-    unknown = set(table) - set(values)
+    known = {option.name: option for option in routed(Route.SETTINGS)}
+    unknown = set(table) - set(known)
     if unknown:
         raise SettingsError(
             f"{path}: unknown [tool.wasm-matrix] keys: {', '.join(sorted(unknown))}"
         )
+    values: dict = {}
+    for key, value in table.items():
+        if known[key].kind in (Kind.LIST, Kind.PATHS):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise SettingsError(f"{path}: [tool.wasm-matrix] {key} must be a list of strings")
+            values[key] = tuple(value)
+        else:
+            if not isinstance(value, str) or not value:
+                what = "a folder name" if known[key].kind is Kind.PATH else "a string"
+                raise SettingsError(f"{path}: [tool.wasm-matrix] {key} must be {what}")
+            values[key] = value
     return Settings(**values)

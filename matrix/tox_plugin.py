@@ -24,57 +24,53 @@ from tox.plugin import impl
 from tox.session.state import State
 from tox.tox_env.api import ToxEnv
 
+from .options import Kind, Route, routed
 from .routes import pytest_arguments
 
-_LISTS = {
-    "wasm_matrix_cases": "case files or folders to run (setting it adds the matrix run)",
-    "wasm_matrix_engines": "engine ids, globs or families (default: [tool.wasm-matrix])",
-    "wasm_matrix_profiles": "profiles (default: those each case names)",
-    "wasm_matrix_toolchains": "toolchains (default: all that fit each case)",
-    "wasm_matrix_requires": "engines whose non-pass fails the env (default: [tool.wasm-matrix])",
-    "wasm_matrix_args": "more pytest arguments for the matrix run, e.g. -n 2",
-}
+# The settings of options.py's table with the TOX route (`wasm_matrix_engines`, …), and two
+# of the tox route's own: more pytest arguments, and tox's positional ones.
+ARGS = "wasm_matrix_args"
+POSARGS = "wasm_matrix_posargs"
 
 
 @impl
 def tox_add_env_config(env_conf: EnvConfigSet, state: State) -> None:
-    for key, description in _LISTS.items():
-        env_conf.add_config(keys=[key], of_type=list[str], default=[], desc=description)
+    for option in routed(Route.TOX):
+        if option.kind in (Kind.LIST, Kind.PATHS):
+            env_conf.add_config(keys=[option.key], of_type=list[str], default=[], desc=option.help)
+        elif option.kind is Kind.FLAG:
+            env_conf.add_config(keys=[option.key], of_type=bool, default=False, desc=option.help)
+        else:
+            env_conf.add_config(keys=[option.key], of_type=str, default="", desc=option.help)
     env_conf.add_config(
-        keys=["wasm_matrix_posargs"],
+        keys=[ARGS],
+        of_type=list[str],
+        default=[],
+        desc="more pytest arguments for the matrix run, e.g. -n 2",
+    )
+    env_conf.add_config(
+        keys=[POSARGS],
         of_type=list[str],
         # tox's positional arguments (`tox -e wasm -- -k hashes`) go to the matrix's pytest.
         default=lambda config, env_name: list(config.pos_args(None) or ()),
         desc="pytest arguments given on the command line (default: tox's posargs)",
-    )
-    env_conf.add_config(
-        keys=["wasm_matrix_reports"],
-        of_type=str,
-        default="",
-        desc="folder for the runs (default: [tool.wasm-matrix] reports, else reports/)",
     )
 
 
 @impl
 def tox_after_run_commands(tox_env: ToxEnv, exit_code: int, outcomes: list[Outcome]) -> None:
     conf = tox_env.conf
-    cases = conf["wasm_matrix_cases"]
-    if not cases or exit_code != Outcome.OK:  # no matrix here, or the build step failed
+    # Setting the cases adds the matrix run; none if the commands (say, the build) failed.
+    if not conf["wasm_matrix_cases"] or exit_code != Outcome.OK:
         return
+    values = {option.name: conf[option.key] for option in routed(Route.TOX)}
     command = [
         "python",
         "-m",
         "pytest",
-        *pytest_arguments(
-            cases=cases,
-            engines=conf["wasm_matrix_engines"],
-            profiles=conf["wasm_matrix_profiles"],
-            toolchains=conf["wasm_matrix_toolchains"],
-            requires=conf["wasm_matrix_requires"],
-            reports=conf["wasm_matrix_reports"] or None,
-        ),
-        *conf["wasm_matrix_args"],
-        *conf["wasm_matrix_posargs"],
+        *pytest_arguments(**values),
+        *conf[ARGS],
+        *conf[POSARGS],
     ]
     outcome = tox_env.execute(
         command,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -11,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from matrix import provision
-from matrix.engines import EngineBuild, EngineFamily, Provision, load_engine_builds
+from matrix.engines import EngineBuild, EngineFamily, Provision
 from matrix.paths import cache_dir
+
+from .helpers import FAKE_HOSTS, engine_build
 
 pytest_plugins = ["pytester"]
 
@@ -22,19 +23,6 @@ os.environ.setdefault("WASM_MATRIX_CACHE", str(cache_dir()))
 # Every protocol message of the tests is checked against engines/protocol.schema.json
 # (runs outside the tests check only when asked: matrix/protocol.py says why).
 os.environ.setdefault("WASM_MATRIX_CHECK_PROTOCOL", "1")
-
-REPO = Path(__file__).resolve().parents[1]
-NEWEST = "wasmtime-50.0.1"
-NEWEST_NO_REFS = "wasmtime-50.0.1[-reference-types]"
-OLDER = "wasmtime-48.0.0"
-OLDER_NO_REFS = "wasmtime-48.0.0[-reference-types]"
-
-
-def engine_build(engine_id: str) -> EngineBuild:
-    for build in load_engine_builds():
-        if build.id == engine_id:
-            return build
-    raise LookupError(engine_id)
 
 
 @pytest.fixture(scope="session")
@@ -62,9 +50,6 @@ def write_case(tmp_path: Path):
         return path
 
     return write
-
-
-FAKE_HOSTS = Path(__file__).resolve().parent / "fake_hosts"
 
 
 @pytest.fixture
@@ -96,15 +81,3 @@ try:
     _hypothesis_settings.load_profile("ci")
 except ImportError:  # hypothesis is in the `test` extra; the property tests skip without it
     pass
-
-
-def wasm_matrix(*args: str, cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
-    """`wasm-matrix ARGS` in a child process, as a user runs it (output captured)."""
-    return subprocess.run(
-        [sys.executable, "-m", "matrix.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )

@@ -15,7 +15,7 @@ from matrix.scanner import scan
 from matrix.toolchains import wasm_opt
 from matrix.toolchains.clang import ClangToolchain
 
-from .conftest import NEWEST, OLDER_NO_REFS, REPO, wasm_matrix
+from .helpers import NEWEST, OLDER_NO_REFS, REPO, wasm_matrix
 
 VALIDATOR = "binaryen-js-132.0.0"
 

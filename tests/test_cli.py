@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import NEWEST, OLDER_NO_REFS, wasm_matrix
+from .helpers import NEWEST, OLDER_NO_REFS, wasm_matrix
 
 LOOP = """
 description: never returns

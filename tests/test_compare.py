@@ -12,7 +12,7 @@ from matrix.records import CellResult
 from matrix.reporting.site import write_site
 from matrix.results import RESULTS, RUN, read_results
 
-from .conftest import REPO, wasm_matrix
+from .helpers import REPO, wasm_matrix
 
 BUNDLED_SCHEMA = REPO / "matrix" / "reference" / "webassembly-features.schema.json"
 

@@ -17,7 +17,7 @@ from matrix.reporting.ci import step_summary, write_junit
 from matrix.reporting.site import write_site
 from matrix.results import RESULTS, RUN
 
-from .conftest import NEWEST, wasm_matrix
+from .helpers import NEWEST, wasm_matrix
 
 
 def cell(case, outcome, engine="wasmtime-50", message=""):

@@ -14,7 +14,7 @@ import wasmtime
 from matrix.hosts import Host
 from matrix.paths import engines_dir
 
-from .conftest import REPO
+from .helpers import REPO
 
 PLAIN = "wabt-1.0.32"
 NO_REFS = "wabt-1.0.32[-reference-types]"

@@ -15,7 +15,7 @@ import yaml
 
 from matrix.hosts import Host, HostTimedOut
 
-from .conftest import REPO
+from .helpers import REPO
 
 pytestmark = pytest.mark.engine
 

@@ -29,7 +29,7 @@ import pytest
 from matrix.install import locked
 from matrix.paths import cache_dir
 
-from .conftest import NEWEST, OLDER_NO_REFS, REPO
+from .helpers import NEWEST, OLDER_NO_REFS, REPO
 
 pytestmark = pytest.mark.engine
 

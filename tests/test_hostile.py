@@ -20,7 +20,7 @@ from matrix.hosts import Host, HostOutOfMemory, HostPool
 from matrix.planner import Cell
 from matrix.runner import Runner
 
-from .conftest import NEWEST, NEWEST_NO_REFS, REPO
+from .helpers import NEWEST, NEWEST_NO_REFS, REPO
 from .test_hosts import run_request
 
 HOSTILE = REPO / "cases" / "hostile"

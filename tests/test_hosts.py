@@ -19,7 +19,7 @@ from matrix.planner import Cell
 from matrix.protocol import Invoke, Run
 from matrix.runner import Runner
 
-from .conftest import NEWEST, NEWEST_NO_REFS, OLDER_NO_REFS
+from .helpers import NEWEST, NEWEST_NO_REFS, OLDER_NO_REFS
 
 ADD = """
 (module
@@ -169,7 +169,7 @@ def test_crash_and_timeout_become_outcomes_and_the_run_goes_on(fake_runner, writ
 
 
 def test_unprovisioned_engine_is_a_skip_with_the_command_to_fix_it(write_case, tmp_path):
-    from .conftest import engine_build
+    from .helpers import engine_build
 
     build = engine_build(OLDER_NO_REFS)
     runner = Runner(BuildCache(tmp_path / "builds"), HostPool(), lambda _: None)

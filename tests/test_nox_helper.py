@@ -13,7 +13,7 @@ import pytest
 
 from matrix.routes import pytest_arguments
 
-from .conftest import NEWEST, OLDER, OLDER_NO_REFS
+from .helpers import NEWEST, OLDER, OLDER_NO_REFS
 
 nox = pytest.importorskip("nox", reason="nox is not installed (pip install -e '.[test]')")
 from matrix import nox as matrix_nox  # noqa: E402  (needs nox itself)
@@ -119,10 +119,8 @@ def test_the_pytest_command_line_of_every_route():
         == textwrap.dedent(
             f"""\
         --wasm-matrix
-        -o
-        wasm_matrix_cases='wasm cases' more
-        wasm cases
-        more
+        --matrix-cases=wasm cases
+        --matrix-cases=more
         --matrix-engines
         {NEWEST},node-*
         --matrix-profiles
@@ -130,6 +128,8 @@ def test_the_pytest_command_line_of_every_route():
         --matrix-requires
         node-22
         --matrix-reports
-        out"""
+        out
+        wasm cases
+        more"""
         ).splitlines()
     )

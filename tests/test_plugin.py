@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import NEWEST, NEWEST_NO_REFS, OLDER, OLDER_NO_REFS, REPO
+from .helpers import NEWEST, NEWEST_NO_REFS, OLDER, OLDER_NO_REFS, REPO
 
 pytestmark = pytest.mark.engine
 
@@ -202,3 +202,55 @@ def test_case_tags_are_registered_markers(pytester, provisioned):
     assert [line for line in outcome.stdout.lines if "::" in line] == [
         f"tagged.yaml::wat/default/{NEWEST}"
     ]
+
+
+TOOLCHAIN_SPY = """
+from matrix.toolchains import all_toolchains
+
+
+def spy(name):
+    def provision(system, log):  # (they are installed here already)
+        with open("provisioned.txt", "a") as file:
+            file.write(name + "\\n")
+
+    return provision
+
+
+for name, toolchain in all_toolchains().items():  # the instances every caller gets
+    toolchain.provision = spy(name)
+"""
+
+
+@pytest.mark.parametrize("workers", [["-p", "no:xdist"], ["-n", "2"]])
+def test_the_toolchains_provisioned_are_those_the_collected_cells_name(
+    pytester, provisioned, workers
+):
+    provisioned(NEWEST)
+    pytester.makeconftest(TOOLCHAIN_SPY)
+    (pytester.path / "checks").mkdir()
+    (pytester.path / "checks" / "one.yaml").write_text(
+        "module: {wat: '(module (func (export \"one\") (result i32) i32.const 1))'}\n"
+        "calls:\n  - {invoke: one, expect: [i32:1]}\n"
+    )
+    (pytester.path / "checks" / "two.c").write_text(
+        '__attribute__((export_name("two"))) int two(void) { return 2; }\n'
+    )
+    (pytester.path / "checks" / "two.yaml").write_text(
+        "module: {files: [two.c]}\ncalls:\n  - {invoke: two, expect: [i32:2]}\n"
+    )
+    outcome = pytester.runpytest_subprocess(
+        "checks",
+        "--wasm-matrix",
+        "--matrix-engines",
+        NEWEST,
+        "-k",
+        "wat or clang-19",
+        "--matrix-reports",
+        "reports",
+        "-p",
+        "no:cacheprovider",
+        *workers,
+    )
+    assert outcome.ret == 0, outcome.stdout.str()
+    # Once, in the controlling process: what -k left, nothing else.
+    assert (pytester.path / "provisioned.txt").read_text().split() == ["clang-19", "wat"]

@@ -12,7 +12,7 @@ from matrix.engines import load_engine_builds
 from matrix.planner import plan
 from matrix.settings import SettingsError, load_settings
 
-from .conftest import NEWEST
+from .helpers import NEWEST
 
 ONE = wasmtime.wat2wasm('(module (func (export "one") (result i32) i32.const 1))')
 TWO = wasmtime.wat2wasm('(module (func (export "one") (result i32) i32.const 2))')

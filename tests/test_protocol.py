@@ -15,7 +15,7 @@ from matrix.paths import engines_dir
 from matrix.protocol import Invoke, Run, Stop
 from matrix.toolchains import all_toolchains, toolchains_for
 
-from .conftest import OLDER_NO_REFS, REPO
+from .helpers import OLDER_NO_REFS, REPO
 
 SCHEMA = json.loads((engines_dir() / "protocol.schema.json").read_text())
 

@@ -10,7 +10,7 @@ import wasmtime
 
 from matrix.paths import cache_dir
 
-from .conftest import NEWEST, OLDER_NO_REFS
+from .helpers import NEWEST, OLDER_NO_REFS
 
 pytestmark = pytest.mark.engine
 # pytester gives each test a fresh HOME; the engines stay in the real cache.

@@ -20,7 +20,7 @@ import pytest
 
 from matrix.results import ResultsWriter, cut_torn_tail, finished_cells, read_results
 
-from .conftest import NEWEST
+from .helpers import NEWEST
 
 CELLS = 10
 SLOW_CASE = """

@@ -12,7 +12,7 @@ from matrix.spec.plan import plan
 from matrix.spec.script import load_script
 from matrix.spec.sexpr import decode_string
 
-from .conftest import REPO
+from .helpers import REPO
 
 TESTSUITE = REPO.parent / "shared" / "testsuite"
 SCRIPTS = sorted(TESTSUITE.rglob("*.wast")) if TESTSUITE.is_dir() else []

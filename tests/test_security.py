@@ -19,7 +19,7 @@ from matrix.planner import Cell
 from matrix.reporting import markdown
 from matrix.runner import Runner
 
-from .conftest import NEWEST, REPO
+from .helpers import NEWEST, REPO
 
 # --- reports escape everything that comes from a case or an engine ----------------------------
 

@@ -4,7 +4,7 @@ import pytest
 
 from matrix.settings import Settings, SettingsError, load_settings
 
-from .conftest import NEWEST, OLDER
+from .helpers import NEWEST, OLDER
 
 
 def test_no_pyproject_means_no_defaults(tmp_path):

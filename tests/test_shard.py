@@ -11,7 +11,7 @@ import pytest
 from matrix.merge import MergeError, merge_runs
 from matrix.planner import Shard, assign_shards, assignment_fingerprint, plan_fingerprint
 
-from .conftest import NEWEST, OLDER, REPO, wasm_matrix
+from .helpers import NEWEST, OLDER, REPO, wasm_matrix
 
 TESTSUITE = REPO.parent / "shared" / "testsuite"
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from .conftest import REPO
+from .helpers import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "nightly.yml"
 

@@ -17,7 +17,7 @@ from matrix.records import CellResult
 from matrix.reporting.site import cell_page, write_site
 from matrix.results import RESULTS, RUN, read_results
 
-from .conftest import NEWEST, OLDER, REPO, wasm_matrix
+from .helpers import NEWEST, OLDER, REPO, wasm_matrix
 
 EVIL = "evil<script>document.title='PWNED'</script><img src=x onerror=alert(1)>"
 EVIL_MESSAGE = "</pre><script>document.title='PWNED2'</script>"

@@ -13,7 +13,7 @@ import pytest
 from matrix.hosts import HostPool
 from matrix.spec.run import SpecCell, SpecRunner
 
-from .conftest import NEWEST, REPO, wasm_matrix
+from .helpers import NEWEST, REPO, wasm_matrix
 
 TESTSUITE = REPO.parent / "shared" / "testsuite"
 needs_suite = pytest.mark.skipif(
@@ -122,7 +122,7 @@ def test_a_suite_run_from_the_command_line_writes_spec_cells(tmp_path, provision
 
 @needs_suite
 def test_a_build_with_a_feature_switched_off_counts_it_off_not_failed(runner, provisioned):
-    from .conftest import OLDER_NO_REFS
+    from .helpers import OLDER_NO_REFS
 
     build, _ = provisioned(OLDER_NO_REFS)
     result = runner.run(SpecCell(TESTSUITE / "linking.wast", TESTSUITE, build))

@@ -14,7 +14,7 @@ from matrix.protocol import Script
 from matrix.spec.plan import plan
 from matrix.spec.script import parse_script
 
-from .conftest import NEWEST
+from .helpers import NEWEST
 
 SCHEMA = json.loads((engines_dir() / "protocol.schema.json").read_text())
 

@@ -29,7 +29,7 @@ from matrix.values import (
     int_bits,
 )
 
-from .conftest import REPO
+from .helpers import REPO
 
 TESTSUITE = REPO.parent / "shared" / "testsuite"
 needs_suite = pytest.mark.skipif(

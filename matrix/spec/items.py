@@ -8,6 +8,7 @@ import json
 import pytest
 
 from ..outcomes import AS_EXPECTED, Outcome
+from ..pytest_state import RECORD_PROPERTY, STATE
 from .run import SpecCell, SpecCellResult
 
 SHOWN_FAILURES = 20  # failing assertions shown in pytest's own report (all are in the results)
@@ -15,13 +16,11 @@ SHOWN_FAILURES = 20  # failing assertions shown in pytest's own report (all are 
 
 class SpecFile(pytest.File):
     def collect(self):
-        from ..plugin import state_key
-
-        state = self.config.stash[state_key]
+        selection = self.config.stash[STATE].selection
         path = self.path.resolve()
-        root = next(root for root in state.suite_roots if path.is_relative_to(root))
+        root = next(root for root in selection.suite_roots if path.is_relative_to(root))
         root = root.parent if root.is_file() else root  # a single script given
-        for build in state.engines:
+        for build in selection.engines:
             cell = SpecCell(self.path, root, build)
             item = SpecItem.from_parent(self, name=cell.name, cell=cell)
             item.add_marker(build.family.name)
@@ -41,11 +40,8 @@ class SpecItem(pytest.Item):
         self.cell = cell
 
     def runtest(self) -> None:
-        from ..plugin import PROPERTY, state_key
-
-        state = self.config.stash[state_key]
-        result = state.spec_runner.run(self.cell)
-        self.user_properties.append((PROPERTY, json.dumps(result.to_record())))
+        result = self.config.stash[STATE].spec_runner.run(self.cell)
+        self.user_properties.append((RECORD_PROPERTY, json.dumps(result.to_record())))
         if result.outcome == Outcome.SKIP:
             pytest.skip(result.message)
         if result.outcome not in AS_EXPECTED:  # a validator's `valid` is what it can say

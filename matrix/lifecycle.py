@@ -1,0 +1,204 @@
+"""A matrix run's life, from the first engine installed to the last report written.
+
+One `MatrixRun` per run, in the one process that writes it (pytest's controlling process):
+
+    run = MatrixRun(selection, project=root, arguments=argv, log=print)
+    run.start()                           # engines provisioned, run folder, run.json, handshakes
+    run.provision_toolchains({"clang-19"})  # once the cells to run are known
+    run.record(cell_result)               # each finished cell: results.jsonl, then observers
+    run.finish()                          # run.json closed; summary, history, site, JUnit
+    run.close()
+
+It knows nothing of pytest: the plugin calls it from its hooks, and `wasm-matrix run` (or a
+progress display) subscribes to finished cells with `run.observe(callback)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import provision
+from .analysis.history import HISTORY, add_run
+from .engines import EngineBuild
+from .hosts import HostError, describe
+from .records import CellResult
+from .reporting.ci import JUNIT, write_junit
+from .reporting.markdown import write_summary
+from .reporting.site import write_site
+from .results import ResultsWriter, RunInfo, new_run_folder, point_latest, read_run
+from .selection import Selection
+from .toolchains import all_toolchains
+
+CellObserver = Callable[[CellResult], None]  # called with each finished cell's record
+
+
+class MatrixRun:
+    def __init__(
+        self,
+        selection: Selection,
+        *,
+        project: Path,
+        arguments: Iterable[str] = (),
+        log: Callable[[str], None] = print,
+    ):
+        self.selection = selection
+        self.project = project
+        self.arguments = list(arguments)
+        self.log = log
+        self.folder: Path | None = None
+        self.info: RunInfo | None = None
+        self.provision_errors: dict[str, str] = {}  # engine build id → why not installed
+        self._writer: ResultsWriter | None = None
+        self._observers: list[CellObserver] = []
+        self._toolchains_ready = False
+
+    def observe(self, observer: CellObserver) -> None:
+        """Call `observer(record)` after each cell's record is written."""
+        self._observers.append(observer)
+
+    # -- start -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Install the selected engines, open the run folder and write run.json."""
+        if not self.selection.no_provision:
+            self._provision_engines()
+        resume = self.selection.resume
+        self.folder = resume if resume is not None else new_run_folder(self.selection.reports)
+        point_latest(self.folder)
+        self._writer = ResultsWriter(self.folder, resume=resume is not None)
+        earlier = read_run(self.folder) if resume is not None else {}
+        self.info = RunInfo(
+            started_at=earlier.get("started_at") or now(),
+            resumed_at=[*earlier.get("resumed_at", []), now()] if earlier else [],
+            finished_at=None,
+            engines=self._engine_facts(),
+            toolchains=toolchain_facts(),
+            selection={**self.selection.given, "arguments": self.arguments},
+            cells_planned=earlier.get("cells_planned", 0),
+            project=self.project,
+        )
+        self._write_info()
+
+    def _provision_engines(self) -> None:
+        # Builds that differ only in switched-off features share one installation.
+        for build in {b.family.name + b.version: b for b in self.selection.engines}.values():
+            try:
+                provision.provision(build, log=self.log)
+            except (provision.ProvisionError, OSError) as error:
+                self.provision_errors[build.id] = str(error)
+                self.log(f"cannot provision {build.id}: {error}")
+
+    def provision_toolchains(self, names: Iterable[str]) -> None:
+        """Install what the cells' toolchains need (what needs no root: PyPI, npm,
+        downloads; Debian ones stay `skip`), once the cells are known; run.json then
+        says which versions the run has."""
+        if self._toolchains_ready:
+            return
+        self._toolchains_ready = True
+        if self.selection.no_provision:
+            return
+        toolchains = all_toolchains()
+        for name in sorted(set(names)):
+            try:
+                toolchains[name].provision(system=False, log=self.log)
+            except (provision.ProvisionError, OSError) as error:
+                self.log(f"cannot provision toolchain {name}: {error}")
+        if self.info is not None:
+            self.info.toolchains = toolchain_facts()
+            self._write_info()
+
+    def _engine_facts(self) -> list[dict]:
+        """Each build as its own host describes it: a handshake per configuration, in
+        parallel."""
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return list(pool.map(self._describe, self.selection.engines))
+
+    def _describe(self, build: EngineBuild) -> dict:
+        facts = {
+            "id": build.id,
+            "family": build.family.name,
+            "title": build.family.title,
+            "version": build.version,
+            "disabled": list(build.disabled),
+        }
+        if build.id in self.provision_errors:
+            facts["provision_error"] = self.provision_errors[build.id]
+        environment = provision.ready(build)
+        if environment is None:
+            return facts
+        try:
+            facts["handshake"] = describe(build, environment).wire
+        except HostError as error:
+            # Kept as a fact of the run: every cell of this build will show it too.
+            facts["handshake"] = environment.handshake
+            facts["start_error"] = str(error)
+        return facts
+
+    # -- during the run --------------------------------------------------------------------
+
+    def record(self, result: CellResult) -> None:
+        """A finished cell: appended to results.jsonl (on disk before observers hear of it)."""
+        if self._writer is None:
+            return
+        self._writer.write(result)
+        for observer in self._observers:
+            observer(result)
+
+    def planned(self, cells: int) -> None:
+        """The cells this run plans (a resumed run counts those it had already)."""
+        if self.info is not None and cells > self.info.cells_planned:
+            self.info.cells_planned = cells
+            self._write_info()
+
+    def sharded(self, facts: dict) -> None:
+        """Which shard of which plan this run is (see sharding.py)."""
+        if self.info is not None and not self.info.shard:
+            self.info.shard = facts
+            self.info.cells_planned = facts["cells"]
+            self._write_info()
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def finish(self, collected: int = 0) -> None:
+        """Close run.json and the results, then write the reports from them."""
+        if self.info is None or self.folder is None:
+            return
+        if self.info.cells_planned == 0 and collected:
+            self.info.cells_planned = collected
+        self.info.finished_at = now()
+        self._write_info()
+        self.close()
+        write_summary(self.folder)
+        add_run(self.folder.parent / HISTORY, self.folder)
+        write_site(self.folder)
+        write_junit(self.folder, self.folder / JUNIT)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def _write_info(self) -> None:
+        if self.info is not None and self.folder is not None:
+            self.info.write(self.folder)
+
+
+def toolchain_facts() -> list[dict]:
+    facts = []
+    for name, toolchain in all_toolchains().items():
+        reason = toolchain.unavailable_reason()
+        facts.append(
+            {
+                "name": name,
+                "version": None if reason else toolchain.version(),
+                "unavailable": reason,
+            }
+        )
+    return facts
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -7,6 +7,7 @@ import struct
 
 import pytest
 
+from matrix.literals import ValueSyntaxError, float_bits, int_bits
 from matrix.spec.script import (
     Action,
     Assertion,
@@ -18,16 +19,7 @@ from matrix.spec.script import (
     parse_script,
 )
 from matrix.spec.sexpr import WastSyntaxError
-from matrix.values import (
-    Either,
-    Exact,
-    Lanes,
-    Nan,
-    RefPattern,
-    ValueSyntaxError,
-    float_bits,
-    int_bits,
-)
+from matrix.values import Either, Exact, Lanes, Nan, RefPattern
 
 from .helpers import REPO
 

@@ -18,22 +18,17 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..paths import cache_dir
-from ..values import (
+from ..literals import (
     FLOAT_FORMATS,
     SHAPES,
     WIDTHS,
-    Either,
-    Exact,
-    Lanes,
-    Nan,
-    Pattern,
-    RefPattern,
     ValueSyntaxError,
     float_bits,
     int_bits,
     v128_bits,
 )
+from ..paths import cache_dir
+from ..values import Either, Exact, Lanes, Nan, Pattern, RefPattern
 from .sexpr import Quoted, SList, Source, WastSyntaxError, read
 
 # Result forms that match a kind of reference (`(ref.func)` any non-null function, …).

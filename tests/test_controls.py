@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from .conftest import NEWEST, REPO, wasm_matrix
+from .helpers import NEWEST, REPO, wasm_matrix
 
 pytestmark = pytest.mark.engine
 

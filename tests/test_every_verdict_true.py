@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OLDER_NO_REFS, wasm_matrix
+from .helpers import OLDER_NO_REFS, wasm_matrix
 
 pytestmark = pytest.mark.engine
 

@@ -10,7 +10,10 @@ cases/programs and cases/probes that passes there) are run two ways in the same 
   WebAssembly JS API in node): bench/raw_wasmtime.py, bench/raw_node.mjs.
 
 Overhead per cell = median(harness) - median(raw), per module, then the median over modules;
-also from the fastest round of each side, which a busy machine disturbs least.
+also from the fastest round of each side, which a busy machine disturbs least, and in
+processor time (the runner's and the host's, against the raw process's), which a busy
+machine stretches least. For wasmtime, the floor is measured also with the host's epoch
+interruption compiled in, so the epoch checks' own cost shows apart from the harness's.
 Target: <= 0.5 ms a cell. `python bench/overhead.py [--engines a,b] [--rounds n]`.
 """
 
@@ -19,6 +22,8 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,37 +62,48 @@ def measure(engine_id: str, rounds: int) -> dict:
     build = next(b for b in load_engine_builds() if b.id == engine_id)
     environment = provision(build, log=lambda text: None)
     cases, _errors = load_cases([Path("cases/programs"), Path("cases/probes")])
-    runner = Runner(BuildCache(cache_dir() / "builds"), HostPool(), lambda _: environment)
+    hosts = HostPool()
+    runner = Runner(BuildCache(cache_dir() / "builds"), hosts, lambda _: environment)
     harness: dict[str, list[float]] = {}
     modules = []
     try:
+        cells = []
         for cell in plan(cases, [build]):
             if runner.run(cell).outcome != "pass":  # also the warm-up: builds, starts the host
                 continue
-            seconds = []
-            for _ in range(rounds):
-                started = time.perf_counter()
-                runner.run(cell)
-                seconds.append(time.perf_counter() - started)
-            name = f"{cell.case.name}/{cell.toolchain}/{cell.profile}"
-            harness[name] = seconds
+            cells.append(cell)
             built = runner.builds.build(cell.case, runner.toolchains[cell.toolchain], cell.profile)
             calls = [
                 {"invoke": c.invoke, "args": [a.to_wire() for a in c.args]} for c in cell.case.calls
             ]
             modules.append(
-                {"id": name, "module": base64.b64encode(built.module).decode(), "calls": calls}
+                {
+                    "id": name_of(cell),
+                    "module": base64.b64encode(built.module).decode(),
+                    "calls": calls,
+                }
             )
+        host = hosts.get(build, environment)
+        before = processor_seconds(host.pid)
+        for cell in cells:
+            seconds = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                runner.run(cell)
+                seconds.append(time.perf_counter() - started)
+            harness[name_of(cell)] = seconds
+        harness_cpu = processor_seconds(host.pid) - before
     finally:
         runner.close()
-    raw = raw_floor(build, environment, rounds, modules)
+    raw, raw_cpu = raw_floor(build, environment, rounds, modules)
     # wasmtime's host compiles epoch checks into every module (so it can stop one at the
     # time limit itself): the floor with that same configuration says what they cost.
-    same_config = (
+    same_config, epochs_cpu = (
         raw_floor(build, environment, rounds, modules, epochs=True)
         if build.family.name == "wasmtime"
-        else None
+        else (None, None)
     )
+    runs = rounds * len(cells)
     per_module = {
         name: {
             "harness_ms": median_ms(harness[name]),
@@ -111,7 +127,21 @@ def measure(engine_id: str, rounds: int) -> dict:
     else:
         epochs_median = None
     best = [figures["overhead_best_ms"] for figures in per_module.values()]
+    cpu = {
+        # Processor time a cell, the harness's (this process and the host) and the raw
+        # floor's: what the harness does, whatever else the machine is doing.
+        "harness_cpu_ms": round(harness_cpu / runs * 1000, 3) if runs else None,
+        "raw_cpu_ms": round(raw_cpu / runs * 1000, 3) if runs else None,
+        "raw_epochs_cpu_ms": round(epochs_cpu / runs * 1000, 3) if runs and epochs_cpu else None,
+    }
+    cpu["overhead_cpu_ms"] = round(cpu["harness_cpu_ms"] - cpu["raw_cpu_ms"], 3) if runs else None
+    if cpu["raw_epochs_cpu_ms"] is not None:
+        cpu["epochs_cpu_ms"] = round(cpu["raw_epochs_cpu_ms"] - cpu["raw_cpu_ms"], 3)
+        cpu["overhead_vs_epochs_cpu_ms"] = round(
+            cpu["harness_cpu_ms"] - cpu["raw_epochs_cpu_ms"], 3
+        )
     return {
+        **cpu,
         "engine": engine_id,
         "cells": len(per_module),
         "rounds": rounds,
@@ -127,13 +157,29 @@ def measure(engine_id: str, rounds: int) -> dict:
 
 
 def raw_floor(build, environment, rounds: int, modules: list[dict], epochs: bool = False):
+    """Each module's seconds per round straight through the engine's API, and the
+    processor seconds of those rounds."""
     job = json.dumps({"rounds": rounds, "modules": modules, "epochs": epochs})
     done = subprocess.run(
         raw_command(build, environment), input=job, capture_output=True, text=True, check=False
     )
     if done.returncode:
         sys.exit(f"the raw floor for {build.id} failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout)
+    answer = json.loads(done.stdout)
+    return answer["times"], answer["cpu_s"]
+
+
+def name_of(cell) -> str:
+    return f"{cell.case.name}/{cell.toolchain}/{cell.profile}"
+
+
+def processor_seconds(host_pid: int) -> float:
+    """User and system time of this process (the runner and its threads) and of the host."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    with open(f"/proc/{host_pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return own.ru_utime + own.ru_stime + (int(fields[11]) + int(fields[12])) / ticks
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -149,6 +195,16 @@ def main(argv: list[str] | None = None) -> dict:
             f"raw {r['raw_ms_median']:.3f} ms, overhead {r['overhead_ms_median']:.3f} ms a cell "
             f"({verdict(r['overhead_ms_median'], TARGET_MS, higher_is_better=False)}); "
             f"fastest rounds: {r['overhead_best_ms_median']:.3f} ms"
+        )
+        lines.append(
+            f"  {'':18} processor time a cell: harness {r['harness_cpu_ms']} ms, raw "
+            f"{r['raw_cpu_ms']} ms, overhead {r['overhead_cpu_ms']} ms"
+            + (
+                f"; epoch checks {r['epochs_cpu_ms']} ms, overhead over a floor with them "
+                f"{r['overhead_vs_epochs_cpu_ms']} ms"
+                if r.get("epochs_cpu_ms") is not None
+                else ""
+            )
         )
         if r["overhead_vs_epochs_floor_ms_median"] is not None:
             lines.append(

@@ -20,7 +20,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, save
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["overhead", "protocol", "throughput", "build_cache", "scale", "scanner", "spec"]
+BENCHES = [
+    "overhead",
+    "protocol",
+    "validators",
+    "throughput",
+    "build_cache",
+    "scale",
+    "scanner",
+    "spec",
+    "full_matrix",  # last: minutes, and it wants every other bench's caches warm
+]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,7 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .cases import Case, ModuleSource
@@ -27,17 +27,36 @@ class Built:
     scan_error: str | None = None  # the scanner could not decode the module
 
 
+KEPT_BYTES = 256 * 2**20  # modules a process keeps in memory, beyond which it reads again
+
+
 class BuildCache:
     """A content-addressed store: the key hashes everything that can change the output."""
 
     def __init__(self, root: Path):
         self.root = root
+        # What this process has built or read already: a module serves one cell per engine
+        # build, and reading it back and hashing it again cost more than the rest of a cell.
+        self._known: dict[str, Built] = {}
+        self._kept = 0  # bytes of modules in _known
 
     def build(self, case: Case, toolchain: Toolchain, profile: str) -> Built:
         toolchain_version = toolchain.version()
         source = case.source_for(toolchain.format)
         recipe = f"{toolchain_version}\0{toolchain.recipe(profile)}"
         key = self.key(source, toolchain.name, recipe, profile)
+        if key in self._known:
+            return self._known[key]
+        built = self._build(key, source, toolchain, profile, toolchain_version)
+        if self._kept + len(built.module) <= KEPT_BYTES:
+            self._known[key] = replace(built, cached=True)  # what the next cell gets
+            self._kept += len(built.module)
+        return built
+
+    def _build(
+        self, key: str, source: ModuleSource, toolchain: Toolchain, profile: str, version: str
+    ) -> Built:
+        toolchain_version = version
         module_path = self.root / f"{key}.wasm"
         meta_path = self.root / f"{key}.json"
         if module_path.exists() and meta_path.exists():

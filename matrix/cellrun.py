@@ -59,6 +59,7 @@ class CellRunner(Generic[CellT, ResultT]):
     ):
         self.hosts = hosts or HostPool()
         self.environment_of = environment_of
+        self._environments: dict[str, Environment] = {}  # read once per run, not per cell
 
     def close(self) -> None:
         self.hosts.close()
@@ -88,9 +89,12 @@ class CellRunner(Generic[CellT, ResultT]):
     # The steps every cell takes.
     def environment(self, build: EngineBuild) -> Environment:
         """The build's provisioned environment; a build that is not here settles the cell."""
-        environment = self.environment_of(build)
+        environment = self._environments.get(build.id)
         if environment is None:
-            raise Settled(engine_unavailable(build))
+            environment = self.environment_of(build)
+            if environment is None:
+                raise Settled(engine_unavailable(build))
+            self._environments[build.id] = environment
         return environment
 
     def host(self, build: EngineBuild, environment: Environment) -> Host:

@@ -23,6 +23,9 @@ from .paths import engines_dir
 from .profiles import FEATURES_BY_NAME
 
 PROVISION_KINDS = ("pip", "npm", "system")
+# libyaml's safe loader where PyYAML has it: every process of a run reads every manifest,
+# and PyYAML's own parser took 0.3 s of processor time for them.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LABEL = re.compile(r"^[a-z][a-z0-9-]*$")
 DEFAULT_COST_MS = 10.0  # a family whose manifest names no cost_ms
 # Value kinds a host can pass to a module and read back (manifest `expresses: values`).
@@ -82,6 +85,10 @@ class EngineFamily:
     homepage: str | None = None
     cost_ms: float = DEFAULT_COST_MS  # typical milliseconds per cell (the shard cost model)
     tables: Tables = field(default_factory=Tables)
+    # A case's time limit is multiplied by this on the family's builds: a pure-Python
+    # interpreter needs seconds where a compiler needs milliseconds, and a slow pass is no
+    # `timeout`.
+    timeout_factor: float = 1.0
 
     @property
     def host_path(self) -> Path | None:
@@ -159,7 +166,7 @@ def _matches(build: EngineBuild, pattern: str) -> bool:
 
 def read_manifest(path: Path) -> list[EngineBuild]:
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = yaml.load(path.read_text("utf-8"), Loader=_SafeLoader)
         family = _family(path, data)
         builds = []
         for entry in data["builds"]:
@@ -211,6 +218,7 @@ def _family(path: Path, data: dict) -> EngineFamily:
         values=values,
         homepage=data.get("homepage"),
         cost_ms=float(cost),
+        timeout_factor=_positive(path, data.get("timeout_factor", 1.0), "timeout_factor"),
         tables=_tables(path, data.get("tables", {})),
     )
 
@@ -230,3 +238,9 @@ def _tables(path: Path, data: dict) -> Tables:
         switched_on=switched_on,
         not_compared=str(data.get("not_compared", "")),
     )
+
+
+def _positive(path: Path, value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ManifestError(f"{path}: {name} must be a positive number, not {value!r}")
+    return float(value)

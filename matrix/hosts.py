@@ -40,6 +40,7 @@ from .protocol import Answer, Handshake, ProtocolViolation, Request, Start, Stop
 START_TIMEOUT = 60.0  # seconds for a host to import its engine and answer `start`
 MEMORY_POLL = 0.2  # seconds between looks at a busy host's memory
 STDERR_LINES = 40
+STOP_TIMEOUT = 5.0  # seconds a host asked to stop has to end by itself
 
 
 class HostError(Exception):
@@ -124,6 +125,7 @@ class Host:
         self._stderr_reader: threading.Thread | None = None
         self._seq = 0
         self._pending = False  # a request is out and unanswered (a Ctrl-C came mid-cell)
+        self._stopping = False  # `stop` was sent and the host's input closed
 
     def __enter__(self) -> Host:
         if self._process is None:
@@ -235,10 +237,26 @@ class Host:
             )
 
     def stop(self) -> None:
-        # A host still busy with an interrupted request would not read `stop`: kill it.
+        self.ask_to_stop()
+        self.finish_stop(time.monotonic() + STOP_TIMEOUT)
+
+    def ask_to_stop(self) -> None:
+        """Send `stop` without waiting for the answer (a pool stops its hosts together)."""
+        # A host still busy with an interrupted request would not read `stop`: it is killed.
         if self.alive and not self._pending:
-            with contextlib.suppress(HostError):
-                self.request(Stop(), 5.0)
+            self._seq += 1
+            with contextlib.suppress(OSError, ValueError):
+                self._process.stdin.write(json.dumps(Stop().to_wire(self._seq)) + "\n")
+                self._process.stdin.flush()
+                self._process.stdin.close()  # and end of input, which every host obeys too
+                self._stopping = True
+
+    def finish_stop(self, deadline: float) -> None:
+        """Give a host that was asked to stop until `deadline` to end by itself (a browser
+        closes its windows), then kill whatever is left of its process group."""
+        if self._stopping and self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=max(0.0, deadline - time.monotonic()))
         self.kill()
 
     def kill(self) -> None:
@@ -301,6 +319,8 @@ class HostPool:
 
     def __init__(self):
         self._hosts: dict[str, Host] = {}
+        # build id -> its host's handshake, kept after the host stops (for run.json)
+        self.handshakes: dict[str, Handshake] = {}
 
     def get(self, build: EngineBuild, environment: Environment) -> Host:
         host = self._hosts.get(build.id)
@@ -313,6 +333,7 @@ class HostPool:
         except BaseException:
             del self._hosts[build.id]
             raise
+        self.handshakes.setdefault(build.id, host.handshake)
         return host
 
     def discard(self, build: EngineBuild) -> None:
@@ -321,6 +342,11 @@ class HostPool:
             host.kill()
 
     def close(self) -> None:
-        for host in self._hosts.values():
-            host.stop()
+        # All asked first, then all waited for: a worker's 20-odd hosts end together.
+        hosts = list(self._hosts.values())
+        for host in hosts:
+            host.ask_to_stop()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for host in hosts:
+            host.finish_stop(deadline)
         self._hosts.clear()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .cases import CASE_SUFFIXES, CaseError, load_case
+from .cases import CASE_SUFFIXES, CaseError
 from .engines import select
 from .outcomes import AS_EXPECTED, Outcome
 from .paths import display_path
@@ -55,7 +55,7 @@ class CaseFile(pytest.File):
         state: MatrixState = self.config.stash[STATE]
         selection = state.selection
         try:
-            case = load_case(self.path, self.config.rootpath)
+            case = state.case(self.path)  # loaded already if the scheduler planned it
         except CaseError as error:
             yield BrokenCaseItem.from_parent(self, name="case", error=error)
             return

@@ -3,11 +3,17 @@
 One `MatrixRun` per run, in the one process that writes it (pytest's controlling process):
 
     run = MatrixRun(selection, project=root, arguments=argv, log=print)
-    run.start()                           # engines provisioned, run folder, run.json, handshakes
+    run.start()                           # engines provisioned, run folder, run.json
     run.provision_toolchains({"clang-19"})  # once the cells to run are known
     run.record(cell_result)               # each finished cell: results.jsonl, then observers
+    run.heard({"wasmtime-50.0.1": {...}})   # handshakes of the hosts that ran cells
     run.finish()                          # run.json closed; summary, history, site, JUnit
     run.close()
+
+No host is started just to describe its build before the first cell (a browser or
+binaryen.js takes seconds): run.json's handshakes are those of the hosts that ran the
+cells, sent by the processes that started them; a build no cell started a host for is
+described at the end.
 
 It knows nothing of pytest: the plugin calls it from its hooks, and `wasm-matrix run` (or a
 progress display) subscribes to finished cells with `run.observe(callback)`.
@@ -54,6 +60,7 @@ class MatrixRun:
         self._writer: ResultsWriter | None = None
         self._observers: list[CellObserver] = []
         self._toolchains_ready = False
+        self.handshakes: dict[str, dict] = {}  # build id → its host's answer to `start`
 
     def observe(self, observer: CellObserver) -> None:
         """Call `observer(record)` after each cell's record is written."""
@@ -111,12 +118,10 @@ class MatrixRun:
             self._write_info()
 
     def _engine_facts(self) -> list[dict]:
-        """Each build as its own host describes it: a handshake per configuration, in
-        parallel."""
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            return list(pool.map(self._describe, self.selection.engines))
+        """Each build's facts; its handshake comes later (`heard`, `finish`)."""
+        return [self._plain_facts(build) for build in self.selection.engines]
 
-    def _describe(self, build: EngineBuild) -> dict:
+    def _plain_facts(self, build: EngineBuild) -> dict:
         facts = {
             "id": build.id,
             "family": build.family.name,
@@ -126,6 +131,11 @@ class MatrixRun:
         }
         if build.id in self.provision_errors:
             facts["provision_error"] = self.provision_errors[build.id]
+        return facts
+
+    def _describe(self, build: EngineBuild) -> dict:
+        """A build's facts with a handshake from a host started just to ask."""
+        facts = self._plain_facts(build)
         environment = provision.ready(build)
         if environment is None:
             return facts
@@ -147,6 +157,11 @@ class MatrixRun:
         for observer in self._observers:
             observer(result)
 
+    def heard(self, handshakes: dict[str, dict]) -> None:
+        """Handshakes (build id → the host's answer to `start`) of hosts that ran cells."""
+        for build, handshake in handshakes.items():
+            self.handshakes.setdefault(build, handshake)
+
     def planned(self, cells: int) -> None:
         """The cells this run plans (a resumed run counts those it had already)."""
         if self.info is not None and cells > self.info.cells_planned:
@@ -162,12 +177,17 @@ class MatrixRun:
 
     # -- the end ---------------------------------------------------------------------------
 
-    def finish(self, collected: int = 0) -> None:
-        """Close run.json and the results, then write the reports from them."""
+    def finish(
+        self, collected: int = 0, *, interrupted: bool = False, schedule: dict | None = None
+    ) -> None:
+        """Close run.json and the results, then write the reports from them. `schedule`
+        says how cells were dealt to workers (scheduling.py)."""
         if self.info is None or self.folder is None:
             return
         if self.info.cells_planned == 0 and collected:
             self.info.cells_planned = collected
+        self.info.schedule = schedule
+        self._add_handshakes(describe_missing=not interrupted)
         self.info.finished_at = now()
         self._write_info()
         self.close()
@@ -175,6 +195,23 @@ class MatrixRun:
         add_run(self.folder.parent / HISTORY, self.folder)
         write_site(self.folder)
         write_junit(self.folder, self.folder / JUNIT)
+
+    def _add_handshakes(self, describe_missing: bool) -> None:
+        """Each build as its own host described it: the handshake of a host that ran its
+        cells; a build whose cells started no host (none selected, or its host cannot
+        start: the reason is kept) is asked now, unless the run was interrupted."""
+        assert self.info is not None
+        missing = [b for b in self.selection.engines if b.id not in self.handshakes]
+        described: dict[str, dict] = {}
+        if missing and describe_missing:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                for facts in pool.map(self._describe, missing):
+                    described[facts["id"]] = facts
+        for facts in self.info.engines:
+            if facts["id"] in self.handshakes:
+                facts["handshake"] = self.handshakes[facts["id"]]
+            else:
+                facts.update(described.get(facts["id"], {}))
 
     def close(self) -> None:
         if self._writer is not None:

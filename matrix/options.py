@@ -195,6 +195,15 @@ OPTIONS: tuple[Option, ...] = (
         metavar="RUN",
     ),
     Option(
+        "durations",
+        Kind.TEXT,
+        "an earlier run whose cell times order and deal the cells over -n workers "
+        "(default: the newest earlier run in the reports folder, else a cost model; "
+        "'none': the cost model only)",
+        COMMAND_LINES,
+        metavar="RUN",
+    ),
+    Option(
         "resume",
         Kind.PATH,
         "resume an interrupted run: append to its results, skipping cells it has; give "

@@ -7,8 +7,9 @@ each (toolchain, profile, engine) an item named `toolchain/profile/engine`, so `
 
 This module is only the hooks. The options are options.py's table; the items are
 items.py (case files) and spec/items.py (spec scripts); sharding and resuming are
-sharding.py; the run itself (engines, run folder, results, reports) is lifecycle.py's
-MatrixRun, which the controlling process feeds each finished cell as its report arrives.
+sharding.py; how `-n` deals cells to workers is scheduling.py; the run itself (engines,
+run folder, results, reports) is lifecycle.py's MatrixRun, which the controlling process
+feeds each finished cell as its report arrives.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from . import sharding
+from . import scheduling, sharding
 from .items import CaseFile, CellItem, cell_toolchain, wanted
 from .lifecycle import MatrixRun
 from .options import add_pytest_options
 from .profiles import FEATURES
-from .pytest_state import RECORD_PROPERTY, RUN, STATE, MatrixState, state_of
+from .pytest_state import HANDSHAKE_PROPERTY, RECORD_PROPERTY, RUN, STATE, MatrixState, state_of
 from .records import CellResult
 from .reporting.tables import outcome_counts
 from .results import read_results
@@ -51,7 +52,9 @@ def pytest_configure(config: pytest.Config) -> None:
         selection = Selection.from_pytest(config)
     except SelectionError as error:
         raise pytest.UsageError(str(error)) from None
-    state = MatrixState(selection, controller=not hasattr(config, "workerinput"))
+    state = MatrixState(
+        selection, controller=not hasattr(config, "workerinput"), rootdir=config.rootpath
+    )
     config.stash[STATE] = state
     for build in selection.engines:
         config.addinivalue_line(
@@ -63,6 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "program: program cells")
     config.addinivalue_line("markers", "spec: spec test suite cells")
     config.pluginmanager.register(sharding, "wasm-matrix-sharding")
+    config.pluginmanager.register(scheduling, "wasm-matrix-scheduling")
     if state.controller and not config.option.collectonly:  # listing cells is no run
         run = MatrixRun(
             selection,
@@ -109,6 +113,17 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     return None
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Send the handshakes of hosts this process started since its last report, once each,
+    with the cell's report (under xdist the controlling process has no hosts of its own)."""
+    state = state_of(item.config)
+    if state is not None:
+        fresh = state.fresh_handshakes()
+        if fresh:
+            item.user_properties.append((HANDSHAKE_PROPERTY, json.dumps(fresh)))
+
+
 class RunHooks:
     """The controlling process's hooks into its MatrixRun."""
 
@@ -123,6 +138,8 @@ class RunHooks:
             if name == RECORD_PROPERTY and report.nodeid not in self._written:
                 self._written.add(report.nodeid)
                 self.run.record(CellResult.from_record(json.loads(value)))
+            elif name == HANDSHAKE_PROPERTY:
+                self.run.heard(json.loads(value))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # Without xdist this process collected the cells; with it, it collected nothing.
@@ -136,8 +153,13 @@ class RunHooks:
         # Once: every worker collects the same cells.
         self.run.provision_toolchains(filter(None, map(cell_toolchain, ids)))
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self.run.finish(collected=session.testscollected)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        interrupted = bool(session.shouldstop) or exitstatus == pytest.ExitCode.INTERRUPTED
+        self.run.finish(
+            collected=session.testscollected,
+            interrupted=interrupted,
+            schedule=scheduling.run_facts(session.config),
+        )
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         folder = self.run.folder

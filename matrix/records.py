@@ -45,6 +45,7 @@ class CellResult:
     build_command: str = ""
     build_cached: bool = False
     build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
+    host_start_ms: float = 0.0  # starting the engine's host, when this cell had to
     rerun: str = ""
     required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
     executes: bool = True  # false: a validator-only engine, which says valid/invalid only

@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,7 +49,13 @@ def point_latest(run_folder: Path) -> None:
 
 
 class ResultsWriter:
-    """Appends one JSON line per cell and flushes it to disk before returning.
+    """Appends one JSON line per cell and hands it to the operating system before returning,
+    so a run that is killed loses nothing it has written.
+
+    A thread of its own then fsyncs the file as soon as it can (one fsync covers every line
+    written before it), so a machine that loses power loses at most the last few
+    milliseconds' cells. The run's own thread never waits for the disk: an fsync per cell
+    took 5-11 ms here, serial in the controller that feeds every worker.
 
     Resuming a run appends to its results; a torn last line is cut off first, or the next
     record would be glued to it and both lost.
@@ -59,15 +66,35 @@ class ResultsWriter:
         if resume:
             cut_torn_tail(self.path)
         self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (kept open for the run)
+        self._unsynced = threading.Event()
+        self._closing = False
+        self._syncer = threading.Thread(target=self._sync, name="results-fsync", daemon=True)
+        self._syncer.start()
 
     def write(self, record: dict | CellResult) -> None:
         if isinstance(record, CellResult):
             record = record.to_record()
         self._file.write(record_line(record))
         self._file.flush()
-        os.fsync(self._file.fileno())
+        self._unsynced.set()
+
+    def _sync(self) -> None:
+        descriptor = self._file.fileno()
+        while True:
+            self._unsynced.wait()
+            if self._closing:
+                return
+            self._unsynced.clear()  # before the fsync: a line written during it sets it again
+            os.fsync(descriptor)
 
     def close(self) -> None:
+        if self._file.closed:
+            return
+        self._closing = True
+        self._unsynced.set()
+        self._syncer.join()
+        self._file.flush()
+        os.fsync(self._file.fileno())
         self._file.close()
 
 
@@ -147,6 +174,7 @@ class RunInfo:
     project: Path | None = None  # the checkout the cases come from, for its revision
     shard: dict | None = None  # when sharded: which shard, and the plan it is a part of
     resumed_at: list[str] = field(default_factory=list)  # each time the run was resumed
+    schedule: dict | None = None  # with -n: how cells were dealt, and each worker's share
 
     def write(self, run_folder: Path) -> None:
         data = {
@@ -163,6 +191,8 @@ class RunInfo:
         }
         if self.shard is not None:
             data["shard"] = self.shard
+        if self.schedule is not None:
+            data["schedule"] = self.schedule
         (run_folder / RUN).write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
 
 

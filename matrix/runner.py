@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -107,6 +108,8 @@ class Runner(CellRunner[Cell, CellResult]):
         result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
+        # The case's limit, scaled for engines that are slow by nature (their manifest says).
+        timeout = cell.case.timeout * cell.engine.family.timeout_factor
         request = Run(
             module=built.module,
             calls=tuple(
@@ -116,10 +119,12 @@ class Runner(CellRunner[Cell, CellResult]):
             # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
             # do so before the runner would have to kill them; linear memory gets 3/4 of
             # the host's memory limit, the rest is the engine's own.
-            limits=Limits(cell.case.timeout, memory_limit() * 3 // 4),
+            limits=Limits(timeout, memory_limit() * 3 // 4),
         )
-        host = self.host(cell.engine, environment)
-        answer = self.ask(cell.engine, host, request, cell.case.timeout)
+        asked = time.perf_counter()
+        host = self.host(cell.engine, environment)  # started if none is warm
+        result.host_start_ms = round((time.perf_counter() - asked) * 1000, 3)
+        answer = self.ask(cell.engine, host, request, timeout)
         if answer.status == "timeout":  # the engine interrupted the module itself
             return Verdict(Outcome.TIMEOUT, f"{cell.engine.id}: {answer.message}")
         validator_only = self.validator_only(cell.engine, host)

@@ -32,6 +32,7 @@ class Selection:
     hostile: bool = False
     shard: Shard | None = None
     shard_durations: Path | None = None
+    durations: str | None = None  # -n's cell times: a run folder, "none", or None (newest)
     resume: Path | None = None
     # What the command line said, for run.json (`*`: not narrowed).
     given: dict[str, str] = field(default_factory=dict)
@@ -84,6 +85,7 @@ class Selection:
             hostile=values["hostile"].value,
             shard=shard,
             shard_durations=Path(durations) if durations else None,
+            durations=values["durations"].value,
             resume=resume,
             given={
                 name: ",".join(values[name].value) if values[name].source == "command line" else "*"

@@ -73,8 +73,23 @@ def describe_call(call: Call) -> str:
 
 
 def _judge_call(call: Call, result: CallAnswer) -> Verdict:
-    what = describe_call(call)
+    # The call is described only for a verdict that is not a plain pass: most calls pass,
+    # and formatting each one's arguments was a quarter of the harness's own time a cell.
     status = result.status
+    if status == "return" and call.trap is None:
+        try:
+            values = [from_wire(value) for value in result.values]
+        except ValueSyntaxError as error:
+            return Verdict(
+                Outcome.ERROR, f"{describe_call(call)}: the host returned a bad value: {error}"
+            )
+        wanted = call.expect or ()
+        if all_match(wanted, values):
+            return PASSED
+        shown = ", ".join(map(str, values)) or "nothing"
+        expected = ", ".join(map(str, wanted)) or "nothing"
+        return Verdict(Outcome.FAIL, f"{describe_call(call)} returned {shown}; expected {expected}")
+    what = describe_call(call)
     message = result.message.strip()
     expected = f"a trap ({call.trap})" if call.trap is not None else "a result"
     if status == "error":
@@ -95,7 +110,7 @@ def _judge_call(call: Call, result: CallAnswer) -> Verdict:
             return Verdict(Outcome.FAIL, f"{what} {check.note} ({message})")
         if not check.observed:
             return Verdict(Outcome.PASS, f"{what}: {check.note}", unobserved=1)
-        return Verdict(Outcome.PASS, "")
+        return PASSED
     if status != "return":
         return Verdict(Outcome.ERROR, f"{what}: unexpected call answer {result.wire!r}"[:2000])
     try:
@@ -103,10 +118,7 @@ def _judge_call(call: Call, result: CallAnswer) -> Verdict:
     except ValueSyntaxError as error:
         return Verdict(Outcome.ERROR, f"{what}: the host returned a bad value: {error}")
     shown = ", ".join(map(str, values)) or "nothing"
-    if call.trap is not None:
-        return Verdict(Outcome.TRAP, f"{what} returned {shown}; expected {expected}")
-    wanted = call.expect or ()
-    if not all_match(wanted, values):
-        expected = ", ".join(map(str, wanted)) or "nothing"
-        return Verdict(Outcome.FAIL, f"{what} returned {shown}; expected {expected}")
-    return Verdict(Outcome.PASS, "")
+    return Verdict(Outcome.TRAP, f"{what} returned {shown}; expected {expected}")
+
+
+PASSED = Verdict(Outcome.PASS, "")  # one call as expected (verdicts are not changed)

@@ -25,6 +25,7 @@ RUNNING = {
     "matrix.provision",
     "matrix.pytest_state",
     "matrix.runner",
+    "matrix.scheduling",
     "matrix.selection",
     "matrix.sharding",
     "matrix.spec.items",

@@ -204,6 +204,19 @@ def test_wabt_with_reference_types_reads_overlong_call_indirect(host):
 
 
 @pytest.mark.parametrize("host", [BINARYEN_MVP], indirect=True)
+def test_binaryen_gives_each_refused_module_its_own_reason(host):
+    # Binaryen holds a parse error's words back until its next line: they must come out in
+    # the cell that caused them, not in the next one's message.
+    truncated = run(host, bytes.fromhex("0061736d010000000105016000017f0302"))
+    assert truncated["status"] == "reject"
+    assert "parse exception" in truncated["message"], truncated
+    after = run(host, SIMD)
+    assert after["status"] == "reject"
+    assert "parse exception" not in after["message"], after
+    assert after["message"].endswith("all used features should be allowed")
+
+
+@pytest.mark.parametrize("host", [BINARYEN_MVP], indirect=True)
 def test_binaryen_mvp_rejects_post_mvp_features(host):
     assert not any(host.handshake.wire["features"].values())
     answer = run(host, SIMD)

@@ -168,6 +168,39 @@ def test_crash_and_timeout_become_outcomes_and_the_run_goes_on(fake_runner, writ
     assert after_timeout.outcome == "pass", after_timeout.message
 
 
+def test_a_slow_engine_family_gets_its_manifest_s_longer_time_limit(fake_runner, write_case):
+    import dataclasses
+
+    runner, build = fake_runner
+    # The fake engine answers `slow` after a second; the case allows half of one.
+    cell = cell_calling(write_case, build, "slow", timeout=0.5)
+    assert runner.run(cell).outcome == "timeout"
+    slow_family = dataclasses.replace(build.family, timeout_factor=6)
+    slow_build = dataclasses.replace(build, family=slow_family)
+    passed = runner.run(dataclasses.replace(cell, engine=slow_build))
+    assert passed.outcome == "pass", passed.message
+
+
+def test_pywasm_declares_its_longer_time_limit_in_its_manifest():
+
+    from .conftest import engine_build
+
+    assert engine_build("pywasm-2.2.3").family.timeout_factor == 5
+    assert engine_build(NEWEST).family.timeout_factor == 1
+
+
+def test_a_time_limit_factor_that_is_not_a_positive_number_is_refused(tmp_path):
+    from matrix.engines import ManifestError, read_manifest
+
+    manifest = tmp_path / "manifest.yaml"
+    for bad in ("0", "-2", "slow", "true"):
+        manifest.write_text(
+            f"family: x\nprovision: {{kind: pip}}\ntimeout_factor: {bad}\nbuilds: []\n"
+        )
+        with pytest.raises(ManifestError, match="timeout_factor"):
+            read_manifest(manifest)
+
+
 def test_unprovisioned_engine_is_a_skip_with_the_command_to_fix_it(write_case, tmp_path):
     from .helpers import engine_build
 

@@ -91,6 +91,17 @@ def test_probe_matrix_under_xdist_measures_what_each_engine_supports(pytester, p
     assert run["cells_planned"] == len(records) and run["finished_at"]
     versions = {engine["id"]: engine["handshake"]["version"] for engine in run["engines"]}
     assert versions[OLDER] == "48.0.0" and versions[NEWEST] == "50.0.1"
+    # The handshakes are the workers' hosts' own; a build whose host cannot start is
+    # described once more at the end, with why.
+    no_refs = next(engine for engine in run["engines"] if engine["id"] == NEWEST_NO_REFS)
+    assert "SIGABRT" in no_refs["start_error"]
+    older_no_refs = next(engine for engine in run["engines"] if engine["id"] == OLDER_NO_REFS)
+    assert older_no_refs["handshake"]["features"]["reference-types"] is False
+    # The cells were dealt by engine build: every cell ran on one of the two workers, and
+    # no build's host was started on both unless a worker ran dry and took some of its cells.
+    workers = run["schedule"]["workers"]
+    assert sum(worker["cells"] for worker in workers.values()) == len(records)
+    assert sum(worker["builds"] for worker in workers.values()) <= len(ENGINES.split(",")) + 2
 
 
 def test_a_bad_case_is_one_error_and_the_others_still_run(pytester, provisioned):

@@ -80,18 +80,41 @@ function validatorError(text) {
   return (error ?? 'validation failed').trim().replace(/,\s*on$/, '');
 }
 
+// Binaryen writes a refused binary's reason ("[parse exception: …]") without a newline,
+// and its stderr keeps a line until its newline comes: left there, the reason would come
+// out with the next module's messages, in another cell. Validating this invalid module
+// (an i32 body in a function that returns nothing) writes a whole line and so lets it out.
+const FLUSHER = new binaryen.Module();
+FLUSHER.addFunction('flush', binaryen.none, binaryen.none, [], FLUSHER.i32.const(0));
+const FLUSHED = '[wasm-validator error in function flush]';
+
+function readBinary(bytes) {
+  const { result, text } = capturingStderr(() => {
+    try {
+      return { module: binaryen.readBinary(bytes, features) };
+    } catch (error) {
+      FLUSHER.validate();
+      return { error };
+    }
+  });
+  if (result.error) {
+    const reason = text.slice(0, text.indexOf(FLUSHED)).trim();
+    throw reason ? new Error(`${firstLine(result.error)}: ${reason}`) : result.error;
+  }
+  return result.module;
+}
+
 // Throws with Binaryen's message when the module is refused.
 function validate(bytes) {
-  let module;
+  const module = readBinary(bytes);
   try {
     const { result: valid, text } = capturingStderr(() => {
-      module = binaryen.readBinary(bytes, features);
       module.setFeatures(features);
       return module.validate();
     });
     if (!valid) throw new Error(validatorError(text));
   } finally {
-    module?.dispose();
+    module.dispose();
   }
 }
 

@@ -3,7 +3,8 @@
 `run` answers depend on the first call's export name: `crash` aborts the process,
 `hang` sleeps forever, `garbage` writes a line that is not JSON, `bloat` takes 400 MiB
 of memory and sits on it, `bloat-child` starts a child process that does (as a browser's
-renderer would), `segv` dies by SIGSEGV; anything else returns i32 7.
+renderer would), `segv` dies by SIGSEGV, `slow` answers after a second; anything else
+returns i32 7.
 """
 
 import json
@@ -54,6 +55,8 @@ for line in sys.stdin:
             sys.stderr.write(f"child {child.pid}\n")
             sys.stderr.flush()
             time.sleep(60)
+        if name == "slow":
+            time.sleep(1.0)
         if name == "segv":
             os.kill(os.getpid(), signal.SIGSEGV)
         if name == "garbage":

@@ -90,7 +90,8 @@ def toolchains(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks that print figures and save them to reports/bench/ (never asserted in
-    tests): harness overhead per cell over each engine's raw floor, validator hosts' ms a
+    tests): a warm start of the full matrix (to its first cell), harness overhead per cell
+    over each engine's raw floor, validator hosts' ms a
     cell, -n 1 vs -n 2, cold vs warm build cache, 100,000 cells planned, merged and rendered,
     the module scanner, the spec suite through the harness beside its floor and `wasmtime
     wast`, and a full matrix run against its floor (sum of cell times / workers).

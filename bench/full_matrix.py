@@ -21,6 +21,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -34,6 +35,37 @@ from matrix.costs import engine_seconds
 from matrix.results import read_results, read_run
 
 TARGET = 1.10  # wall time at most 10% over the floor
+
+
+class LoadSampler:
+    """The machine's 1-minute load average every few seconds while a run goes on: wall
+    times on a shared machine mean little without it."""
+
+    def __init__(self, every: float = 10.0):
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(every,), daemon=True)
+
+    def _sample(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> dict | None:
+        if not self.samples:
+            return None
+        return {
+            "min": round(min(self.samples), 1),
+            "mean": round(sum(self.samples) / len(self.samples), 1),
+            "max": round(max(self.samples), 1),
+        }
 
 
 def make_run(workers: int, extra: list[str], reports: Path) -> tuple[Path, float, float]:
@@ -116,8 +148,10 @@ def main(argv: list[str] | None = None) -> dict:
     if options.run:
         figures = analyse(options.run.resolve(), options.workers, None, None)
     else:  # kept under reports/ like any run: the next run's scheduler reads its times
-        folder, wall, cpu = make_run(options.workers, options.extra, options.reports)
+        with LoadSampler() as load:
+            folder, wall, cpu = make_run(options.workers, options.extra, options.reports)
         figures = analyse(folder, options.workers, wall, cpu)
+        figures["load_average_during"] = load.summary()
     figures["load_average_before"] = round(load_before, 2)
     figures["target_wall_over_floor"] = TARGET
     met = figures["wall_over_floor"] is not None and figures["wall_over_floor"] <= TARGET
@@ -127,7 +161,8 @@ def main(argv: list[str] | None = None) -> dict:
         f"(sum of cells {figures['sum_of_cells_s']} s / {figures['workers']}): "
         f"{figures['wall_over_floor']}x ({'met' if met else 'MISSED'}, target {TARGET}x)",
         f"  processor time of the whole run: {figures['processor_s']} s; "
-        f"load average before: {figures['load_average_before']}",
+        f"load average before: {figures['load_average_before']}, during: "
+        f"{figures.get('load_average_during')}",
         f"  workers' last cells {figures['workers_finished_apart_s']} s apart; "
         f"host starts {figures['host_starts_s']} s; uncached builds: "
         f"{figures['uncached_builds']}",

@@ -21,6 +21,7 @@ from common import OUT, save
 
 HERE = Path(__file__).resolve().parent
 BENCHES = [
+    "startup",
     "overhead",
     "protocol",
     "validators",

@@ -12,26 +12,26 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
+NO_SYSTEM_PACKAGES = "--matrix-no-system-packages"  # the option table's pytest spelling
 
 
 @nox.session(python=PYTHON)
 def matrix(session: nox.Session) -> None:
-    """The full matrix over cases/ on every engine build; writes reports/latest/."""
+    """The full matrix over cases/ on every engine build; writes reports/latest/. It
+    provisions what it needs first, Debian packages too (as root installed, otherwise
+    unpacked into the cache; `-- --no-system-packages` leaves them alone)."""
     session.install(".")
     session.run("wasm-matrix", "run", "cases", "-n", "auto", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def spec(session: nox.Session) -> None:
-    """The WebAssembly spec test suite on every engine build: `nox -s spec -- PATH [options]`
-    (default PATH: ../shared/testsuite when it exists); writes reports/latest/."""
+    """The WebAssembly spec test suite on every engine build: `nox -s spec -- [PATH] [options]`
+    (default PATH: testsuite/, the repository's pinned copy); writes reports/latest/."""
     session.install(".")
     arguments = list(session.posargs)
     if not arguments or arguments[0].startswith("-"):
-        default = Path("../shared/testsuite")
-        if not default.is_dir():
-            session.error("give the suite's folder: nox -s spec -- PATH")
-        arguments.insert(0, str(default))
+        arguments.insert(0, str(Path(__file__).parent / "testsuite"))
     session.run("wasm-matrix", "run", "--suite", arguments[0], "-n", "auto", *arguments[1:])
 
 
@@ -53,9 +53,20 @@ def quick(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The project's own tests, in parallel (pytest-xdist)."""
+    """The project's own tests, in parallel (pytest-xdist). Every engine build and toolchain
+    is provisioned first, Debian packages too (as root installed, otherwise unpacked into
+    the cache), so the tests run each host and compiler for real; what cannot be had makes
+    its tests skip. `-- --matrix-no-system-packages` leaves Debian packages alone."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-n", "2", *session.posargs)
+    arguments = list(session.posargs)
+    refuse = []
+    if NO_SYSTEM_PACKAGES in arguments:
+        arguments.remove(NO_SYSTEM_PACKAGES)
+        refuse = ["--no-system-packages"]
+    # Exit status 3: something could not be provisioned; its tests skip and say why.
+    session.run("wasm-matrix", "engines", "--provision", *refuse, success_codes=[0, 3])
+    session.run("wasm-matrix", "toolchains", "--provision", *refuse, success_codes=[0, 3])
+    session.run("pytest", "-n", "2", *arguments)
 
 
 @nox.session(python=PYTHON)
@@ -85,6 +96,21 @@ def toolchains(session: nox.Session) -> None:
     """List toolchains; `nox -s toolchains -- --system` installs the Debian ones (as root)."""
     session.install(".")
     session.run("wasm-matrix", "toolchains", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def snapshot(session: nox.Session) -> None:
+    """Measure the feature probes on every engine build and write the dated snapshot that
+    ships in the package (matrix/reference/probes-snapshot.json), which `wasm-matrix check`
+    answers from on a machine with no run of its own; `-- RUN` snapshots an existing run."""
+    session.install(".")
+    if session.posargs:
+        run = session.posargs[0]
+    else:
+        session.run("wasm-matrix", "run", "cases/probes", "-n", "auto")
+        run = "reports/latest"
+    out = Path(__file__).parent / "matrix" / "reference" / "probes-snapshot.json"
+    session.run("python", "-m", "matrix.snapshot", run, "--out", str(out))
 
 
 @nox.session(python=PYTHON)

@@ -5,7 +5,7 @@
 * merge: their results, as four shards' results.jsonl (25,000 lines each, as a CI fan-out
   writes them), read and merged into one run (a cell's last record wins);
 * render: every report format in RENDERERS over the merged run: the Markdown summary and
-  the HTML site (a page per non-pass cell: 30,000 of them here).
+  the HTML site (a page per case, every cell of the case on it: 1,000 pages here).
 
 Targets: plan + render < 10 s and < 500 MB peak (the whole process's resident memory).
 Run alone in its own process: `python bench/scale.py [--cases 1000] [--engines 100]

@@ -88,6 +88,8 @@ class CheckResult:
     run_name: str
     verdicts: list[EngineVerdict]
     widen: list[tuple[str, list[str], list[str]]]  # feature, remedies, engines won back
+    measured_in: str = ""  # which run (or the shipped snapshot), when it started, its age
+    source: str = "run"  # "run" or "snapshot"
 
 
 def probe_results(records: list[CellResult]) -> dict[str, dict[str, list[CellResult]]]:
@@ -177,7 +179,7 @@ def render(result: CheckResult) -> str:
         lines.append(f"declares (target_features section): {declared}")
     executing = [v for v in result.verdicts if not v.validator]
     runs = [v for v in executing if v.runs]
-    lines += ["", f"measured in run {result.run_name}:"]
+    lines += ["", f"measured in {result.measured_in or 'run ' + result.run_name}:"]
     lines.append(f"runs on {len(runs)} of {len(executing)} engine builds:")
     lines += _by_family(runs)
     validators = [v for v in result.verdicts if v.validator]
@@ -231,6 +233,8 @@ def as_json(result: CheckResult) -> dict:
         },
         "target_features": result.report.target_features,
         "run": result.run_name,
+        "source": result.source,
+        "measured_in": result.measured_in or f"run {result.run_name}",
         "engines": [
             {
                 "engine": v.engine,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
+from .debian import SystemPackages
 from .options import add_cli_arguments, cli_values
 from .outcomes import Outcome
 from .results import LATEST, read_results
@@ -88,7 +90,12 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="which features a module uses, and which measured engines run it"
     )
     check.add_argument("module", help="a .wasm file")
-    check.add_argument("--run", default=f"reports/{LATEST}", help="the measured run to consult")
+    check.add_argument(
+        "--run",
+        help="the measured run to consult (default: the newest run under --reports that has "
+        "feature-probe results, else the snapshot shipped with wasm-matrix)",
+    )
+    check.add_argument("--reports", default="reports", help="folder of runs (default: reports)")
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.set_defaults(handler=_check)
 
@@ -103,31 +110,29 @@ def _parser() -> argparse.ArgumentParser:
 
     engines = commands.add_parser("engines", help="list engine builds; provision them")
     engines.add_argument(
-        "--system",
-        action="store_true",
-        help="also install engines that come from Debian packages (needs root); "
-        "alone, provisions every build",
-    )
-    engines.add_argument(
         "--provision",
         nargs="*",
         metavar="ENGINE",
-        help="install these engine builds (globs; none given: all)",
+        help="install these engine builds (globs; none given: all), Debian packages too: "
+        "installed as root, otherwise unpacked into the cache",
     )
-    engines.set_defaults(handler=_engines)
-
     toolchains = commands.add_parser("toolchains", help="list toolchains; install them")
-    toolchains.add_argument(
-        "--system",
-        action="store_true",
-        help="install missing toolchains, Debian packages too (needs root)",
-    )
     toolchains.add_argument(
         "--provision",
         action="store_true",
-        help="install missing toolchains that need no root (PyPI, npm, downloads)",
+        help="install missing toolchains, Debian packages too: installed as root, "
+        "otherwise unpacked into the cache",
     )
-    toolchains.set_defaults(handler=_toolchains)
+    for command, handler in ((engines, _engines), (toolchains, _toolchains)):
+        command.add_argument(
+            "--system", action="store_true", help="the same as --provision (and all builds)"
+        )
+        command.add_argument(
+            "--no-system-packages",
+            action="store_true",
+            help="with --provision: do not install or unpack Debian packages",
+        )
+        command.set_defaults(handler=handler)
     return parser
 
 
@@ -135,6 +140,7 @@ def _run(options: argparse.Namespace) -> int:
     import pytest
 
     from .planner import Shard
+    from .progress import closing_lines
     from .routes import pytest_arguments
 
     values = cli_values(options)
@@ -160,14 +166,16 @@ def _run(options: argparse.Namespace) -> int:
         *pytest_arguments(**values),
         "-p",
         "no:cacheprovider",
-        "-q",
+        "-qq",  # no per-cell dots, no pytest pass/fail line: the matrix summary says it
         "--no-header",
         "-rN",
         "--tb=no",
         "--assert=plain",  # cells assert nothing; and `matrix` is imported before pytest
     ]
-    watcher = _RunWatcher()
-    status = pytest.main(arguments + options.pytest_args, plugins=[watcher])
+    from .run_display import RunDisplay
+
+    display = RunDisplay()
+    status = pytest.main(arguments + options.pytest_args, plugins=[display])
     if status == pytest.ExitCode.NO_TESTS_COLLECTED and options.resume is not None:
         status = pytest.ExitCode.OK  # a resumed run that had every cell already
     if status == pytest.ExitCode.INTERRUPTED:
@@ -175,28 +183,14 @@ def _run(options: argparse.Namespace) -> int:
     # pytest says 1 when some cell did not pass: that is the matrix's data, not a failure.
     if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return EXIT_BROKEN
-    folder = watcher.run.folder if watcher.run else Path(options.reports) / LATEST
+    folder = display.run.folder if display.run else Path(options.reports) / LATEST
     fail_on = set(values["fail_on"])
-    gated = [r for r in read_results(folder) if r.outcome in fail_on]
-    if gated:
-        print(
-            f"wasm-matrix: {len(gated)} cells ended in {', '.join(sorted(fail_on))}",
-            file=sys.stderr,
-        )
-        return EXIT_GATED
-    return EXIT_OK
-
-
-class _RunWatcher:
-    """A pytest plugin of `wasm-matrix run`'s own: it learns the MatrixRun the matrix
-    plugin started (a progress display would subscribe to it here: run.observe)."""
-
-    run = None
-
-    def pytest_sessionstart(self, session) -> None:
-        from .pytest_state import RUN
-
-        self.run = session.config.stash.get(RUN, None)
+    results = read_results(folder)
+    gated = [r for r in results if r.outcome in fail_on]
+    counts = Counter(r.outcome for r in results)
+    rule = f"--fail-on {','.join(sorted(fail_on))}"
+    print("\n".join(closing_lines(counts, len(gated), rule, folder)))
+    return EXIT_GATED if gated else EXIT_OK
 
 
 def _usage(message: str) -> int:
@@ -225,22 +219,34 @@ def _check(options: argparse.Namespace) -> int:
     import json
 
     from .check import as_json, check, render
-    from .results import read_run
     from .scanner import ScanError
+    from .snapshot import from_run, newest_measured
 
-    folder, module = Path(options.run), Path(options.module)
-    records = read_results(folder)
-    if not any(record.kind == "probe" for record in records):
-        print(f"wasm-matrix check: no feature probe results in {folder}", file=sys.stderr)
-        return EXIT_USAGE
+    module = Path(options.module)
+    if options.run:
+        measured = from_run(Path(options.run))
+        if measured is None:
+            print(f"wasm-matrix check: no feature probe results in {options.run}", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        measured = newest_measured(Path(options.reports))
+        if measured is None:  # only when the package was installed without its snapshot
+            print(
+                f"wasm-matrix check: no run with feature probe results under {options.reports}"
+                " and no shipped snapshot; measure with: wasm-matrix run cases/probes",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     try:
-        result = check(module, records, read_run(folder), folder.resolve().name)
+        result = check(module, measured.records, measured.run, measured.name)
     except OSError as error:
         print(f"wasm-matrix check: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ScanError as error:
         print(f"wasm-matrix check: {module} is not a valid module: {error}", file=sys.stderr)
         return EXIT_USAGE
+    result.measured_in = measured.describe()
+    result.source = measured.source
     print(json.dumps(as_json(result), indent=2) if options.json else render(result))
     return EXIT_OK
 
@@ -283,22 +289,21 @@ def _report(options: argparse.Namespace) -> int:
 
     history = Path(options.history) if options.history else folder.resolve().parent / HISTORY
     add_run(history, folder)
-    print(write_summary(folder))
+    previous = Path(options.base) if options.base else None
+    if previous is not None and not read_results(previous):
+        print(f"wasm-matrix: no results in {previous}; no changes to show", file=sys.stderr)
+        previous = None
+    print(write_summary(folder, previous))
     reference = Path(options.reference) if options.reference else None
     print(write_site(folder, reference_path=reference, history_path=history))
     from .reporting.ci import JUNIT, write_junit
 
     print(write_junit(folder, Path(options.junit) if options.junit else folder / JUNIT))
     if options.step_summary:
-        from .analysis.diff import diff_runs
         from .reporting.ci import step_summary
 
-        base = read_results(Path(options.base)) if options.base else None
-        if options.base and not base:
-            print(f"wasm-matrix: no results in {options.base}; no diff", file=sys.stderr)
-        difference = diff_runs(base, read_results(folder)) if base else None
         with open(options.step_summary, "a", encoding="utf-8") as file:
-            file.write(step_summary(folder, difference, options.url))
+            file.write(step_summary(folder, previous, options.url))
     return EXIT_OK
 
 
@@ -326,13 +331,13 @@ def _engines(options: argparse.Namespace) -> int:
     if options.provision is not None or options.system:
         status = EXIT_OK
         chosen = select(builds, options.provision or None)
-        for build in {b.environment_key: b for b in chosen}.values():
-            try:
-                environment = provision.provision(build, system=options.system)
-                print(f"{build.environment_key}: ready ({_version(environment.handshake)})")
-            except provision.ProvisionError as error:
-                print(f"{build.environment_key}: {error}", file=sys.stderr)
+        system = SystemPackages.here(allowed=not options.no_system_packages)
+        for key, got in provision.provision_all(chosen, system).items():
+            if isinstance(got, provision.ProvisionError):
+                print(f"{key}: {got}", file=sys.stderr)
                 status = EXIT_BROKEN
+            else:
+                print(f"{key}: ready ({_version(got.handshake)})")
         return status
     available = 0
     for build in builds:
@@ -352,10 +357,11 @@ def _toolchains(options: argparse.Namespace) -> int:
     from .toolchains import all_toolchains
 
     status = EXIT_OK
+    system = SystemPackages.here(allowed=not options.no_system_packages)
     for toolchain in all_toolchains().values():
         if options.system or options.provision:
             try:
-                toolchain.provision(system=options.system)
+                toolchain.provision(system)
             except ProvisionError as error:
                 print(f"{toolchain.name}: {error}", file=sys.stderr)
                 status = EXIT_BROKEN

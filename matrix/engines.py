@@ -52,6 +52,9 @@ class Provision:
     python: str | None = None  # pip: the interpreter version the venv is made from
     command: str | None = None  # system (and npm, optionally): a program that must be on PATH
     system_packages: tuple[str, ...] = ()  # npm: the Debian packages that give `command`
+    # The program inside its unpacked Debian packages when it is not `usr/bin/<command>`
+    # (Chromium's usr/bin/chromium is a script that runs /usr/lib/chromium/chromium).
+    unpacked_command: str | None = None
 
     def requirements(self, version: str) -> list[str]:
         return [template.format(version=version) for template in self.packages]
@@ -194,6 +197,7 @@ def _family(path: Path, data: dict) -> EngineFamily:
         python=provision_data.get("python"),
         command=provision_data.get("command"),
         system_packages=tuple(provision_data.get("system_packages", [])),
+        unpacked_command=provision_data.get("unpacked_command"),
     )
     switchable = data.get("switchable", {})
     if isinstance(switchable, list):  # a plain list: the host switches them itself

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .debian import unpacked_environment
 from .engines import EngineBuild
 from .host_limits import (
     describe_exit,
@@ -97,8 +98,10 @@ def host_command(build: EngineBuild, environment: Environment) -> list[str]:
     return command
 
 
-def host_environment() -> dict[str, str]:
-    """The scrubbed environment hosts run in: no user variables, nothing to leak."""
+def host_environment(environment: Environment | None = None) -> dict[str, str]:
+    """The scrubbed environment hosts run in: no user variables, nothing to leak. A
+    program unpacked from Debian packages (provision.py) also gets its own folders'
+    programs, libraries and typelibs first."""
     keep = {
         "PATH": os.defpath,
         "LANG": "C.UTF-8",
@@ -108,6 +111,8 @@ def host_environment() -> dict[str, str]:
     for name in ("SYSTEMROOT", "TMPDIR"):
         if name in os.environ:
             keep[name] = os.environ[name]
+    if environment is not None and "unpacked" in environment.places:
+        return unpacked_environment(Path(environment.places["unpacked"]), keep)
     return keep
 
 
@@ -142,7 +147,7 @@ class Host:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=host_environment(),
+            env=host_environment(self.environment),
             cwd=self.environment.folder,
             # Its own session: a Ctrl-C at the terminal stops the run, which then stops the
             # host, rather than killing the host mid-cell and recording a false crash.

@@ -13,9 +13,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+DOWNLOADS = 4  # `apt-get download` processes side by side
 STEP_TIMEOUT = 1800  # seconds for one install step (a large npm or Debian package)
 _apt_lists_fresh: list[bool] = []  # `apt-get update` once per process, not once per package
 
@@ -107,11 +109,16 @@ def npm_install(folder: Path, packages: list[str]) -> None:
     run_command([*command, "--loglevel=error", *packages], "npm install " + " ".join(packages))
 
 
-def apt_install(packages: list[str], log=print) -> None:
-    """Install Debian packages (as root), refreshing the package lists once per process."""
+def apt_update() -> None:
+    """Refresh Debian's package lists (as root), once per process."""
     if not _apt_lists_fresh:
         run_command(["apt-get", "update", "-qq"], "apt-get update")
         _apt_lists_fresh.append(True)
+
+
+def apt_install(packages: list[str], log=print) -> None:
+    """Install Debian packages (as root), refreshing the package lists once per process."""
+    apt_update()
     log(f"apt-get install {' '.join(packages)}")
     run_command(
         ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
@@ -120,17 +127,26 @@ def apt_install(packages: list[str], log=print) -> None:
 
 
 def apt_unpack(packages: list[str], root: Path, log=print) -> None:
-    """Fetch Debian packages with `apt-get download` and unpack them (`dpkg-deb -x`) into
-    `root`, without root rights and without installing anything; `root` is replaced whole,
-    and only once every package is unpacked (a half-unpacked folder is never left as done)."""
+    """Fetch Debian packages (names, or `name=version`) with `apt-get download`, several
+    at a time, and unpack them (`dpkg-deb -x`) into `root`, without root rights and
+    without installing anything; `root` is replaced whole, and only once every package
+    is unpacked (a half-unpacked folder is never left as done)."""
     log(f"apt-get download {' '.join(packages)} (unpacked into {root})")
     with tempfile.TemporaryDirectory(prefix="wasm-matrix-apt-") as download:
-        # apt-get download needs no root, only the package lists (`apt-get update`).
-        run_command(
-            ["apt-get", "download", *packages],
-            "apt-get download " + " ".join(packages),
-            cwd=Path(download),
-        )
+        # apt-get download needs no root, only the package lists (`apt-get update`);
+        # apt fetches one file at a time, so several downloads run side by side.
+        batches = [packages[index::DOWNLOADS] for index in range(DOWNLOADS)]
+        with ThreadPoolExecutor(max_workers=DOWNLOADS) as pool:
+            list(
+                pool.map(
+                    lambda batch: run_command(
+                        ["apt-get", "download", *batch],
+                        "apt-get download " + " ".join(batch),
+                        cwd=Path(download),
+                    ),
+                    [batch for batch in batches if batch],
+                )
+            )
         partial = root.with_name(root.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         for deb in sorted(Path(download).glob("*.deb")):

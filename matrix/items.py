@@ -195,3 +195,9 @@ def cell_toolchain(nodeid: str) -> str | None:
     if Path(path).suffix not in CASE_SUFFIXES or len(parts) < 3:
         return None
     return parts[-3]
+
+
+def cell_engine(nodeid: str) -> str:
+    """The engine build a cell's node id names: the last part of a case cell's name, a
+    spec item's whole name (`address.wast::wasmtime-50.0.1`)."""
+    return nodeid.rpartition("::")[2].split("/")[-1]

@@ -26,8 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import provision
+from . import debian, provision
 from .analysis.history import HISTORY, add_run
+from .debian import SystemPackages
 from .engines import EngineBuild
 from .hosts import HostError, describe
 from .records import CellResult
@@ -36,7 +37,7 @@ from .reporting.markdown import write_summary
 from .reporting.site import write_site
 from .results import ResultsWriter, RunInfo, new_run_folder, point_latest, read_run
 from .selection import Selection
-from .toolchains import all_toolchains
+from .toolchains import Toolchain, all_toolchains
 
 CellObserver = Callable[[CellResult], None]  # called with each finished cell's record
 
@@ -60,6 +61,8 @@ class MatrixRun:
         self._writer: ResultsWriter | None = None
         self._observers: list[CellObserver] = []
         self._toolchains_ready = False
+        # The pytest route ends with the matrix summary; `wasm-matrix run` prints its own.
+        self.closing_summary = True
         self.handshakes: dict[str, dict] = {}  # build id → its host's answer to `start`
 
     def observe(self, observer: CellObserver) -> None:
@@ -89,18 +92,31 @@ class MatrixRun:
         )
         self._write_info()
 
+    @property
+    def system_packages(self) -> SystemPackages:
+        """What this run may do about Debian packages: install (root), unpack, or nothing."""
+        return SystemPackages.here(allowed=not self.selection.no_system_packages)
+
     def _provision_engines(self) -> None:
         # Builds that differ only in switched-off features share one installation.
-        for build in {b.family.name + b.version: b for b in self.selection.engines}.values():
-            try:
-                provision.provision(build, log=self.log)
-            except (provision.ProvisionError, OSError) as error:
+        got = provision.provision_all(self.selection.engines, self.system_packages, self.log)
+        for build in self.selection.engines:
+            error = got.get(build.environment_key)
+            if isinstance(error, provision.ProvisionError):
                 self.provision_errors[build.id] = str(error)
-                self.log(f"cannot provision {build.id}: {error}")
+        for key, error in got.items():
+            if isinstance(error, provision.ProvisionError):
+                self.log(f"cannot provision {key}: {error}")
+
+    def _install_debian(self, packages: Iterable[str]) -> None:
+        try:
+            debian.install_all(list(packages), self.log)
+        except provision.ProvisionError as error:  # each program then says what it lacks
+            self.log(f"cannot install Debian packages: {error}")
 
     def provision_toolchains(self, names: Iterable[str]) -> None:
-        """Install what the cells' toolchains need (what needs no root: PyPI, npm,
-        downloads; Debian ones stay `skip`), once the cells are known; run.json then
+        """Install what the cells' toolchains need (PyPI, npm, downloads, and Debian
+        packages as `system_packages` allows), once the cells are known; run.json then
         says which versions the run has."""
         if self._toolchains_ready:
             return
@@ -108,11 +124,20 @@ class MatrixRun:
         if self.selection.no_provision:
             return
         toolchains = all_toolchains()
-        for name in sorted(set(names)):
+        wanted = [toolchains[name] for name in sorted(set(names))]
+        system = self.system_packages
+        if system is SystemPackages.INSTALL:
+            lacking = [t for t in wanted if t.unavailable_reason() is not None]
+            self._install_debian(p for toolchain in lacking for p in toolchain.debian_packages)
+
+        def get(toolchain: Toolchain) -> None:
             try:
-                toolchains[name].provision(system=False, log=self.log)
+                toolchain.provision(system, log=self.log)
             except (provision.ProvisionError, OSError) as error:
-                self.log(f"cannot provision toolchain {name}: {error}")
+                self.log(f"cannot provision toolchain {toolchain.name}: {error}")
+
+        with ThreadPoolExecutor(max_workers=provision.SIDE_BY_SIDE) as pool:
+            list(pool.map(get, wanted))
         if self.info is not None:
             self.info.toolchains = toolchain_facts()
             self._write_info()

@@ -174,6 +174,14 @@ OPTIONS: tuple[Option, ...] = (
         COMMAND_LINES,
     ),
     Option(
+        "no_system_packages",
+        Kind.FLAG,
+        "do not install or unpack Debian packages for engines and toolchains (by default, "
+        "as root they are installed, otherwise unpacked into the cache); their cells are "
+        "skipped with the command that gets them",
+        COMMAND_LINES,
+    ),
+    Option(
         "hostile",
         Kind.FLAG,
         "also collect the hostile corpus (case folders named 'hostile': infinite loops, "

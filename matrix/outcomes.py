@@ -21,6 +21,12 @@ class Outcome(StrEnum):
         return _SYMBOLS[self]
 
     @property
+    def letter(self) -> str:
+        """One letter for places without emoji fonts (the site): shown on the outcome's
+        colour, so colour-blind readers and text browsers see the same thing."""
+        return _LETTERS[self]
+
+    @property
     def meaning(self) -> str:
         """One line for a report's legend."""
         return _MEANINGS[self]
@@ -39,6 +45,21 @@ _SYMBOLS = {
     Outcome.BUILD_ERROR: "🔨",
     Outcome.SKIP: "➖",
     Outcome.ERROR: "⚠️",
+}
+
+# Unique per outcome; timeout is O ("over the time limit"), T being trap.
+_LETTERS = {
+    Outcome.PASS: "P",
+    Outcome.VALID: "V",
+    Outcome.INVALID: "I",
+    Outcome.FAIL: "F",
+    Outcome.TRAP: "T",
+    Outcome.REJECT: "R",
+    Outcome.CRASH: "C",
+    Outcome.TIMEOUT: "O",
+    Outcome.BUILD_ERROR: "B",
+    Outcome.SKIP: "S",
+    Outcome.ERROR: "E",
 }
 
 _MEANINGS = {

@@ -15,6 +15,7 @@ feeds each finished cell as its report arrives.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from .items import CaseFile, CellItem, cell_toolchain, wanted
 from .lifecycle import MatrixRun
 from .options import add_pytest_options
 from .profiles import FEATURES
+from .progress import closing_lines
 from .pytest_state import HANDSHAKE_PROPERTY, RECORD_PROPERTY, RUN, STATE, MatrixState, state_of
 from .records import CellResult
 from .reporting.tables import outcome_counts
@@ -83,6 +85,8 @@ def _say(config: pytest.Config, text: str) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"wasm-matrix: {text}")
+    else:  # before pytest's reporter is there (provisioning the engines at the start)
+        print(f"wasm-matrix: {text}", file=sys.stderr, flush=True)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -162,14 +166,17 @@ class RunHooks:
         )
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        folder = self.run.folder
+        if not self.run.closing_summary:
+            return
         terminalreporter.write_sep("-", "wasm-matrix")
-        counts = outcome_counts(read_results(folder))
-        shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
-        terminalreporter.write_line(f"cells:   {sum(counts.values())} ({shown or 'none'})")
-        terminalreporter.write_line(f"results: {folder / 'results.jsonl'}")
-        terminalreporter.write_line(f"report:  {folder / 'summary.md'}")
-        terminalreporter.write_line(f"site:    {folder / 'site' / 'index.html'}")
+        counts = outcome_counts(read_results(self.run.folder))
+        failed = sum(
+            any(name == RECORD_PROPERTY for name, _ in report.user_properties)
+            for report in terminalreporter.stats.get("failed", [])
+        )
+        rule = "non-pass cells of required engines"
+        for line in closing_lines(counts, failed, rule, self.run.folder):
+            terminalreporter.write_line(line)
 
     def pytest_unconfigure(self) -> None:
         self.run.close()

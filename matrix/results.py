@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import threading
@@ -37,6 +38,22 @@ def new_run_folder(reports: Path, now: datetime | None = None) -> Path:
         except FileExistsError:
             continue
     raise RuntimeError(f"cannot make a run folder in {reports}")
+
+
+_RUN_NAME = re.compile(r"\d{8}T\d{6}Z(-\d+)?")
+
+
+def run_folders(reports: Path) -> list[Path]:
+    """The run folders under `reports` that hold results, newest first (by their names,
+    which are their start times)."""
+    if not reports.is_dir():
+        return []
+    found = [
+        folder
+        for folder in reports.iterdir()
+        if _RUN_NAME.fullmatch(folder.name) and (folder / RESULTS).is_file()
+    ]
+    return sorted(found, key=lambda folder: folder.name, reverse=True)
 
 
 def point_latest(run_folder: Path) -> None:

@@ -29,6 +29,7 @@ class Selection:
     suite_roots: list[Path] = field(default_factory=list)
     reports: Path = Path("reports")
     no_provision: bool = False
+    no_system_packages: bool = False
     hostile: bool = False
     shard: Shard | None = None
     shard_durations: Path | None = None
@@ -82,6 +83,7 @@ class Selection:
             suite_roots=[Path(path).resolve() for path in values["suite"].value],
             reports=_reports_folder(reports, root),
             no_provision=values["no_provision"].value,
+            no_system_packages=values["no_system_packages"].value,
             hostile=values["hostile"].value,
             shard=shard,
             shard_durations=Path(durations) if durations else None,

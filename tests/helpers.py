@@ -10,6 +10,7 @@ from pathlib import Path
 from matrix.engines import EngineBuild, load_engine_builds
 
 REPO = Path(__file__).resolve().parents[1]
+TESTSUITE = REPO / "testsuite"  # the pinned copy of the WebAssembly spec test suite
 FAKE_HOSTS = Path(__file__).resolve().parent / "fake_hosts"
 NEWEST = "wasmtime-50.0.1"
 NEWEST_NO_REFS = "wasmtime-50.0.1[-reference-types]"

@@ -24,6 +24,7 @@ RUNNING = {
     "matrix.lifecycle",
     "matrix.provision",
     "matrix.pytest_state",
+    "matrix.run_display",
     "matrix.runner",
     "matrix.scheduling",
     "matrix.selection",

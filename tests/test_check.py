@@ -7,10 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import wasmtime
 
+from matrix import snapshot
 from matrix.cases import ModuleSource
 from matrix.check import check
 from matrix.records import CellResult
+from matrix.results import RESULTS, RUN
 from matrix.scanner import scan
 from matrix.toolchains import wasm_opt
 from matrix.toolchains.clang import ClangToolchain
@@ -148,3 +151,119 @@ def test_a_control_says_nothing_about_the_engine(tmp_path):
     control = {**probe, "case": "wrong", "outcome": "fail", "control": True}
     result = check(module, [CellResult.from_record(r) for r in (probe, control)], {}, "run")
     assert result.verdicts[0].runs  # the control's (deliberate) fail does not count
+
+
+# --- which measurements `check` answers from -------------------------------------------------
+
+
+def probe(case, engine, outcome, features, message=""):
+    return {
+        "case": case,
+        "toolchain": "wat",
+        "profile": "default",
+        "engine": engine,
+        "kind": "probe",
+        "features": features,
+        "outcome": outcome,
+        "message": message,
+        "engine_family": engine.split("-")[0],
+        "engine_version": engine.split("-")[1],
+        "engine_disabled": [],
+    }
+
+
+def run_with(folder: Path, records: list[dict], started: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / RESULTS).write_text("".join(json.dumps(r) + "\n" for r in records))
+    engines = sorted({r["engine"] for r in records})
+    run = {"started_at": started, "engines": [{"id": e, "family": "e"} for e in engines]}
+    (folder / RUN).write_text(json.dumps(run))
+    return folder
+
+
+MVP_MODULE = bytes.fromhex("0061736d01000000")
+SIGN_EXT = "(module (func (param i32) (result i32) local.get 0 i32.extend8_s))"
+SIGN_EXT_MODULE = bytes(wasmtime.wat2wasm(SIGN_EXT))
+
+
+def test_check_answers_from_the_newest_run_that_has_probe_results(tmp_path):
+    reports = tmp_path / "reports"
+    run_with(
+        reports / "20260101T000000Z",
+        [probe("mvp", "old-1", "pass", ["mvp"]), probe("sign-ext", "old-1", "pass", ["sign-ext"])],
+        "2026-01-01T00:00:00+00:00",
+    )
+    run_with(
+        reports / "20260102T000000Z",
+        [
+            probe("mvp", "new-2", "pass", ["mvp"]),
+            probe("sign-ext", "new-2", "reject", ["sign-ext"], "no"),
+        ],
+        "2026-01-02T00:00:00+00:00",
+    )
+    spec = {**probe("i32.wast", "new-2", "pass", []), "kind": "spec"}
+    run_with(reports / "20260103T000000Z", [spec], "2026-01-03T00:00:00+00:00")  # no probes
+    (reports / "latest").symlink_to("20260103T000000Z")
+    module = tmp_path / "m.wasm"
+    module.write_bytes(SIGN_EXT_MODULE)
+    done = wasm_matrix("check", str(module), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "measured in run 20260102T000000Z (reports/20260102T000000Z, started " in done.stdout
+    assert " days old):" in done.stdout
+    assert "will not run (or validate) on 1:\n  new-2 (2): sign-ext probe reject: no" in done.stdout
+
+
+def test_a_snapshot_keeps_what_check_reads_and_nothing_more(tmp_path):
+    records = [
+        probe("mvp", "w-1", "pass", ["mvp"]),
+        probe("sign-ext", "w-1", "reject", ["sign-ext"], "unknown opcode\nmore lines"),
+        {**probe("sign-ext", "w-2", "pass", ["sign-ext"]), "stdout": "x" * 10_000},
+        {**probe("prog", "w-2", "pass", []), "kind": "program"},  # not a probe: left out
+    ]
+    run = run_with(tmp_path / "20260101T000000Z", records, "2026-01-01T00:00:00+00:00")
+    path = tmp_path / "snapshot.json"
+    path.write_text(snapshot.dumps(snapshot.make_snapshot(run)))
+    assert path.stat().st_size < 2000  # no stdout, no program cells
+    loaded = snapshot.load_snapshot(path)
+    assert (loaded.name, loaded.source, loaded.run["started_at"]) == (
+        "20260101T000000Z",
+        "snapshot",
+        "2026-01-01T00:00:00+00:00",
+    )
+    module = tmp_path / "m.wasm"
+    module.write_bytes(SIGN_EXT_MODULE)
+    from_snapshot = check(module, loaded.records, loaded.run, loaded.name)
+    from_run = check(
+        module,
+        [CellResult.from_record(r) for r in records],
+        json.loads((run / RUN).read_text()),
+        run.name,
+    )
+    assert [(v.engine, v.runs, v.missing) for v in from_snapshot.verdicts] == [
+        (v.engine, v.runs, v.missing) for v in from_run.verdicts
+    ]
+    assert from_snapshot.verdicts[0].missing["sign-ext"][1] == "unknown opcode"
+
+
+def test_check_on_a_fresh_install_answers_from_the_shipped_snapshot(tmp_path):
+    """No run on this machine yet: the snapshot of a real run that ships in the package."""
+    shipped = snapshot.load_snapshot()
+    assert shipped is not None and shipped.run["started_at"]
+    assert len({r.engine_family for r in shipped.records}) >= 10  # a real, wide run
+    module = tmp_path / "m.wasm"
+    module.write_bytes(MVP_MODULE)
+    done = wasm_matrix("check", str(module), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    shipped_with = "measured in the snapshot shipped with wasm-matrix (probes-snapshot.json: "
+    assert f"{shipped_with}run {shipped.name}, started " in done.stdout
+    assert "no run with probe results under reports/" in done.stdout
+    engines = {r.engine for r in shipped.records}
+    mvp = [r for r in shipped.records if "mvp" in r.features]
+    broken = {r.engine for r in mvp if r.outcome != "pass"}
+    assert broken  # wasmtime 49 and newer abort with reference types switched off
+    validators = {r.engine for r in shipped.records if r.outcome in ("valid", "invalid")}
+    assert validators  # binaryen.js and wabt.js: listed apart, never among those it runs on
+    executing = len(engines - validators)
+    assert f"runs on {len(engines - broken)} of {executing} engine builds" in done.stdout
+    data = json.loads(wasm_matrix("check", str(module), "--json", cwd=tmp_path).stdout)
+    assert data["source"] == "snapshot" and data["run"] == shipped.name

@@ -13,7 +13,8 @@ from matrix.analysis.history import add_run, read_history
 from matrix.records import CellResult
 from matrix.reporting.badges import write_badges
 from matrix.reporting.chart import chart
-from matrix.reporting.ci import step_summary, write_junit
+from matrix.reporting.ci import fit, step_summary, write_junit
+from matrix.reporting.links import cell_link
 from matrix.reporting.site import write_site
 from matrix.results import RESULTS, RUN
 
@@ -123,12 +124,24 @@ def test_junit_from_results_counts_like_pytest(tmp_path):
     assert "host died" in crashed.find("error").text
 
 
-def test_step_summary_is_short_and_names_regressions(tmp_path):
-    run = run_folder(tmp_path, "r", NEW, "2026-01-02T00:00:00+00:00")
-    text = step_summary(run, diff_runs(BASE, NEW), url="https://example.invalid/x")
+def test_step_summary_names_regressions_and_links_into_the_published_site(tmp_path):
+    base = run_folder(tmp_path, "20260101T000000Z", BASE, "2026-01-01T00:00:00+00:00")
+    run = run_folder(tmp_path / "other", "r", NEW, "2026-01-02T00:00:00+00:00")
+    text = step_summary(run, base, url="https://example.invalid/x")
     assert "**1 regressions**" in text
-    assert "b · wat · default · wasmtime-50: pass → crash" in text
-    assert len(text.splitlines()) < 30
+    crashed = next(r for r in NEW if r.outcome == "crash")
+    link = f"[☠️ crash](https://example.invalid/x/{cell_link(crashed)})"
+    assert f"- {link} b · wat · default · wasmtime-50 (was pass)" in text
+    assert "](site/" not in text  # every link points at the published site
+
+
+def test_a_step_summary_is_cut_to_fit_with_a_note():
+    text = "".join(f"line {i}\n" for i in range(1000))
+    cut = fit(text, 1000)
+    assert len(cut.encode()) <= 1000
+    assert cut.endswith("the whole report is summary.md.**\n")
+    assert cut.splitlines()[-3] == f"line {len(cut.splitlines()) - 3}"  # whole lines only
+    assert fit(text, 10**6) == text
 
 
 ANSWER = """

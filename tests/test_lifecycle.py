@@ -4,8 +4,13 @@ progress display or another front end would see."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+
+import pytest
 
 from matrix import lifecycle
+from matrix.debian import SystemPackages
 from matrix.items import cell_toolchain
 from matrix.lifecycle import MatrixRun
 from matrix.records import CellResult
@@ -56,11 +61,13 @@ def test_a_run_from_its_folder_to_its_reports(tmp_path):
 
 
 class FakeToolchain:
-    def __init__(self, name: str, provisioned: list[str]):
-        self.name, self.provisioned = name, provisioned
+    def __init__(self, name: str, provisioned: list[str], modes: list | None = None):
+        self.name, self.provisioned, self.modes = name, provisioned, modes
+        self.debian_packages = ()
 
-    def provision(self, system: bool, log) -> None:
-        assert not system  # a run never installs Debian packages
+    def provision(self, system: SystemPackages, log) -> None:
+        if self.modes is not None:
+            self.modes.append(system)
         self.provisioned.append(self.name)
 
     def unavailable_reason(self):
@@ -78,7 +85,7 @@ def test_only_the_toolchains_of_the_collected_cells_are_provisioned_once(tmp_pat
     run.start()
     run.provision_toolchains(["clang-19", "wat", "clang-19"])
     run.provision_toolchains(["zig"])  # a second worker's collection: already done
-    assert provisioned == ["clang-19", "wat"]
+    assert sorted(provisioned) == ["clang-19", "wat"]  # side by side: in any order
     facts = json.loads((run.folder / "run.json").read_text())["toolchains"]
     assert {fact["name"]: fact["version"] for fact in facts}["zig"] == "zig 1.0"
     run.close()
@@ -95,6 +102,28 @@ def test_no_provision_installs_no_toolchain(tmp_path, monkeypatch):
     run.provision_toolchains(["wat"])
     assert provisioned == []
     run.close()
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_toolchains_get_debian_packages_as_the_machine_allows_unless_refused(
+    tmp_path, monkeypatch, refused
+):
+    provisioned: list[str] = []
+    modes: list[SystemPackages] = []
+    monkeypatch.setattr(
+        lifecycle, "all_toolchains", lambda: {"wat": FakeToolchain("wat", provisioned, modes)}
+    )
+    selection = Selection(engines=[], reports=tmp_path, no_system_packages=refused)
+    run = MatrixRun(selection, project=tmp_path, log=print)
+    run.start()
+    run.provision_toolchains(["wat"])
+    run.close()
+    # As root: installed; otherwise unpacked (on a Debian machine); refused: neither.
+    if refused or shutil.which("apt-get") is None:
+        assert modes == [SystemPackages.OFF]
+    else:
+        root = os.geteuid() == 0
+        assert modes == [SystemPackages.INSTALL if root else SystemPackages.UNPACK]
 
 
 def test_the_toolchain_of_a_cell_is_read_back_from_its_node_id():

@@ -11,9 +11,7 @@ import pytest
 from matrix.merge import MergeError, merge_runs
 from matrix.planner import Shard, assign_shards, assignment_fingerprint, plan_fingerprint
 
-from .helpers import NEWEST, OLDER, REPO, wasm_matrix
-
-TESTSUITE = REPO.parent / "shared" / "testsuite"
+from .helpers import NEWEST, OLDER, REPO, TESTSUITE, wasm_matrix
 
 
 def keys(cases: int = 6, engines: tuple[str, ...] = ("wasmtime", "pywasm", "node")):
@@ -97,11 +95,10 @@ def sharded_runs(tmp_path_factory, provisioned):
     provisioned(OLDER)
     work = tmp_path_factory.mktemp("shards")
     common = ["run", str(REPO / "cases" / "probes"), "--engines", f"{NEWEST},{OLDER}", "-n", "0"]
-    if TESTSUITE.is_dir():  # spec cells shard and merge like case cells
-        (work / "suite").mkdir()
-        for script in ("address.wast", "br_if.wast", "fac.wast"):
-            shutil.copy(TESTSUITE / script, work / "suite" / script)
-        common += ["--suite", str(work / "suite")]
+    (work / "suite").mkdir()  # spec cells shard and merge like case cells
+    for script in ("address.wast", "br_if.wast", "fac.wast"):
+        shutil.copy(TESTSUITE / script, work / "suite" / script)
+    common += ["--suite", str(work / "suite")]
     done = wasm_matrix(*common, "--reports", str(work / "whole"), cwd=work)
     assert done.returncode == 0, done.stdout + done.stderr
     shards = []
@@ -122,8 +119,7 @@ def test_three_shards_merged_equal_the_unsharded_run(sharded_runs):
     assert done.returncode == 0, done.stdout + done.stderr
     merged = outcomes(work / "merged")
     assert merged == outcomes(whole)
-    if TESTSUITE.is_dir():
-        assert sum(key[1] == "wast" for key in merged) == 3 * 2  # scripts × engines
+    assert sum(key[1] == "wast" for key in merged) == 3 * 2  # scripts × engines
     assert sum(sizes) == len(merged)
     run = json.loads((work / "merged" / "run.json").read_text())
     assert run["cells_planned"] == len(merged)

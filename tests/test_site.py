@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -13,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from matrix.analysis.versions import first_passing
+from matrix.outcomes import Outcome
 from matrix.records import CellResult
-from matrix.reporting.site import cell_page, write_site
+from matrix.reporting.links import case_page, cell_anchor, cell_link
+from matrix.reporting.site import write_site
 from matrix.results import RESULTS, RUN, read_results
 
 from .helpers import NEWEST, OLDER, REPO, wasm_matrix
@@ -45,11 +48,6 @@ def record(case, engine, outcome, features=(), kind="probe", message="", version
         "duration_ms": 1.0,
         **extra,
     }
-
-
-def page_of(record: dict) -> str:
-    """The file name of a record's cell page."""
-    return cell_page(CellResult.from_record(record))
 
 
 def spec_record(script, engine, passed, failed, outcome):
@@ -112,12 +110,16 @@ class Tables(HTMLParser):
         super().__init__()
         self.tables: dict[str, list[list[str]]] = {}
         self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.rows: dict[str, list[str]] = {}  # a row's cells by the row's id
         self.scripts = 0
         self.images = 0
         self._table, self._row, self._cell = None, None, None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
         if tag == "script":
             self.scripts += 1
         if tag == "img":
@@ -129,6 +131,8 @@ class Tables(HTMLParser):
         elif tag == "tr" and self._table is not None:
             self._row = []
             self._table.append(self._row)
+            if attrs.get("id"):
+                self.rows[attrs["id"]] = self._row
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
 
@@ -155,9 +159,9 @@ def test_overview_feature_table_has_an_engine_per_row(site):
     header, *rows = table
     assert header == ["engine", "sign-ext", "tail-call"]
     by_engine = {row[0]: row[1:] for row in rows}
-    assert by_engine["wasmtime-20"] == ["✅ pass", "✅ pass"]
-    assert by_engine["wasmtime-10"] == ["✅ pass", "🚫 reject"]
-    assert by_engine["wasm3-0.5"] == ["🚫 reject 0/2", "🚫 reject"]  # two sign-ext probes
+    assert by_engine["wasmtime-20"] == ["P pass", "P pass"]
+    assert by_engine["wasmtime-10"] == ["P pass", "R reject"]
+    assert by_engine["wasm3-0.5"] == ["R reject 0/2", "R reject"]  # two sign-ext probes
 
 
 def test_first_measured_version_that_passes(site):
@@ -179,37 +183,49 @@ def test_a_feature_that_stops_passing_has_no_first_version():
     assert first.first == "10.0"
 
 
-def test_every_non_pass_cell_has_a_page_with_message_build_and_rerun(site):
-    pages = sorted(p.name for p in (site / "cells").iterdir())
-    assert pages == sorted(page_of(r) for r in RECORDS if r["outcome"] != "pass")
-    page = (site / "cells" / page_of(RECORDS[5])).read_text("utf-8")
+def test_every_cell_is_on_its_cases_page_non_pass_ones_with_message_build_and_rerun(site):
+    pages = sorted(str(p.relative_to(site)) for p in (site / "cases").iterdir())
+    assert pages == sorted({case_page(r["case"]) for r in RECORDS})  # a page per case
+    assert not (site / "cells").exists()
+    for r in map(CellResult.from_record, RECORDS):
+        rows = parse(site / case_page(r.case)).rows
+        outcome = Outcome(r.outcome)
+        assert rows[cell_anchor(r)][:2] == [r.engine, f"{outcome.letter} {outcome}"]
+    page = (site / case_page("tail-call")).read_text("utf-8")
     assert "unknown opcode 0x12" in page
     assert "wat2wasm probe.wat" in page
     assert "wasm-matrix run cases/probes/tail-call.yaml --engines wasm3-0.5" in page
+    passing = parse(site / case_page("tail-call")).rows[
+        cell_anchor(CellResult.from_record(RECORDS[2]))
+    ]
+    assert passing[-1] == ""  # a pass has nothing to explain
 
 
 def test_table_symbols_link_to_the_cells_page(site):
     links = parse(site / "index.html").links
-    assert f"cells/{page_of(RECORDS[3])}" in links
+    assert cell_link(CellResult.from_record(RECORDS[3])) in links
 
 
 def test_untrusted_text_is_escaped_everywhere(site):
-    for page in [*site.glob("*.html"), *site.glob("cells/*.html")]:
+    for page in [*site.glob("*.html"), *site.glob("cases/*.html")]:
         text = page.read_text("utf-8")
         assert "<script>document" not in text, page
         assert "<img src=x" not in text, page
         assert parse(page).scripts == 1, page  # only the page's own script
-    evil = (site / "cells" / page_of(RECORDS[6])).read_text("utf-8")
+    evil = (site / case_page(EVIL)).read_text("utf-8")
     assert "&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;" in evil
     assert "&lt;/pre&gt;&lt;script&gt;" in evil
 
 
 def test_nothing_is_loaded_from_outside_the_site(site):
-    for page in [*site.glob("*.html"), *site.glob("cells/*.html")]:
+    for page in [*site.glob("*.html"), *site.glob("cases/*.html")]:
         for link in parse(page).links:
             assert not re.match(r"[a-z]+:", link), (page, link)  # relative links only
-            target = (page.parent / link.split("#")[0]).resolve()
+            path, _, anchor = link.partition("#")
+            target = (page.parent / path).resolve()
             assert target.is_file(), (page, link)
+            if anchor:
+                assert anchor in parse(target).ids, (page, link)
 
 
 def test_spec_page_shows_pass_rates_per_engine_and_script(site):
@@ -220,7 +236,7 @@ def test_spec_page_shows_pass_rates_per_engine_and_script(site):
     assert totals["wasm3-0.5"] == ["100.0%", "50", "0", "2", "3"]
     scripts = page.tables["spec-table"]
     assert scripts[1] == ["address.wast", "99.0%", "100.0%"]
-    failing = (site / "cells" / page_of(RECORDS[7])).read_text("utf-8")
+    failing = (site / case_page("address.wast")).read_text("utf-8")
     assert "Failing assertions (1)" in failing
 
 
@@ -272,15 +288,15 @@ def test_chromium_renders_the_overview_and_shows_script_names_as_text(site):
     table = Tables()
     table.feed(dom)
     rows = {row[0]: row[1:] for row in table.tables["features-table"][1:]}
-    assert rows["wasm3-0.5"] == ["🚫 reject 0/2", "🚫 reject"]
-    assert rows["wasmtime-10"] == ["✅ pass", "🚫 reject"]
+    assert rows["wasm3-0.5"] == ["R reject 0/2", "R reject"]
+    assert rows["wasmtime-10"] == ["P pass", "R reject"]
     # The evil probe's name is in the overview (a cell's tooltip) but runs nothing.
     assert title(dom).startswith("Overview ·")
     assert (table.scripts, table.images) == (1, 0)  # nothing injected as an element
     profile = dump_dom(site / "profile-default.html")
     assert title(profile).startswith("Cases × engines, profile default")  # not 'PWNED'
     assert "&lt;script&gt;document.title='PWNED'&lt;/script&gt;" in profile
-    cell = dump_dom(site / "cells" / page_of(RECORDS[6]))
+    cell = dump_dom(site / case_page(EVIL))
     assert title(cell).startswith("evil&lt;script&gt;document.title='PWNED'")  # shown as text
     assert "&lt;/pre&gt;&lt;script&gt;document.title='PWNED2'" in cell
 
@@ -310,9 +326,95 @@ def test_a_real_run_has_a_site_that_chromium_renders(tmp_path, provisioned):
         if r.kind == "probe" and r.features == ["reference-types"]:
             assert rows[r.engine]["reference-types"].endswith(r.outcome)
     # The build without reference-types rejects their probe; its page says why.
-    assert rows[f"{OLDER}[-reference-types]"]["reference-types"] == "🚫 reject"
+    assert rows[f"{OLDER}[-reference-types]"]["reference-types"] == "R reject"
     rejected = next(r for r in records if r.outcome == "reject")
-    assert (run / "site" / "cells" / cell_page(rejected)).exists()
+    case = parse(run / "site" / case_page(rejected.case))
+    assert case.rows[cell_anchor(rejected)][1] == "R reject"
     # The run's JUnit XML, written from its results: a testcase per cell.
     junit = ElementTree.parse(run / "junit.xml").getroot()
     assert sum(int(suite.get("tests")) for suite in junit) == len(records)
+
+
+# --- the site renders anywhere: no emoji font needed -----------------------------------------
+
+
+def fonts_without_emoji(folder: Path) -> Path:
+    """A fontconfig set-up with every font of the machine except colour and emoji fonts, as
+    on a server or a minimal desktop: what Chromium may use when it reads FONTCONFIG_FILE."""
+    fonts = folder / "fonts"
+    fonts.mkdir(parents=True)
+    for path in Path("/usr/share/fonts").rglob("*"):
+        if path.suffix.lower() in (".ttf", ".otf", ".ttc") and not re.search(
+            r"emoji|color|twemoji", path.name, re.IGNORECASE
+        ):
+            (fonts / path.name).symlink_to(path)
+    config = folder / "fonts.conf"
+    config.write_text(
+        f"<?xml version='1.0'?><fontconfig><dir>{fonts}</dir>"
+        f"<cachedir>{folder / 'cache'}</cachedir>"
+        "<include ignore_missing='yes'>/etc/fonts/conf.d</include></fontconfig>"  # aliases
+    )
+    return config
+
+
+def covered(config: Path) -> set[int]:
+    """Every code point some font of the set-up has a glyph for (fc-query's charsets)."""
+    points: set[int] = set()
+    for font in (config.parent / "fonts").iterdir():
+        done = subprocess.run(
+            ["fc-query", "--format=%{charset}\\n", str(font)], capture_output=True, text=True
+        )
+        for span in done.stdout.split():
+            first, _, last = span.partition("-")
+            points.update(range(int(first, 16), int(last or first, 16) + 1))
+    return points
+
+
+def screenshot(page: Path, config: Path, out: Path, size: str = "1000,700") -> Path:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (Debian package chromium)")
+    subprocess.run(
+        [
+            CHROMIUM,
+            *("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"),
+            *("--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"),
+            f"--window-size={size}",
+            f"--screenshot={out}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "FONTCONFIG_FILE": str(config), "HOME": str(config.parent)},
+    )
+    return out
+
+
+def pixels(image) -> dict[tuple[int, int, int], int]:
+    """How many pixels of the image have each colour."""
+    rgb = image.convert("RGB")
+    return {colour: count for count, colour in rgb.getcolors(rgb.width * rgb.height)}
+
+
+def test_every_character_of_the_site_has_a_glyph_without_an_emoji_font(site, tmp_path):
+    """An outcome is a letter on its colour: nothing on any page needs an emoji font."""
+    if shutil.which("fc-query") is None:
+        pytest.skip("fc-query is not installed (Debian package fontconfig)")
+    points = covered(fonts_without_emoji(tmp_path))
+    assert ord("A") in points and 0x2705 not in points  # letters yes, ✅ no: no emoji font
+    for page in [*site.glob("*.html"), *site.glob("cases/*.html")]:
+        missing = {ch for ch in page.read_text("utf-8") if ord(ch) > 0x7E and ord(ch) not in points}
+        assert not missing, (page.name, sorted(missing))
+
+
+def test_chromium_without_an_emoji_font_shows_each_outcome_as_a_coloured_letter(site, tmp_path):
+    from PIL import Image
+
+    config = fonts_without_emoji(tmp_path)
+    image = Image.open(screenshot(site / "index.html", config, tmp_path / "overview.png"))
+    colours = pixels(image)
+    # The marks' colours from the stylesheet: pass (P) and reject (R) are on the overview.
+    for name, rgb in {"pass": (0x1A, 0x7F, 0x37), "reject": (0x9A, 0x67, 0x00)}.items():
+        assert colours[rgb] > 50, f"no {name} mark drawn"
+    legend = Image.open(screenshot(site / "cases.html", config, tmp_path / "cases.png"))
+    assert pixels(legend)[(0xCF, 0x22, 0x2E)] > 20  # a fail (F)

@@ -11,14 +11,11 @@ import textwrap
 import pytest
 
 from matrix.hosts import HostPool
+from matrix.reporting.links import case_page
 from matrix.spec.run import SpecCell, SpecRunner
 
-from .helpers import NEWEST, REPO, wasm_matrix
+from .helpers import NEWEST, REPO, TESTSUITE, wasm_matrix
 
-TESTSUITE = REPO.parent / "shared" / "testsuite"
-needs_suite = pytest.mark.skipif(
-    not TESTSUITE.is_dir(), reason=f"the spec test suite is not at {TESTSUITE}"
-)
 ENGINES = [NEWEST, "node-22"]
 # Small files that between them use registration, exceptions, v128 values, references,
 # NaN patterns and awkward export names.
@@ -58,7 +55,6 @@ def engine(request, provisioned):
     return build
 
 
-@needs_suite
 @pytest.mark.parametrize("name", SUBSET)
 def test_real_suite_files_pass(runner, engine, name):
     result = runner.run(SpecCell(TESTSUITE / name, TESTSUITE, engine))
@@ -87,7 +83,6 @@ def test_a_wrong_script_fails_where_it_is_wrong(runner, engine, tmp_path):
     assert result.assertions["assert_trap"]["pass"] == 1
 
 
-@needs_suite
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 def test_a_suite_run_from_the_command_line_writes_spec_cells(tmp_path, provisioned):
     provisioned(NEWEST)
@@ -116,11 +111,13 @@ def test_a_suite_run_from_the_command_line_writes_spec_cells(tmp_path, provision
     assert fac["assertions"]["assert_return"]["pass"] > 0
     assert by_case["proposals/x/wrong.wast"]["outcome"] == "fail"
     summary = (reports / "latest" / "summary.md").read_text()
-    assert "## Spec test suite: files × engines" in summary
-    assert "proposals/x" in summary and "| 6 | assert\\_return |" in summary
+    assert "## Spec test suite" in summary
+    rollup = summary[summary.index("### By proposal folder and feature") :]
+    assert "\n| proposals/x | " in rollup  # a row of the roll-up by proposal folder
+    page = (reports / "latest" / "site" / case_page("proposals/x/wrong.wast")).read_text()
+    assert "<td>6</td><td>assert_return</td>" in page  # the failing assertion and its line
 
 
-@needs_suite
 def test_a_build_with_a_feature_switched_off_counts_it_off_not_failed(runner, provisioned):
     from .helpers import OLDER_NO_REFS
 
@@ -133,7 +130,6 @@ def test_a_build_with_a_feature_switched_off_counts_it_off_not_failed(runner, pr
     assert result.outcome == "pass" and f"{off} off" in result.message
 
 
-@needs_suite
 def test_a_validator_only_engine_judges_modules_and_skips_the_rest(runner, provisioned):
     build, _ = provisioned("wabt-js-1.0.39")
     result = runner.run(SpecCell(TESTSUITE / "i32.wast", TESTSUITE, build))
@@ -144,7 +140,6 @@ def test_a_validator_only_engine_judges_modules_and_skips_the_rest(runner, provi
     assert "a validator-only engine cannot run code" in reasons
 
 
-@needs_suite
 @pytest.mark.parametrize("engine_id", ["chromium-stable", "firefox-esr"])
 def test_browsers_run_scripts_in_the_page(runner, provisioned, engine_id):
     build, _ = provisioned(engine_id)
@@ -155,7 +150,6 @@ def test_browsers_run_scripts_in_the_page(runner, provisioned, engine_id):
     assert result.assertions["register"]["pass"] > 0
 
 
-@needs_suite
 @pytest.mark.parametrize(
     "engine_id", ["wasmer-1.1.0", "pywasm-2.2.3", "jsc-system", "gjs-system", "bun-1.2.23"]
 )

@@ -21,12 +21,7 @@ from matrix.spec.script import (
 from matrix.spec.sexpr import WastSyntaxError
 from matrix.values import Either, Exact, Lanes, Nan, RefPattern
 
-from .helpers import REPO
-
-TESTSUITE = REPO.parent / "shared" / "testsuite"
-needs_suite = pytest.mark.skipif(
-    not TESTSUITE.is_dir(), reason=f"the spec test suite is not at {TESTSUITE}"
-)
+from .helpers import TESTSUITE
 
 SCRIPT = """\
 (module $A (func (export "f") (param i32) (result i32) (local.get 0)))  ;; ) in a comment
@@ -174,7 +169,6 @@ def test_integer_literals_and_their_ranges():
         float_bits("0x1p128", "f32")
 
 
-@needs_suite
 def test_real_suite_files_give_every_command_kind():
     seen: set[str] = set()
     for name in (
@@ -208,7 +202,6 @@ def test_real_suite_files_give_every_command_kind():
         assert kind in seen, kind
 
 
-@needs_suite
 def test_every_top_level_suite_file_reads():
     unsupported = []
     assertions = 0

@@ -1,4 +1,4 @@
-"""What a CI job shows: a short Markdown summary (for $GITHUB_STEP_SUMMARY) and JUnit XML
+"""What a CI job shows: the Markdown summary (for $GITHUB_STEP_SUMMARY) and JUnit XML
 written from results.jsonl (for a run merged from shards, which pytest never saw whole)."""
 
 from __future__ import annotations
@@ -7,51 +7,32 @@ import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from pathlib import Path
 
-from ..analysis.diff import RunDiff
 from ..outcomes import Outcome
 from ..records import CellResult
-from ..results import read_results, read_run
-from .badges import pass_rates
-from .markdown import escape
+from ..results import read_results
+from .markdown import render
 from .tables import outcome_counts
 
 JUNIT = "junit.xml"  # written into every run's folder
+STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096  # GitHub's limit for one step's summary, and room
 
 
-def step_summary(run_folder: Path, diff: RunDiff | None = None, url: str | None = None) -> str:
-    """A few lines and one small table: counts, pass rate per engine family, the diff."""
-    records = read_results(run_folder)
-    run = read_run(run_folder)
-    counts = outcome_counts(records)
-    shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
-    lines = [f"### wasm-matrix: run {escape(run_folder.resolve().name)}", ""]
-    lines.append(f"{len(records)} cells: {shown or 'none'}.")
-    planned = run.get("cells_planned") or 0
-    if planned > len(records):
-        lines.append(f"**{planned - len(records)} of {planned} planned cells have no result.**")
-    if url:
-        lines.append(f"Report: {escape(url)}")
-    if diff is not None:
-        lines += [
-            "",
-            f"Against the previous run: **{len(diff.regressions)} regressions**, "
-            f"{len(diff.fixes)} fixes, {len(diff.changed)} other changes, "
-            f"{len(diff.new)} new and {len(diff.vanished)} vanished cells.",
-        ]
-        for change in diff.regressions[:10]:
-            lines.append(f"- {escape(' · '.join(change.key))}: {change.before} → {change.after}")
-        if len(diff.regressions) > 10:
-            lines.append(f"- … and {len(diff.regressions) - 10} more")
-    families: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    family_of = {r.engine: r.engine_family or r.engine for r in records}
-    for engine, (passed, measured) in pass_rates(records).items():
-        families[family_of[engine]][0] += passed
-        families[family_of[engine]][1] += measured
-    lines += ["", "| engine family | pass rate | passed / measured |", "|---|---:|---:|"]
-    for family, (passed, measured) in sorted(families.items()):
-        rate = f"{passed / measured * 100:.1f}%" if measured else "–"
-        lines.append(f"| {escape(family)} | {rate} | {passed} / {measured} |")
-    return "\n".join(lines) + "\n"
+def step_summary(run_folder: Path, previous: Path | None = None, url: str | None = None) -> str:
+    """The run's summary for a CI job page ($GITHUB_STEP_SUMMARY): summary.md's bounded
+    tables, with cell links into the site published at `url` (none without it), and the
+    changes against `previous`. Never over GitHub's limit for one step."""
+    site = url if url is None or url.endswith("/") else url + "/"
+    return fit(render(run_folder, previous, site=site), STEP_SUMMARY_LIMIT)
+
+
+def fit(text: str, limit: int) -> str:
+    """The text, or as many of its whole lines as fit in `limit` bytes with a note."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    note = "\n**… cut here to fit a job summary: the whole report is summary.md.**\n"
+    room = limit - len(note.encode("utf-8"))
+    kept = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return kept[: kept.rfind("\n") + 1] + note
 
 
 def write_junit(run_folder: Path, path: Path) -> Path:

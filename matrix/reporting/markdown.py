@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import quote
 
-from ..outcomes import AS_EXPECTED, Outcome, executes
+from ..analysis.versions import first_passing
+from ..outcomes import AS_EXPECTED, SEVERITY, Outcome, executes
 from ..records import CellResult
 from ..results import read_results, read_run
 from ..traps import LEGEND as TRAP_LEGEND
+from .changes import previous_run, render_changes
+from .links import cell_link
 from .spec import render_spec
 from .tables import (
     Table,
-    case_tables,
     control_summary,
     engine_order,
     feature_table,
@@ -35,35 +39,27 @@ def escape(text: object) -> str:
     return escaped.replace("\r", "").replace("\n", "<br>")
 
 
-def code_block(text: str) -> str:
-    """A fenced block whose fence is longer than any backtick run inside the text."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
-
-
-def code_span(text: str) -> str:
-    """Inline code that shows the text as typed: the fence outruns any backticks inside."""
-    flat = " ".join(str(text).split())
-    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
-    fence = "`" * (longest + 1)
-    return f"{fence} {flat} {fence}"
-
-
-def write_summary(run_folder: Path) -> Path:
+def write_summary(run_folder: Path, previous: Path | None = None) -> Path:
+    """summary.md of the run; the changes are against `previous` (default: the newest
+    earlier run beside it)."""
     path = run_folder / SUMMARY
-    path.write_text(render(run_folder), "utf-8")
+    path.write_text(render(run_folder, previous), "utf-8")
     return path
 
 
-def render(run_folder: Path) -> str:
+def render(run_folder: Path, previous: Path | None = None, site: str | None = "site/") -> str:
+    """The run as Markdown that stays small whatever the run's size: the tables that fold
+    cells (features, toolchain defaults, first versions, spec roll-ups), the changes since
+    the previous run and a bounded list of non-pass cells per engine. `site` is where cell
+    links point (the site's root; None: no links). Every cell is in results.jsonl and on
+    the site's case pages."""
     # Cells finish in any order across workers; the report is stable whatever that order.
     records = sorted(read_results(run_folder), key=_cell_order)
     run = read_run(run_folder)
     engines = engine_order(records, run)
-    anchors = _anchors(records)
+    link = _linker(site)
     title = f"# wasm-matrix report: run {escape(run_folder.resolve().name)}"
-    parts = [title, "", _overview(records, run)]
+    parts = [title, "", _overview(records, run), "", _where(site)]
     features = feature_table(records, engines)
     if features.rows:
         ids = "; ".join(
@@ -76,9 +72,9 @@ def render(run_folder: Path) -> str:
             "## Features × engines",
             "",
             "Each feature's probes execute code that uses it and check the results "
-            "(symbols: see the legend; each non-pass symbol links to its details).",
+            "(symbols: see the legend; each non-pass symbol links to the cell).",
             "",
-            _table(features.transposed(), anchors, first_header="engine"),
+            _table(features.transposed(), link, first_header="engine"),
             "",
             f"The same features in webassembly.org's table: {ids}.",
         ]
@@ -91,29 +87,38 @@ def render(run_folder: Path) -> str:
             "Each compiler's own default build (no target-feature flags) of every program in "
             "the corpus; a cell shows the worst outcome and how many programs passed.",
             "",
-            _table(defaults.transposed(), anchors, first_header="engine"),
+            _table(defaults.transposed(), link, first_header="engine"),
         ]
-    for table in case_tables(records, engines):
-        parts += [
-            "",
-            f"## {_title(table.title)}",
-            "",
-            _table(table.transposed(), anchors, first_header="engine"),
-        ]
-    parts += render_spec(records, engines, escape)
+    parts += _first_versions(records, features.rows)
+    previous = previous or previous_run(run_folder)
+    if previous is not None:
+        base = read_results(previous)
+        parts += render_changes(records, base, previous.resolve().name, link, escape)
+    parts += render_spec(records, engines, escape, site)
+    parts += _not_passing(records, engines, link)
     parts += ["", "## Engines", "", _engines(run, engines)]
-    parts += ["", _details(records, anchors), "", _legend()]
+    parts += ["", _legend()]
     return "\n".join(parts).rstrip() + "\n"
 
 
-def _title(title: str) -> str:
-    """A table's title: its text escaped, a `quoted` name (a profile: case text) as code."""
-    match = re.fullmatch(r"(.*?)`(.*)`", title, flags=re.DOTALL)
-    if match is None:
-        return escape(title)
-    name = match[2]
-    plain = re.fullmatch(r"[A-Za-z0-9_.+-]+", name)
-    return escape(match[1]) + (f"`{name}`" if plain else code_span(name))
+def _where(site: str | None) -> str:
+    where = f"the site ({escape(site)}index.html)" if site else "the run's site"
+    return (
+        f"Every cell is in results.jsonl; {where} has every case × engine table per "
+        "profile and a page per case with each cell's message, build and rerun command."
+    )
+
+
+def _linker(site: str | None):
+    """link(record, text): the text linked to the cell on its case's page in the site."""
+
+    def link(record: CellResult, text: str) -> str:
+        if site is None:
+            return text
+        target = quote(site + cell_link(record), safe=":/#?&=%~.-_+")
+        return f"[{text}]({target})"
+
+    return link
 
 
 def _cell_order(record: CellResult) -> tuple[str, str, str, str]:
@@ -164,37 +169,124 @@ def _count(engines: int) -> str:
     return f"{engines} engine build" + ("" if engines == 1 else "s")
 
 
-def _anchors(records: list[CellResult]) -> dict[int, str]:
-    """An anchor for every cell that did not pass, numbered in results order."""
-    anchors = {}
-    for record in records:
-        if record.control and record.outcome != Outcome.ERROR:
-            continue  # a control that did not pass did its job
-        if record.outcome not in AS_EXPECTED:
-            anchors[id(record)] = f"cell-{len(anchors) + 1}"
-    return anchors
-
-
-def _table(table: Table, anchors: dict[int, str], first_header: str) -> str:
+def _table(table: Table, link, first_header: str) -> str:
     headers = [first_header] + [escape(column) for column in table.columns]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for row in table.rows:
         values = [escape(row)]
         for column in table.columns:
             cell = table.cells.get((row, column))
-            values.append(_cell_text(cell, anchors))
+            values.append(_cell_text(cell, link))
         lines.append("| " + " | ".join(values) + " |")
     return "\n".join(lines)
 
 
-def _cell_text(cell, anchors: dict[int, str]) -> str:
+def _cell_text(cell, link) -> str:
     if cell is None:
         return ""
     text = f"{cell.outcome.symbol} {cell.outcome}"
     if len(cell.records) > 1:
         text += f" {cell.passed}/{len(cell.records)}"
-    failing = next((anchors[id(r)] for r in cell.records if id(r) in anchors), None)
-    return f"[{text}](#{failing})" if failing else text
+    failing = next((r for r in cell.records if r.outcome not in AS_EXPECTED), None)
+    return link(failing, text) if failing else text
+
+
+def _first_versions(records: list[CellResult], features: list[str]) -> list[str]:
+    """Per family measured at several versions: the first version passing each feature."""
+    table = first_passing(records)
+    if not table:
+        return []
+    lines = [
+        "",
+        "## First measured version that passes",
+        "",
+        "Per engine family measured at several versions (full builds only): the oldest "
+        "measured version from which every newer one passes all of the feature's probes; "
+        "≤ marks the oldest version measured, none: the newest does not pass.",
+        "",
+        "| family | versions | " + " | ".join(escape(f) for f in features) + " |",
+        "|" + "---|" * (len(features) + 2),
+    ]
+    for family, by_feature in sorted(table.items()):
+        versions = next(iter(by_feature.values())).versions
+        row = [escape(family), escape(", ".join(versions))]
+        for feature in features:
+            first = by_feature.get(feature)
+            if first is None:
+                row.append("")
+            elif first.first is None:
+                row.append("none")
+            else:
+                row.append(("≤ " if first.oldest_measured else "") + escape(first.first))
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def _not_passing(records: list[CellResult], engines: list[str], link) -> list[str]:
+    """Per engine: its non-pass cells counted by outcome, the worst few listed with links,
+    and its skips folded by reason. Bounded: about LISTED lines whatever the run's size."""
+    mine: dict[str, list[CellResult]] = defaultdict(list)
+    totals: Counter[str] = Counter()
+    for record in records:
+        totals[record.engine] += 1
+        if record.control and record.outcome != Outcome.ERROR:
+            continue  # a control that did not pass did its job
+        if record.outcome not in AS_EXPECTED:
+            mine[record.engine].append(record)
+    shown = [engine for engine in engines if mine[engine]]
+    parts = ["", "## Cells that did not pass, per engine", ""]
+    if not shown:
+        return [*parts, "None."]
+    limit = max(2, min(8, LISTED // len(shown)))
+    parts.append(
+        f"The worst {limit} of each engine build (all of them: the site's case pages and "
+        "results.jsonl); skips folded by their reason."
+    )
+    for engine in shown:
+        cells = mine[engine]
+        counts = Counter(Outcome(r.outcome) for r in cells)
+        counted = ", ".join(f"{n} {o}" for o, n in sorted(counts.items(), key=_severity))
+        parts += ["", f"### {escape(engine)}: {len(cells)} of {totals[engine]} ({counted})", ""]
+        measured = sorted(
+            (r for r in cells if r.outcome != Outcome.SKIP),
+            key=lambda r: SEVERITY.index(Outcome(r.outcome)),
+        )
+        for record in measured[:limit]:
+            outcome = Outcome(record.outcome)
+            optional = record.required is False  # `requires` left this engine out
+            parts.append(
+                f"- {link(record, f'{outcome.symbol} {outcome}')} {_cell_name(record)}: "
+                f"{escape(_first_line(record.message))}"
+                + (" (not required: reported only, it does not fail the run)" if optional else "")
+            )
+        if len(measured) > limit:
+            parts.append(f"- … and {len(measured) - limit} more")
+        reasons = Counter(_first_line(r.message) for r in cells if r.outcome == "skip")
+        for reason, count in reasons.most_common(2):
+            example = next(r for r in cells if _first_line(r.message) == reason)
+            parts.append(
+                f"- {Outcome.SKIP.symbol} {count} skip: {escape(reason)} "
+                f"(e.g. {link(example, _cell_name(example))})"
+            )
+        if len(reasons) > 2:
+            parts.append(f"- … and {len(reasons) - 2} other reasons to skip")
+    return parts
+
+
+LISTED = 250  # non-pass cells listed in all, shared among the engines
+
+
+def _severity(item: tuple[Outcome, int]) -> int:
+    return SEVERITY.index(item[0])
+
+
+def _cell_name(record: CellResult) -> str:
+    return " · ".join(escape(part) for part in record.key[:3])
+
+
+def _first_line(text: str | None, limit: int = 100) -> str:
+    line = next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _engines(run: dict, engines: list[str]) -> str:
@@ -227,41 +319,6 @@ def _brief(text: str | None, limit: int = 240) -> str:
     """The first two lines of a message, cut to fit in a table."""
     brief = " ".join(line.strip() for line in (text or "").strip().splitlines()[:2])
     return brief if len(brief) <= limit else brief[: limit - 1] + "…"
-
-
-def _details(records: list[CellResult], anchors: dict[int, str]) -> str:
-    failing = [record for record in records if id(record) in anchors]
-    if not failing:
-        return "## Cells that did not pass\n\nNone."
-    parts = ["## Cells that did not pass"]
-    for record in failing:
-        anchor = anchors[id(record)]
-        title = " · ".join(escape(part) for part in record.key)
-        parts += [
-            "",
-            f'<a id="{anchor}"></a>',
-            f"### {anchor.split('-')[1]}. {title}: {Outcome(record.outcome).symbol} "
-            f"{record.outcome}",
-            "",
-            code_block(record.message),
-            "",
-            f"- case file: {code_span(record.case_file)}",
-        ]
-        if record.required is False:  # `requires` left this engine out
-            parts.append("- required: no (reported only; it does not fail the run)")
-        if record.features:
-            parts.append(f"- features: {escape(', '.join(record.features))}")
-        if record.module_sha256:
-            uses = ", ".join(record.module_uses) or "nothing beyond mvp"
-            parts.append(f"- the module uses: {escape(uses)}")
-        if record.module_scan_error:
-            parts.append(f"- the scanner could not read it: {escape(record.module_scan_error)}")
-        if record.build_command:
-            parts.append(f"- build: {escape(record.build_command)}")
-        if record.rerun:
-            parts.append("- rerun:")
-            parts += ["", code_block(record.rerun)]
-    return "\n".join(parts)
 
 
 def _legend() -> str:

@@ -8,7 +8,6 @@ host (GitHub Pages).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections import defaultdict
@@ -19,17 +18,19 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUn
 from ..analysis import compare
 from ..analysis.history import HISTORY, read_history
 from ..analysis.versions import first_passing
-from ..outcomes import AS_EXPECTED, Outcome, executes
+from ..outcomes import Outcome, executes
 from ..paths import cache_dir
 from ..profiles import FEATURES_BY_NAME
 from ..records import CellResult
 from ..results import read_results, read_run
 from ..traps import LEGEND as TRAP_LEGEND
 from .badges import write_badges
+from .case_pages import write_case_pages
 from .chart import chart
+from .links import cell_anchor, cell_link
+from .marks import mark, outcome_cell, pass_row
 from .tables import (
     Table,
-    TableCell,
     case_tables,
     control_summary,
     engine_order,
@@ -40,12 +41,6 @@ from .tables import (
 
 SITE = "site"
 LEGEND = {outcome: outcome.meaning for outcome in Outcome}
-
-
-def cell_page(record: CellResult) -> str:
-    """A stable file name for a cell's page: the same cell has the same page in every run."""
-    key = json.dumps(list(record.key), ensure_ascii=False)
-    return f"cell-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}.html"
 
 
 def _environment() -> Environment:
@@ -65,8 +60,11 @@ def _environment() -> Environment:
         Outcome=Outcome,
         legend=LEGEND,
         trap_legend=TRAP_LEGEND,
-        cell_page=cell_page,
-        first_failing=first_failing,
+        cell_link=cell_link,
+        cell_anchor=cell_anchor,
+        mark=mark,
+        outcome_cell=outcome_cell,
+        pass_row=pass_row,
     )
     environment.filters["percent"] = lambda value: f"{value * 100:.1f}%"
     return environment
@@ -92,7 +90,7 @@ def write_site(
     site = run_folder / SITE
     if site.exists():
         shutil.rmtree(site)
-    (site / "cells").mkdir(parents=True)
+    site.mkdir(parents=True)
     environment = _environment()
     engines = engine_order(records, run)
     profiles = case_tables([r for r in records if r.kind != "spec"], engines)
@@ -107,6 +105,7 @@ def write_site(
     comparisons = compare.compare(records, reference) if reference else []
     if comparisons:
         nav.append(("compare.html", "vs webassembly.org"))
+    nav.append(("cases.html", "Cases"))
     nav.append(("history.html", "History & badges"))
     common = {"run": run, "run_name": run_folder.resolve().name, "nav": nav, "root": ""}
 
@@ -147,7 +146,7 @@ def write_site(
             "table.html.j2",
             title=f"Cases × engines, profile {_profile_of(table)}",
             intro="One row per case and toolchain; hover or tap a symbol for its outcome, "
-            "follow it for the cell's page.",
+            "follow it to the cell on its case's page.",
             table=table,
             corner="case (toolchain)",
         )
@@ -164,19 +163,7 @@ def write_site(
         chart=chart(entries) if entries else None,
         badges=write_badges(records, site / "badges"),
     )
-    cell_environment = {**common, "root": "../"}
-    template = environment.get_template("cell.html.j2")
-    for record in records:
-        if record.outcome in AS_EXPECTED:
-            continue
-        text = template.render(
-            **cell_environment,
-            title=" · ".join(record.key),
-            record=record,
-            outcome=Outcome(record.outcome),
-            page="cells/" + cell_page(record),
-        )
-        (site / "cells" / cell_page(record)).write_text(text, "utf-8")
+    write_case_pages(environment, site, records, common)
     return site / "index.html"
 
 
@@ -267,7 +254,3 @@ def spec_table(records: list[CellResult], engines: list[str]) -> SpecTable:
 
 def _has(records: list[CellResult], engine: str) -> bool:
     return any(r.engine == engine for r in records)
-
-
-def first_failing(cell: TableCell) -> CellResult | None:
-    return next((r for r in cell.records if r.outcome not in AS_EXPECTED), None)

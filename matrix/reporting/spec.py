@@ -1,17 +1,16 @@
-"""The spec test suite in summary.md: files × engines with pass rates, a roll-up by
-proposal folder and feature, totals per engine, and every failing assertion with the
-expected and actual texts side by side (everything from scripts and engines escaped)."""
+"""The spec test suite in summary.md: totals per engine and a roll-up by proposal folder
+and feature (everything from scripts and engines escaped). Per-script pass rates and the
+failing assertions are on the site, whose size may grow with the suite."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from ..outcomes import Outcome, executes
+from ..outcomes import executes
 from ..records import CellResult
 from ..spec.features import group_of
 
 COUNTS = ("pass", "fail", "skip", "off")
-FAILURES_SHOWN = 100  # per cell; results.jsonl keeps them all
 
 
 def spec_records(records: list[CellResult]) -> list[CellResult]:
@@ -33,55 +32,34 @@ def pass_rate(counts: dict[str, int]) -> float | None:
     return counts["pass"] / judged if judged else None
 
 
-def render_spec(records: list[CellResult], engines: list[str], escape) -> list[str]:
+def render_spec(
+    records: list[CellResult], engines: list[str], escape, site: str | None
+) -> list[str]:
+    """Totals per engine and the roll-up by proposal folder and feature: a size that does
+    not grow with the number of scripts. Per script, and every failing assertion: the
+    site's spec page and the scripts' case pages."""
     cells = spec_records(records)
     if not cells:
         return []
     engines = [engine for engine in engines if any(r.engine == engine for r in cells)]
-    by_key = {(record.case, record.engine): record for record in cells}
-    files = sorted({record.case for record in cells})
-    parts = [
+    where = f"[the site's spec page]({site}spec.html)" if site else "the site's spec page"
+    return [
         "",
-        "## Spec test suite: files × engines",
+        "## Spec test suite",
         "",
-        "Each cell is one script on one engine build: the share of its applicable assertions "
-        "that pass (pass / (pass + fail); skipped assertions, and those about a feature the "
-        "build has switched off, are not counted), then the counts. A validator-only build "
+        "Each cell is one script on one engine build. A pass rate is the share of the "
+        "applicable assertions that pass (pass / (pass + fail); skipped assertions, and those "
+        "about a feature the build has switched off, are not counted). A validator-only build "
         "executes nothing: its rate is how often it agrees with the script on which modules "
-        "are valid, never a pass rate. Failing assertions are listed below.",
+        "are valid, never a pass rate. Per script, and every failing assertion with the "
+        f"expected and actual values: {where}.",
         "",
         _totals_table(cells, engines, escape),
         "",
         "### By proposal folder and feature",
         "",
         _rollup_table(cells, engines, escape),
-        "",
-        "### Files",
-        "",
-        "| file | " + " | ".join(escape(engine) for engine in engines) + " |",
-        "| --- | " + " | ".join("---" for _ in engines) + " |",
     ]
-    for case in files:
-        row = [escape(case)]
-        for engine in engines:
-            record = by_key.get((case, engine))
-            row.append(_cell(record, escape) if record else "")
-        parts.append("| " + " | ".join(row) + " |")
-    parts += ["", "### Failing assertions", ""]
-    parts += _failures(cells, escape)
-    return parts
-
-
-def _cell(record: CellResult, escape) -> str:
-    outcome = Outcome(record.outcome)
-    counts = totals(record)
-    rate = pass_rate(counts)
-    if rate is None:
-        return f"{outcome.symbol} {escape(outcome.value)}"
-    text = f"{outcome.symbol} {_percent(rate)} ({counts['pass']}/{counts['pass'] + counts['fail']})"
-    if counts["off"]:
-        text += f", {counts['off']} off"
-    return text
 
 
 def _percent(rate: float) -> str:
@@ -96,7 +74,7 @@ def _sum(records: list[CellResult]) -> dict[str, int]:
     return summed
 
 
-def _totals_table(cells: list[dict], engines: list[str], escape) -> str:
+def _totals_table(cells: list[CellResult], engines: list[str], escape) -> str:
     lines = [
         "| engine | scripts | assertions judged | pass rate | fail | skip | off | not run "
         "| trap kind not shown |",
@@ -123,7 +101,7 @@ def _totals_table(cells: list[dict], engines: list[str], escape) -> str:
     return "\n".join(lines)
 
 
-def _rollup_table(cells: list[dict], engines: list[str], escape) -> str:
+def _rollup_table(cells: list[CellResult], engines: list[str], escape) -> str:
     groups: dict[str, list[CellResult]] = defaultdict(list)
     for record in cells:
         groups[group_of(record.case)].append(record)
@@ -145,35 +123,3 @@ def _rollup_table(cells: list[dict], engines: list[str], escape) -> str:
             )
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
-
-
-def _failures(cells: list[dict], escape) -> list[str]:
-    lines: list[str] = []
-    shown_any = False
-    for record in sorted(cells, key=lambda r: (r.engine, r.case)):
-        failures = record.failures
-        if record.outcome in ("crash", "timeout", "error"):
-            lines.append(
-                f"- {escape(record.case)} on {escape(record.engine)}: "
-                f"{escape(record.outcome)}: {escape(record.message[:300])}"
-            )
-            shown_any = True
-        if not failures:
-            continue
-        shown_any = True
-        lines += [
-            "",
-            f"#### {escape(record.case)} on {escape(record.engine)}",
-            "",
-            "| line | command | expected | actual | engine's message |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        for failure in failures[:FAILURES_SHOWN]:
-            lines.append(
-                f"| {failure['line']} | {escape(failure['command'])} | "
-                f"{escape(failure['expected'])} | {escape(failure['actual'])} | "
-                f"{escape(failure['message'][:200])} |"
-            )
-        if len(failures) > FAILURES_SHOWN:
-            lines.append(f"\n… and {len(failures) - FAILURES_SHOWN} more in results.jsonl.")
-    return lines if shown_any else ["None."]

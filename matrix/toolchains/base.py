@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cases import ModuleSource
-from ..install import apt_install
+from ..debian import UNPACKED, SystemPackages, obtain
+from ..paths import cache_dir
 
 
 class BuildFailed(Exception):
@@ -50,6 +51,8 @@ class Toolchain(ABC):
     format: str  # the ModuleSource format it builds: one language per toolchain
     # Debian packages that provide it (`wasm-matrix toolchains --system` installs them).
     debian_packages: tuple[str, ...] = ()
+    # Whether it runs from its Debian packages unpacked into the cache (no root needed).
+    unpackable: bool = False
 
     @abstractmethod
     def version(self) -> str:
@@ -59,11 +62,26 @@ class Toolchain(ABC):
         """None when the toolchain can run here, else why not and how to get it."""
         return None
 
-    def provision(self, system: bool, log=print) -> None:
-        """Get what the toolchain needs; Debian packages only when `system` is allowed."""
-        if self.unavailable_reason() is None or not system or not self.debian_packages:
+    def provision(self, system: SystemPackages, log=print) -> None:
+        """Get what the toolchain needs; its Debian packages as `system` allows."""
+        if self.unavailable_reason() is None or not self.debian_packages:
             return
-        apt_install(list(self.debian_packages), log)
+        if system is SystemPackages.OFF or (
+            system is SystemPackages.UNPACK and not self.unpackable
+        ):
+            return  # stays missing: unavailable_reason says how to get it
+        obtain(list(self.debian_packages), self.unpack_root, system, log)
+
+    @property
+    def unpack_root(self) -> Path:
+        """Where its Debian packages are unpacked when they are not installed."""
+        return cache_dir() / "toolchains" / "debian" / self.name
+
+    @property
+    def unpacked(self) -> Path | None:
+        """The folder of its unpacked Debian packages, if they are unpacked."""
+        root = self.unpack_root
+        return root if (root / UNPACKED).is_file() else None
 
     def recipe(self, profile: str) -> str:
         """Whatever else shapes a build's output besides source, version and profile (flags,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .. import debian
 from ..cases import ModuleSource
 from ..profiles import DEFAULT_PROFILE, FEATURES_BY_NAME, LOWERED_PROFILE, PROFILES
 from . import wasm_opt
@@ -114,10 +115,14 @@ class ClangToolchain(Toolchain):
         self.compiler = f"clang-{major}"
         self.linker = f"wasm-ld-{major}"
         self.debian_packages = (f"clang-{major}", f"lld-{major}")
+        self.unpackable = True  # measured: runs from the cache (docs/engines.md)
 
     # -- availability --------------------------------------------------------------------
 
     def _which(self, program: str) -> str | None:
+        unpacked = self.unpacked
+        if unpacked is not None and (found := debian.program(unpacked, program)):
+            return str(found)
         return shutil.which(program) or shutil.which(program, path=os.defpath)
 
     def unavailable_reason(self) -> str | None:
@@ -125,11 +130,12 @@ class ClangToolchain(Toolchain):
         if missing:
             return (
                 f"{' and '.join(missing)} not installed; get it with: apt-get install "
-                f"{' '.join(self.debian_packages)} (or: wasm-matrix toolchains --system)"
+                f"{' '.join(self.debian_packages)} (or, without root, unpacked into the "
+                "cache: wasm-matrix toolchains --provision)"
             )
         return None
 
-    def provision(self, system: bool, log=print) -> None:
+    def provision(self, system: debian.SystemPackages, log=print) -> None:
         super().provision(system, log)
         if wasm_opt.unavailable_reason() is None:  # for `lowered`; cheap when already there
             wasm_opt.provision(log)
@@ -206,7 +212,7 @@ class ClangToolchain(Toolchain):
             output = f"{stem}.wasm"
             if profile == LOWERED_PROFILE:
                 lowered = f"{stem}.lowered.wasm"
-                shown.append(wasm_opt.lower(output, lowered, work, _environment()))
+                shown.append(wasm_opt.lower(output, lowered, work, self._environment()))
                 output = lowered
             module = (work / output).read_bytes()
         return BuildOutput(module, " && ".join(shown))
@@ -218,19 +224,21 @@ class ClangToolchain(Toolchain):
         return found
 
     def _run_tool(self, argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-        return run_tool(argv, cwd, _environment(), TIMEOUT)
+        return run_tool(argv, cwd, self._environment(), TIMEOUT)
+
+    def _environment(self) -> dict[str, str]:
+        # Only the system PATH: no binaryen that clang could run behind our back, no user
+        # flags (CFLAGS, CPATH, ...) that would change the build without changing its cache
+        # key. Unpacked, the unpacked programs and libraries come first.
+        plain = {"PATH": os.defpath, "LANG": "C.UTF-8"}
+        unpacked = self.unpacked
+        return debian.unpacked_environment(unpacked, plain) if unpacked else plain
 
 
 def _file_name(source: ModuleSource) -> str:
     # The origin is the file beside the case (e.g. "sort.c"); keep only a safe base name.
     base = Path(source.origin).name
     return base if re.fullmatch(r"[A-Za-z0-9_.+-]+\.c", base) else "program.c"
-
-
-def _environment() -> dict[str, str]:
-    # Only the system PATH: no binaryen that clang could run behind our back, no user flags
-    # (CFLAGS, CPATH, ...) that would change the build without changing its cache key.
-    return {"PATH": os.defpath, "LANG": "C.UTF-8"}
 
 
 def toolchains() -> list[Toolchain]:

@@ -5,7 +5,8 @@ functions, a `#[panic_handler]`), so the same source builds with both:
 
 * `rustc-1.63`: `/usr/bin/rustc` with the packaged wasm32 libraries
   (`libstd-rust-dev-wasm32`), always called by its full path: a rustup `rustc` may come
-  first on PATH. It links with `rust-lld` (Debian's link to lld-14).
+  first on PATH. It links with `rust-lld` (Debian's link to lld-14). Without root, the
+  same packages unpacked into the cache, called there by full path.
 * `rustc-1.96`: `rustc-web` conflicts with Debian's `rustc`, so its packages are fetched
   with `apt-get download` and unpacked (`dpkg-deb -x`) into `cache_dir()/toolchains/`;
   its runtime needs (libllvm22; lld-22 to link) are ordinary packages. No wasm32 library is
@@ -32,8 +33,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .. import debian
 from ..cases import ModuleSource
-from ..install import ProvisionError, apt_install, apt_unpack, dpkg_installed, locked
+from ..debian import SystemPackages, obtain
+from ..install import ProvisionError, apt_unpack, dpkg_installed, locked
 from ..paths import cache_dir
 from ..profiles import DEFAULT_PROFILE, FEATURES_BY_NAME, LOWERED_PROFILE, PROFILES
 from . import wasm_opt
@@ -139,7 +142,7 @@ class _Rustc(Toolchain):
     def shown(self, argv: list[str]) -> str:
         return shlex.join(argv)
 
-    def provision(self, system: bool, log=print) -> None:
+    def provision(self, system: SystemPackages, log=print) -> None:
         super().provision(system, log)
         if wasm_opt.unavailable_reason() is None:  # for `lowered`
             wasm_opt.provision(log)
@@ -149,22 +152,38 @@ class Rustc163(_Rustc):
     name = "rustc-1.63"
     llvm_features = LLVM14_FEATURES
     debian_packages = ("rustc", "libstd-rust-dev-wasm32", "lld-14")
+    # Unpacked, rustc finds its sysroot (usr/lib/rustlib) beside itself, and rust-lld is a
+    # relative link to lld-14 there too.
+    unpackable = True
+
+    @property
+    def _root(self) -> Path:
+        """Where Debian's rustc is: the system, or its packages unpacked into the cache."""
+        return self.unpacked or Path("/")
 
     def rustc(self) -> str:
-        return "/usr/bin/rustc"
+        return str(self._root / "usr/bin/rustc")
+
+    def environment(self) -> dict[str, str]:
+        unpacked = self.unpacked
+        plain = super().environment()
+        return debian.unpacked_environment(unpacked, plain) if unpacked else plain
 
     def unavailable_reason(self) -> str | None:
         how = (
             f"get it with: apt-get install {' '.join(self.debian_packages)} "
-            "(or: wasm-matrix toolchains --system)"
+            "(or, without root, unpacked into the cache: wasm-matrix toolchains --provision)"
         )
         if not Path(self.rustc()).exists():
-            return f"Debian's /usr/bin/rustc is not installed; {how}"
-        if not Path(f"/usr/lib/rustlib/{TARGET}/lib").is_dir():
-            return f"the wasm32 libraries for /usr/bin/rustc are not installed; {how}"
-        found = self.version()
+            return f"Debian's rustc is not installed; {how}"
+        if not (self._root / f"usr/lib/rustlib/{TARGET}/lib").is_dir():
+            return f"the wasm32 libraries for {self.rustc()} are not installed; {how}"
+        try:
+            found = self.version()
+        except BuildFailed as error:  # there, but it does not run: the run goes on
+            return f"{self.rustc()} does not run ({error}); {how}"
         if not found.startswith("rustc 1.63."):
-            return f"/usr/bin/rustc is {found}, not 1.63"
+            return f"{self.rustc()} is {found}, not 1.63"
         return None
 
 
@@ -201,14 +220,18 @@ class Rustc196(_Rustc):
     def rustc(self) -> str:
         return str(self.web.rustc)
 
+    unpackable = True  # libllvm22 and lld-22, unpacked beside rustc-web when not installed
+
     def environment(self) -> dict[str, str]:
-        return {**super().environment(), "LD_LIBRARY_PATH": str(self.web.libraries)}
+        plain = {**super().environment(), "LD_LIBRARY_PATH": str(self.web.libraries)}
+        unpacked = self.unpacked
+        return debian.unpacked_environment(unpacked, plain) if unpacked else plain
 
     def unavailable_reason(self) -> str | None:
-        how = "get it with: wasm-matrix toolchains --system"
+        how = "get it with: wasm-matrix toolchains --provision"
         if not self.web.rustc.exists() or not (self.web.library_source / "core").is_dir():
             return f"rustc-web 1.96 is not unpacked in {self.web.root}; {how}"
-        if shutil.which(self.linker, path=os.defpath) is None:
+        if shutil.which(self.linker, path=self.environment()["PATH"]) is None:
             return f"{self.linker} is not installed; apt-get install lld-22 (or: {how})"
         try:
             found = self.version()
@@ -218,18 +241,21 @@ class Rustc196(_Rustc):
             return f"the unpacked rustc-web is {found}, not 1.96"
         return None
 
-    def provision(self, system: bool, log=print) -> None:
+    def provision(self, system: SystemPackages, log=print) -> None:
         missing = [p for p in self.debian_packages if not dpkg_installed(p)]
-        if missing and system:
-            apt_install(missing, log)
+        if missing and system is not SystemPackages.OFF:
+            obtain(list(self.debian_packages), self.unpack_root, system, log)
         root = self.web.root
         root.parent.mkdir(parents=True, exist_ok=True)
         with locked(root.with_name(root.name + ".lock")):
             if not self.web.rustc.exists():
                 log(f"provisioning rustc-web 1.96: {' '.join(WEB_PACKAGES)}, unpacked")
                 apt_unpack(list(WEB_PACKAGES), root, log)
-        if self.unavailable_reason() is not None and not system and missing:
-            raise ProvisionError(f"needs Debian packages {' '.join(missing)} (use --system)")
+        if self.unavailable_reason() is not None and system is SystemPackages.OFF and missing:
+            raise ProvisionError(
+                f"needs Debian packages {' '.join(missing)} (without --no-system-packages, "
+                "as root they are installed, otherwise unpacked into the cache)"
+            )
         if wasm_opt.unavailable_reason() is None:
             wasm_opt.provision(log)
 
@@ -238,7 +264,8 @@ class Rustc196(_Rustc):
         return ["--sysroot", str(sysroot), "-C", f"linker={self.linker}"], commands
 
     def shown(self, argv: list[str]) -> str:
-        return f"LD_LIBRARY_PATH={shlex.quote(str(self.web.libraries))} {shlex.join(argv)}"
+        libraries = self.environment()["LD_LIBRARY_PATH"]
+        return f"LD_LIBRARY_PATH={shlex.quote(libraries)} {shlex.join(argv)}"
 
     def sysroot(self, flags: list[str], log=print) -> tuple[Path, list[str]]:
         """A sysroot with core and compiler_builtins built with `flags`; built once."""
@@ -278,7 +305,8 @@ class Rustc196(_Rustc):
             "--out-dir",
             str(lib),
         ]
-        bootstrap = {"RUSTC_BOOTSTRAP": "1", "LD_LIBRARY_PATH": str(self.web.libraries)}
+        libraries = self.environment()["LD_LIBRARY_PATH"]
+        bootstrap = {"RUSTC_BOOTSTRAP": "1", "LD_LIBRARY_PATH": libraries}
         core = [*common, "--crate-name", "core", str(source / "core" / "src" / "lib.rs")]
         # What compiler_builtins' build.rs would tell cargo for wasm32 (no C, mem on).
         builtins_env = {

@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from ..cases import ModuleSource
+from ..debian import SystemPackages
 from ..install import locked, pip_venv, venv_python
 from ..paths import cache_dir
 from ..profiles import DEFAULT_PROFILE, FEATURES_BY_NAME, LOWERED_PROFILE, PROFILES
@@ -105,7 +106,7 @@ class _Zig(Toolchain):
             )
         return None
 
-    def provision(self, system: bool, log=print) -> None:
+    def provision(self, system: SystemPackages, log=print) -> None:
         target = folder()
         target.parent.mkdir(parents=True, exist_ok=True)
         with locked(target.with_name(target.name + ".lock")):

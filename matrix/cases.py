@@ -20,11 +20,14 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from .case_targets import linked_content, wasi_section
 from .case_yaml import CaseError, check_schema, compose, construct, field_name, line_of
+from .packages import PackageModule
 from .paths import display_path
 from .profiles import DEFAULT_PROFILE
 from .traps import KINDS, kind_of
 from .values import Exact, Nan, Value, ValueSyntaxError, parse_expected, parse_value
+from .wasi.spec import WasiSpec
 
 CASE_SUFFIXES = (".yaml", ".yml")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")  # as the schema's `name` pattern
@@ -36,9 +39,12 @@ class ModuleSource:
     """Where a case's module comes from: `wat` text, `binary` bytes, a program in a
     language, or a `prebuilt` module made by the project's own build step."""
 
-    format: str  # "wat" | "binary" | "c" | "rust" | "zig" | "prebuilt"
+    format: str  # "wat" | "binary" | "c" | "rust" | "zig" | "prebuilt" | "package"
     content: bytes
     origin: str  # "inline", the file name beside the case, or the built file's path
+    # "" for a freestanding module; "command" or "reactor" for a WASI program (a case with
+    # `wasi:`), which only WASI toolchains build.
+    entry: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,11 @@ class Case:
     calls: tuple[Call, ...] = field(default_factory=tuple)
     # Engines whose non-pass fails a cell (ids, globs, families); empty: the case says none.
     requires: tuple[str, ...] = ()
+    # The engines it runs on unless the run names its own (ids, globs, families,
+    # FAMILY@newest); empty: every engine of the run.
+    engines: tuple[str, ...] = ()
     module_pattern: str = ""  # `module: PATH-OR-GLOB` of built files, as written
+    wasi: WasiSpec | None = None  # a WASI program: what it gets and must give (wasi/spec.py)
     variant: str = ""  # the one built file of a glob this case stands for (see variants)
     control: bool = False  # deliberately wrong expectations: no engine may pass it
 
@@ -95,6 +105,9 @@ class Case:
 # What a module file beside a case is, by its suffix.
 SOURCE_FORMATS = {".wat": "wat", ".wasm": "binary", ".c": "c", ".rs": "rust", ".zig": "zig"}
 PREBUILT = "prebuilt"  # the format (and toolchain) of modules the project built itself
+LINK = "link"  # objects of two toolchains linked into one module (`module.link`)
+PACKAGE = "package"  # the format (and toolchain) of modules fetched from a published package
+LOAD = "load"  # the kind of case that compiles and instantiates against generated imports
 
 
 @cache
@@ -163,12 +176,20 @@ def load_case(path: Path, rootdir: Path | None = None) -> Case:
 def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -> Case:
     kind = data.get("kind", "program")
     calls = tuple(_build_calls(path, root, data.get("calls", [])))
-    if kind == "program" and not calls:
+    wasi = wasi_section(path, root, data)
+    if kind == "program" and not calls and wasi is None:
         raise CaseError(
             path,
             root.start_mark.line + 1,
             "calls",
             "a program needs at least one call (or make it kind: probe)",
+        )
+    if kind == LOAD and not data.get("valid", True):
+        raise CaseError(
+            path,
+            line_of(root, ["valid"]),
+            "valid",
+            "a load case measures whether engines take a shipped module; it cannot be invalid",
         )
     if not data.get("valid", True) and calls:
         raise CaseError(
@@ -178,15 +199,16 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
             "a module that must be rejected cannot have calls",
         )
     name = data.get("name", path.stem)
-    for index, pattern in enumerate(data.get("requires", [])):
-        if not known_engine_pattern(pattern):
-            raise CaseError(
-                path,
-                line_of(root, ["requires", index]),
-                f"requires[{index}]",
-                f"{pattern!r} names no engine build (give ids, globs such as wasmtime-*, "
-                "or families; `wasm-matrix engines` lists them)",
-            )
+    for key in ("requires", "engines"):
+        for index, pattern in enumerate(data.get(key, [])):
+            if not known_engine_pattern(pattern):
+                raise CaseError(
+                    path,
+                    line_of(root, [key, index]),
+                    f"{key}[{index}]",
+                    f"{pattern!r} names no engine build (give ids, globs such as wasmtime-*, "
+                    "families or FAMILY@newest; `wasm-matrix engines` lists them)",
+                )
     if "name" not in data and not _NAME.match(name):
         raise CaseError(
             path,
@@ -200,6 +222,8 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
         sources = _prebuilt_sources(path, root, module, rootdir)
     else:
         sources = _module_sources(path, root, module)
+    if wasi is not None:  # only WASI toolchains build it, as a command or a reactor
+        sources = tuple(replace(source, entry=wasi.start) for source in sources)
     return Case(
         path=path,
         name=name,
@@ -214,8 +238,10 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
         tags=tuple(data.get("tags", [])),
         calls=calls,
         requires=tuple(data.get("requires", [])),
+        engines=tuple(data.get("engines", [])),
         module_pattern=module if isinstance(module, str) else "",
         control=bool(data.get("control", False)),
+        wasi=wasi,
     )
 
 
@@ -272,6 +298,10 @@ def _module_sources(path: Path, root: yaml.Node, module: dict) -> tuple[ModuleSo
         return (ModuleSource("binary", bytes.fromhex(digits), "inline"),)
     if "file" in module:
         return (_file_source(path, root, ["module", "file"], module["file"]),)
+    if "link" in module:
+        return (_link_source(path, root, module["link"]),)
+    if "package" in module:
+        return (_package_source(module["package"]),)
     sources = []
     for index, name in enumerate(module["files"]):
         source = _file_source(path, root, ["module", "files", index], name)
@@ -284,6 +314,16 @@ def _module_sources(path: Path, root: yaml.Node, module: dict) -> tuple[ModuleSo
             )
         sources.append(source)
     return tuple(sources)
+
+
+def _link_source(path: Path, root: yaml.Node, parts: list[dict]) -> ModuleSource:
+    sources = [
+        _file_source(path, root, ["module", "link", index, "file"], part["file"])
+        for index, part in enumerate(parts)
+    ]
+    files = [(source.origin, source.format, source.content) for source in sources]
+    content, origin = linked_content(path, root, parts, files)
+    return ModuleSource(LINK, content, origin)
 
 
 def _file_source(path: Path, root: yaml.Node, location: list, name: str) -> ModuleSource:
@@ -307,6 +347,22 @@ def _file_source(path: Path, root: yaml.Node, location: list, name: str) -> Modu
     except OSError as error:
         raise CaseError(path, line, field, f"cannot read {name!r}: {error.strerror}") from None
     return ModuleSource(SOURCE_FORMATS[file.suffix], content, name)
+
+
+def _package_source(data: dict) -> ModuleSource:
+    registry = "npm" if "npm" in data else "pypi"
+    name, _, version = data[registry].rpartition("==" if registry == "pypi" else "@")
+    package = PackageModule(
+        registry=registry,
+        name=name,
+        version=version,
+        sha256=data["sha256"],
+        path=data["path"],
+        licence=data["licence"],
+        built_with=data["built_with"],
+        why=data["why"],
+    )
+    return ModuleSource(PACKAGE, package.to_json(), f"{package.spec} {package.path}")
 
 
 def _build_calls(path: Path, root: yaml.Node, calls: list[dict]) -> Iterator[Call]:

@@ -15,17 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis.versions import version_key
+from .neighbours import Neighbour, closest
 from .outcomes import VALIDATION, Outcome, worst
 from .profiles import FEATURES_BY_NAME, dependents
 from .records import CellResult
 from .scanner import ScanReport, scan
-from .toolchains.wasm_opt import BINARYEN_VERSION
+from .toolchains.wasm_opt import BINARYEN_VERSION, LOWERING_PASSES
 
 # wasm-opt's lowering pass for a feature (binaryen 132, see matrix/toolchains/wasm_opt.py).
 WASM_OPT_LOWERING = {
-    "sign-ext": "--signext-lowering",
-    "nontrapping-fptoint": "--llvm-nontrapping-fptoint-lowering",
-    "bulk-memory": "--llvm-memory-copy-fill-lowering (memory.copy and memory.fill only)",
+    feature: passes
+    for feature, passes in LOWERING_PASSES.items()
+    if feature != "call-indirect-overlong"  # said in full in remedies()
 }
 
 
@@ -88,6 +89,8 @@ class CheckResult:
     run_name: str
     verdicts: list[EngineVerdict]
     widen: list[tuple[str, list[str], list[str]]]  # feature, remedies, engines won back
+    neighbours: list[Neighbour] = field(default_factory=list)  # closest shipped modules
+    neighbours_from: str = ""  # the run (or snapshot) their load cells come from
     measured_in: str = ""  # which run (or the shipped snapshot), when it started, its age
     source: str = "run"  # "run" or "snapshot"
 
@@ -144,7 +147,16 @@ def _line(text: str, limit: int = 160) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def check(module: Path, records: list[CellResult], run: dict, run_name: str) -> CheckResult:
+def check(
+    module: Path,
+    records: list[CellResult],
+    run: dict,
+    run_name: str,
+    corpus: list[CellResult] | None = None,
+    corpus_from: str = "",
+) -> CheckResult:
+    """`corpus`: load cells of the real-world corpus to find neighbours in (default: the
+    run's own, if it has any)."""
     data = module.read_bytes()
     report = scan(data)
     needs = list(report.needs)
@@ -158,7 +170,10 @@ def check(module: Path, records: list[CellResult], run: dict, run_name: str) -> 
         won = [engine for engine in gained if engine not in running]
         if won:
             widen.append((feature, remedies(feature), won))
-    return CheckResult(module, len(data), report, run_name, now, widen)
+    if corpus is None or not any(r.kind == "load" for r in corpus):
+        corpus, corpus_from = records, run_name
+    near = closest(needs, corpus)
+    return CheckResult(module, len(data), report, run_name, now, widen, near, corpus_from)
 
 
 def render(result: CheckResult) -> str:
@@ -209,6 +224,19 @@ def render(result: CheckResult) -> str:
         for feature, ways, won in result.widen:
             lines.append(f"  without {feature}: also {len(won)} more: {', '.join(won)}")
             lines += [f"    - {way}" for way in ways]
+    if result.neighbours:
+        lines += [
+            "",
+            f"closest shipped modules (cases/realworld, measured in {result.neighbours_from}):",
+        ]
+        for near in result.neighbours:
+            uses = ", ".join(near.uses) or "nothing beyond mvp"
+            kin = "the same features" if near.same else f"shares {', '.join(near.shared) or 'none'}"
+            lines.append(f"  {near.case} ({near.package}; uses {uses}; {kin}):")
+            lines.append(
+                f"    loads on {len(near.passed)} of {len(near.measured)} engine builds"
+                + (f"; refused by {', '.join(near.refused)}" if near.refused else "")
+            )
     return "\n".join(lines)
 
 
@@ -254,4 +282,17 @@ def as_json(result: CheckResult) -> dict:
             {"without": feature, "remedies": ways, "engines": won}
             for feature, ways, won in result.widen
         ],
+        "neighbours": [
+            {
+                "case": near.case,
+                "package": near.package,
+                "uses": near.uses,
+                "same_features": near.same,
+                "loads_on": near.passed,
+                "measured_on": near.measured,
+                "refused_by": near.refused,
+            }
+            for near in result.neighbours
+        ],
+        "neighbours_from": result.neighbours_from,
     }

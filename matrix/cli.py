@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from .debian import SystemPackages
-from .options import add_cli_arguments, cli_values
+from .options import BY_NAME, add_cli_argument, add_cli_arguments, cli_values
 from .outcomes import Outcome
 from .results import LATEST, read_results
 
@@ -95,9 +95,23 @@ def _parser() -> argparse.ArgumentParser:
         help="the measured run to consult (default: the newest run under --reports that has "
         "feature-probe results, else the snapshot shipped with wasm-matrix)",
     )
-    check.add_argument("--reports", default="reports", help="folder of runs (default: reports)")
+    add_cli_argument(check, BY_NAME["reports"])
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.set_defaults(handler=_check)
+
+    shot = commands.add_parser(
+        "snapshot",
+        help="write the snapshot of measured results that `check` ships with (matrix/reference/)",
+    )
+    shot.add_argument(
+        "runs",
+        nargs="*",
+        help="run folders (default: the newest run with probe results and the newest with "
+        "real-world load results under --reports)",
+    )
+    add_cli_argument(shot, BY_NAME["reports"])  # as `wasm-matrix run --reports` spells it
+    shot.add_argument("--output", help="where to write it (default: the package's own copy)")
+    shot.set_defaults(handler=_snapshot)
 
     versus = commands.add_parser(
         "compare", help="measured support against webassembly.org's features.json table"
@@ -193,8 +207,8 @@ def _run(options: argparse.Namespace) -> int:
     return EXIT_GATED if gated else EXIT_OK
 
 
-def _usage(message: str) -> int:
-    print(f"wasm-matrix: {message}", file=sys.stderr)
+def _usage(message: str, command: str = "") -> int:
+    print(f"wasm-matrix{' ' * bool(command)}{command}: {message}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -207,8 +221,7 @@ def _merge(options: argparse.Namespace) -> int:
     try:
         run = merge_runs([Path(s) for s in options.shards], out, options.allow_missing)
     except MergeError as error:
-        print(f"wasm-matrix merge: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(str(error), "merge")
     write_summary(out)
     write_site(out)
     print(f"{run['shard']['cells_merged']} cells from {len(options.shards)} shards in {out}")
@@ -220,34 +233,36 @@ def _check(options: argparse.Namespace) -> int:
 
     from .check import as_json, check, render
     from .scanner import ScanError
-    from .snapshot import from_run, newest_measured
+    from .snapshot import SnapshotError, measured_for
 
     module = Path(options.module)
-    if options.run:
-        measured = from_run(Path(options.run))
-        if measured is None:
-            print(f"wasm-matrix check: no feature probe results in {options.run}", file=sys.stderr)
-            return EXIT_USAGE
-    else:
-        measured = newest_measured(Path(options.reports))
-        if measured is None:  # only when the package was installed without its snapshot
-            print(
-                f"wasm-matrix check: no run with feature probe results under {options.reports}"
-                " and no shipped snapshot; measure with: wasm-matrix run cases/probes",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
     try:
-        result = check(module, measured.records, measured.run, measured.name)
-    except OSError as error:
-        print(f"wasm-matrix check: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        found = measured_for(Path(options.run) if options.run else None, Path(options.reports))
+        result = check(
+            module, found.records, found.run, found.name, found.corpus, found.corpus_from
+        )
+    except (SnapshotError, OSError) as error:
+        return _usage(str(error), "check")
     except ScanError as error:
-        print(f"wasm-matrix check: {module} is not a valid module: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    result.measured_in = measured.describe()
-    result.source = measured.source
+        return _usage(f"{module} is not a valid module: {error}", "check")
+    result.measured_in, result.source = found.describe(), found.source
     print(json.dumps(as_json(result), indent=2) if options.json else render(result))
+    return EXIT_OK
+
+
+def _snapshot(options: argparse.Namespace) -> int:
+    from . import snapshot
+
+    try:
+        made, path = snapshot.regenerate(
+            [Path(folder) for folder in options.runs],
+            Path(options.reports),
+            Path(options.output) if options.output else snapshot.SNAPSHOT,
+        )
+    except snapshot.SnapshotError as error:
+        return _usage(str(error), "snapshot")
+    print(f"{len(made.records)} cells from {made.describe()}")
+    print(f"written to {path}")
     return EXIT_OK
 
 
@@ -262,12 +277,10 @@ def _compare(options: argparse.Namespace) -> int:
     try:
         reference = compare.load_reference(Path(options.reference) if options.reference else None)
     except ValueError as error:
-        print(f"wasm-matrix compare: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(str(error), "compare")
     records = read_results(folder)
     if not records:
-        print(f"wasm-matrix compare: no results in {folder}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(f"no results in {folder}", "compare")
     comparisons = compare.ordered(compare.compare(records, reference))
     print(comparison_text(comparisons, only_disagreements=not options.all))
     if options.export:
@@ -314,8 +327,7 @@ def _diff(options: argparse.Namespace) -> int:
     base, new = Path(options.base), Path(options.new)
     for folder in (base, new):
         if not (folder / "results.jsonl").exists():
-            print(f"wasm-matrix diff: no results.jsonl in {folder}", file=sys.stderr)
-            return EXIT_USAGE
+            return _usage(f"no results.jsonl in {folder}", "diff")
     difference = diff_runs(read_results(base), read_results(new))
     print(diff_text(difference))
     if options.fail_on_regression and difference.regressions:
@@ -358,7 +370,9 @@ def _toolchains(options: argparse.Namespace) -> int:
 
     status = EXIT_OK
     system = SystemPackages.here(allowed=not options.no_system_packages)
-    for toolchain in all_toolchains().values():
+    toolchains = all_toolchains().values()
+    width = max(len(toolchain.name) for toolchain in toolchains)
+    for toolchain in toolchains:
         if options.system or options.provision:
             try:
                 toolchain.provision(system)
@@ -367,7 +381,7 @@ def _toolchains(options: argparse.Namespace) -> int:
                 status = EXIT_BROKEN
         reason = toolchain.unavailable_reason()
         state = f"missing    {reason}" if reason else f"available  {toolchain.version()}"
-        print(f"{toolchain.name:16} {toolchain.format:8} {state}")
+        print(f"{toolchain.name:{width}} {toolchain.format:8} {state}")
     return status
 
 

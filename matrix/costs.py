@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .planner import modelled_cost
 from .records import CellKey, CellResult
-from .results import RESULTS, read_results
+from .results import RESULTS, read_results, read_run
 
 
 def run_costs(folder: Path) -> dict[CellKey, float]:
@@ -46,8 +46,13 @@ def newest_run(reports: Path, besides: Path | None = None) -> Path | None:
         and folder.resolve() != skip
         and (folder / RESULTS).is_file()
     ]
-    # Run folders are named by their UTC start time, so the name orders them.
-    return max(runs, key=lambda folder: folder.name, default=None)
+    # By when each started (run.json), not by name: a run folder kept under a name of its
+    # own ("before-change") sorts after every timestamped name.
+    return max(
+        runs,
+        key=lambda folder: (read_run(folder).get("started_at") or "", folder.name),
+        default=None,
+    )
 
 
 def cell_cost(key: CellKey | None, family: str, measured: dict[CellKey, float]) -> float:

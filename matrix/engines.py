@@ -3,10 +3,10 @@
 Each engine family has a folder in `engines/` with a `manifest.yaml` (how to provision each
 version, how to start its host, which features it can switch off, which builds the matrix
 measures, and the family's facts: its homepage, its cost per cell, its names in other
-tables, what it can express) and usually a host program. Core modules read those facts
-from here, never from a table of their own: adding a family is adding a folder. An engine
-build's id reads `wasmtime-48.0.0` or `wasmtime-48.0.0[-reference-types]`.
-docs/engines.md describes the manifest.
+tables, what it can express, the largest module it takes) and usually a host program.
+Core modules read those facts from here, never from a table of their own: adding a family
+is adding a folder. An engine build's id reads `wasmtime-48.0.0` or
+`wasmtime-48.0.0[-reference-types]`. docs/engines.md describes the manifest.
 """
 
 from __future__ import annotations
@@ -74,6 +74,24 @@ class Tables:
 
 
 @dataclass(frozen=True)
+class SizeLimit:
+    """The largest module the family is given (manifest `limits: {module_bytes, why}`)."""
+
+    module_bytes: int | None = None  # None: no limit
+    why: str = ""  # measured or documented: why a larger module is not tried
+
+    def refuses(self, size: int, engine: str) -> str | None:
+        """Why a module of `size` bytes is not given to `engine` (a build of the family),
+        or None when it is."""
+        if self.module_bytes is None or size <= self.module_bytes:
+            return None
+        return (
+            f"the module is {size / 2**20:.1f} MiB; {engine} takes modules up to "
+            f"{self.module_bytes / 2**20:.1f} MiB ({self.why})"
+        )
+
+
+@dataclass(frozen=True)
 class EngineFamily:
     name: str
     title: str
@@ -85,9 +103,14 @@ class EngineFamily:
     switchable: dict[str, tuple[str, ...]] = field(default_factory=dict)
     validator_only: bool = False  # can say valid/invalid, never executes
     values: tuple[str, ...] = NUMBERS  # value kinds its host passes and reads back
+    # WASI preview 1: "native" (the engine's own), "shim" (wasm-matrix's JS shim), or None
+    # with `wasi_missing` saying why the family has none (manifest `expresses: wasi`).
+    wasi: str | None = None
+    wasi_missing: str = ""
     homepage: str | None = None
     cost_ms: float = DEFAULT_COST_MS  # typical milliseconds per cell (the shard cost model)
     tables: Tables = field(default_factory=Tables)
+    limits: SizeLimit = field(default_factory=SizeLimit)  # the largest module it is given
     # A case's time limit is multiplied by this on the family's builds: a pure-Python
     # interpreter needs seconds where a compiler needs milliseconds, and a slow pass is no
     # `timeout`.
@@ -153,11 +176,28 @@ def family_facts(name: str) -> EngineFamily | None:
     return families_by_name().get(name)
 
 
+NEWEST = "@newest"  # `wasmtime@newest`: a family's newest build with nothing switched off
+
+
 def select(builds: list[EngineBuild], patterns: list[str] | None) -> list[EngineBuild]:
-    """Builds matching any pattern: an id or glob over ids (`node-*`), or a family name."""
+    """Builds matching any pattern: an id or glob over ids (`node-*`), a family name, or
+    `FAMILY@newest` (that family's highest numbered version among `builds`, fully on)."""
     if not patterns:
         return builds
-    return [b for b in builds if any(_matches(b, pattern) for pattern in patterns)]
+    newest = {_newest(builds, p.removesuffix(NEWEST)) for p in patterns if p.endswith(NEWEST)}
+    return [b for b in builds if b.id in newest or any(_matches(b, p) for p in patterns)]
+
+
+def _newest(builds: list[EngineBuild], family: str) -> str | None:
+    """The id of `family`'s newest full build among `builds` (None: it has none)."""
+    full = [b for b in builds if b.family.name == family and not b.disabled and not b.label]
+    numbered = [b for b in full if _version_key(b.version)] or full
+    newest = max(numbered, key=lambda b: _version_key(b.version), default=None)
+    return newest.id if newest else None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def _matches(build: EngineBuild, pattern: str) -> bool:
@@ -220,10 +260,12 @@ def _family(path: Path, data: dict) -> EngineFamily:
         switchable={name: tuple(flags or ()) for name, flags in switchable.items()},
         validator_only=bool(expresses.get("validator_only", False)),
         values=values,
+        **_wasi(path, expresses.get("wasi")),
         homepage=data.get("homepage"),
         cost_ms=float(cost),
         timeout_factor=_positive(path, data.get("timeout_factor", 1.0), "timeout_factor"),
         tables=_tables(path, data.get("tables", {})),
+        limits=_limits(path, data.get("limits", {})),
     )
 
 
@@ -242,6 +284,29 @@ def _tables(path: Path, data: dict) -> Tables:
         switched_on=switched_on,
         not_compared=str(data.get("not_compared", "")),
     )
+
+
+def _wasi(path: Path, value: object) -> dict:
+    """`expresses: wasi:` native, shim, or {missing: why} (absent: no WASI)."""
+    if value in ("native", "shim"):
+        return {"wasi": value}
+    if value is None:
+        return {"wasi_missing": "no WASI in this engine family's host"}
+    if isinstance(value, dict) and isinstance(value.get("missing"), str):
+        return {"wasi_missing": value["missing"]}
+    raise ManifestError(f"{path}: expresses: wasi is native, shim, or {{missing: why}}")
+
+
+def _limits(path: Path, data: dict) -> SizeLimit:
+    size = data.get("module_bytes")
+    if size is None:
+        return SizeLimit()
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise ManifestError(f"{path}: limits: module_bytes is a positive number of bytes")
+    why = str(data.get("why", "")).strip()
+    if not why:
+        raise ManifestError(f"{path}: limits: module_bytes needs its why (measured or documented)")
+    return SizeLimit(size, why)
 
 
 def _positive(path: Path, value: object, name: str) -> float:

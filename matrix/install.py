@@ -1,6 +1,8 @@
-"""The install toolbox engines and toolchains share: a pip venv made from a given Python, an
-npm prefix, Debian packages installed as root or unpacked into a cache folder without root,
-a file lock so that parallel workers install a thing once, and one way to run each step.
+"""The install toolbox engines, toolchains and the real-world corpus share: a pip venv made
+from a given Python, an npm prefix, a package file fetched as the registry serves it (`npm
+pack`, `pip download`), Debian packages installed as root or unpacked into a cache folder
+without root, a file lock so that parallel workers install a thing once, and one way to
+run each step.
 
 Every failure is a ProvisionError whose message ends with the tool's own last words.
 """
@@ -107,6 +109,23 @@ def npm_install(folder: Path, packages: list[str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     command = [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund"]
     run_command([*command, "--loglevel=error", *packages], "npm install " + " ".join(packages))
+
+
+def npm_pack(spec: str, into: Path) -> None:
+    """`npm pack NAME@VERSION`: the package's .tgz as npm serves it, into a folder."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ProvisionError("needs npm (Node.js's package manager), which is not on PATH")
+    command = [npm, "pack", spec, "--pack-destination", str(into), "--silent", "--loglevel=error"]
+    run_command(command, f"npm pack {spec}")
+
+
+def pip_download(requirement: str, into: Path) -> None:
+    """`pip download` one wheel (`NAME==VERSION`, no dependencies, no source builds) as
+    PyPI serves it, into a folder."""
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet"]
+    command += ["--only-binary=:all:", "--disable-pip-version-check", "-d", str(into)]
+    run_command([*command, requirement], f"pip download {requirement}")
 
 
 def apt_update() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .cases import CASE_SUFFIXES, CaseError
+from .cases import CASE_SUFFIXES, LOAD, CaseError
 from .engines import select
 from .outcomes import AS_EXPECTED, Outcome
 from .paths import display_path
@@ -21,6 +21,12 @@ from .pytest_state import RECORD_PROPERTY, STATE, MatrixState
 from .records import CellResult
 
 HOSTILE = "hostile"  # the hostile corpus's folder name (cases/hostile/, docs/reliability.md)
+# A case's kind is a marker of its cells (`-m load`).
+KIND_MARKERS = {
+    "probe": "feature probe cells",
+    "program": "program cells",
+    LOAD: "cells that load a shipped module against generated imports (cases/realworld)",
+}
 
 
 def wanted(file_path: Path, config: pytest.Config, state: MatrixState) -> bool:
@@ -69,7 +75,14 @@ class CaseFile(pytest.File):
         for tag in case.tags:  # registered, so that --strict-markers accepts them
             self.config.addinivalue_line("markers", f"{tag}: cases tagged {tag}")
         tags = case.tags
-        for cell in plan([case], selection.engines, selection.toolchains, selection.profiles):
+        cells = plan(
+            [case],
+            selection.engines,
+            selection.toolchains,
+            selection.profiles,
+            engines_named=selection.engines_named,
+        )
+        for cell in cells:
             item = CellItem.from_parent(self, name=cell.name, cell=cell)
             item.requires = list(case.requires or selection.requires)
             for name in (cell.engine.family.name, cell.case.kind, *cell.case.features, *tags):

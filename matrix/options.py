@@ -131,7 +131,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "engines",
         Kind.LIST,
-        "engine ids, globs or families, comma-separated "
+        "engine ids, globs, families or FAMILY@newest, comma-separated "
         "(default: [tool.wasm-matrix] engines, else every engine build)",
         EVERY_ROUTE,
     ),
@@ -282,27 +282,33 @@ def command_line_value(option: Option, given: Any) -> Any:
 def add_cli_arguments(parser) -> None:
     """`wasm-matrix run`'s arguments (an argparse parser)."""
     for option in routed(Route.CLI):
-        spec = option.cli or Cli(flags=option.cli_flags)
-        keywords: dict[str, Any] = {"help": spec.help or option.help}
-        if option.kind is Kind.FLAG:
-            keywords["action"] = "store_true"
-        elif option.kind is Kind.PATHS and spec.flags:
-            keywords.update(action="append", default=[])
-        else:
-            keywords["default"] = spec.default if spec.default is not None else option.empty
-            if option.kind is Kind.LIST and not isinstance(keywords["default"], str):
-                keywords["default"] = ""
-        if spec.nargs is not None:
-            keywords["nargs"] = spec.nargs
-        if spec.const is not None:
-            keywords["const"] = spec.const
-        if option.metavar and option.kind is not Kind.FLAG:
-            keywords["metavar"] = option.metavar
-        if spec.flags:
-            parser.add_argument(*spec.flags, dest=option.name, **keywords)
-        else:  # positional: argparse takes the name as the dest
-            keywords["default"] = None
-            parser.add_argument(option.name, **keywords)
+        add_cli_argument(parser, option)
+
+
+def add_cli_argument(parser, option: Option) -> None:
+    """One option of the table as `wasm-matrix run` spells it, on any argparse parser (a
+    command that shares a run option, such as `snapshot --reports`, takes it from here)."""
+    spec = option.cli or Cli(flags=option.cli_flags)
+    keywords: dict[str, Any] = {"help": spec.help or option.help}
+    if option.kind is Kind.FLAG:
+        keywords["action"] = "store_true"
+    elif option.kind is Kind.PATHS and spec.flags:
+        keywords.update(action="append", default=[])
+    else:
+        keywords["default"] = spec.default if spec.default is not None else option.empty
+        if option.kind is Kind.LIST and not isinstance(keywords["default"], str):
+            keywords["default"] = ""
+    if spec.nargs is not None:
+        keywords["nargs"] = spec.nargs
+    if spec.const is not None:
+        keywords["const"] = spec.const
+    if option.metavar and option.kind is not Kind.FLAG:
+        keywords["metavar"] = option.metavar
+    if spec.flags:
+        parser.add_argument(*spec.flags, dest=option.name, **keywords)
+    else:  # positional: argparse takes the name as the dest
+        keywords["default"] = None
+        parser.add_argument(option.name, **keywords)
 
 
 def cli_values(namespace) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from .cases import Case
-from .engines import DEFAULT_COST_MS, EngineBuild, family_facts
+from .engines import DEFAULT_COST_MS, EngineBuild, family_facts, select
 from .records import CellKey
 from .toolchains import toolchains_for
 
@@ -38,11 +38,15 @@ def plan(
     engines: list[EngineBuild],
     toolchains: list[str] | None = None,
     profiles: list[str] | None = None,
+    *,
+    engines_named: bool = False,
 ) -> list[Cell]:
-    """Every cell to run. `toolchains` and `profiles` narrow the selection when given."""
+    """Every cell to run. `toolchains` and `profiles` narrow the selection when given; a
+    case's own `engines:` narrows `engines` unless the run named them (`engines_named`)."""
     cells = []
     for case in (variant for given in cases for variant in given.variants()):
-        for toolchain in (name for s in case.sources for name in toolchains_for(s.format)):
+        builds = engines if engines_named or not case.engines else select(engines, case.engines)
+        for toolchain in (name for s in case.sources for name in toolchains_for(s)):
             if toolchains and toolchain not in toolchains:
                 continue
             if case.toolchains and not any(fnmatchcase(toolchain, p) for p in case.toolchains):
@@ -50,7 +54,7 @@ def plan(
             for profile in case.profiles:
                 if profiles and profile not in profiles:
                     continue
-                cells.extend(Cell(case, toolchain, profile, engine) for engine in engines)
+                cells.extend(Cell(case, toolchain, profile, engine) for engine in builds)
     return cells
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from . import scheduling, sharding
-from .items import CaseFile, CellItem, cell_toolchain, wanted
+from .items import KIND_MARKERS, CaseFile, CellItem, cell_toolchain, wanted
 from .lifecycle import MatrixRun
 from .options import add_pytest_options
 from .profiles import FEATURES
@@ -64,8 +64,8 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     for feature in FEATURES:
         config.addinivalue_line("markers", f"{feature.name}: cells of cases using {feature.title}")
-    config.addinivalue_line("markers", "probe: feature probe cells")
-    config.addinivalue_line("markers", "program: program cells")
+    for kind, meaning in KIND_MARKERS.items():
+        config.addinivalue_line("markers", f"{kind}: {meaning}")
     config.addinivalue_line("markers", "spec: spec test suite cells")
     config.pluginmanager.register(sharding, "wasm-matrix-sharding")
     config.pluginmanager.register(scheduling, "wasm-matrix-scheduling")

@@ -1,18 +1,17 @@
 """The host protocol's messages as types (engines/protocol.md, engines/protocol.schema.json).
 
-One class per request (`Start`, `Run`, `Script`, `Stop`), each naming the class of its
-answer (`Handshake`, `RunAnswer`, `ScriptAnswer`, `Stopped`), as Bowtie's `_commands.py`
-does. A request becomes its JSON line with `to_wire(seq)`; an answer is read from the
-host's JSON with `Answer.from_wire`. Nested answers (`CallAnswer`, `DirectiveAnswer`) are
-typed too; values stay in their wire form (`{"type", "value"}`, see values.py).
+One class per request (`Start`, `Run`, `Load`, `Script`, `Stop`), each naming the class of
+its answer (`Handshake`, `RunAnswer`, `LoadAnswer`, `ScriptAnswer`, `Stopped`), as
+Bowtie's `_commands.py` does. A request becomes its JSON line with `to_wire(seq)`; an
+answer is read from the host's JSON with `Answer.from_wire`. Nested answers (`CallAnswer`,
+`DirectiveAnswer`) are typed too; values stay in their wire form (`{"type", "value"}`, see
+values.py).
 
-Checked against the schema where they are made: a request when it is written, an answer
-when it is read. Measured with bench/protocol.py (CPU time a cell): the typed messages
-cost 0.008 ms more than plain dicts, and checking them with jsonschema 0.9 ms more, many
-times the ~0.05 ms a cell's protocol handling may add. So checking is on where
-correctness matters more than speed: in the project's own tests (tests/conftest.py) and
-whenever `WASM_MATRIX_CHECK_PROTOCOL=1` is set; a message outside the schema is then a
-ProtocolViolation, which the cell reports as `error`.
+Checked against the schema where made (a request when written, an answer when read) in
+the project's own tests (tests/conftest.py) and whenever `WASM_MATRIX_CHECK_PROTOCOL=1`:
+jsonschema costs 0.9 ms a cell (bench/protocol.py; typed messages 0.008 ms more than
+dicts), many times the ~0.05 ms a cell's protocol handling may add. A message outside
+the schema is then a ProtocolViolation, which the cell reports as `error`.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from typing import Any, ClassVar, Self
 import jsonschema
 
 from .paths import engines_dir
+from .wasi.grant import Wasi
 
 SCHEMA_FILE = "protocol.schema.json"
 
@@ -99,6 +99,8 @@ class Handshake(Answer):
     engine_version: str | None = None  # the engine inside a runtime (V8 in node)
     validator_only: bool = False
     script: bool = False  # the host runs `script` requests
+    wasi: str | None = None  # WASI programs: "native" (the engine's own) or "shim" (ours)
+    wasi_missing: str = ""  # why this host runs no WASI programs
 
     @classmethod
     def _read(cls, wire: dict) -> Handshake:
@@ -112,14 +114,15 @@ class Handshake(Answer):
             engine_version=wire.get("engine_version"),
             validator_only=bool(wire.get("validator_only")),
             script=bool(wire.get("script")),
+            wasi=wire.get("wasi"),
+            wasi_missing=str(wire.get("wasi_missing", "")),
             wire=wire,
         )
 
 
 @dataclass(slots=True)
 class CallAnswer(Answer):
-    """One call's answer inside a `run` answer: return, trap (with its kinds), exception,
-    unsupported, reject (a function refused when first called), fault or error."""
+    """One call's answer in a `run` answer (its statuses: protocol.md, "Answers to `run`")."""
 
     definition = "call-answer"
     status: str = ""
@@ -147,18 +150,61 @@ def _kinds(wire: dict) -> tuple[str, ...]:
 
 
 @dataclass(slots=True)
+class WasiAnswer(Answer):
+    """How a WASI program ended inside a `run` answer: exit code or trap, output, which
+    preopens were read-only, escapes, and (shim hosts) the folders afterwards."""
+
+    definition = "wasi-answer"
+    exit_code: int | None = None  # proc_exit's code, 0 when _start returned
+    trap: str | None = None
+    stdout: bytes = b""
+    stderr: bytes = b""
+    undecodable: str = ""  # why stdout or stderr could not be read (not base64)
+    read_only: tuple[bool, ...] = ()
+    files: tuple[dict, ...] | None = None  # a shim's preopens afterwards, as sent
+    via: str = "native"  # or "shim": wasm-matrix's own WASI ran, not the engine's
+    escaped: tuple[str, ...] = ()  # what the program left in the host's working folder
+    host_fds: tuple[str, ...] = ()  # the host's own stdio the engine's WASI closed or replaced
+
+    @classmethod
+    def _read(cls, wire: dict) -> WasiAnswer:
+        outputs, undecodable = [b"", b""], ""
+        for index, name in enumerate(("stdout", "stderr")):
+            try:
+                outputs[index] = base64.b64decode(wire.get(name) or "", validate=True)
+            except (ValueError, TypeError) as error:
+                undecodable = f"{name} is not base64: {error}"
+        files, code = wire.get("files"), wire.get("exit_code")
+        return cls(
+            exit_code=code if isinstance(code, int) else None,
+            trap=None if wire.get("trap") is None else str(wire["trap"]),
+            stdout=outputs[0],
+            stderr=outputs[1],
+            undecodable=undecodable,
+            read_only=tuple(bool(flag) for flag in wire.get("read_only") or ()),
+            files=tuple(files) if isinstance(files, list) else None,
+            via=str(wire.get("via", "native")),
+            escaped=tuple(str(path) for path in wire.get("escaped") or ()),
+            host_fds=tuple(str(fd) for fd in wire.get("host_fds") or ()),
+            wire=wire,
+        )
+
+
+@dataclass(slots=True)
 class RunAnswer(Answer):
-    """The answer to `run`: ran (with each call's answer), reject, valid, timeout or error."""
+    """The answer to `run`: ran (calls, WASI ending), reject, valid, timeout, unsupported, error."""
 
     definition = "run-answer"
     status: str = ""
     calls: tuple[CallAnswer, ...] = ()
     stage: str = ""  # reject: compile | instantiate
     message: str = ""
+    wasi: WasiAnswer | None = None
 
     @classmethod
     def _read(cls, wire: dict) -> RunAnswer:
         calls = wire.get("calls")
+        wasi = wire.get("wasi")
         return cls(
             status=str(wire.get("status", "")),
             calls=tuple(
@@ -167,6 +213,34 @@ class RunAnswer(Answer):
             ),
             stage=str(wire.get("stage", "")),
             message=str(wire.get("message", "")),
+            wasi=WasiAnswer._read(wasi) if isinstance(wasi, dict) else None,
+            wire=wire,
+        )
+
+
+@dataclass(slots=True)
+class LoadAnswer(RunAnswer):
+    """The answer to `load`: a `run` answer (ran, reject, valid, timeout, error), or `stub`
+    (the start function called a generated import) or `unsupported` (the host cannot make
+    one of the module's imports; its message says which)."""
+
+    definition = "load-answer"
+    imports: int | None = None  # how many imports the host generated
+    note: str = ""  # how far the engine went, where that is less than it seems
+    stub: str = ""  # `stub`: MODULE.NAME of the generated import the start function called
+
+    @classmethod
+    def _read(cls, wire: dict) -> LoadAnswer:
+        ran = RunAnswer._read(wire)
+        imports = wire.get("imports")
+        return cls(
+            status=ran.status,
+            calls=ran.calls,
+            stage=ran.stage,
+            message=ran.message,
+            imports=imports if isinstance(imports, int) else None,
+            note=str(wire.get("note", "")),
+            stub=str(wire.get("import", "")),
             wire=wire,
         )
 
@@ -184,15 +258,8 @@ class DirectiveAnswer(Answer):
 
     @classmethod
     def _read(cls, wire: dict) -> DirectiveAnswer:
-        values = wire.get("values")
-        return cls(
-            status=str(wire.get("status", "")),
-            values=tuple(values) if isinstance(values, list) else (),
-            message=str(wire.get("message", "")),
-            stage=str(wire.get("stage", "")),
-            kinds=_kinds(wire),
-            wire=wire,
-        )
+        read = CallAnswer._read(wire)  # the same fields, read the same way
+        return cls(read.status, read.values, read.message, read.stage, read.kinds, wire=wire)
 
 
 @dataclass(slots=True)
@@ -287,13 +354,14 @@ class Limits:
 
 @dataclass(frozen=True)
 class Run(Request):
-    """Compile and instantiate a module, then make the calls on that one instance."""
+    """Compile and instantiate a module, make the calls on it (a WASI program runs first)."""
 
     cmd = "run"
     answer = RunAnswer
     module: bytes = b""
     calls: tuple[Invoke, ...] = ()
     limits: Limits | None = None
+    wasi: Wasi | None = None
 
     def fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {
@@ -302,7 +370,18 @@ class Run(Request):
         }
         if self.limits is not None:
             fields["limits"] = self.limits.to_wire()
+        if self.wasi is not None:
+            fields["wasi"] = self.wasi.to_wire()
         return fields
+
+
+@dataclass(frozen=True)
+class Load(Run):
+    """Compile a shipped module, instantiate it against imports the host generates from
+    the module's own import section (stubs of the declared types), then make the calls."""
+
+    cmd = "load"
+    answer = LoadAnswer
 
 
 @dataclass(frozen=True)

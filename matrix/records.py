@@ -41,10 +41,18 @@ class CellResult:
     module_sha256: str = ""
     module_size: int = 0
     module_uses: list[str] = field(default_factory=list)  # the scanner's findings
+    module_counts: dict[str, int] = field(default_factory=dict)  # load: how often each is used
     module_scan_error: str = ""
+    package: dict = field(default_factory=dict)  # load: where a shipped module came from
+    # A refused load cell: the offset the engine's message names and what the module
+    # scanner finds there ({"offset", "features": [{"feature", "offset", "evidence"}]}).
+    located: dict = field(default_factory=dict)
     build_command: str = ""
     build_cached: bool = False
     build_ms: float = 0.0  # the toolchain's time for this module (when it was built)
+    # A WASI program's cell: "native" (the engine's own WASI), "shim" (wasm-matrix's) or
+    # "none" (the engine has none: a skip); "" for every other cell.
+    wasi: str = ""
     host_start_ms: float = 0.0  # starting the engine's host, when this cell had to
     rerun: str = ""
     required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)

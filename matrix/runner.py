@@ -11,23 +11,29 @@ import os
 import shlex
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from . import load
 from .build import BuildCache
-from .cellrun import CellRunner
+from .cases import LOAD, PACKAGE, Case
+from .cellrun import CellRunner, Settled
 from .engines import EngineBuild
 from .host_limits import memory_limit
 from .hosts import Environment, HostPool
 from .judging import Verdict
 from .outcomes import Outcome
+from .packages import PackageModule
 from .paths import display_path
 from .planner import Cell
-from .protocol import Invoke, Limits, Run
+from .protocol import Invoke, Limits, Load, Run, RunAnswer
 from .provision import ready
 from .records import CellResult
 from .toolchains import BuildFailed, ProfileNotExpressible, Toolchain, all_toolchains
 from .verdict import judge
+from .wasi.judge import judge_wasi
+from .wasi.sandbox import Sandbox
 
 
 @lru_cache(maxsize=4096)
@@ -90,12 +96,20 @@ class Runner(CellRunner[Cell, CellResult]):
         )
 
     def judge(self, cell: Cell, result: CellResult) -> Verdict:
+        return control_checked(cell, self._judge(cell, result))
+
+    def _judge(self, cell: Cell, result: CellResult) -> Verdict:
         toolchain = self.toolchains[cell.toolchain]
         reason = toolchain.unavailable_reason()
         if reason:
             return Verdict(Outcome.SKIP, f"toolchain {cell.toolchain} is not available: {reason}")
         environment = self.environment(cell.engine)
         result.engine_version = str(environment.handshake.get("version", cell.engine.version))
+        if cell.case.wasi is not None:
+            family = cell.engine.family
+            result.wasi = family.wasi or "none"
+            if family.wasi is None:
+                return Verdict(Outcome.SKIP, f"{cell.engine.id} has no WASI: {family.wasi_missing}")
         result.toolchain_version = toolchain.version()
         try:
             built = self.builds.build(cell.case, toolchain, cell.profile)
@@ -108,28 +122,73 @@ class Runner(CellRunner[Cell, CellResult]):
         result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
+        if cell.case.kind == LOAD:
+            result.module_counts = dict(built.counts or {})
+            if cell.case.module.format == PACKAGE:
+                result.package = PackageModule.from_json(cell.case.module.content).facts()
+        too_large = cell.engine.family.limits.refuses(len(built.module), cell.engine.id)
+        if too_large:
+            return Verdict(Outcome.SKIP, too_large)
         # The case's limit, scaled for engines that are slow by nature (their manifest says).
         timeout = cell.case.timeout * cell.engine.family.timeout_factor
-        request = Run(
-            module=built.module,
-            calls=tuple(
-                Invoke(call.invoke, tuple(arg.to_wire() for arg in call.args))
-                for call in cell.case.calls
-            ),
-            # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
-            # do so before the runner would have to kill them; linear memory gets 3/4 of
-            # the host's memory limit, the rest is the engine's own.
-            limits=Limits(timeout, memory_limit() * 3 // 4),
+        # Hosts that can stop a module themselves (wasmtime's epochs and store limits)
+        # do so before the runner would have to kill them; linear memory gets 3/4 of
+        # the host's memory limit, the rest is the engine's own.
+        limits = Limits(timeout, memory_limit() * 3 // 4)
+        calls = tuple(
+            Invoke(call.invoke, tuple(arg.to_wire() for arg in call.args))
+            for call in cell.case.calls
         )
+        if cell.case.kind == LOAD:
+            loading = Load(module=built.module, calls=calls, limits=limits)
+            verdict = self._ask(cell, result, environment, loading, load.judge_load)
+            if verdict.outcome in (Outcome.REJECT, Outcome.INVALID):
+                result.located = load.located(built.module, verdict.message)
+            return verdict
+        request = Run(module=built.module, calls=calls, limits=limits)
+        wasi = cell.case.wasi
+        if wasi is None:
+            return self._ask(cell, result, environment, request, judge)
+        with Sandbox(wasi, cell.case.name, cell.engine.family.wasi == "shim") as sandbox:
+            return self._ask(
+                cell,
+                result,
+                environment,
+                request,
+                lambda case, answer, _: judge_wasi(case, answer, sandbox),
+                sandbox,
+            )
+
+    def _ask(
+        self,
+        cell: Cell,
+        result: CellResult,
+        environment: Environment,
+        request: Run | Load,
+        judge_answer: Callable[[Case, RunAnswer, bool], Verdict],
+        sandbox: Sandbox | None = None,
+    ) -> Verdict:
+        """Send the request to the build's warm host and judge its answer (a host that
+        dies, hangs or speaks nonsense settles the cell: matrix/cellrun.py)."""
         asked = time.perf_counter()
         host = self.host(cell.engine, environment)  # started if none is warm
         result.host_start_ms = round((time.perf_counter() - asked) * 1000, 3)
-        answer = self.ask(cell.engine, host, request, timeout)
+        if sandbox is not None:
+            if not host.handshake.wasi:
+                why = host.handshake.wasi_missing
+                raise Settled(Verdict(Outcome.SKIP, f"{cell.engine.id} has no WASI here: {why}"))
+            request = replace(request, wasi=sandbox.request())
+        answer = self.ask(cell.engine, host, request, request.limits.seconds)
         if answer.status == "timeout":  # the engine interrupted the module itself
             return Verdict(Outcome.TIMEOUT, f"{cell.engine.id}: {answer.message}")
+        if sandbox is not None:
+            if answer.status == "unsupported":  # this version's API cannot run WASI
+                return Verdict(Outcome.SKIP, f"{cell.engine.id}: {answer.message}")
+            if answer.wasi is not None and answer.wasi.host_fds:
+                self.hosts.discard(cell.engine)  # its stdio is gone: the next cell gets a new one
         validator_only = self.validator_only(cell.engine, host)
         result.executes = not validator_only
-        return control_checked(cell, judge(cell.case, answer, validator_only))
+        return judge_answer(cell.case, answer, validator_only)
 
 
 def control_checked(cell: Cell, verdict: Verdict) -> Verdict:

@@ -84,14 +84,23 @@ class ScanReport:
     imports: tuple[Import, ...]
     exports: tuple[Export, ...]
     sections: tuple[Section, ...]
+    # With scan(module, near=N): the uses of a feature that start at most NEAR_WINDOW bytes
+    # before offset N, closest first (count 1 each): what an engine's "at offset N" points at.
+    located: tuple[Finding, ...] = ()
 
     def uses(self, feature: str) -> bool:
         return feature in self.features
 
 
-def scan(module: bytes) -> ScanReport:
-    """Decode `module` and report the features it uses; `ScanError` if it is malformed."""
-    return _Scanner(bytes(module)).run()
+# How far before an engine's offset a use may start and still be what it points at: engines
+# name an instruction's opcode, an immediate, or a type's or limits' first byte.
+NEAR_WINDOW = 16
+
+
+def scan(module: bytes, near: int | None = None) -> ScanReport:
+    """Decode `module` and report the features it uses; `ScanError` if it is malformed.
+    `near`: an offset an engine named; the report's `located` says what is there."""
+    return _Scanner(bytes(module), near).run()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -550,11 +559,15 @@ _FAST_RUN = re.compile(
 
 
 class _Usage:
-    def __init__(self) -> None:
+    def __init__(self, near: int | None = None) -> None:
         self._seen: dict[str, list] = {}  # feature -> [count, first offset, evidence]
         self.exception_styles: set[str] = set()
+        self.near = near
+        self.close: list[tuple[int, str, int, str]] = []  # (distance, feature, offset, evidence)
 
     def note(self, feature: str, offset: int, evidence: str) -> None:
+        if self.near is not None and 0 <= self.near - offset <= NEAR_WINDOW:
+            self.close.append((self.near - offset, feature, offset, evidence))
         entry = self._seen.get(feature)
         if entry is None:
             self._seen[feature] = [1, offset, evidence]
@@ -574,6 +587,19 @@ class _Usage:
             result[feature] = Finding(feature, count, offset, evidence)
         return result
 
+    def located(self) -> tuple[Finding, ...]:
+        """The uses closest to the offset asked about (several when they tie)."""
+        if not self.close:
+            return ()
+        nearest = min(distance for distance, *_ in self.close)
+        found = {}
+        for distance, feature, offset, evidence in sorted(self.close):
+            if distance == nearest and feature not in found:
+                if feature == "exceptions":
+                    evidence += f" [{self._exception_style()}]"
+                found[feature] = Finding(feature, 1, offset, evidence)
+        return tuple(found.values())
+
     def _exception_style(self) -> str:
         styles = self.exception_styles
         if styles == {"legacy"}:
@@ -590,9 +616,9 @@ class _Usage:
 
 
 class _Scanner:
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, near: int | None = None):
         self.data = data
-        self.usage = _Usage()
+        self.usage = _Usage(near)
         self.imports: list[Import] = []
         self.exports: list[Export] = []
         self.sections: list[Section] = []
@@ -642,6 +668,7 @@ class _Scanner:
             imports=tuple(self.imports),
             exports=tuple(self.exports),
             sections=tuple(self.sections),
+            located=self.usage.located(),
         )
 
     def _check_counts(self) -> None:

@@ -319,7 +319,13 @@ def _cell_keys(state: MatrixState, path: Path) -> dict[str, CellKey]:
             case = state.case(path)
         except CaseError:
             return {}
-        cells = plan([case], selection.engines, selection.toolchains, selection.profiles)
+        cells = plan(
+            [case],
+            selection.engines,
+            selection.toolchains,
+            selection.profiles,
+            engines_named=selection.engines_named,
+        )
         return {cell.name: cell.key for cell in cells}
     if path.suffix == ".wast":
         resolved = path.resolve()

@@ -22,6 +22,7 @@ class SelectionError(Exception):
 @dataclass
 class Selection:
     engines: list[EngineBuild]
+    engines_named: bool = False  # by the run (any route): cases' own `engines:` give way
     toolchains: list[str] = field(default_factory=list)  # empty: all that fit each case
     profiles: list[str] = field(default_factory=list)  # empty: those each case names
     requires: list[str] = field(default_factory=list)  # empty: every engine is required
@@ -75,6 +76,7 @@ class Selection:
         durations = values["shard_durations"].value
         return cls(
             engines=select(load_engine_builds(), values["engines"].value),
+            engines_named=bool(values["engines"].value) and values["engines"].source != "default",
             toolchains=values["toolchains"].value,
             profiles=values["profiles"].value,
             requires=requires,

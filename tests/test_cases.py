@@ -186,7 +186,7 @@ BAD_CASES = {
         "kind: probe\nmodule:\n  wast: x\n",
         3,
         "module.wast",
-        r"unknown field \(allowed: wat, file, files, hex\)",
+        r"unknown field \(allowed: wat, file, files, hex, link, package\)",
     ),
     "timeout not a number": (
         MODULE + "kind: probe\ntimeout: fast\n",

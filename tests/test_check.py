@@ -221,9 +221,8 @@ def test_a_snapshot_keeps_what_check_reads_and_nothing_more(tmp_path):
         {**probe("prog", "w-2", "pass", []), "kind": "program"},  # not a probe: left out
     ]
     run = run_with(tmp_path / "20260101T000000Z", records, "2026-01-01T00:00:00+00:00")
-    path = tmp_path / "snapshot.json"
-    path.write_text(snapshot.dumps(snapshot.make_snapshot(run)))
-    assert path.stat().st_size < 2000  # no stdout, no program cells
+    path = snapshot.write(snapshot.make([run]), tmp_path / "snapshot.json.gz")
+    assert path.stat().st_size < 1000  # no stdout, no program cells
     loaded = snapshot.load_snapshot(path)
     assert (loaded.name, loaded.source, loaded.run["started_at"]) == (
         "20260101T000000Z",
@@ -254,7 +253,7 @@ def test_check_on_a_fresh_install_answers_from_the_shipped_snapshot(tmp_path):
     module.write_bytes(MVP_MODULE)
     done = wasm_matrix("check", str(module), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    shipped_with = "measured in the snapshot shipped with wasm-matrix (probes-snapshot.json: "
+    shipped_with = "measured in the snapshot shipped with wasm-matrix (snapshot.json.gz: "
     assert f"{shipped_with}run {shipped.name}, started " in done.stdout
     assert "no run with probe results under reports/" in done.stdout
     engines = {r.engine for r in shipped.records}

@@ -23,6 +23,9 @@ tables:
   switched_on: [simd128]
 expresses:
   values: [i32, i64, f32, f64, v128]
+limits:
+  module_bytes: 1048576
+  why: "measured: a larger module takes minutes"
 host: host.py
 provision:
   kind: pip
@@ -52,6 +55,12 @@ def test_a_new_family_is_one_folder_with_all_its_facts(tmp_path):
     assert family.tables.switched_on == {"simd128"}
     assert family.values == ("i32", "i64", "f32", "f64", "v128")
     assert not family.validator_only
+    assert family.limits.refuses(2**20, build.id) is None
+    refused = family.limits.refuses(2**20 + 1, build.id)
+    assert refused == (
+        "the module is 1.0 MiB; newengine-1.0.0 takes modules up to 1.0 MiB "
+        "(measured: a larger module takes minutes)"
+    )
 
 
 def test_a_family_that_says_little_gets_the_defaults(tmp_path):
@@ -67,6 +76,7 @@ def test_a_family_that_says_little_gets_the_defaults(tmp_path):
     assert family.cost_ms == 10.0 and family.homepage is None
     assert family.tables.webassembly_org is None and family.tables.switched_on == frozenset()
     assert family.values == ("i32", "i64", "f32", "f64") and not family.validator_only
+    assert family.limits.module_bytes is None and family.limits.refuses(2**40, "x") is None
 
 
 @pytest.mark.parametrize(
@@ -76,6 +86,8 @@ def test_a_family_that_says_little_gets_the_defaults(tmp_path):
         ("values: [i32, i64, f32, f64, v128]", "values: [i32, i65]"),
         ("switched_on: [simd128]", "switched_on: [simd256]"),
         ("category: Web Browsers", "category: Toasters"),
+        ("module_bytes: 1048576", "module_bytes: lots"),
+        ('  why: "measured: a larger module takes minutes"\n', ""),
     ],
 )
 def test_a_bad_fact_names_the_manifest(tmp_path, change, complaint):

@@ -15,6 +15,7 @@ import os
 import pwd
 import shutil
 import site
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -106,11 +107,12 @@ def test_without_root_debian_programs_run_unpacked_from_the_cache():
         # The system's Python with this test's packages and this checkout: nothing under
         # /root, which `nobody` cannot read.
         packages = [p for p in site.getsitepackages() if Path(p).is_dir()]
+        checkout, packages = _reachable(work, REPO, [Path(p) for p in packages])
         environment = {
             "PATH": os.defpath,
             "HOME": str(work),
             "LANG": "C.UTF-8",
-            "PYTHONPATH": os.pathsep.join([str(REPO), *packages]),
+            "PYTHONPATH": os.pathsep.join(map(str, [checkout, *packages])),
             "WASM_MATRIX_CACHE": str(work / "cache"),
             "APT_CONFIG": str(work / "apt.conf"),
             **{name: os.environ[name] for name in REGISTRY_SETTINGS if name in os.environ},
@@ -156,6 +158,29 @@ def test_without_root_debian_programs_run_unpacked_from_the_cache():
         assert clang["version"].startswith("clang 19."), clang
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _reachable_by_others(path: Path) -> bool:
+    """Whether another user can reach `path`: every folder on the way lets others through."""
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in [path, *path.parents])
+
+
+def _reachable(work: Path, repo: Path, packages: list[Path]) -> tuple[Path, list[Path]]:
+    """The checkout and the site packages as `nobody` can read them: where they are, or a
+    copy under `work` when a private folder hides them (a clean clone made by `mktemp -d`
+    is 0700, and so is the nox environment inside it)."""
+    skip = shutil.ignore_patterns("__pycache__")
+    checkout = repo
+    if not _reachable_by_others(repo / "matrix"):
+        checkout = work / "checkout"
+        for part in ("matrix", "engines"):
+            shutil.copytree(repo / part, checkout / part, ignore=skip)
+    reachable = []
+    for number, folder in enumerate(packages):
+        if not _reachable_by_others(folder):
+            folder = shutil.copytree(folder, work / f"site-packages-{number}", ignore=skip)
+        reachable.append(folder)
+    return checkout, reachable
 
 
 def _nobody() -> tuple[int, int]:

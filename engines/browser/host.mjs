@@ -142,12 +142,14 @@ const handshake = {
   driver: `puppeteer-core ${packageVersion(envFolder, 'puppeteer-core')}`,
   features: detected,
   disabled: options.disable,
+  wasi: 'shim', // wasm-matrix's own WASI (../js/wasi_shim.js), run inside the page
 };
 
-// The JS host core (../js/: binary.js, traps.js, core.js) runs inside the page, for `run`
-// and `script` alike: the browser's own engine does the work, every value crosses as bits
-// through the core's trampolines, and the answers are the core's.
-const CORE = ['binary.js', 'traps.js', 'core.js']
+// The JS host core (../js/: binary.js, traps.js, stubs.js, core.js) and wasm-matrix's WASI
+// shim (wasi_tree.js, wasi_shim.js) run inside the page, for every command: the browser's
+// own engine does the work, every value crosses as bits through the core's trampolines,
+// and the answers are the core's.
+const CORE = ['binary.js', 'traps.js', 'stubs.js', 'core.js', 'wasi_tree.js', 'wasi_shim.js']
   .map((file) => fs.readFileSync(path.join(HERE, '..', 'js', file), 'utf8'))
   .join('\n');
 const JS_ENGINE = { firefox: 'spidermonkey', chromium: 'v8' }[options.browser];
@@ -161,7 +163,8 @@ async function inPage(request) {
     }
     const line = await page.evaluate(
       (text, engine) => {
-        globalThis.pageHost ??= globalThis.WasmMatrix.createHost(() => ({}), [], engine);
+        const core = globalThis.WasmMatrix;
+        globalThis.pageHost ??= core.createHost(() => ({}), [], engine, globalThis.WasmMatrixWasiShim.provider());
         return globalThis.pageHost.handle(text).line;
       },
       JSON.stringify(request),
@@ -175,7 +178,10 @@ async function inPage(request) {
   }
 }
 
-const run = (bytes, calls, request) => inPage({ cmd: 'run', module: request.module, calls });
+// Cells go to the core as the runner sent them: `run` (a WASI program's too: the page has
+// no files, so everything the cell grants comes inline) and `load` alike.
+const run = (bytes, calls, request) => inPage({ ...request, cmd: 'run' });
+const load = (bytes, calls, request) => inPage({ ...request, cmd: 'load' });
 const script = (directives, carryOn) => inPage({ cmd: 'script', directives, continue: carryOn });
 
 async function close() {
@@ -194,4 +200,4 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
   process.on(signal, () => close().finally(() => process.exit(1)));
 }
 
-await serve({ handshake: () => handshake, run, script, close });
+await serve({ handshake: () => handshake, run, load, script, close });

@@ -46,8 +46,8 @@ export function firstLine(error) {
 /**
  * Answer requests until stdin closes or `stop` arrives.
  * host: { handshake(): object, run(bytes, calls, request): answer, close(): void, and
- * optionally script(directives, carryOn): answer }, each may be async; bytes is the module
- * as a Uint8Array of its own.
+ * optionally script(directives, carryOn): answer and load(bytes, calls, request): answer },
+ * each may be async; bytes is the module as a Uint8Array of its own.
  */
 export async function serve(host) {
   const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -105,6 +105,13 @@ async function handle(host, request) {
       // A copy of its own: a small Buffer is a view into a shared pool, which libraries
       // that read `.buffer` (wabt.js) would misread.
       return host.run(new Uint8Array(Buffer.from(request.module, 'base64')), request.calls ?? [], request);
+    case 'load': {
+      // Instantiate against generated imports (protocol.md, "Load"). A validator-only host
+      // has no `load`: it validates, and says so (`valid`), as for `run`.
+      const bytes = new Uint8Array(Buffer.from(request.module, 'base64'));
+      if (host.load) return host.load(bytes, request.calls ?? [], request);
+      return host.run(bytes, [], request);
+    }
     case 'stop':
       return { status: 'stopped' };
     default:

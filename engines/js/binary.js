@@ -155,12 +155,16 @@
     return compositeType(r);
   }
 
+  // A memory's or table's limits, as numbers (a 64-bit maximum beyond 2^53 loses
+  // precision, which no generated import needs).
   function limits(r) {
     const flags = r.byte();
-    r.skipLeb();
-    if (flags & 1) r.skipLeb();
+    const min = r.u32();
+    const max = flags & 1 ? r.u32() : undefined;
     if (flags & 8) r.skipLeb(); // custom page size
+    return { min, max, shared: (flags & 2) !== 0, i64: (flags & 4) !== 0 };
   }
+  const IMPORT_KINDS = ["function", "table", "memory", "global", "tag"];
 
   /**
    * What a host needs to know of a module: its types (and the type section's raw entries,
@@ -175,7 +179,7 @@
       typeEntryCount: 0,
       functions: [], // type index of each function, imported ones first
       globals: [], // {type, mutable} of each global, imported ones first
-      imports: [], // {module, name}
+      imports: [], // {module, name, kind, and its type: type, element, limits or global}
       exports: {}, // name → {kind, index}
     };
     while (r.at < r.end) {
@@ -197,16 +201,16 @@
         info.typeEntries = bytes.slice(start, s.at);
       } else if (id === 2) {
         s.vector(() => {
-          const module = s.name();
-          const name = s.name();
-          info.imports.push({ module, name });
+          const entry = { module: s.name(), name: s.name() };
           const kind = s.byte();
-          if (kind === 0) info.functions.push(s.u32());
-          else if (kind === 1) (valueType(s), limits(s));
-          else if (kind === 2) limits(s);
-          else if (kind === 3) info.globals.push({ type: valueType(s), mutable: s.byte() === 1 });
-          else if (kind === 4) (s.byte(), s.u32());
+          entry.kind = IMPORT_KINDS[kind];
+          if (kind === 0) info.functions.push((entry.type = s.u32()));
+          else if (kind === 1) (entry.element = valueType(s), entry.limits = limits(s));
+          else if (kind === 2) entry.limits = limits(s);
+          else if (kind === 3) info.globals.push((entry.global = { type: valueType(s), mutable: s.byte() === 1 }));
+          else if (kind === 4) (s.byte(), entry.type = s.u32());
           else throw new Error(`unknown import kind ${kind}`);
+          info.imports.push(entry);
         });
       } else if (id === 3) {
         info.functions.push(...s.vector(() => s.u32()));

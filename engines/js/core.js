@@ -1,11 +1,11 @@
 // The wasm-matrix host core shared by every JavaScript engine: the shells (node, bun, jsc,
 // gjs) and the browsers (engines/browser/ runs it inside the page).
 //
-// Plain script, no modules: each shell loads binary.js, traps.js and this file its own way
-// (require, load, imports, page.evaluate) and gets one global, WasmMatrix. A shell's shim
+// Plain script, no modules: each shell loads binary.js, traps.js, stubs.js and this file its
+// own way (require, load, imports, page.evaluate) and gets one global, WasmMatrix. A shell's shim
 // reads request lines, passes each to host.handle(line) and writes the answer line it gets
 // back on its protocol channel. Everything engine-specific (how to read and write,
-// versions, which JS engine it is) lives in the shims.
+// versions, which JS engine it is, its WASI) lives in the shims.
 //
 // Values never cross the JS API as JS values: every call goes through a trampoline module
 // (binary.js) that takes its arguments from memory and leaves its results there, so they
@@ -17,6 +17,7 @@
   const WasmMatrix = global.WasmMatrix;
   const { readModule, trampoline, pagesFor, uncarried, SLOT, REF_CODES } = WasmMatrix.binary;
   const { kindsOf, isExhaustion } = WasmMatrix.traps;
+  const { StubCalled, stubImports, stubAnswer } = WasmMatrix.stubs;
   const LOW = (1n << 64n) - 1n;
 
   // --- base64 (jsc and gjs have no atob) ----------------------------------------------
@@ -39,6 +40,17 @@
       }
     }
     return out.subarray(0, n);
+  }
+
+  function toBase64(bytes) {
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 3) {
+      const n = (bytes[i] << 16) | ((bytes[i + 1] || 0) << 8) | (bytes[i + 2] || 0);
+      text += ALPHABET[(n >> 18) & 63] + ALPHABET[(n >> 12) & 63];
+      text += i + 1 < bytes.length ? ALPHABET[(n >> 6) & 63] : "=";
+      text += i + 2 < bytes.length ? ALPHABET[n & 63] : "=";
+    }
+    return text;
   }
 
   // --- which features this configuration has on: ask the engine itself ----------------
@@ -93,6 +105,8 @@
   /** How a call that threw ended: a trap (with its kinds), an uncaught wasm exception, or
    * not the module's doing at all (an `error`: never a trap). */
   function ending(engine, error) {
+    // A generated import was called (a load cell): the stub's throw is the call's trap.
+    if (error instanceof StubCalled) return { status: "trap", message: error.message, kinds: [] };
     if (typeof WebAssembly.Exception === "function" && error instanceof WebAssembly.Exception) {
       return { status: "exception", message: "uncaught wasm exception" };
     }
@@ -255,29 +269,75 @@
     return readValue(made, new DataView(scratch.buffer), 0, globalType.type, 0, hostRefs);
   }
 
-  // --- cells: `run` -------------------------------------------------------------------
-  function run(engine, request) {
-    const bytes = fromBase64(request.module || "");
-    let module;
-    try {
-      module = new WebAssembly.Module(bytes);
-    } catch (error) {
-      return { status: "reject", stage: "compile", message: firstLine(error) };
-    }
-    const entry = entryOf(module, bytes);
-    try {
-      entry.instance = new WebAssembly.Instance(module, {});
-    } catch (error) {
-      return { status: "reject", stage: "instantiate", message: firstLine(error) };
-    }
-    const calls = (request.calls || []).map((call) => {
+  // --- cells: `run` and `load` --------------------------------------------------------
+  function callEach(engine, entry, calls) {
+    return calls.map((call) => {
       try {
         return { status: "return", values: callExact(entry, call.invoke, call.args || [], null) };
       } catch (error) {
         return ending(engine, error);
       }
     });
-    return { status: "ran", calls };
+  }
+
+  function compiled(request) {
+    const bytes = fromBase64(request.module || "");
+    try {
+      return entryOf(new WebAssembly.Module(bytes), bytes);
+    } catch (error) {
+      return { reject: { status: "reject", stage: "compile", message: firstLine(error) } };
+    }
+  }
+
+  // `wasi`: the shell's WASI provider (protocol.md, "WASI"), or null when it has none.
+  function run(engine, request, wasi) {
+    const entry = compiled(request);
+    if (entry.reject) return entry.reject;
+    if (request.wasi) {
+      if (!wasi || !wasi.via) return { status: "unsupported", message: (wasi && wasi.missing) || "this host has no WASI" };
+      return runWasi(engine, entry, request, wasi);
+    }
+    try {
+      entry.instance = new WebAssembly.Instance(entry.module, {});
+    } catch (error) {
+      return { status: "reject", stage: "instantiate", message: firstLine(error) };
+    }
+    return { status: "ran", calls: callEach(engine, entry, request.calls || []) };
+  }
+
+  // A WASI program: the provider gives the imports and runs `_start` or `_initialize`;
+  // the case's calls follow (through the trampolines, as every call) only when that ended well.
+  function runWasi(engine, entry, request, wasi) {
+    const session = wasi.create(request.wasi, entry.module);
+    try {
+      try {
+        entry.instance = new WebAssembly.Instance(entry.module, session.imports);
+      } catch (error) {
+        return { status: "reject", stage: "instantiate", message: firstLine(error) };
+      }
+      const ended = session.start(entry.instance);
+      const started = ended.exit_code !== null && ended.exit_code !== undefined && !ended.trap;
+      const calls = started ? callEach(engine, entry, request.calls || []) : [];
+      return { status: "ran", calls, wasi: session.finish(ended) };
+    } finally {
+      if (session.close) session.close();
+    }
+  }
+
+  // Load (protocol.md, "Load"): instantiate against imports generated from the module's
+  // own import section (stubs.js), then make the case's calls.
+  function load(engine, request) {
+    const entry = compiled(request);
+    if (entry.reject) return entry.reject;
+    if (!entry.info) return { status: "error", message: `the host cannot read the module's imports: ${entry.unreadable}` };
+    const made = stubImports(entry.info);
+    if (made.unsupported) return { status: "unsupported", message: made.unsupported };
+    try {
+      entry.instance = new WebAssembly.Instance(entry.module, made.imports);
+    } catch (error) {
+      return stubAnswer(error, "instantiate") || { status: "reject", stage: "instantiate", message: firstLine(error) };
+    }
+    return { status: "ran", calls: callEach(engine, entry, request.calls || []), imports: made.count };
   }
 
   // --- scripts (protocol.md, "Scripts"): one registry of instances per script ---------
@@ -422,21 +482,25 @@
   }
 
   // identity(): {engine, version, language, language_version, engine_version?}; `engine`:
-  // the JS engine whose trap messages to read (v8, jsc, spidermonkey; see traps.js).
-  function createHost(identity, args, engine) {
+  // the JS engine whose trap messages to read (v8, jsc, spidermonkey; see traps.js);
+  // wasi: {via: "native" | "shim", create(request, module)} or {missing: why} (optional).
+  function createHost(identity, args, engine, wasi) {
     const disabled = [];
     for (let i = 0; i < args.length; i++) {
       if (args[i] === "--disable" && i + 1 < args.length) disabled.push(args[++i]);
     }
+    const wasiFacts = wasi && wasi.via ? { wasi: wasi.via } : { wasi_missing: (wasi && wasi.missing) || "this host has no WASI" };
     function answer(request) {
       switch (request.cmd) {
         case "start": {
           const features = detectFeatures();
           for (const name of disabled) if (!(name in features)) features[name] = false;
-          return { ...identity(), features, disabled, script: true };
+          return { ...identity(), features, disabled, script: true, ...wasiFacts };
         }
         case "run":
-          return run(engine, request);
+          return run(engine, request, wasi);
+        case "load":
+          return load(engine, request);
         case "script":
           return { status: "ran", answers: runScript(engine, request.directives || [], request.continue === true) };
         case "stop":
@@ -462,6 +526,5 @@
     };
   }
 
-  WasmMatrix.createHost = createHost;
-  WasmMatrix.callExact = callExact;
+  Object.assign(WasmMatrix, { createHost, callExact, fromBase64, toBase64, firstLine });
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -10,7 +10,10 @@ const here = /@(\/[^:]*):\d+:\d+/.exec(new Error().stack)[1].replace(/\/[^/]*$/,
 imports.searchPath.unshift(here);
 imports.binary; // each defines part of globalThis.WasmMatrix
 imports.traps;
+imports.stubs;
 imports.core;
+imports.wasi_tree; // gjs has no WASI: wasm-matrix's shim (its folders, then its calls),
+imports.wasi_shim; // which leaves globalThis.WasmMatrixWasiShim
 
 const answers = new Gio.UnixOutputStream({ fd: 1, close_fd: false });
 const input = new Gio.DataInputStream({
@@ -41,7 +44,7 @@ const identity = () => ({
   engine_version: `SpiderMonkey ${mozjsVersion()}`,
 });
 
-const host = WasmMatrix.createHost(identity, ARGV, "spidermonkey");
+const host = WasmMatrix.createHost(identity, ARGV, "spidermonkey", globalThis.WasmMatrixWasiShim.provider());
 for (;;) {
   const [line] = input.read_line_utf8(null);
   if (line === null) break; // end of input

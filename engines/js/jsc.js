@@ -4,7 +4,9 @@
 
 // jsc's load() resolves against the working directory: find core.js beside this file.
 const here = /@(\/[^:]*):\d+:\d+/.exec(new Error().stack)[1].replace(/[^/]*$/, "");
-for (const file of ["binary.js", "traps.js", "core.js"]) load(here + file);
+for (const file of ["binary.js", "traps.js", "stubs.js", "core.js"]) load(here + file);
+load(here + "wasi_tree.js"); // jsc has no WASI: wasm-matrix's shim, marked as such
+load(here + "wasi_shim.js");
 
 const send = print;
 const toStderr = (...args) => printErr(args.map(String).join(" "));
@@ -33,7 +35,12 @@ const identity = () => ({
 });
 
 // `arguments` (what follows `--`) is not defined at all when nothing follows it.
-const host = WasmMatrix.createHost(identity, typeof arguments === "undefined" ? [] : Array.from(arguments), "jsc");
+const host = WasmMatrix.createHost(
+  identity,
+  typeof arguments === "undefined" ? [] : Array.from(arguments),
+  "jsc",
+  WasmMatrixWasiShim.provider(),
+);
 for (;;) {
   const line = readline();
   if (line === null || line === undefined) break; // end of input

@@ -6,7 +6,7 @@ const path = require("path");
 const readline = require("readline");
 const util = require("util");
 
-for (const file of ["binary.js", "traps.js", "core.js"]) require(path.join(__dirname, file));
+for (const file of ["binary.js", "traps.js", "stubs.js", "core.js"]) require(path.join(__dirname, file));
 
 // Keep the real stdout writer for the protocol, then point every printer at stderr.
 const stdout = process.stdout;
@@ -37,7 +37,9 @@ function identity() {
 
 // Bun embeds JavaScriptCore, node V8: whose trap messages the core reads (traps.js).
 const engine = typeof Bun !== "undefined" ? "jsc" : "v8";
-const host = WasmMatrix.createHost(identity, process.argv.slice(2), engine);
+// Each runtime's own node:wasi (wasi_node.js), loaded after stdout is moved aside.
+const wasi = require(path.join(__dirname, "wasi_node.js")).provider();
+const host = WasmMatrix.createHost(identity, process.argv.slice(2), engine, wasi);
 const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   if (!line.trim()) return;

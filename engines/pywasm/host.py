@@ -16,13 +16,17 @@ from pyhost import (
     SPECTEST_PRINTS,
     CallError,
     CallTrapped,
+    CannotStub,
     EngineFault,
     Host,
     Reject,
     Unsupported,
     check_arguments,
     serve,
+    stub_called,
+    stub_function,
 )
+from pywasi import WasiRun
 from pywasm.core import (
     FuncType,
     GlobalType,
@@ -68,39 +72,81 @@ class PywasmHost(Host):
     def version(self) -> str:
         return package_version("pywasm")
 
-    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+    stubs = 0  # how many imports the last load generated
+
+    def load(self, module: bytes, calls: list[dict]) -> tuple[int, list[dict]]:
+        answers = self.run(module, calls, stubbed=True)
+        return self.stubs, answers
+
+    def run(self, module: bytes, calls: list[dict], stubbed: bool = False) -> list[dict]:
         runtime = Runtime()
         try:
             described = ModuleDesc.from_reader(io.BytesIO(module))
         except Exception as error:  # pywasm decodes with asserts: any exception is a refusal
             raise Reject("compile", _message(error)) from None
+        if stubbed:
+            self.stubs = _stub_imports(runtime, described)
         try:
             instance = runtime.instance(described)
         except Exception as error:
+            called = stub_called(error)
+            if called is not None:
+                runtime.machine.stack = Stack()
+                raise called from None
             raise Reject("instantiate", _message(error)) from None
-        exports = {export.name: export.data for export in instance.exps}
+        return self.call_each(calls, _invoker(runtime, instance))
 
-        def invoke(name: str, args: list[dict]) -> list[dict]:
-            extern = exports.get(name)
-            if extern is None or extern.kind != FUNCTION:
-                raise CallError(f"no exported function named {name!r}")
-            function = runtime.machine.store.func[extern.data]
-            params = [_kind(kind) for kind in function.type.args]
-            kinds = [_kind(kind) for kind in function.type.rets]
-            check_arguments(name, params, args)
-            values = [
-                FROM_BITS[kind](int(arg["value"])) for kind, arg in zip(params, args, strict=True)
-            ]
+    # WASI preview 1 through pywasm's own implementation (pywasm.wasi.Preview1); stdio
+    # through its pipes (BytesIO), which it offers for exactly this.
+    wasi = "native"
+
+    def run_wasi(self, module: bytes, calls: list[dict], wasi: dict) -> tuple[list, dict]:
+        import pywasm.wasi
+
+        with WasiRun(wasi) as run:
+            runtime = Runtime()
             try:
-                results = runtime.machine.invocate(extern.data, values)
-            except Exception as error:  # RecursionError and MemoryError too
-                raise _ended(runtime, error) from None
-            return [
-                {"type": kind, "value": str(_bits(kind, value))}
-                for kind, value in zip(kinds, results, strict=True)
-            ]
+                described = ModuleDesc.from_reader(io.BytesIO(module))
+            except Exception as error:  # pywasm decodes with asserts: any exception is a refusal
+                raise Reject("compile", _message(error)) from None
+            dirs = {preopen["guest"]: preopen["host"] for preopen in run.preopens}
+            preview1 = pywasm.wasi.Preview1(run.args, dirs, dict(run.env))
+            stdout, stderr = io.BytesIO(), io.BytesIO()
+            for fd, pipe in enumerate((io.BytesIO(run.stdin.read_bytes()), stdout, stderr)):
+                preview1.fd[fd].pipe = pipe
+            run.read_only = [False] * len(run.preopens)  # Preview1 has no read-only dirs
+            preview1.bind(runtime)
+            try:
+                instance = runtime.instance(described)
+            except Exception as error:
+                raise Reject("instantiate", _message(error)) from None
+            answers = self._start_and_call(runtime, instance, run, calls)
+            run.stdout.write_bytes(stdout.getvalue())
+            run.stderr.write_bytes(stderr.getvalue())
+            return answers, run.answer()
 
-        return self.call_each(calls, invoke)
+    def _start_and_call(self, runtime, instance, run: WasiRun, calls: list[dict]) -> list[dict]:
+        name = "_start" if run.start == "command" else "_initialize"
+        if not any(export.name == name for export in instance.exps):
+            if run.start == "command":
+                run.trap = "the module exports no _start function"
+                return []
+            run.exit_code = 0
+        else:
+            try:
+                runtime.invocate(instance, name, [])
+                run.exit_code = 0
+            except Exception as error:  # proc_exit raises Exception(SystemExit, code)
+                runtime.machine.stack = Stack()
+                if len(error.args) >= 2 and error.args[0] is SystemExit:
+                    run.exit_code = int(error.args[1])
+                    if run.start == "reactor":
+                        run.trap = f"_initialize called proc_exit({run.exit_code})"
+                else:
+                    run.trap = f"{name}: {_message(error)}"
+        if not run.finished:
+            return []
+        return self.call_each(calls, _invoker(runtime, instance))
 
     # Scripts: one Runtime (store, import namespaces) per script, `spectest` in it.
     def script_store(self) -> object:
@@ -160,6 +206,36 @@ class PywasmHost(Host):
         if kind not in KINDS:
             raise Unsupported("the pywasm host reads number globals only")
         return {"type": KINDS[kind], "value": str(_bits(KINDS[kind], glob.data))}
+
+
+def _invoker(runtime: Runtime, instance):
+    exports = {export.name: export.data for export in instance.exps}
+
+    def invoke(name: str, args: list[dict]) -> list[dict]:
+        extern = exports.get(name)
+        if extern is None or extern.kind != FUNCTION:
+            raise CallError(f"no exported function named {name!r}")
+        function = runtime.machine.store.func[extern.data]
+        params = [_kind(kind) for kind in function.type.args]
+        kinds = [_kind(kind) for kind in function.type.rets]
+        check_arguments(name, params, args)
+        values = [
+            FROM_BITS[kind](int(arg["value"])) for kind, arg in zip(params, args, strict=True)
+        ]
+        try:
+            results = runtime.machine.invocate(extern.data, values)
+        except Exception as error:  # RecursionError and MemoryError too
+            called = stub_called(error)
+            if called is not None:  # a generated import was called (a load cell)
+                runtime.machine.stack = Stack()
+                raise called from None
+            raise _ended(runtime, error) from None
+        return [
+            {"type": kind, "value": str(_bits(kind, value))}
+            for kind, value in zip(kinds, results, strict=True)
+        ]
+
+    return invoke
 
 
 def _ended(runtime: Runtime, error: Exception) -> Exception:
@@ -235,6 +311,29 @@ def _message(error: BaseException) -> str:
         frames = traceback.extract_tb(error.__traceback__)
         text = (frames[-1].line or "") if frames else ""
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _stub_imports(runtime: Runtime, described: ModuleDesc) -> int:
+    """A generated extern for every import, from the module's own declaration
+    (protocol.md, "Load"): functions raise StubCalled; memories, tables, globals are zero."""
+    for wanted in described.imps:
+        where = f"{wanted.module}.{wanted.name}"
+        desc = wanted.desc
+        if isinstance(desc, int):  # a function: its type index
+            extern = runtime.allocate_func_host(described.type[desc], stub_function(where))
+        elif isinstance(desc, MemType):
+            extern = runtime.allocate_memory(desc)
+        elif isinstance(desc, TableType):
+            extern = runtime.allocate_table(desc)
+        elif isinstance(desc, GlobalType):
+            if desc.type.data not in KINDS:
+                raise CannotStub(f"the pywasm host makes number globals only ({where})")
+            zero = FROM_BITS[KINDS[desc.type.data]](0)
+            extern = runtime.allocate_global(desc, zero)
+        else:
+            raise CannotStub(f"pywasm cannot make the import {where} ({type(desc).__name__})")
+        runtime.imports.setdefault(wanted.module, {})[wanted.name] = extern
+    return len(described.imps)
 
 
 if __name__ == "__main__":

@@ -25,11 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wasmbin
-from pyhost import (
-    Host,
-    Reject,
-    serve,
-)
+from imports import CannotProvide, NotRead, provider_module, read_imports
+from pyhost import CannotStub, Host, Reject, StubCalled, serve
 from trapwords import (
     MISMATCH,
     SPEC_WORDS,
@@ -84,6 +81,8 @@ BUILDS_ON = {
 # A generous limit of its own, so a spectest-interp can never outlive its host by long.
 INTERP_TIMEOUT = 600
 RESULT_LINE = re.compile(r"^w(\d+)\((.*)\) =>(?: (.*))?$")
+# What a generated import's stub prints before it traps (imports.provider_module).
+STUB_LINE = re.compile(r"^called host spectest\.print_i32\(i32:(\d+)\) =>")
 VALUE = re.compile(r"^(i32|i64):(\d+)$")
 LIBC = ctypes.CDLL(None, use_errno=True)
 # wabt's own words for some traps, before the spec's (its actions fail only by trapping).
@@ -140,20 +139,73 @@ class WabtHost(Host):
 
     def run(self, module: bytes, calls: list[dict]) -> list[dict]:
         with tempfile.TemporaryDirectory(prefix="wabt-host-") as folder:
-            return self._run_in(Path(folder), module, calls)
+            return self._run_in(Path(folder), module, calls, None)
 
-    def _run_in(self, folder: Path, module: bytes, calls: list[dict]) -> list[dict]:
+    def load(self, module: bytes, calls: list[dict]) -> tuple[int, list[dict]]:
+        """spectest-interp links modules only: each import namespace gets a module that
+        provides it (imports.provider_module), registered under the namespace's name. Its
+        functions report their number through spectest.print_i32 before they trap, which
+        is how a call of a stub is told from the module's own `unreachable`."""
+        try:
+            wanted = read_imports(module)
+        except NotRead:
+            wanted = []  # beyond our reader: wabt judges the module in _run_in
+        namespaces: dict[str, list] = {}
+        for item in wanted:
+            namespaces.setdefault(item.module, []).append(item)
+        # `spectest` last: the providers themselves report through the real one.
+        order = sorted(namespaces, key=lambda name: name == "spectest")
+        providers, first = [], 0
+        for namespace in order:
+            items = namespaces[namespace]
+            try:
+                providers.append((namespace, provider_module(items, first=first)))
+            except CannotProvide as error:
+                raise CannotStub(
+                    f"wabt links modules only, and no module can export {error}"
+                ) from None
+            first += len(items)
+        labels = [item.label for namespace in order for item in namespaces[namespace]]
+        wanted = [item for namespace in order for item in namespaces[namespace]]
+        try:
+            with tempfile.TemporaryDirectory(prefix="wabt-host-") as folder:
+                answers = self._run_in(Path(folder), module, calls, (providers, labels))
+        except ProviderRefused:
+            # A provider declares only the module's own import types, so wabt refusing it
+            # (an externref parameter without reference types) most likely means it
+            # refuses the module too: read the module alone for wabt's own verdict on it.
+            with tempfile.TemporaryDirectory(prefix="wabt-host-") as folder:
+                try:
+                    self._run_in(Path(folder), module, [], None)
+                except Reject as reject:
+                    if reject.stage == "compile":
+                        raise
+            raise
+        return len(wanted), answers
+
+    def _run_in(
+        self, folder: Path, module: bytes, calls: list[dict], stubs: tuple | None
+    ) -> list[dict]:
         (folder / "m.wasm").write_bytes(module)
-        commands: list[dict] = [{"type": "module", "line": 1, "filename": "m.wasm"}]
+        commands: list[dict] = []
+        labels: list[str] = []
+        if stubs is not None:
+            providers, labels = stubs
+            for k, (namespace, provider) in enumerate(providers):
+                (folder / f"p{k}.wasm").write_bytes(provider)
+                commands.append({"type": "module", "filename": f"p{k}.wasm"})
+                commands.append({"type": "register", "as": namespace})
+        main = len(commands) + 1  # the module's line in the script
+        commands.append({"type": "module", "filename": "m.wasm"})
         try:
             info = wasmbin.read_module(module)
         except (wasmbin.NotParsed, UnicodeDecodeError) as error:
             # Beyond our reader: let wabt judge the module; if it takes it, that is our bug.
-            self._load(folder, commands)
+            self._load(folder, commands, main, labels)
             raise RuntimeError(f"wabt loaded a module the host cannot read: {error}") from None
-        if info.imports:
+        if info.imports and stubs is None:
             # spectest-interp would link its own `spectest` module; hosts give no imports.
-            self._load(folder, commands)
+            self._load(folder, commands, main, labels)
             raise Reject("instantiate", "the module has imports; the host gives none")
 
         # One wrapper export per distinct export called; calls that cannot be made get
@@ -180,26 +232,32 @@ class WabtHost(Host):
             targets = [(name, info.exports[name][1]) for name in names]
             (folder / "w.wasm").write_bytes(wasmbin.wrapper("m", targets))
             commands += [
-                {"type": "register", "line": 2, "as": "m"},
-                {"type": "module", "line": 3, "filename": "w.wasm"},
+                {"type": "register", "as": "m"},
+                {"type": "module", "filename": "w.wasm"},
             ]
             for action in actions:
-                line = len(commands) + 1
-                commands.append({"type": "action", "line": line, "action": action, "expected": []})
-            result = self._load(folder, commands)
+                commands.append({"type": "action", "action": action, "expected": []})
+            result = self._load(folder, commands, main, labels)
             wanted = [int(action["field"][1:]) for action in actions]
             signatures = [(k, targets[k][1]) for k in wanted]
-            results = _results(result.stdout, signatures, result.stdout + result.stderr)
+            results = _results(result.stdout, signatures, result.stdout + result.stderr, labels)
         else:
-            self._load(folder, commands)
+            self._load(folder, commands, main, labels)
         return [
             {"status": "error", "message": step} if isinstance(step, str) else results[step]
             for step in plan
         ]
 
-    def _load(self, folder: Path, commands: list[dict]) -> subprocess.CompletedProcess:
-        """Run the script; raise Reject if wabt refuses the module."""
-        script = {"source_filename": "run", "commands": commands}
+    def _load(
+        self, folder: Path, commands: list[dict], main: int, labels: list[str]
+    ) -> subprocess.CompletedProcess:
+        """Run the script; raise Reject if wabt refuses the module (line `main`)."""
+        # spectest-interp's reader wants each command's "line" right after its "type".
+        numbered = [
+            {"type": command["type"], "line": line, **command}
+            for line, command in enumerate(commands, 1)
+        ]
+        script = {"source_filename": "run", "commands": numbered}
         (folder / "run.json").write_text(json.dumps(script), "utf-8")
         command = [self.interp, *self.flags, "run.json"]
         try:
@@ -223,14 +281,27 @@ class WabtHost(Host):
             )
             sys.stderr.flush()
             os._exit(70)
+        if "run.json:" in result.stderr:  # spectest-interp could not read our script
+            raise RuntimeError(f"spectest-interp refused the host's script:\n{output}")
+        stub = None  # the last stub that reported being called
         for line in result.stdout.splitlines():
-            if line.startswith("run:1: error reading module"):
+            called = STUB_LINE.match(line)
+            if called and int(called.group(1)) < len(labels):
+                stub = labels[int(called.group(1))]
+            if line.startswith(f"run:{main}: error reading module"):
                 raise Reject("compile", _diagnostic(result.stderr) or line)
-            if line.startswith("run:1: error instantiating module:"):
+            if line.startswith(f"run:{main}: error instantiating module:"):
+                if stub is not None:  # the start function called a stub
+                    raise StubCalled(stub)
                 raise Reject("instantiate", _quoted(line.split(":", 3)[3]))
-            if re.match(r"^run:[23]: ", line):
-                raise RuntimeError(f"the host's wrapper module failed in wabt:\n{output}")
+            number = re.match(r"^run:(\d+): ", line)
+            if number and int(number.group(1)) != main and "unexpected trap" not in line:
+                raise ProviderRefused(f"the host's own modules failed in wabt:\n{output}")
         return result
+
+
+class ProviderRefused(RuntimeError):
+    """spectest-interp refused a module the host made (a provider, the wrapper)."""
 
 
 def _problem(info: wasmbin.ModuleInfo, call: dict) -> str | None:
@@ -251,26 +322,38 @@ def _problem(info: wasmbin.ModuleInfo, call: dict) -> str | None:
 
 
 def _results(
-    stdout: str, signatures: list[tuple[int, wasmbin.Signature]], output: str
+    stdout: str,
+    signatures: list[tuple[int, wasmbin.Signature]],
+    output: str,
+    labels: list[str] | None = None,
 ) -> list[dict]:
     """One answer per action, from the lines `w<k>(args) => results | error: message`;
-    anything else is a host error showing spectest-interp's whole `output`."""
-    found = [m for m in map(RESULT_LINE.match, stdout.splitlines()) if m]
+    anything else is a host error showing spectest-interp's whole `output`. `labels`: the
+    generated imports, so that a trap right after a stub reported its call says so."""
+    found = []
+    stub = None
+    for line in stdout.splitlines():
+        called = STUB_LINE.match(line)
+        if called and labels and int(called.group(1)) < len(labels):
+            stub = labels[int(called.group(1))]
+        match = RESULT_LINE.match(line)
+        if match:
+            found.append((match, stub))
+            stub = None
     if len(found) != len(signatures):
         raise RuntimeError(
             f"expected {len(signatures)} results from spectest-interp, found {len(found)}:\n"
             + output
         )
     answers = []
-    for match, (k, signature) in zip(found, signatures, strict=True):
+    for (match, stub), (k, signature) in zip(found, signatures, strict=True):
         if int(match.group(1)) != k:
             raise RuntimeError(f"results out of order (w{k} expected):\n{output}")
         text = match.group(3) or ""
         if text.startswith("error: "):
-            message = text[len("error: ") :]
-            answers.append(
-                {"status": "trap", "message": message, "kinds": trap_kinds(message, TRAP_RULES)}
-            )
+            message = str(StubCalled(stub)) if stub else text[len("error: ") :]
+            kinds = [] if stub else trap_kinds(message, TRAP_RULES)
+            answers.append({"status": "trap", "message": message, "kinds": kinds})
             continue
         parts = [part.strip() for part in text.split(",")] if text else []
         values = [VALUE.match(part) for part in parts]

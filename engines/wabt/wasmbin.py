@@ -138,8 +138,9 @@ def read_module(data: bytes) -> ModuleInfo:
             types = _type_entries(body)
         elif section == 2:
             imports = body.leb()
+            functions = _imported_functions(body, imports)
         elif section == 3:
-            functions = [body.leb() for _ in range(body.leb())]
+            functions += [body.leb() for _ in range(body.leb())]
         elif section == 7:
             for _ in range(body.leb()):
                 name = body.bytes(body.leb()).decode("utf-8")
@@ -147,12 +148,46 @@ def read_module(data: bytes) -> ModuleInfo:
     exports: dict[str, tuple[int, Signature | None]] = {}
     for name, kind, index in raw_exports:
         signature = None
-        if kind == 0 and not imports:  # with imports the host never calls anything
+        if kind == 0:
             if index >= len(functions) or functions[index] >= len(types):
                 raise NotParsed(f"export {name!r} names an unknown function")
             signature = types[functions[index]]
         exports[name] = (kind, signature)
     return ModuleInfo(imports, exports)
+
+
+def _imported_functions(reader: _Reader, count: int) -> list[int]:
+    """The type index of each imported function (they come first in the index space)."""
+    types = []
+    for _ in range(count):
+        reader.bytes(reader.leb())  # module name
+        reader.bytes(reader.leb())  # field name
+        kind = reader.byte()
+        if kind == 0:
+            types.append(reader.leb())
+        elif kind == 1:
+            reader.value_type()
+            _limits(reader)
+        elif kind == 2:
+            _limits(reader)
+        elif kind == 3:
+            reader.value_type()
+            reader.byte()
+        elif kind == 4:
+            reader.byte()
+            reader.leb()
+        else:
+            raise NotParsed(f"unknown import kind {kind}")
+    return types
+
+
+def _limits(reader: _Reader) -> None:
+    flags = reader.byte()
+    reader.leb()
+    if flags & 1:
+        reader.leb()
+    if flags & 8:
+        reader.leb()
 
 
 def _leb(value: int) -> bytes:

@@ -16,15 +16,20 @@ from pyhost import (
     SPECTEST_PRINTS,
     CallError,
     CallTrapped,
+    CannotStub,
     Host,
     Reject,
+    StubCalled,
     Unsupported,
     bits_to_python,
     check_arguments,
     first_line,
     python_to_wire,
     serve,
+    stub_called,
+    stub_function,
 )
+from pywasi import WasiRun, exit_code_of, redirected
 from trapwords import (
     SPEC_WORDS,
     trap_kinds,
@@ -41,6 +46,7 @@ KINDS = {
 
 class WasmerHost(Host):
     engine = "wasmer"
+    stubs = 0  # how many imports the last load generated
     scripts = True
 
     def __init__(self, disabled: list[str], compiler: str = "cranelift"):
@@ -66,16 +72,83 @@ class WasmerHost(Host):
         # wasmer-python 1.x has no API to set or read wasm features: nothing to report.
         return {}
 
-    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+    def load(self, module: bytes, calls: list[dict]) -> tuple[int, list[dict]]:
+        self.stubs = 0
+        answers = self.run(module, calls, stubbed=True)
+        return self.stubs, answers
+
+    def run(self, module: bytes, calls: list[dict], stubbed: bool = False) -> list[dict]:
         try:
             compiled = wasmer.Module(self.store, module)
         except RuntimeError as error:
             raise Reject("compile", first_line(str(error))) from None
+        imports = self._stubs(compiled) if stubbed else None
         try:
-            instance = wasmer.Instance(compiled)
+            instance = wasmer.Instance(compiled, imports) if stubbed else wasmer.Instance(compiled)
+        except StubCalled:
+            raise
         except RuntimeError as error:
+            _reraise_stub(error)
             raise Reject("instantiate", first_line(str(error))) from None
+        return self.call_each(calls, self._invoker(instance))
 
+    # WASI preview 1 through wasmer's own implementation (wasmer.wasi). It reads and writes
+    # the process's own stdio, so the run's files stand in for fds 0, 1 and 2 meanwhile.
+    wasi = "native"
+
+    def run_wasi(self, module: bytes, calls: list[dict], wasi: dict) -> tuple[list, dict]:
+        with WasiRun(wasi) as run:
+            try:
+                compiled = wasmer.Module(self.store, module)
+            except RuntimeError as error:
+                raise Reject("compile", first_line(str(error))) from None
+            builder = wasmer.wasi.StateBuilder(run.args[0] if run.args else "program")
+            for argument in run.args[1:]:
+                builder.argument(argument)
+            for name, value in run.env:
+                builder.environment(name, value)
+            for preopen in run.preopens:
+                builder.map_directory(preopen["guest"], preopen["host"])
+            run.read_only = [False] * len(run.preopens)  # wasmer-python has no read-only map
+            version = wasmer.wasi.get_version(compiled, strict=False)
+            with redirected(run):
+                try:
+                    if version is None:  # no WASI imports at all
+                        instance = wasmer.Instance(compiled)
+                    else:
+                        imports = builder.finalize().generate_import_object(self.store, version)
+                        instance = wasmer.Instance(compiled, imports)
+                except RuntimeError as error:
+                    raise Reject("instantiate", first_line(str(error))) from None
+                answers = self._start_and_call(instance, run, calls)
+            return answers, run.answer()
+
+    def _start_and_call(self, instance, run: WasiRun, calls: list[dict]) -> list[dict]:
+        name = "_start" if run.start == "command" else "_initialize"
+        function = _exports(instance).get(name)
+        if not isinstance(function, wasmer.Function):
+            if run.start == "command":
+                run.trap = "the module exports no _start function"
+                return []
+            run.exit_code = 0
+        else:
+            try:
+                function()
+                run.exit_code = 0
+            except RuntimeError as error:
+                text = first_line(str(error))
+                code = exit_code_of(error) if "exited" in text.lower() else None
+                if code is None:
+                    run.trap = f"{name}: {text}"
+                    return []
+                run.exit_code = code
+                if run.start == "reactor":
+                    run.trap = f"_initialize called proc_exit({code})"
+        if not run.finished:
+            return []
+        return self.call_each(calls, self._invoker(instance))
+
+    def _invoker(self, instance: wasmer.Instance):
         def invoke(name: str, args: list[dict]) -> list[dict]:
             try:
                 function = getattr(instance.exports, name)
@@ -90,11 +163,47 @@ class WasmerHost(Host):
             try:
                 result = function(*values)
             except RuntimeError as error:  # wasmer-python raises every trap as RuntimeError
+                _reraise_stub(error)
                 raise _ended(error) from None
             results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
-        return self.call_each(calls, invoke)
+        return invoke
+
+    def _stubs(self, compiled: wasmer.Module) -> wasmer.ImportObject:
+        """A generated extern for every import, from the import's own type (protocol.md)."""
+        namespaces: dict[str, dict] = {}
+        for wanted in compiled.imports:
+            where = f"{wanted.module}.{wanted.name}"
+            namespaces.setdefault(wanted.module, {})[wanted.name] = self._stub(wanted.type, where)
+            self.stubs += 1
+        imports = wasmer.ImportObject()
+        for namespace, externs in namespaces.items():
+            imports.register(namespace, externs)
+        return imports
+
+    def _stub(self, kind, where: str):
+        try:
+            if isinstance(kind, wasmer.FunctionType):
+                return wasmer.Function(self.store, stub_function(where), kind)
+            if isinstance(kind, wasmer.MemoryType):
+                return wasmer.Memory(self.store, kind)
+            if isinstance(kind, wasmer.GlobalType):
+                if kind.type not in KINDS:
+                    raise CannotStub(f"wasmer-python cannot make a {kind.type} global ({where})")
+                zero = getattr(wasmer.Value, KINDS[kind.type])(0)
+                return wasmer.Global(self.store, zero, mutable=kind.mutable)
+            if isinstance(kind, wasmer.TableType):
+                # wasmer-python has no Table constructor: a module's own table is the same.
+                if kind.type != wasmer.Type.FUNC_REF:
+                    raise CannotStub(f"wasmer-python cannot make a table of {kind.type} ({where})")
+                limit = f"{kind.minimum} {kind.maximum}" if kind.maximum is not None else ""
+                limit = limit or str(kind.minimum)
+                maker = wasmer.Module(self.store, f'(module (table (export "t") {limit} funcref))')
+                return wasmer.Instance(maker).exports.t
+        except RuntimeError as error:
+            raise CannotStub(f"wasmer-python cannot make the import {where}: {error}") from None
+        raise CannotStub(f"wasmer-python cannot make the import {where} ({type(kind).__name__})")
 
     # Scripts: one registry of import namespaces per script, `spectest` in it.
     def script_store(self) -> object:
@@ -162,6 +271,13 @@ def _ended(error: RuntimeError) -> Exception:
     if kinds:
         return CallTrapped(text, kinds)
     return CallError(f"wasmer failed on the call: {text}")
+
+
+def _reraise_stub(error: RuntimeError) -> None:
+    """wasmer-python turns a host function's exception into a RuntimeError with its text."""
+    called = stub_called(error)
+    if called is not None:
+        raise called from None
 
 
 def _exports(instance: wasmer.Instance) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import threading
 import time
@@ -15,14 +16,19 @@ from pyhost import (
     CallError,
     CallThrew,
     CallTrapped,
+    CannotStub,
     Host,
     Interrupted,
     Reject,
+    StubCalled,
     bits_to_python,
     check_arguments,
     python_to_wire,
     serve,
+    stub_called,
+    stub_function,
 )
+from pywasi import WasiRun, exit_code_of
 from trapwords import (
     ARRAY,
     CAST,
@@ -91,6 +97,7 @@ INTERRUPT_AT = 0.8
 
 class WasmtimeHost(Host):
     engine = "wasmtime"
+    stubs = 0  # how many imports the last load generated
     # Scripts need the Linker and the C API's value union (v128, anyref): wasmtime-py 20+
     # (measured: 10.0 cannot make the calls, 0.40 and older cannot build the linker).
     scripts = int(package_version("wasmtime").split(".")[0]) >= 20
@@ -124,7 +131,13 @@ class WasmtimeHost(Host):
     def features(self) -> dict[str, bool]:
         return dict(self.enabled)
 
-    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+    def run(
+        self,
+        module: bytes,
+        calls: list[dict],
+        wasi: WasiRun | None = None,
+        stubbed: bool = False,
+    ) -> list[dict]:
         store = wasmtime.Store(self.engine_)
         memory_bytes = self.limits.get("memory_bytes")
         if memory_bytes and hasattr(store, "set_limits"):
@@ -132,27 +145,56 @@ class WasmtimeHost(Host):
             store.set_limits(memory_size=int(memory_bytes))
         seconds = self.limits.get("seconds")
         if not self.epochs:
-            return self._run(store, module, calls)
+            return self._run(store, module, calls, wasi, stubbed)
         if not seconds:  # no limit asked: a deadline that never comes (the default is now)
             store.set_epoch_deadline(2**62)
-            return self._run(store, module, calls)
+            return self._run(store, module, calls, wasi, stubbed)
         store.set_epoch_deadline(1)
         self.watchdog.arm(seconds * INTERRUPT_AT)
         try:
-            return self._run(store, module, calls)
+            return self._run(store, module, calls, wasi, stubbed)
         finally:
             self.watchdog.disarm()  # a bump meant for this run must not land in the next one
 
-    def _run(self, store: wasmtime.Store, module: bytes, calls: list[dict]) -> list[dict]:
+    # WASI preview 1 through wasmtime's own implementation (WasiConfig).
+    wasi = "native"
+
+    def run_wasi(self, module: bytes, calls: list[dict], wasi: dict) -> tuple[list, dict]:
+        with WasiRun(wasi) as run:
+            answers = self.run(module, calls, run)
+            return answers, run.answer()
+
+    def load(self, module: bytes, calls: list[dict]) -> tuple[int, list[dict]]:
+        answers = self.run(module, calls, stubbed=True)
+        return self.stubs, answers
+
+    def _run(
+        self,
+        store: wasmtime.Store,
+        module: bytes,
+        calls: list[dict],
+        wasi: WasiRun | None,
+        stubbed: bool = False,
+    ) -> list[dict]:
         try:
             # A bytearray: given `bytes` that do not start with a zero byte, wasmtime-py
             # parses them as the text format, and would run a "binary" that is WAT text.
             compiled = wasmtime.Module(self.engine_, bytearray(module))
         except wasmtime.WasmtimeError as error:
             raise Reject("compile", str(error)) from None
+        imports = _stubs(store, self.engine_, compiled) if stubbed else []
+        self.stubs = len(imports)
         try:
-            instance = wasmtime.Instance(store, compiled, [])
+            if wasi is None:
+                instance = wasmtime.Instance(store, compiled, imports)
+            elif STORELESS_API:
+                instance = self._wasi_linker(store, wasi).instantiate(compiled)
+            else:
+                instance = self._wasi_linker(store, wasi).instantiate(store, compiled)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
+            called = stub_called(error)
+            if called is not None:
+                raise called from None
             raise Reject("instantiate", str(error)) from None
         exports = instance.exports if STORELESS_API else instance.exports(store)
         exact = _exact_calls(store) if self.scripts else None
@@ -171,7 +213,16 @@ class WasmtimeHost(Host):
                     _val(kind, bits_to_python(arg)) for kind, arg in zip(params, args, strict=True)
                 ]
                 result = function(*values) if STORELESS_API else function(store, *values)
+            except StubCalled:
+                raise
+            except EXIT_TRAP as exited:
+                raise CallTrapped(
+                    f"the program exited (proc_exit {exit_code_of(exited)})"
+                ) from None
             except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+                called = stub_called(error)
+                if called is not None:
+                    raise called from None
                 if isinstance(error, wasmtime.Trap) and _interrupted(error):
                     seconds = float(self.limits.get("seconds") or 0) * INTERRUPT_AT
                     raise Interrupted(
@@ -182,7 +233,58 @@ class WasmtimeHost(Host):
             results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
+        if wasi is not None:
+            self._start(store, exports, wasi)
+            if not wasi.finished:  # no calls after a trap or a proc_exit in _initialize
+                return []
         return self.call_each(calls, invoke)
+
+    def _start(self, store: wasmtime.Store, exports, wasi: WasiRun) -> None:
+        """Run `_start` (a command) or `_initialize` (a reactor, when it has one)."""
+        name = "_start" if wasi.start == "command" else "_initialize"
+        function = exports.get(name) if hasattr(exports, "get") else None
+        if not isinstance(function, wasmtime.Func):
+            if wasi.start == "command":
+                wasi.trap = "the module exports no _start function"
+            else:
+                wasi.exit_code = 0
+            return
+        try:
+            function() if STORELESS_API else function(store)
+            wasi.exit_code = 0
+        except EXIT_TRAP as exited:
+            wasi.exit_code = exit_code_of(exited)
+            if wasi.start == "reactor":
+                wasi.trap = f"_initialize called proc_exit({wasi.exit_code})"
+        except wasmtime.Trap as trap:
+            if _interrupted(trap):
+                seconds = float(self.limits.get("seconds") or 0) * INTERRUPT_AT
+                raise Interrupted(
+                    f"interrupted by the engine in {name} after {seconds:g} s"
+                ) from None
+            wasi.trap = f"{name}: {_trap_message(trap)}"
+        except wasmtime.WasmtimeError as error:
+            wasi.trap = f"{name}: {_error_text(error)}"
+
+    def _wasi_linker(self, store: wasmtime.Store, wasi: WasiRun) -> wasmtime.Linker:
+        """A linker with WASI defined: the case's arguments, environment, stdio files and
+        preopens, nothing inherited from the host."""
+        config = wasmtime.WasiConfig()
+        config.argv = wasi.args
+        config.env = wasi.env
+        config.stdin_file = str(wasi.stdin)
+        config.stdout_file = str(wasi.stdout)
+        config.stderr_file = str(wasi.stderr)
+        for index, preopen in enumerate(wasi.preopens):
+            wasi.read_only[index] = _preopen(config, preopen)
+        if STORELESS_API:  # wasmtime-py 0.23–0.27: a WasiInstance per store
+            linker = wasmtime.Linker(store)
+            linker.define_wasi(wasmtime.WasiInstance(store, "wasi_snapshot_preview1", config))
+            return linker
+        store.set_wasi(config)
+        linker = wasmtime.Linker(self.engine_)
+        linker.define_wasi()
+        return linker
 
     # Scripts: one store and one linker per script, `spectest` defined in it.
     def script_store(self) -> object:
@@ -253,6 +355,72 @@ def _kinds(error: Exception, text: str) -> list[str]:
     return trap_kinds(text, SPEC_WORDS)
 
 
+def _stubs(store: wasmtime.Store, engine: wasmtime.Engine, compiled: wasmtime.Module) -> list:
+    """One generated extern per import, made from the import's own type (protocol.md,
+    "Load"): functions raise StubCalled, memories, tables and globals are fresh and zero."""
+    made = []
+    for wanted in compiled.imports:
+        where = f"{wanted.module}.{wanted.name}"
+        kind = wanted.type
+        try:
+            made.append(_stub(store, engine, kind, where))
+        except CannotStub:
+            raise
+        except (wasmtime.WasmtimeError, TypeError, ValueError, AttributeError) as error:
+            what = type(kind).__name__
+            raise CannotStub(f"cannot make the imported {what} {where} here: {error}") from None
+    return made
+
+
+def _stub(store, engine, kind, where: str):
+    if isinstance(kind, wasmtime.FuncType):
+        return wasmtime.Func(store, kind, stub_function(where))
+    if isinstance(kind, wasmtime.MemoryType):
+        if getattr(kind, "is_shared", False):
+            if not hasattr(wasmtime, "SharedMemory"):
+                raise CannotStub(
+                    f"wasmtime-py {package_version('wasmtime')} cannot make the "
+                    f"shared memory {where}"
+                )
+            return _SharedMemory(engine, kind)
+        return wasmtime.Memory(store, kind)
+    if isinstance(kind, wasmtime.TableType):
+        return wasmtime.Table(store, kind, None)
+    if isinstance(kind, wasmtime.GlobalType):
+        return wasmtime.Global(store, kind, _zero(kind.content, where))
+    if hasattr(wasmtime, "TagType") and isinstance(kind, wasmtime.TagType):
+        return wasmtime.Tag(store, kind)
+    raise CannotStub(
+        f"wasmtime-py {package_version('wasmtime')} cannot make the imported "
+        f"{type(kind).__name__} {where}"
+    )
+
+
+if hasattr(wasmtime, "SharedMemory"):
+    from wasmtime import _ffi
+
+    class _SharedMemory(wasmtime.SharedMemory):
+        """wasmtime-py's SharedMemory as an import: its own _as_extern (wasmtime-py 50.0.1)
+        puts a pointer to its pointer in the extern union, which ctypes refuses
+        ("LP_LP_wasmtime_sharedmemory instead of LP_wasmtime_sharedmemory"); the C API
+        wants the pointer itself."""
+
+        def _as_extern(self):
+            union = _ffi.wasmtime_extern_union(sharedmemory=self.ptr())
+            return _ffi.wasmtime_extern_t(_ffi.WASMTIME_EXTERN_SHAREDMEMORY, union)
+
+
+def _zero(content: wasmtime.ValType, where: str):
+    name = str(content)
+    if name in VALUE_KINDS:
+        return _val(name, 0.0 if name.startswith("f") else 0)
+    if name == "funcref":
+        return wasmtime.Val.funcref(None)
+    if name == "externref":
+        return wasmtime.Val.externref(None)
+    raise CannotStub(f"cannot make a global of type {name} for {where} with wasmtime-py")
+
+
 def _error_text(error: Exception) -> str:
     # The cause of a wasmtime error is its first line; a backtrace or context may follow.
     text = str(error)
@@ -293,6 +461,30 @@ class Watchdog:
                 if self._deadline is not None and time.monotonic() >= self._deadline:
                     self._deadline = None
                     self._bump()
+
+
+# proc_exit ends a program with this (a Trap in old versions, a WasmtimeError in new ones).
+EXIT_TRAP = getattr(wasmtime, "ExitTrap", ())
+_PREOPEN_PARAMETERS = inspect.signature(wasmtime.WasiConfig.preopen_dir).parameters
+
+
+def _preopen(config: wasmtime.WasiConfig, preopen: dict) -> bool:
+    """Preopen a folder; True when it is read-only as asked. Read-only needs wasmtime-py
+    30+ (DirPerms/FilePerms) or 50+ (fs_mutable); before, every preopen is writable."""
+    host, guest, writable = preopen["host"], preopen["guest"], bool(preopen.get("writable"))
+    if "fs_mutable" in _PREOPEN_PARAMETERS:
+        config.preopen_dir(host, guest, fs_mutable=writable)
+        return not writable
+    if "dir_perms" in _PREOPEN_PARAMETERS:
+        if writable:
+            config.preopen_dir(host, guest)
+        else:
+            config.preopen_dir(
+                host, guest, wasmtime.DirPerms.READ_ONLY, wasmtime.FilePerms.READ_ONLY
+            )
+        return not writable
+    config.preopen_dir(host, guest)
+    return False
 
 
 def _interrupted(trap: wasmtime.Trap) -> bool:

@@ -18,6 +18,8 @@ from ..results import read_results, read_run
 from ..traps import LEGEND as TRAP_LEGEND
 from .changes import previous_run, render_changes
 from .links import cell_link
+from .realworld import markdown as realworld_markdown
+from .realworld import page_for_run
 from .spec import render_spec
 from .tables import (
     Table,
@@ -27,6 +29,7 @@ from .tables import (
     outcome_counts,
     toolchain_defaults_table,
 )
+from .wasi_markdown import abi_section, wasi_section
 
 SUMMARY = "summary.md"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
@@ -89,13 +92,18 @@ def render(run_folder: Path, previous: Path | None = None, site: str | None = "s
             "",
             _table(defaults.transposed(), link, first_header="engine"),
         ]
+    parts += wasi_section(records, engines, lambda t: _table(t, link, "engine"), escape)
+    parts += abi_section(records, link, escape)
     parts += _first_versions(records, features.rows)
     previous = previous or previous_run(run_folder)
     if previous is not None:
         base = read_results(previous)
         parts += render_changes(records, base, previous.resolve().name, link, escape)
+    shipped = realworld_markdown(page_for_run(records, engines), escape)
+    if shipped:
+        parts += ["", shipped.rstrip()]
     parts += render_spec(records, engines, escape, site)
-    parts += _not_passing(records, engines, link)
+    parts += _not_passing([r for r in records if r.kind != "load"], engines, link)
     parts += ["", "## Engines", "", _engines(run, engines)]
     parts += ["", _legend()]
     return "\n".join(parts).rstrip() + "\n"
@@ -187,6 +195,8 @@ def _cell_text(cell, link) -> str:
     text = f"{cell.outcome.symbol} {cell.outcome}"
     if len(cell.records) > 1:
         text += f" {cell.passed}/{len(cell.records)}"
+    if cell.shim:
+        text += " *(shim)*"
     failing = next((r for r in cell.records if r.outcome not in AS_EXPECTED), None)
     return link(failing, text) if failing else text
 

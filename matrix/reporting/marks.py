@@ -23,7 +23,8 @@ def first_failing(cell: TableCell) -> CellResult | None:
 
 def outcome_cell(cell: TableCell | None, root: str, words: bool = True) -> Markup:
     """A table cell: the worst outcome's mark (and word), how many passed when several
-    cells fold into it, a tooltip naming the cases, a link to the first that did not pass."""
+    cells fold into it, "(shim)" where WASI ran through wasm-matrix's shim, a tooltip
+    naming the cases, a link to the first that did not pass."""
     if cell is None:
         return Markup("<td></td>")
     outcome, records = cell.outcome.value, cell.records
@@ -32,6 +33,9 @@ def outcome_cell(cell: TableCell | None, root: str, words: bool = True) -> Marku
     if len(records) > 1:
         text += f" {cell.passed}/{len(records)}"
         title += f": {cell.passed} of {len(records)} passed"
+    if cell.shim:
+        text += " (shim)"
+        title = f"WASI via wasm-matrix's shim: {title}"
     cases = escape(", ".join(dict.fromkeys(record.case for record in records)))
     first = first_failing(cell)
     if first is not None:

@@ -29,6 +29,7 @@ from .case_pages import write_case_pages
 from .chart import chart
 from .links import cell_anchor, cell_link
 from .marks import mark, outcome_cell, pass_row
+from .realworld import page_for_run
 from .tables import (
     Table,
     case_tables,
@@ -38,6 +39,7 @@ from .tables import (
     outcome_counts,
     toolchain_defaults_table,
 )
+from .wasi_tables import abi_table, shim_engines, wasi_table
 
 SITE = "site"
 LEGEND = {outcome: outcome.meaning for outcome in Outcome}
@@ -93,13 +95,22 @@ def write_site(
     site.mkdir(parents=True)
     environment = _environment()
     engines = engine_order(records, run)
-    profiles = case_tables([r for r in records if r.kind != "spec"], engines)
+    profiles = case_tables([r for r in records if r.kind not in ("spec", "load")], engines)
+    shipped = page_for_run(records, engines)
     spec = spec_table(records, engines)
     defaults = toolchain_defaults_table(records, engines)
+    wasi = wasi_table(records, engines)
+    abi = abi_table(records)
     nav = [("index.html", "Overview")]
     if defaults.rows:
         nav.append(("toolchains.html", "Toolchain defaults"))
+    if wasi.rows:
+        nav.append(("wasi.html", "WASI"))
+    if abi.rows:
+        nav.append(("abi.html", "C ↔ Rust ABI"))
     nav += [(profile_page(_profile_of(t)), f"Profile {_profile_of(t)}") for t in profiles]
+    if not shipped.empty:
+        nav.append(("realworld.html", "Real-world modules"))
     if spec.rows:
         nav.append(("spec.html", "Spec suite"))
     comparisons = compare.compare(records, reference) if reference else []
@@ -140,6 +151,38 @@ def write_site(
             table=defaults.transposed(),
             corner="engine",
         )
+    if wasi.rows:
+        shims = shim_engines(records)
+        page(
+            "wasi.html",
+            "table.html.j2",
+            title="WASI programs × engines",
+            intro="Each WASI toolchain's default build of every WASI program, run through "
+            "each engine's own WASI preview 1; a cell shows the worst outcome and how many "
+            "passed."
+            + (
+                f" {', '.join(shims)}: WASI via wasm-matrix's shim, marked (shim): these "
+                "engines have no WASI of their own, so what runs there is wasm-matrix's "
+                "JavaScript implementation of WASI, not the engine's."
+                if shims
+                else ""
+            ),
+            table=wasi.transposed(),
+            corner="engine",
+        )
+    if abi.rows:
+        page(
+            "abi.html",
+            "table.html.j2",
+            title=abi.title,
+            intro="One C file and one Rust file per case, compiled by each clang and rustc "
+            "and linked by the newer wasm-ld. :mv is clang's experimental multivalue ABI, "
+            ":wasm-c-abi=spec rustc's -Zwasm-c-abi=spec. pass: the pairing agrees; fail or "
+            "trap: it linked and answered wrong; build-error: it does not link (wasm-ld's "
+            "signature-mismatch warnings are on the cell's page).",
+            table=abi,
+            corner="pairing",
+        )
     for table in profiles:
         page(
             profile_page(_profile_of(table)),
@@ -149,6 +192,13 @@ def write_site(
             "follow it to the cell on its case's page.",
             table=table,
             corner="case (toolchain)",
+        )
+    if not shipped.empty:
+        page(
+            "realworld.html",
+            "realworld.html.j2",
+            title="Real-world modules × engines",
+            page_data=shipped,
         )
     if spec.rows:
         page("spec.html", "spec.html.j2", title="Spec suite pass rates", spec=spec)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -19,6 +20,11 @@ class TableCell:
     def passed(self) -> int:
         """Cells that went as they should: passed (or, on a validator, validated)."""
         return sum(1 for record in self.records if record.outcome in AS_EXPECTED)
+
+    @property
+    def shim(self) -> bool:
+        """Some of its cells ran WASI through wasm-matrix's shim, not the engine's own."""
+        return any(record.wasi == "shim" for record in self.records)
 
 
 @dataclass
@@ -45,7 +51,7 @@ def engine_order(records: list[CellResult], run: dict) -> list[str]:
     return [engine for engine in order if engine in present]
 
 
-def _fold(records: list[CellResult]) -> TableCell:
+def fold(records: list[CellResult]) -> TableCell:
     return TableCell(worst([Outcome(record.outcome) for record in records]), records)
 
 
@@ -59,32 +65,39 @@ def feature_table(records: list[CellResult], engines: list[str]) -> Table:
             grouped[(feature, record.engine)].append(record)
     rows = [f.name for f in FEATURES if any((f.name, e) in grouped for e in engines)]
     notes = {f.name: ", ".join(f.webassembly_org) for f in FEATURES}
-    cells = {key: _fold(group) for key, group in grouped.items()}
+    cells = {key: fold(group) for key, group in grouped.items()}
     return Table("Features × engines", rows, engines, cells, notes)
 
 
 # Toolchains that compile a language; `wat`, `binary` and `prebuilt` have no defaults.
-_AUTHORED = ("wat", "binary", "prebuilt")
+_AUTHORED = ("wat", "binary", "prebuilt", "package")
+
+
+def is_pairing(record: CellResult) -> bool:
+    """A C ↔ Rust ABI pairing's cell (toolchains/link.py names them `clang-N+rustc-M`)."""
+    return "+" in record.toolchain
 
 
 def toolchain_defaults_table(records: list[CellResult], engines: list[str]) -> Table:
     """Toolchain × engine for each compiler's own default build (profile `default`),
-    folding every program of the corpus: what a user gets without choosing any flags."""
+    folding every freestanding program of the corpus: what a user gets without choosing
+    any flags. WASI programs and ABI pairings have tables of their own (wasi_tables.py)."""
     grouped: dict[tuple[str, str], list[CellResult]] = defaultdict(list)
     for record in records:
         toolchain = record.toolchain
+        if record.wasi or record.kind == "spec" or is_pairing(record):
+            continue
         if record.profile == "default" and toolchain not in _AUTHORED and toolchain != "-":
             grouped[(toolchain, record.engine)].append(record)
-    rows = sorted({toolchain for toolchain, _ in grouped}, key=_toolchain_order)
-    cells = {key: _fold(group) for key, group in grouped.items()}
+    rows = sorted({toolchain for toolchain, _ in grouped}, key=toolchain_order)
+    cells = {key: fold(group) for key, group in grouped.items()}
     return Table("Toolchain defaults × engines", rows, engines, cells)
 
 
-def _toolchain_order(name: str) -> tuple[str, tuple[int, ...]]:
-    # By family, then by version as numbers: clang-9 before clang-14.
+def toolchain_order(name: str) -> tuple[str, tuple[int, ...], str]:
+    # By family, then by version as numbers: clang-9 before clang-14, clang-19-wasi too.
     family, _, version = name.partition("-")
-    numbers = tuple(int(part) for part in version.split(".") if part.isdigit())
-    return (family, numbers)
+    return (family, tuple(int(number) for number in re.findall(r"\d+", version)), name)
 
 
 def case_tables(records: list[CellResult], engines: list[str]) -> list[Table]:
@@ -104,7 +117,7 @@ def case_tables(records: list[CellResult], engines: list[str]) -> list[Table]:
         by_profile[profile][(row, record.engine)].append(record)
     tables = []
     for profile in sorted(by_profile, key=lambda name: (name != "default", name)):
-        cells = {key: _fold(group) for key, group in by_profile[profile].items()}
+        cells = {key: fold(group) for key, group in by_profile[profile].items()}
         tables.append(
             Table(
                 f"Cases × engines, profile `{profile}`", sorted(row_order[profile]), engines, cells

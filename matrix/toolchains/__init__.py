@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from . import clang, rust, zig
+from ..cases import ModuleSource
+from . import clang, clang_wasi, emcc, link, rust, rust_wasi, zig, zig_wasi
 from .base import BuildFailed, BuildOutput, ProfileNotExpressible, Toolchain
 from .binary import BinaryToolchain
+from .package import PackageToolchain
 from .prebuilt import PrebuiltToolchain
 from .wat import WatToolchain
 
@@ -31,13 +33,19 @@ def _registry() -> dict[str, Toolchain]:
         WatToolchain(),
         BinaryToolchain(),
         PrebuiltToolchain(),
+        PackageToolchain(),
         *clang.toolchains(),
+        *clang_wasi.toolchains(),
+        *emcc.toolchains(),
         *rust.toolchains(),
+        *rust_wasi.toolchains(),
         *zig.toolchains(),
+        *zig_wasi.toolchains(),
+        *link.toolchains(),
     ]
     return {toolchain.name: toolchain for toolchain in toolchains}
 
 
-def toolchains_for(source_format: str) -> list[str]:
-    """The toolchains that can build a module source of this format."""
-    return [name for name, tc in all_toolchains().items() if tc.format == source_format]
+def toolchains_for(source: ModuleSource) -> list[str]:
+    """The toolchains that can build this module source (its language; freestanding or WASI)."""
+    return [name for name, toolchain in _registry().items() if toolchain.builds(source)]

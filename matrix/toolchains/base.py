@@ -49,6 +49,10 @@ class BuildOutput:
 class Toolchain(ABC):
     name: str
     format: str  # the ModuleSource format it builds: one language per toolchain
+    # What it builds: freestanding modules (no imports, no entry point) and/or WASI programs
+    # (sources with an `entry`: command or reactor).
+    freestanding: bool = True
+    wasi: bool = False
     # Debian packages that provide it (`wasm-matrix toolchains --system` installs them).
     debian_packages: tuple[str, ...] = ()
     # Whether it runs from its Debian packages unpacked into the cache (no root needed).
@@ -87,6 +91,12 @@ class Toolchain(ABC):
         """Whatever else shapes a build's output besides source, version and profile (flags,
         support files, post-processing); part of the cache key, so changing it rebuilds."""
         return ""
+
+    def builds(self, source: ModuleSource) -> bool:
+        """Whether this toolchain builds that source (its language and its kind)."""
+        if source.format != self.format:
+            return False
+        return self.wasi if source.entry else self.freestanding
 
     @abstractmethod
     def build(self, source: ModuleSource, profile: str) -> BuildOutput: ...

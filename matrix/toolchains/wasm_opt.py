@@ -6,7 +6,8 @@ JavaScript build of wasm-opt run by node) and installed once into
 `cache_dir()/toolchains/binaryen-132/`.
 
 What the passes can and cannot do (measured with binaryen 132; see docs/toolchains.md):
-sign-ext, nontrapping float-to-int and bulk-memory copy/fill have lowering passes. Nothing
+sign-ext, nontrapping float-to-int, bulk-memory copy/fill and memory64 (to a 32-bit memory)
+have lowering passes. Nothing
 lowers multi-value or reference types. `--mvp-features` alone lowers nothing: a module's
 `target_features` section overrides it, so the features stay in use. An overlong
 call_indirect table index is not kept: binaryen re-encodes every index minimally (`00`).
@@ -25,7 +26,9 @@ from .base import BuildFailed, ProfileNotExpressible
 BINARYEN_VERSION = "132"
 # Order matters only in that stripping comes last: until then the module's target_features
 # section is what lets wasm-opt read the features being lowered.
+# memory64 goes first: the memory.copy/fill lowering refuses a 64-bit memory.
 LOWERING_FLAGS: tuple[str, ...] = (
+    "--memory64-lowering",
     "--signext-lowering",
     "--llvm-nontrapping-fptoint-lowering",
     "--llvm-memory-copy-fill-lowering",
@@ -33,6 +36,16 @@ LOWERING_FLAGS: tuple[str, ...] = (
     "--strip-target-features",
 )
 TIMEOUT = 300  # seconds for one wasm-opt run
+# What removes each feature from a module that uses it (measured with binaryen 132), for
+# `wasm-matrix check` and the blame of refused real-world modules (matrix/blame.py).
+LOWERING_PASSES = {
+    "sign-ext": "--signext-lowering",
+    "nontrapping-fptoint": "--llvm-nontrapping-fptoint-lowering",
+    "bulk-memory": "--llvm-memory-copy-fill-lowering (memory.copy and memory.fill only)",
+    "memory64": "--memory64-lowering (a 32-bit memory and table)",
+    "call-indirect-overlong": "any wasm-opt run: it writes every call_indirect table index "
+    "in one byte",
+}
 
 
 def folder() -> Path:

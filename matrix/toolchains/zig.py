@@ -98,6 +98,8 @@ def mcpu(profile: str) -> str | None:
 class _Zig(Toolchain):
     """What both zig toolchains share: the pinned install, its version, running it."""
 
+    timeout: float = TIMEOUT  # seconds for one zig run
+
     def unavailable_reason(self) -> str | None:
         if not python().exists() or zig_binary() is None:
             return (
@@ -142,7 +144,7 @@ class _Zig(Toolchain):
                 for file_name, text in extra_files.items():
                     (work / file_name).write_text(text, "utf-8")
                 shown.append(" ".join([zig, *step]))
-                _run_zig(step, work)
+                _run_zig(step, work, self.timeout)
             output = f"{stem}.wasm"
             if profile == LOWERED_PROFILE:
                 lowered = f"{stem}.lowered.wasm"
@@ -210,9 +212,9 @@ def _version(python_path: str) -> str:
     return f"zig {zig} (LLVM {found[1] if found else '?'})"
 
 
-def _run_zig(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+def _run_zig(argv: list[str], cwd: Path, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
     return run_tool(
-        [str(python()), "-m", "ziglang", *argv], cwd, _environment(cwd), TIMEOUT, f"zig {argv[0]}"
+        [str(python()), "-m", "ziglang", *argv], cwd, _environment(cwd), timeout, f"zig {argv[0]}"
     )
 
 

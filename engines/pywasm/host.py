@@ -21,11 +21,11 @@ from pyhost import (
     Host,
     Reject,
     Unsupported,
-    check_arguments,
     serve,
     stub_called,
     stub_function,
 )
+from pyvalues import check_arguments
 from pywasi import WasiRun
 from pywasm.core import (
     FuncType,

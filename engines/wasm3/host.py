@@ -16,14 +16,12 @@ from pyhost import (
     CannotStub,
     Host,
     Reject,
-    bits_to_python,
-    check_arguments,
     first_line,
-    python_to_wire,
     serve,
     stub_called,
     stub_function,
 )
+from pyvalues import bits_to_python, check_arguments, python_to_wire
 from trapwords import (
     SPEC_WORDS,
     STACK,

@@ -21,14 +21,12 @@ from pyhost import (
     Reject,
     StubCalled,
     Unsupported,
-    bits_to_python,
-    check_arguments,
     first_line,
-    python_to_wire,
     serve,
     stub_called,
     stub_function,
 )
+from pyvalues import bits_to_python, check_arguments, python_to_wire
 from pywasi import WasiRun, exit_code_of, redirected
 from trapwords import (
     SPEC_WORDS,

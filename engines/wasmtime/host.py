@@ -21,13 +21,11 @@ from pyhost import (
     Interrupted,
     Reject,
     StubCalled,
-    bits_to_python,
-    check_arguments,
-    python_to_wire,
     serve,
     stub_called,
     stub_function,
 )
+from pyvalues import bits_to_python, check_arguments, python_to_wire
 from pywasi import WasiRun, exit_code_of
 from trapwords import (
     ARRAY,

@@ -9,7 +9,8 @@ import ctypes
 import sys
 
 import wasmtime
-from pyhost import SPECTEST_GLOBALS, SPECTEST_PRINTS, CallError, Unsupported, python_to_wire
+from pyhost import SPECTEST_GLOBALS, SPECTEST_PRINTS, CallError, Unsupported
+from pyvalues import python_to_wire
 from wasmtime import _ffi as ffi
 from wasmtime._func import enter_wasm
 

@@ -311,6 +311,9 @@ class ScriptRun:
         self.definitions: dict[str, object] = {}
         self.latest: object | None = None
         self.panic = ""
+        # Modules this host could not instantiate (Unsupported): what uses them is
+        # unsupported too, not an error of the script.
+        self.unsupported: dict[str | None, str] = {}
 
     def run(self, directives: list[dict]) -> list[dict]:
         return [self.answer(directive) for directive in directives]
@@ -343,8 +346,15 @@ class ScriptRun:
                 if name and not expect_failure:
                     self.definitions[name] = compiled
                 return {"status": "ok"}
-            instance = host.script_instantiate(store, compiled)
+            try:
+                instance = host.script_instantiate(store, compiled)
+            except Unsupported as unsupported:
+                if not expect_failure:
+                    self.unsupported[name] = self.unsupported[None] = str(unsupported)
+                raise
             if not expect_failure:
+                self.unsupported.pop(None, None)
+                self.unsupported.pop(name, None)
                 self._keep(instance, name)
             return {"status": "ok"}
         if kind == "instance":
@@ -373,6 +383,10 @@ class ScriptRun:
 
     def _instance(self, directive: dict) -> object:
         name = directive.get("module")
+        if name in self.unsupported:
+            raise Unsupported(
+                f"its module could not be instantiated here: {self.unsupported[name]}"
+            )
         if name is None:
             if self.latest is None:
                 raise CallError("no module has been instantiated")

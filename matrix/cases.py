@@ -76,6 +76,9 @@ class Case:
     # FAMILY@newest); empty: every engine of the run.
     engines: tuple[str, ...] = ()
     module_pattern: str = ""  # `module: PATH-OR-GLOB` of built files, as written
+    # A JS-API probe: the body of a JavaScript function (WebAssembly, bytes, host) whose
+    # returned functions the calls call; only JavaScript hosts run it (docs/cases.md).
+    js: str | None = None
     wasi: WasiSpec | None = None  # a WASI program: what it gets and must give (wasi/spec.py)
     variant: str = ""  # the one built file of a glob this case stands for (see variants)
     control: bool = False  # deliberately wrong expectations: no engine may pass it
@@ -241,6 +244,7 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
         engines=tuple(data.get("engines", [])),
         module_pattern=module if isinstance(module, str) else "",
         control=bool(data.get("control", False)),
+        js=data.get("js"),
         wasi=wasi,
     )
 

@@ -7,13 +7,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from .debian import SystemPackages
+from .exits import EXIT_BROKEN, EXIT_GATED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .options import BY_NAME, add_cli_argument, add_cli_arguments, cli_values
 from .outcomes import Outcome
+from .provision_command import add_parsers as add_provision_parsers
 from .results import LATEST, read_results
 
-EXIT_OK, EXIT_GATED, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130  # as a shell reports a Ctrl-C
+__all__ = ["EXIT_BROKEN", "EXIT_GATED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,33 +120,18 @@ def _parser() -> argparse.ArgumentParser:
     versus.add_argument("--reference", help="a features.json table (default: the bundled copy)")
     versus.add_argument("--all", action="store_true", help="also list what agrees")
     versus.add_argument("--export", metavar="PATH", help="write our measurements as features.json")
+    versus.add_argument(
+        "--since",
+        metavar="REPORTS",
+        help="compare the since findings under REPORTS/since with webassembly.org and MDN BCD",
+    )
     versus.set_defaults(handler=_compare)
 
-    engines = commands.add_parser("engines", help="list engine builds; provision them")
-    engines.add_argument(
-        "--provision",
-        nargs="*",
-        metavar="ENGINE",
-        help="install these engine builds (globs; none given: all), Debian packages too: "
-        "installed as root, otherwise unpacked into the cache",
-    )
-    toolchains = commands.add_parser("toolchains", help="list toolchains; install them")
-    toolchains.add_argument(
-        "--provision",
-        action="store_true",
-        help="install missing toolchains, Debian packages too: installed as root, "
-        "otherwise unpacked into the cache",
-    )
-    for command, handler in ((engines, _engines), (toolchains, _toolchains)):
-        command.add_argument(
-            "--system", action="store_true", help="the same as --provision (and all builds)"
-        )
-        command.add_argument(
-            "--no-system-packages",
-            action="store_true",
-            help="with --provision: do not install or unpack Debian packages",
-        )
-        command.set_defaults(handler=handler)
+    from .since_command import add_parser as add_since
+
+    add_since(commands)
+
+    add_provision_parsers(commands)  # engines, toolchains
     return parser
 
 
@@ -273,6 +258,11 @@ def _compare(options: argparse.Namespace) -> int:
     from .reporting.text import comparison_text
     from .results import read_run
 
+    if options.since:
+        from .since_command import compare_since
+
+        print(compare_since(Path(options.since)))
+        return EXIT_OK
     folder = Path(options.run)
     try:
         reference = compare.load_reference(Path(options.reference) if options.reference else None)
@@ -323,8 +313,12 @@ def _report(options: argparse.Namespace) -> int:
 def _diff(options: argparse.Namespace) -> int:
     from .analysis.diff import diff_runs
     from .reporting.text import diff_text
+    from .since_command import since_changes
 
     base, new = Path(options.base), Path(options.new)
+    changes = since_changes(base, new)  # None unless both folders hold since findings
+    if changes is not None and not (base / "results.jsonl").exists():
+        return EXIT_GATED if options.fail_on_regression and changes else EXIT_OK
     for folder in (base, new):
         if not (folder / "results.jsonl").exists():
             return _usage(f"no results.jsonl in {folder}", "diff")
@@ -333,63 +327,6 @@ def _diff(options: argparse.Namespace) -> int:
     if options.fail_on_regression and difference.regressions:
         return EXIT_GATED
     return EXIT_OK
-
-
-def _engines(options: argparse.Namespace) -> int:
-    from . import provision
-    from .engines import families, load_engine_builds, select
-
-    builds = load_engine_builds()
-    if options.provision is not None or options.system:
-        status = EXIT_OK
-        chosen = select(builds, options.provision or None)
-        system = SystemPackages.here(allowed=not options.no_system_packages)
-        for key, got in provision.provision_all(chosen, system).items():
-            if isinstance(got, provision.ProvisionError):
-                print(f"{key}: {got}", file=sys.stderr)
-                status = EXIT_BROKEN
-            else:
-                print(f"{key}: ready ({_version(got.handshake)})")
-        return status
-    available = 0
-    for build in builds:
-        environment = provision.ready(build)
-        if environment:
-            available += 1
-            state = f"available  {_version(environment.handshake)}"
-        else:
-            state = f"missing    get it with: {provision.how_to_get(build)}"
-        print(f"{build.id:44} {state}")
-    print(f"{available} of {len(builds)} engine builds available, {len(families(builds))} families")
-    return EXIT_OK
-
-
-def _toolchains(options: argparse.Namespace) -> int:
-    from .provision import ProvisionError
-    from .toolchains import all_toolchains
-
-    status = EXIT_OK
-    system = SystemPackages.here(allowed=not options.no_system_packages)
-    toolchains = all_toolchains().values()
-    width = max(len(toolchain.name) for toolchain in toolchains)
-    for toolchain in toolchains:
-        if options.system or options.provision:
-            try:
-                toolchain.provision(system)
-            except ProvisionError as error:
-                print(f"{toolchain.name}: {error}", file=sys.stderr)
-                status = EXIT_BROKEN
-        reason = toolchain.unavailable_reason()
-        state = f"missing    {reason}" if reason else f"available  {toolchain.version()}"
-        print(f"{toolchain.name:{width}} {toolchain.format:8} {state}")
-    return status
-
-
-def _version(handshake: dict) -> str:
-    """The exact version a host reported, with its underlying engine's when it has one."""
-    version = str(handshake.get("version", "?"))
-    underlying = handshake.get("engine_version")
-    return f"{version} ({underlying})" if underlying else version
 
 
 if __name__ == "__main__":

@@ -52,6 +52,9 @@ class Provision:
     python: str | None = None  # pip: the interpreter version the venv is made from
     command: str | None = None  # system (and npm, optionally): a program that must be on PATH
     system_packages: tuple[str, ...] = ()  # npm: the Debian packages that give `command`
+    # npm: files in the environment that must be executable (packages whose tarball lost
+    # the mode bits their own installer would have set)
+    executables: tuple[str, ...] = ()
     # The program inside its unpacked Debian packages when it is not `usr/bin/<command>`
     # (Chromium's usr/bin/chromium is a script that runs /usr/lib/chromium/chromium).
     unpacked_command: str | None = None
@@ -127,6 +130,8 @@ class EngineBuild:
     version: str
     disabled: tuple[str, ...] = ()
     label: str | None = None  # names a configuration whose list of switches is long
+    extra_flags: tuple[str, ...] = ()  # engine flags beyond `disabled`'s (a series' flags)
+    extra_arguments: tuple[str, ...] = ()  # host arguments beyond `disabled`'s
 
     @property
     def id(self) -> str:
@@ -144,11 +149,13 @@ class EngineBuild:
 
     @property
     def engine_flags(self) -> list[str]:
-        return [flag for name in self.disabled for flag in self.family.switchable[name]]
+        flags = [flag for name in self.disabled for flag in self.family.switchable[name]]
+        return flags + list(self.extra_flags)
 
     @property
     def host_arguments(self) -> list[str]:
-        return [argument for name in self.disabled for argument in ("--disable", name)]
+        arguments = [argument for name in self.disabled for argument in ("--disable", name)]
+        return arguments + list(self.extra_arguments)
 
 
 def load_engine_builds(folder: Path | None = None) -> list[EngineBuild]:
@@ -210,7 +217,7 @@ def _matches(build: EngineBuild, pattern: str) -> bool:
 def read_manifest(path: Path) -> list[EngineBuild]:
     try:
         data = yaml.load(path.read_text("utf-8"), Loader=_SafeLoader)
-        family = _family(path, data)
+        family = family_from_manifest(path, data)
         builds = []
         for entry in data["builds"]:
             disabled = tuple(entry.get("disable", []))
@@ -226,7 +233,7 @@ def read_manifest(path: Path) -> list[EngineBuild]:
         raise ManifestError(f"{path}: bad engine manifest: {error!r}") from None
 
 
-def _family(path: Path, data: dict) -> EngineFamily:
+def family_from_manifest(path: Path, data: dict) -> EngineFamily:
     provision_data = data.get("provision", {})
     kind = provision_data.get("kind", "pip")
     if kind not in PROVISION_KINDS:
@@ -237,6 +244,7 @@ def _family(path: Path, data: dict) -> EngineFamily:
         python=provision_data.get("python"),
         command=provision_data.get("command"),
         system_packages=tuple(provision_data.get("system_packages", [])),
+        executables=tuple(provision_data.get("executables", [])),
         unpacked_command=provision_data.get("unpacked_command"),
     )
     switchable = data.get("switchable", {})

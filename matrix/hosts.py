@@ -48,6 +48,10 @@ class HostError(Exception):
     """The host could not answer: it died, hung, or spoke outside the protocol."""
 
 
+# How a host that died before its handshake is described (no module had reached it yet).
+DIED_AT_START = "at start, before its handshake"
+
+
 class HostDied(HostError):
     """The host's process ended (or closed its stdout) before answering."""
 
@@ -162,6 +166,10 @@ class Host:
         self._stderr_reader.start()
         try:
             self.handshake = self.request(Start(), timeout)
+        except HostDied as died:  # no module ever reached it: every cell's message says so
+            self.kill()
+            first, _, rest = str(died).partition("\n")
+            raise HostDied(f"{first} {DIED_AT_START}" + (f"\n{rest}" if rest else "")) from None
         except BaseException:
             self.kill()
             raise

@@ -285,17 +285,19 @@ def add_cli_arguments(parser) -> None:
         add_cli_argument(parser, option)
 
 
-def add_cli_argument(parser, option: Option) -> None:
-    """One option of the table as `wasm-matrix run` spells it, on any argparse parser (a
-    command that shares a run option, such as `snapshot --reports`, takes it from here)."""
+def add_cli_argument(parser, option: Option, default: Any = None, help: str | None = None) -> None:
+    """One option of the table as `wasm-matrix run` spells it, on any argparse parser; a
+    command that shares it (`snapshot --reports`, `since`'s cases) may give its own
+    default and help."""
     spec = option.cli or Cli(flags=option.cli_flags)
-    keywords: dict[str, Any] = {"help": spec.help or option.help}
+    keywords: dict[str, Any] = {"help": help or spec.help or option.help}
     if option.kind is Kind.FLAG:
         keywords["action"] = "store_true"
     elif option.kind is Kind.PATHS and spec.flags:
         keywords.update(action="append", default=[])
     else:
-        keywords["default"] = spec.default if spec.default is not None else option.empty
+        given = default if default is not None else spec.default
+        keywords["default"] = given if given is not None else option.empty
         if option.kind is Kind.LIST and not isinstance(keywords["default"], str):
             keywords["default"] = ""
     if spec.nargs is not None:
@@ -307,7 +309,7 @@ def add_cli_argument(parser, option: Option) -> None:
     if spec.flags:
         parser.add_argument(*spec.flags, dest=option.name, **keywords)
     else:  # positional: argparse takes the name as the dest
-        keywords["default"] = None
+        keywords["default"] = default
         parser.add_argument(option.name, **keywords)
 
 

@@ -2,16 +2,14 @@
 
 One class per request (`Start`, `Run`, `Load`, `Script`, `Stop`), each naming the class of
 its answer (`Handshake`, `RunAnswer`, `LoadAnswer`, `ScriptAnswer`, `Stopped`), as
-Bowtie's `_commands.py` does. A request becomes its JSON line with `to_wire(seq)`; an
-answer is read from the host's JSON with `Answer.from_wire`. Nested answers (`CallAnswer`,
-`DirectiveAnswer`) are typed too; values stay in their wire form (`{"type", "value"}`, see
-values.py).
+Bowtie's `_commands.py` does; `to_wire(seq)` writes a request, `Answer.from_wire` reads an
+answer. Nested answers are typed too; values stay in their wire form (values.py).
 
-Checked against the schema where made (a request when written, an answer when read) in
-the project's own tests (tests/conftest.py) and whenever `WASM_MATRIX_CHECK_PROTOCOL=1`:
-jsonschema costs 0.9 ms a cell (bench/protocol.py; typed messages 0.008 ms more than
-dicts), many times the ~0.05 ms a cell's protocol handling may add. A message outside
-the schema is then a ProtocolViolation, which the cell reports as `error`.
+Checked against the schema where they are made (a request when written, an answer when
+read) in the project's own tests and whenever `WASM_MATRIX_CHECK_PROTOCOL=1` is set: a
+message outside the schema is then a ProtocolViolation, which the cell reports as `error`.
+Off otherwise: bench/protocol.py measured 0.9 ms of CPU a cell for the check (the typed
+messages alone 0.008 ms), many times the ~0.05 ms a cell's protocol handling may add.
 """
 
 from __future__ import annotations
@@ -151,8 +149,7 @@ def _kinds(wire: dict) -> tuple[str, ...]:
 
 @dataclass(slots=True)
 class WasiAnswer(Answer):
-    """How a WASI program ended inside a `run` answer: exit code or trap, output, which
-    preopens were read-only, escapes, and (shim hosts) the folders afterwards."""
+    """How a WASI program ended in a `run` answer (exit code or trap, output, folders)."""
 
     definition = "wasi-answer"
     exit_code: int | None = None  # proc_exit's code, 0 when _start returned
@@ -220,9 +217,8 @@ class RunAnswer(Answer):
 
 @dataclass(slots=True)
 class LoadAnswer(RunAnswer):
-    """The answer to `load`: a `run` answer (ran, reject, valid, timeout, error), or `stub`
-    (the start function called a generated import) or `unsupported` (the host cannot make
-    one of the module's imports; its message says which)."""
+    """The answer to `load`: a `run` answer, or `stub` (the start function called a generated
+    import) or `unsupported` (the host cannot make one of the module's imports)."""
 
     definition = "load-answer"
     imports: int | None = None  # how many imports the host generated
@@ -336,9 +332,11 @@ class Invoke:
 
     name: str
     args: tuple[dict, ...] = ()
+    results: tuple[str, ...] | None = None  # JS-API probes: the wasm types to read back
 
     def to_wire(self) -> dict:
-        return {"invoke": self.name, "args": list(self.args)}
+        wire = {"invoke": self.name, "args": list(self.args)}
+        return wire if self.results is None else {**wire, "results": list(self.results)}
 
 
 @dataclass(frozen=True)
@@ -361,18 +359,20 @@ class Run(Request):
     module: bytes = b""
     calls: tuple[Invoke, ...] = ()
     limits: Limits | None = None
+    js: str | None = None  # a JS-API probe's body (protocol.md, "JS-API probes")
     wasi: Wasi | None = None
 
     def fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {
+        given = {
+            "limits": self.limits and self.limits.to_wire(),
+            "js": self.js,
+            "wasi": self.wasi and self.wasi.to_wire(),
+        }
+        return {
             "module": base64.b64encode(self.module).decode("ascii"),
             "calls": [call.to_wire() for call in self.calls],
+            **{key: value for key, value in given.items() if value is not None},
         }
-        if self.limits is not None:
-            fields["limits"] = self.limits.to_wire()
-        if self.wasi is not None:
-            fields["wasi"] = self.wasi.to_wire()
-        return fields
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ def ready(build: EngineBuild) -> Environment | None:
     if "places" not in record:
         return None  # a record from an older wasm-matrix: provision again
     places = record["places"]
+    if build.family.provision.command and "command" not in places:
+        return None  # provisioned before the family needed a system program
     program = places.get("python") or places.get("command")
     if program and not Path(program).exists():
         return None  # the interpreter or the system program has gone since
@@ -140,8 +142,11 @@ def provision_all(
 def _install_pip(build: EngineBuild, folder: Path, system: SystemPackages, log) -> dict[str, str]:
     requirements = build.family.provision.requirements(build.version)
     log(f"provisioning {build.environment_key}: pip install {' '.join(requirements)}")
-    python = pip_venv(folder, requirements, build.family.provision.python)
-    return {"python": str(python)}
+    # The venv first: making it empties the folder, where Debian packages may be unpacked.
+    places = {"python": str(pip_venv(folder, requirements, build.family.provision.python))}
+    if build.family.provision.command:  # a system program the host needs (a C compiler)
+        places.update(_system_command(build, folder, system, log))
+    return places
 
 
 def _install_npm(build: EngineBuild, folder: Path, system: SystemPackages, log) -> dict[str, str]:
@@ -154,6 +159,10 @@ def _install_npm(build: EngineBuild, folder: Path, system: SystemPackages, log) 
     packages = build.family.provision.requirements(build.version)
     log(f"provisioning {build.environment_key}: npm install {' '.join(packages)}")
     npm_install(folder, packages)
+    for name in build.family.provision.executables:
+        path = folder / name
+        if path.exists():
+            path.chmod(path.stat().st_mode | 0o111)
     return places
 
 

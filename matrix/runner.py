@@ -63,8 +63,23 @@ def rerun_command(cell: Cell) -> str:
     return shlex.join(command)
 
 
+def js_probe_unrunnable(cell: Cell, handshake: dict) -> str | None:
+    """Why this engine cannot run the case's JS-API probe, if it cannot."""
+    if cell.case.js is None:
+        return None
+    if handshake.get("validator_only"):
+        return "a JS-API probe needs an engine that executes; this one only validates"
+    if handshake.get("language") != "javascript":
+        return (
+            f"a JS-API probe needs a JavaScript host; {cell.engine.family.name} embeds "
+            "WebAssembly without JavaScript"
+        )
+    return None
+
+
 class Runner(CellRunner[Cell, CellResult]):
-    """Case cells: build the module (cached), run the calls on a warm host, judge them."""
+    """Case cells: build the module (cached), run the calls on a warm host, judge them.
+    A pass on a control, of any kind of cell, is turned into the harness's `error`."""
 
     def __init__(
         self,
@@ -122,6 +137,9 @@ class Runner(CellRunner[Cell, CellResult]):
         result.build_ms = built.build_ms
         result.module_uses = list(built.uses)
         result.module_scan_error = built.scan_error or ""
+        reason = js_probe_unrunnable(cell, environment.handshake)
+        if reason:
+            return Verdict(Outcome.SKIP, reason)
         if cell.case.kind == LOAD:
             result.module_counts = dict(built.counts or {})
             if cell.case.module.format == PACKAGE:
@@ -135,8 +153,14 @@ class Runner(CellRunner[Cell, CellResult]):
         # do so before the runner would have to kill them; linear memory gets 3/4 of
         # the host's memory limit, the rest is the engine's own.
         limits = Limits(timeout, memory_limit() * 3 // 4)
+        js = cell.case.js is not None
         calls = tuple(
-            Invoke(call.invoke, tuple(arg.to_wire() for arg in call.args))
+            Invoke(
+                call.invoke,
+                tuple(arg.to_wire() for arg in call.args),
+                # JS functions do not say their wasm types: the expectation's types do.
+                tuple(value.type for value in call.expect or ()) if js else None,
+            )
             for call in cell.case.calls
         )
         if cell.case.kind == LOAD:
@@ -145,7 +169,7 @@ class Runner(CellRunner[Cell, CellResult]):
             if verdict.outcome in (Outcome.REJECT, Outcome.INVALID):
                 result.located = load.located(built.module, verdict.message)
             return verdict
-        request = Run(module=built.module, calls=calls, limits=limits)
+        request = Run(module=built.module, calls=calls, limits=limits, js=cell.case.js)
         wasi = cell.case.wasi
         if wasi is None:
             return self._ask(cell, result, environment, request, judge)

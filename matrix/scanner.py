@@ -246,6 +246,9 @@ def _heap_feature(heap: str) -> str:
     return "gc"  # any, eq, i31, struct, array, none, noextern, nofunc, a type index
 
 
+# Features found in custom sections: an engine may ignore them, so a module never needs them.
+ADVISORY = frozenset({"extended-name-section", "branch-hinting"})
+
 _KINDS = {0: "func", 1: "table", 2: "memory", 3: "global", 4: "tag"}
 _SECTIONS = {
     0: "custom",
@@ -287,6 +290,8 @@ def _ops(first: int, names: str, imms: tuple[str, ...] = (), features: tuple[str
 
 
 _EXN = ("exceptions",)
+_LEGACY = ("exceptions-legacy",)
+_FREF = ("function-references",)
 _REFT = ("reference-types",)
 _GC = ("gc",)
 _BULK = ("bulk-memory",)
@@ -298,10 +303,10 @@ _OPCODES: dict[int, _Spec] = {
     0x03: ("loop", ("bt",), ()),
     0x04: ("if", ("bt",), ()),
     0x05: ("else", (), ()),
-    0x06: ("try", ("bt",), _EXN),
-    0x07: ("catch", ("tag",), _EXN),
+    0x06: ("try", ("bt",), _LEGACY),
+    0x07: ("catch", ("tag",), _LEGACY),
     0x08: ("throw", ("tag",), _EXN),
-    0x09: ("rethrow", ("lbl",), _EXN),
+    0x09: ("rethrow", ("lbl",), _LEGACY),
     0x0A: ("throw_ref", (), _EXN),
     0x0B: ("end", (), ()),
     0x0C: ("br", ("lbl",), ()),
@@ -312,10 +317,10 @@ _OPCODES: dict[int, _Spec] = {
     0x11: ("call_indirect", ("ty", "cit"), ()),
     0x12: ("return_call", ("fn",), ("tail-call",)),
     0x13: ("return_call_indirect", ("ty", "tbl"), ("tail-call",)),
-    0x14: ("call_ref", ("ty",), _GC),
-    0x15: ("return_call_ref", ("ty",), ("tail-call", "gc")),
-    0x18: ("delegate", ("lbl",), _EXN),
-    0x19: ("catch_all", (), _EXN),
+    0x14: ("call_ref", ("ty",), _FREF),
+    0x15: ("return_call_ref", ("ty",), ("tail-call", "function-references")),
+    0x18: ("delegate", ("lbl",), _LEGACY),
+    0x19: ("catch_all", (), _LEGACY),
     0x1A: ("drop", (), ()),
     0x1B: ("select", (), ()),
     0x1C: ("select", ("vts",), _REFT),
@@ -368,9 +373,16 @@ _OPCODES: dict[int, _Spec] = {
     0xD1: ("ref.is_null", (), _REFT),
     0xD2: ("ref.func", ("fn",), _REFT),
     0xD3: ("ref.eq", (), _GC),
-    0xD4: ("ref.as_non_null", (), _GC),
-    0xD5: ("br_on_null", ("lbl",), _GC),
-    0xD6: ("br_on_non_null", ("lbl",), _GC),
+    0xD4: ("ref.as_non_null", (), _FREF),
+    0xD5: ("br_on_null", ("lbl",), _FREF),
+    0xD6: ("br_on_non_null", ("lbl",), _FREF),
+    # stack switching: cont.new cont.bind suspend resume resume_throw switch
+    0xE0: ("cont.new", ("ty",), ("stack-switching",)),
+    0xE1: ("cont.bind", ("ty", "ty"), ("stack-switching",)),
+    0xE2: ("suspend", ("tag",), ("stack-switching",)),
+    0xE3: ("resume", ("ty", "hdl"), ("stack-switching",)),
+    0xE4: ("resume_throw", ("ty", "tag", "hdl"), ("stack-switching",)),
+    0xE5: ("switch", ("ty", "tag"), ("stack-switching",)),
 }
 
 # 0xFC: saturating truncation, bulk memory, tables. table.init / elem.drop / table.copy are
@@ -393,6 +405,9 @@ _MISC: dict[int, _Spec] = {
     15: ("table.grow", ("tbl",), _REFT),
     16: ("table.size", ("tbl",), _REFT),
     17: ("table.fill", ("tbl",), _REFT),
+    **_ops(0x13, "i64.add128 i64.sub128 i64.mul_wide_s i64.mul_wide_u", (), ("wide-arithmetic",)),
+    0x30: ("f32.load_f16", ("ma",), ("half-precision",)),
+    0x31: ("f32.store_f16", ("ma",), ("half-precision",)),
 }
 
 _GC_OPS: dict[int, _Spec] = {
@@ -422,7 +437,7 @@ _THREAD_OPS: dict[int, _Spec] = {
     0x00: ("memory.atomic.notify", ("ma",), ("threads",)),
     0x01: ("memory.atomic.wait32", ("ma",), ("threads",)),
     0x02: ("memory.atomic.wait64", ("ma",), ("threads",)),
-    0x03: ("atomic.fence", ("z",), ("threads",)),
+    0x03: ("atomic.fence", ("ord",), ("threads",)),
     **_ops(
         0x10,
         "i32.atomic.load i64.atomic.load i32.atomic.load8_u i32.atomic.load16_u "
@@ -484,6 +499,19 @@ def _simd_ops() -> dict[int, _Spec]:
         "i32x4.relaxed_dot_i8x16_i7x16_add_s"
     )
     ops.update(_ops(0x100, relaxed, (), ("relaxed-simd",)))
+    half = ("half-precision",)
+    ops[0x120] = ("f16x8.splat", (), half)
+    ops[0x121] = ("f16x8.extract_lane", ("ln",), half)
+    ops[0x122] = ("f16x8.replace_lane", ("ln",), half)
+    halves = (
+        "f16x8.abs f16x8.neg f16x8.sqrt f16x8.ceil f16x8.floor f16x8.trunc f16x8.nearest "
+        "f16x8.eq f16x8.ne f16x8.lt f16x8.gt f16x8.le f16x8.ge f16x8.add f16x8.sub f16x8.mul "
+        "f16x8.div f16x8.min f16x8.max f16x8.pmin f16x8.pmax i16x8.trunc_sat_f16x8_s "
+        "i16x8.trunc_sat_f16x8_u f16x8.convert_i16x8_s f16x8.convert_i16x8_u "
+        "f16x8.demote_f32x4_zero f16x8.demote_f64x2_zero f32x4.promote_f16x8_low "
+        "i16x8.trunc_f16x8_s i16x8.trunc_f16x8_u f16x8.madd f16x8.nmadd"
+    )
+    ops.update(_ops(0x130, halves, (), half))
     return ops
 
 
@@ -578,11 +606,18 @@ class _Usage:
 
     def findings(self) -> dict[str, Finding]:
         result = {"mvp": Finding("mvp", 1, 0, "WebAssembly 1.0 binary (magic and version 1)")}
+        if self.exception_styles == {"legacy"} and "exceptions" in self._seen:
+            # Tags and `throw` belong to both forms: with only try/catch they are legacy's.
+            shared = self._seen.pop("exceptions")
+            legacy = self._seen["exceptions-legacy"]
+            legacy[0] += shared[0]
+            if shared[1] < legacy[1]:
+                legacy[1], legacy[2] = shared[1], shared[2]
         for feature in FEATURE_ORDER:
             if feature == "mvp" or feature not in self._seen:
                 continue
             count, offset, evidence = self._seen[feature]
-            if feature == "exceptions":
+            if feature in ("exceptions", "exceptions-legacy"):
                 evidence += f" [{self._exception_style()}]"
             result[feature] = Finding(feature, count, offset, evidence)
         return result
@@ -624,6 +659,7 @@ class _Scanner:
         self.sections: list[Section] = []
         self.target_features: dict[str, str] = {}
         self.global_mutable: list[bool] = []
+        self.type_forms: list[int] = []  # 0x60 func, 0x5f struct, 0x5e array, 0x5d cont
         self.tables = self.memories = 0
         self.function_count: int | None = None
         self.code_count: int | None = None
@@ -663,7 +699,7 @@ class _Scanner:
         features = self.usage.findings()
         return ScanReport(
             features=features,
-            needs=tuple(name for name in features if name != "mvp"),
+            needs=tuple(name for name in features if name != "mvp" and name not in ADVISORY),
             target_features=self.target_features,
             imports=tuple(self.imports),
             exports=tuple(self.exports),
@@ -707,8 +743,29 @@ class _Scanner:
                     raise ScanError(prefix_at, f"target feature prefix {prefix!r} is not + - =")
                 self.target_features[r.name("target feature name")] = prefix
             r.expect_end("the target_features section")
-        r.pos = r.end  # other custom sections (name, producers, ...) are not read
+        elif name == "metadata.code.branch_hint":
+            self.note("branch-hinting", r.pos, "a metadata.code.branch_hint section")
+        elif name == "name":
+            self._name_section(r)
+        r.pos = r.end  # other custom sections (producers, ...) are not read
         return name
+
+    def _name_section(self, r: Reader) -> None:
+        # Subsections 0-2 (module, functions, locals) are 1.0's; 3 and up the extended ones.
+        # A malformed name section is no error: engines ignore it too.
+        kinds = {3: "labels", 4: "types", 5: "tables", 6: "memories", 7: "globals", 8: "elements"}
+        kinds.update({9: "data segments", 10: "fields", 11: "tags"})
+        try:
+            while not r.at_end():
+                at = r.pos
+                kind = r.u8("name subsection id")
+                r.sub(r.u32("name subsection size"), "a name subsection")
+                if kind in kinds:
+                    self.note(
+                        "extended-name-section", at, f"name subsection {kind} ({kinds[kind]})"
+                    )
+        except ScanError:
+            return
 
     def _type_section(self, r: Reader, _offset: int) -> None:
         for _ in range(r.count("types")):
@@ -733,6 +790,7 @@ class _Scanner:
             self.note("gc", offset, f"{final} type with {supers} supertype(s)")
             offset = r.pos
             form = r.u8("type form")
+        self.type_forms.append(form)
         if form == 0x60:
             for _ in range(r.count("params")):
                 self._valtype(r, "param")
@@ -748,6 +806,9 @@ class _Scanner:
         elif form == 0x5E:
             self.note("gc", offset, "array type")
             self._fieldtype(r)
+        elif form == 0x5D:
+            self.note("stack-switching", offset, "continuation type")
+            r.u32("continuation's function type index")
         else:
             raise ScanError(offset, f"unknown type form 0x{form:02x}")
 
@@ -765,24 +826,46 @@ class _Scanner:
             offset = r.pos
             module = r.name("import module name")
             name = r.name("import name")
-            kind_at = r.pos
-            kind = r.u8("import kind")
-            if kind not in _KINDS:
-                raise ScanError(kind_at, f"unknown import kind 0x{kind:02x}")
-            self.imports.append(Import(module, name, _KINDS[kind]))
-            where = f"import {module}.{name}"
-            if kind == 0:
-                r.u32("type index")
-            elif kind == 1:
-                self._tabletype(r, offset, where)
-            elif kind == 2:
-                self._memtype(r, offset, where)
-            elif kind == 3:
-                if self._globaltype(r, where):
-                    self.note("mutable-globals", offset, f"{where} is a mutable global")
-            else:
-                self._tagtype(r)
-                self.note("exceptions", offset, f"{where} is a tag")
+            if name == "" and r.peek("import kind") in (0x7E, 0x7F):
+                self._compact_imports(r, offset, module)
+                continue
+            self._import(r, offset, module, name)
+
+    def _compact_imports(self, r: Reader, offset: int, module: str) -> None:
+        # The compact import section: "" then 0x7f and (name, type) items, or 0x7e, names
+        # and one type they all share.
+        form = r.u8("compact import form")
+        count = r.count("compact import items")
+        self.note("compact-import-section", offset, f"{count} imports from {module!r} in one group")
+        if form == 0x7F:
+            for _ in range(count):
+                self._import(r, r.pos, module, r.name("import name"))
+            return
+        names = [r.name("import name") for _ in range(count)]
+        at = r.pos
+        for name in names:
+            r.pos = at  # every name shares the one type that follows
+            self._import(r, at, module, name)
+
+    def _import(self, r: Reader, offset: int, module: str, name: str) -> None:
+        kind_at = r.pos
+        kind = r.u8("import kind")
+        if kind not in _KINDS:
+            raise ScanError(kind_at, f"unknown import kind 0x{kind:02x}")
+        self.imports.append(Import(module, name, _KINDS[kind]))
+        where = f"import {module}.{name}"
+        if kind == 0:
+            r.u32("type index")
+        elif kind == 1:
+            self._tabletype(r, offset, where)
+        elif kind == 2:
+            self._memtype(r, offset, where)
+        elif kind == 3:
+            if self._globaltype(r, where):
+                self.note("mutable-globals", offset, f"{where} is a mutable global")
+        else:
+            self._tagtype(r)
+            self.note("exceptions", offset, f"{where} is a tag")
 
     def _function_section(self, r: Reader, _offset: int) -> None:
         self.function_count = r.count("functions")
@@ -926,9 +1009,9 @@ class _Scanner:
         else:
             raise ScanError(offset, f"unknown value type 0x{code:02x}")
         text = f"(ref {'null ' if nullable else ''}{heap})"
-        features = {_heap_feature(heap)}
-        if not nullable:  # non-nullable references come with typed function references (gc)
-            features.add("gc")
+        features = {self._heap_feature(heap)}
+        if not nullable:  # non-nullable references come with typed function references
+            features.add("function-references")
         elif heap == "func" and funcref_is_mvp:  # tables of funcref are MVP
             features.discard("reference-types")
         for feature in sorted(features):
@@ -936,6 +1019,16 @@ class _Scanner:
         if heap == "exn":
             self.usage.exception_styles.add("final")
         return text
+
+    def _heap_feature(self, heap: str) -> str:
+        # A type index naming a function type is a typed function reference; others are gc.
+        if heap.startswith("$"):
+            index = int(heap[1:])
+            if index < len(self.type_forms) and self.type_forms[index] == 0x60:
+                return "function-references"
+            if index < len(self.type_forms) and self.type_forms[index] == 0x5D:
+                return "stack-switching"
+        return _heap_feature(heap)
 
     def _heaptype(self, r: Reader) -> str:
         offset = r.pos
@@ -964,13 +1057,18 @@ class _Scanner:
     def _limits(self, r: Reader, where: str, table: bool) -> None:
         offset = r.pos
         flags = r.u8("limits flags")
-        allowed = (0, 1, 4, 5) if table else range(8)
+        allowed = (0, 1, 4, 5) if table else range(16)
         if flags not in allowed:
             raise ScanError(offset, f"unsupported limits flags 0x{flags:02x} on {where}")
         read = r.u64 if flags & 4 else r.u32
         read("limits minimum")
         if flags & 1:
             read("limits maximum")
+        if flags & 8:
+            log2 = r.u32("page size (log2)")
+            self.note(
+                "custom-page-sizes", offset, f"{where} has pages of {1 << min(log2, 64)} bytes"
+            )
         if flags & 4:
             self.note("memory64", offset, f"{where} is 64-bit{' (table64)' if table else ''}")
         if flags & 2:
@@ -980,10 +1078,12 @@ class _Scanner:
         self._valtype(r, where)
         mut_at = r.pos
         mutable = r.u8("global mutability")
-        if mutable > 1:
-            raise ScanError(mut_at, f"global mutability must be 0 or 1, not {mutable}")
-        self.global_mutable.append(bool(mutable))
-        return bool(mutable)
+        if mutable > 3:
+            raise ScanError(mut_at, f"global flags must be 0 to 3, not {mutable}")
+        if mutable & 2:
+            self.note("shared-everything-threads", mut_at, f"{where} is a shared global")
+        self.global_mutable.append(bool(mutable & 1))
+        return bool(mutable & 1)
 
     def _tagtype(self, r: Reader) -> None:
         offset = r.pos
@@ -1106,12 +1206,28 @@ class _Scanner:
             at = r.pos
             if r.u8("reserved byte") != 0:
                 raise ScanError(at, f"{name}: reserved byte must be 0")
+        elif kind == "ord":  # atomic.fence: 0 seqcst (the threads proposal), 1 acqrel
+            at = r.pos
+            ordering = r.u8("fence ordering")
+            if ordering > 1:
+                raise ScanError(at, f"{name}: ordering must be 0 or 1")
+            if ordering:
+                self.note("acquire-release-atomics", offset, f"{name} acqrel")
+        elif kind == "hdl":  # resume handlers: (on $tag $label) or (on $tag switch)
+            for _ in range(r.count("resume handlers")):
+                at = r.pos
+                handler = r.u8("handler kind")
+                if handler > 1:
+                    raise ScanError(at, f"unknown resume handler kind {handler}")
+                r.u32("handler tag")
+                if handler == 0:
+                    r.u32("handler label")
         elif kind == "vts":
             for _ in range(r.count("select types")):
                 self._valtype(r, "select", funcref_is_mvp=True)
         elif kind == "ht":
             heap = self._heaptype(r)
-            feature = _heap_feature(heap)
+            feature = self._heap_feature(heap)
             if feature != "reference-types":  # ref.null func/extern: the opcode said it all
                 self.note(feature, offset, f"{name} {heap}")
             if heap == "exn":
@@ -1156,6 +1272,10 @@ class _Scanner:
         if align & 0x40:
             memory = r.u32(f"{name} memory index")
             self.note("multi-memory", offset, f"{name} with explicit memory index {memory}")
+        if align & 0x10 and name.startswith(("i32.atomic", "i64.atomic", "memory.atomic")):
+            ordering = r.u8(f"{name} memory ordering")
+            kind = {0x00: "seqcst", 0x01: "acqrel", 0x11: "acqrel"}.get(ordering, hex(ordering))
+            self.note("acquire-release-atomics", offset, f"{name} with ordering {kind}")
         r.u64(f"{name} offset")
 
 

@@ -28,6 +28,8 @@ def judge(case: Case, answer: RunAnswer, validator_only: bool = False) -> Verdic
         return Verdict(Outcome.REJECT, message)
     if status == "error":
         return Verdict(Outcome.ERROR, f"the host failed: {answer.message}")
+    if status == "unsupported":  # the host cannot do what the case asks (a JS-API probe)
+        return Verdict(Outcome.SKIP, f"this host cannot run it: {answer.message}")
     if status != "ran":
         return Verdict(Outcome.ERROR, f"unexpected answer from the host: {answer.wire!r}"[:2000])
     if not case.valid:

@@ -29,8 +29,11 @@ RUNNING = {
     "matrix.scheduling",
     "matrix.selection",
     "matrix.sharding",
+    "matrix.since",
+    "matrix.since_command",
     "matrix.spec.items",
     "matrix.spec.run",
+    "matrix.visits",
 }
 
 

@@ -171,7 +171,7 @@ BAD_CASES = {
         MODULE + "kind: probe\ncolour: red\n",
         4,
         "colour",
-        r"unknown field \(allowed: name, description, kind, .*calls\)",
+        r"unknown field \(allowed: name, description, kind, .*calls, js\)",
     ),
     "unknown field in a call": (
         MODULE

@@ -26,7 +26,7 @@ QUIET_NAN_WITH_PAYLOAD = 0x7FF8_0000_0000_0123
 SIGNALLING_F32 = 0x7FA0_0001
 # Values cross through the core's trampolines as bits, so every NaN payload survives on
 # every engine (a JS number would lose it on JavaScriptCore and SpiderMonkey).
-BUILDS = ["node-24", "bun-1.4.5", "jsc-system", "gjs-system"]
+BUILDS = ["node-24", "deno-2.9.6", "pythonmonkey-1.4.1", "bun-1.4.5", "jsc-system", "gjs-system"]
 
 
 def value(kind: str, bits: int) -> dict:

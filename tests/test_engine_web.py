@@ -24,6 +24,7 @@ WABT = "wabt-js-1.0.39"
 WABT_NO_REFS = "wabt-js-1.0.39[-reference-types]"
 BINARYEN = "binaryen-js-132.0.0"
 BINARYEN_MVP = "binaryen-js-132.0.0[mvp]"
+WASM_TOOLS = "wasm-tools-1.262.0.0"  # `wasm-tools validate`, from PyPI
 
 VALUES = wasmtime.wat2wasm("""
 (module
@@ -179,7 +180,7 @@ def _browser_processes(profiles: set[str]) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("host", [WABT, BINARYEN], indirect=True)
+@pytest.mark.parametrize("host", [WABT, BINARYEN, WASM_TOOLS], indirect=True)
 def test_validator_says_valid_or_reject_and_never_runs(host):
     assert host.handshake.wire["validator_only"] is True
     assert host.handshake.wire["features"]["mutable-globals"] is True

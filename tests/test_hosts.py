@@ -8,6 +8,7 @@ import wasmtime
 from matrix.build import BuildCache
 from matrix.cases import load_case
 from matrix.hosts import (
+    DIED_AT_START,
     Host,
     HostDied,
     HostOutOfMemory,
@@ -131,6 +132,7 @@ def test_host_dying_at_start(fake_engine):
     with pytest.raises(HostDied, match="exited with status 134") as death:
         Host(build, environment).start()
     assert "cannot be configured" in str(death.value)
+    assert DIED_AT_START in str(death.value).splitlines()[0]
 
 
 @pytest.fixture

@@ -52,8 +52,14 @@ def test_closure_adds_what_a_feature_builds_on():
 
 
 def test_dependents_are_everything_built_on_a_feature():
-    assert dependents("reference-types") == {"gc", "exceptions", "call-indirect-overlong"}
-    assert dependents("simd128") == {"relaxed-simd"}
+    assert dependents("reference-types") == {
+        "gc",
+        "exceptions",
+        "call-indirect-overlong",
+        "function-references",
+        "stack-switching",  # through function-references and exceptions
+    }
+    assert dependents("simd128") == {"relaxed-simd", "half-precision"}
     assert dependents("gc") == frozenset()
     assert "reference-types" not in dependents("reference-types")
 

@@ -163,3 +163,36 @@ def test_other_script_hosts_answer_without_host_errors(runner, provisioned, engi
         assert sum(c["pass"] for c in result.assertions.values()) > 0
         host_errors = [f for f in result.failures if f["message"].startswith("host error")]
         assert host_errors == []
+
+
+MODULE_IMPORTS = """\
+(module (func (export "f") (result i32) (i32.const 7)))
+(register "m")
+(module $uses (import "m" "f" (func (result i32))) (func (export "g") (result i32) (call 0)))
+(assert_return (invoke $uses "g") (i32.const 7))
+(module (import "spectest" "print_i32" (func (param i32)))
+  (func (export "h") (result i32) (call 0 (i32.const 5)) (i32.const 5)))
+(assert_return (invoke "h") (i32.const 5))
+"""
+
+
+def test_wasm3_runs_scripts_and_says_what_it_cannot_link(runner, provisioned, tmp_path):
+    build, _ = provisioned("wasm3-0.5.0")
+    script = tmp_path / "wrong.wast"
+    script.write_text(WRONG)
+    result = runner.run(SpecCell(script, tmp_path, build))
+    failed = [(f["line"], f["command"]) for f in result.failures]
+    # the same lines as every other engine, line 7's NaN included (wasm3 keeps f32 bits)
+    assert [line for line in failed if line[0] != 7] == [
+        (6, "assert_return"),
+        (8, "assert_trap"),
+        (10, "assert_invalid"),
+    ]
+    linking = tmp_path / "linking.wast"
+    linking.write_text(MODULE_IMPORTS)
+    result = runner.run(SpecCell(linking, tmp_path, build))
+    # wasm3 links host functions (spectest's print_i32), not another module's exports:
+    # the module importing m.f and the assertion on it are skips with the reason
+    assert result.assertions["assert_return"]["pass"] == 1
+    assert result.assertions["assert_return"]["skip"] == 1
+    assert any("links host functions only" in skip["reason"] for skip in result.skips)

@@ -162,10 +162,14 @@ async function inPage(request) {
       coreLoaded = true;
     }
     const line = await page.evaluate(
-      (text, engine) => {
+      async (text, engine) => {
+        // ESM integration probes: the page imports the module from a blob: URL of type
+        // application/wasm; a probe that waits for a promise answers when it settles.
+        const importModule = (bytes) => import(URL.createObjectURL(new Blob([bytes], { type: 'application/wasm' })));
+        const options = { engine, canAwait: true, importModule };
         const core = globalThis.WasmMatrix;
-        globalThis.pageHost ??= core.createHost(() => ({}), [], engine, globalThis.WasmMatrixWasiShim.provider());
-        return globalThis.pageHost.handle(text).line;
+        globalThis.pageHost ??= core.createHost(() => ({}), [], globalThis.WasmMatrixWasiShim.provider(), options);
+        return await globalThis.pageHost.handle(text).line;
       },
       JSON.stringify(request),
       JS_ENGINE,
@@ -179,7 +183,7 @@ async function inPage(request) {
 }
 
 // Cells go to the core as the runner sent them: `run` (a WASI program's too: the page has
-// no files, so everything the cell grants comes inline) and `load` alike.
+// no files, so everything the cell grants comes inline; a JS-API probe's too) and `load`.
 const run = (bytes, calls, request) => inPage({ ...request, cmd: 'run' });
 const load = (bytes, calls, request) => inPage({ ...request, cmd: 'load' });
 const script = (directives, carryOn) => inPage({ cmd: 'script', directives, continue: carryOn });

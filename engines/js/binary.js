@@ -398,4 +398,4 @@
 
   global.WasmMatrix = global.WasmMatrix || {};
   global.WasmMatrix.binary = { readModule, trampoline, pagesFor, uncarried, SLOT, REF_CODES, utf8 };
-})(typeof globalThis !== "undefined" ? globalThis : this);
+})(typeof globalThis !== "undefined" ? globalThis : typeof global !== "undefined" ? global : this);

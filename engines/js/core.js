@@ -1,5 +1,5 @@
 // The wasm-matrix host core shared by every JavaScript engine: the shells (node, bun, jsc,
-// gjs) and the browsers (engines/browser/ runs it inside the page).
+// gjs, deno, pythonmonkey) and the browsers (engines/browser/ runs it inside the page).
 //
 // Plain script, no modules: each shell loads binary.js, traps.js, stubs.js and this file its
 // own way (require, load, imports, page.evaluate) and gets one global, WasmMatrix. A shell's shim
@@ -10,7 +10,11 @@
 // Values never cross the JS API as JS values: every call goes through a trampoline module
 // (binary.js) that takes its arguments from memory and leaves its results there, so they
 // are exact to the bit, v128 and references included. A value no trampoline can carry is
-// `unsupported` (a skip), never a guess.
+// `unsupported` (a skip), never a guess. JS-API probes (protocol.md) are the exception by
+// design: they test the JS API itself, so their values are JS values.
+//
+// Old engines must at least parse it (node 8.0 is the oldest in node's series): no object
+// spread, no BigInt literals, and values as bits without BigInt (node before 10.4 has none).
 "use strict";
 
 (function (global) {
@@ -18,7 +22,6 @@
   const { readModule, trampoline, pagesFor, uncarried, SLOT, REF_CODES } = WasmMatrix.binary;
   const { kindsOf, isExhaustion } = WasmMatrix.traps;
   const { StubCalled, stubImports, stubAnswer } = WasmMatrix.stubs;
-  const LOW = (1n << 64n) - 1n;
 
   // --- base64 (jsc and gjs have no atob) ----------------------------------------------
   const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -164,24 +167,46 @@
     return made;
   }
 
+  // Decimal text <-> little-endian bytes (memory's order: a v128's lane 0 lowest), without
+  // BigInt, which old engines lack.
+  function writeDecimal(view, at, size, text) {
+    const bytes = new Uint8Array(size);
+    for (const digit of String(text)) {
+      let carry = digit.charCodeAt(0) - 48;
+      for (let i = 0; i < size; i++) {
+        const value = bytes[i] * 10 + carry;
+        bytes[i] = value & 0xff;
+        carry = value >> 8;
+      }
+    }
+    for (let i = 0; i < size; i++) view.setUint8(at + i, bytes[i]);
+  }
+
+  function readDecimal(view, at, size) {
+    const digits = [0]; // least significant first
+    for (let i = size - 1; i >= 0; i--) {
+      let carry = view.getUint8(at + i);
+      for (let d = 0; d < digits.length; d++) {
+        const value = digits[d] * 256 + carry;
+        digits[d] = value % 10;
+        carry = Math.floor(value / 10);
+      }
+      for (; carry; carry = Math.floor(carry / 10)) digits.push(carry % 10);
+    }
+    return digits.reverse().join("");
+  }
+
+  const SIZES = { i32: 4, f32: 4, i64: 8, f64: 8, v128: 16 };
+
   function writeValue(view, at, kind, text) {
     if (kind === "i32" || kind === "f32") view.setUint32(at, Number(text), true);
-    else if (kind === "i64" || kind === "f64") view.setBigUint64(at, BigInt(text), true);
-    else {
-      const bits = BigInt(text); // v128: lane 0 lowest, little-endian like memory
-      view.setBigUint64(at, bits & LOW, true);
-      view.setBigUint64(at + 8, bits >> 64n, true);
-    }
+    else writeDecimal(view, at, SIZES[kind], text);
   }
 
   function readValue(made, view, at, type, tableSlot, hostRefs) {
     const kind = type.kind;
     if (kind === "i32" || kind === "f32") return { type: kind, value: String(view.getUint32(at, true)) };
-    if (kind === "i64" || kind === "f64") return { type: kind, value: view.getBigUint64(at, true).toString() };
-    if (kind === "v128") {
-      const bits = (view.getBigUint64(at + 8, true) << 64n) | view.getBigUint64(at, true);
-      return { type: "v128", value: bits.toString() };
-    }
+    if (kind === "i64" || kind === "f64" || kind === "v128") return { type: kind, value: readDecimal(view, at, SIZES[kind]) };
     const code = REF_CODES[view.getUint32(at, true)];
     if (code === "i31") return { type: "ref", kind: "i31", value: String(view.getUint32(at + 4, true)) };
     if (code !== "host" && code !== "extern") return { type: "ref", kind: code };
@@ -349,7 +374,7 @@
       print, print_i32: print, print_i64: print, print_f32: print, print_f64: print,
       print_i32_f32: print, print_f64_f64: print,
       global_i32: new WebAssembly.Global({ value: "i32", mutable: false }, 666),
-      global_i64: new WebAssembly.Global({ value: "i64", mutable: false }, 666n),
+      global_i64: new WebAssembly.Global({ value: "i64", mutable: false }, BigInt(666)),
       global_f32: new WebAssembly.Global({ value: "f32", mutable: false }, 666.6),
       global_f64: new WebAssembly.Global({ value: "f64", mutable: false }, 666.6),
       table: new WebAssembly.Table({ initial: 10, maximum: 20, element: "anyfunc" }),
@@ -361,7 +386,7 @@
       // no threads in this engine
     }
     try {
-      imports.table64 = new WebAssembly.Table({ initial: 10n, maximum: 20n, element: "anyfunc", address: "i64" });
+      imports.table64 = new WebAssembly.Table({ initial: BigInt(10), maximum: BigInt(20), element: "anyfunc", address: "i64" });
     } catch (error) {
       // no memory64 tables in this engine's JS API
     }
@@ -412,7 +437,7 @@
           (imports[wanted.module] = imports[wanted.module] || {})[wanted.name] = from[wanted.name];
         }
       }
-      const entry = { ...definition, trampolines: new Map() };
+      const entry = Object.assign({}, definition, { trampolines: new Map() });
       try {
         entry.instance = new WebAssembly.Instance(definition.module, imports);
       } catch (error) {
@@ -481,10 +506,154 @@
     });
   }
 
-  // identity(): {engine, version, language, language_version, engine_version?}; `engine`:
-  // the JS engine whose trap messages to read (v8, jsc, spidermonkey; see traps.js);
+  // --- JS-API probes (protocol.md, "JS-API probes") ---------------------------------
+  // A case's `js` is the body of a function (WebAssembly, bytes, host) that returns an
+  // object of functions (or a promise of one); the case's calls call them. `host` tags
+  // what happens: a module the engine refuses is a reject, an API it lacks a js-api reject,
+  // and what this shell cannot do (wait for a promise, import a module as ESM) unsupported.
+  class Rejected extends Error {
+    constructor(stage, message) {
+      super(message);
+      this.stage = stage;
+    }
+  }
+
+  function probeHelpers(options) {
+    return {
+      compile(bytes, compileOptions) {
+        try {
+          return compileOptions === undefined ? new WebAssembly.Module(bytes) : new WebAssembly.Module(bytes, compileOptions);
+        } catch (error) {
+          throw new Rejected("compile", firstLine(error));
+        }
+      },
+      instantiate(module, imports, compileOptions) {
+        const compiled = module instanceof WebAssembly.Module ? module : this.compile(module, compileOptions);
+        try {
+          return new WebAssembly.Instance(compiled, imports || {});
+        } catch (error) {
+          throw new Rejected("instantiate", firstLine(error));
+        }
+      },
+      // ESM integration: only shells that load modules from files can (options.importModule).
+      importModule(bytes) {
+        if (!options.importModule) throw new Unsupported("this shell cannot import a WebAssembly module as an ES module");
+        return options.importModule(bytes);
+      },
+      unsupported(reason) {
+        throw new Unsupported(reason);
+      },
+    };
+  }
+
+  const isThenable = (value) => value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function";
+
+  function probeFailure(error) {
+    if (error instanceof Unsupported) return { status: "unsupported", message: error.message };
+    if (error instanceof Rejected) return { status: "reject", stage: error.stage, message: error.message };
+    // The probe used an API this engine does not have (or refused what it was given).
+    return { status: "reject", stage: "js-api", message: `${error && error.name ? error.name + ": " : ""}${firstLine(error)}` };
+  }
+
+  function runProbe(request, options) {
+    const bytes = fromBase64(request.module || "");
+    const calls = request.calls || [];
+    let made;
+    try {
+      made = new Function("WebAssembly", "bytes", "host", request.js)(WebAssembly, bytes, probeHelpers(options));
+    } catch (error) {
+      return probeFailure(error);
+    }
+    const answers = [];
+    // One call at a time; a promise (JSPI, ESM) makes the rest wait for it where the shell can.
+    const settle = (value, finish) => {
+      if (!isThenable(value)) return finish(value, false);
+      if (!options.canAwait) return finish(new Unsupported("this shell cannot wait for a promise"), true);
+      return value.then((result) => finish(result, false), (error) => finish(error, true));
+    };
+    const next = (exported) => {
+      while (answers.length < calls.length) {
+        const call = calls[answers.length];
+        const fn = exported && exported[call.invoke];
+        if (typeof fn !== "function") {
+          answers.push({ status: "error", message: `the probe made no function named ${JSON.stringify(call.invoke)}` });
+          continue;
+        }
+        let value;
+        let threw = false;
+        try {
+          value = fn(...(call.args || []).map(toJs));
+        } catch (error) {
+          value = error;
+          threw = true;
+        }
+        const answered = threw ? record(call, value, true) : settle(value, (result, failed) => record(call, result, failed));
+        if (isThenable(answered)) return answered.then(() => next(exported));
+      }
+      return { status: "ran", calls: answers };
+    };
+    const record = (call, value, failed) => {
+      if (failed) {
+        answers.push(ending(options.engine, value)); // a trap with its kinds, never a guess
+        return null;
+      }
+      try {
+        const types = call.results || [];
+        const values = types.length === 1 ? [value] : types.length ? Array.from(value) : [];
+        answers.push({ status: "return", values: types.map((type, i) => toWire(type, values[i])) });
+      } catch (error) {
+        answers.push({ status: "error", message: firstLine(error) });
+      }
+      return null;
+    };
+    return settle(made, (exported, failed) => (failed ? probeFailure(exported) : next(exported)));
+  }
+
+  // A JS-API probe's values are JS values (the JS API is what it tests): i64 as a BigInt.
+  const jsScratch = new DataView(new ArrayBuffer(8));
+
+  function toJs(value) {
+    const bits = value.value;
+    switch (value.type) {
+      case "i32":
+        return Number(bits) | 0;
+      case "i64":
+        return BigInt.asIntN(64, BigInt(bits));
+      case "f32":
+        jsScratch.setUint32(0, Number(bits), true);
+        return jsScratch.getFloat32(0, true);
+      case "f64":
+        writeDecimal(jsScratch, 0, 8, bits);
+        return jsScratch.getFloat64(0, true);
+      default:
+        throw new CallError(`this host cannot pass values of type ${value.type}`);
+    }
+  }
+
+  function toWire(type, value) {
+    switch (type) {
+      case "i32":
+        return { type, value: String(value >>> 0) };
+      case "i64":
+        return { type, value: BigInt.asUintN(64, value).toString() };
+      case "f32":
+        jsScratch.setFloat32(0, value, true);
+        return { type, value: String(jsScratch.getUint32(0, true)) };
+      case "f64":
+        jsScratch.setFloat64(0, value, true);
+        return { type, value: readDecimal(jsScratch, 0, 8) };
+      default:
+        throw new CallError(`this host cannot read results of type ${type}`);
+    }
+  }
+
+  // identity(): {engine, version, language, language_version, engine_version?}
   // wasi: {via: "native" | "shim", create(request, module)} or {missing: why} (optional).
-  function createHost(identity, args, engine, wasi) {
+  // options: {engine, canAwait, importModule(bytes)}: `engine` the JS engine whose trap
+  // messages to read (v8, jsc, spidermonkey; see traps.js), the rest what the shell can do
+  // for JS-API probes.
+  function createHost(identity, args, wasi, options = {}) {
+    const engine = options.engine;
     const disabled = [];
     for (let i = 0; i < args.length; i++) {
       if (args[i] === "--disable" && i + 1 < args.length) disabled.push(args[++i]);
@@ -495,10 +664,11 @@
         case "start": {
           const features = detectFeatures();
           for (const name of disabled) if (!(name in features)) features[name] = false;
-          return { ...identity(), features, disabled, script: true, ...wasiFacts };
+          // Object.assign, not spread: node 8.0-8.2's V8 cannot parse object spread.
+          return Object.assign(identity(), { features, disabled, script: true }, wasiFacts);
         }
         case "run":
-          return run(engine, request, wasi);
+          return request.js === undefined ? run(engine, request, wasi) : runProbe(request, options);
         case "load":
           return load(engine, request);
         case "script":
@@ -514,17 +684,23 @@
       handle(line) {
         let request = {};
         let reply;
+        const failed = (error) => ({ status: "error", message: `host error: ${error && error.stack ? error.stack : error}` });
         try {
           request = JSON.parse(line);
           reply = answer(request);
         } catch (error) {
-          reply = { status: "error", message: `host error: ${error && error.stack ? error.stack : error}` };
+          reply = failed(error);
         }
-        reply.seq = request && request.seq !== undefined ? request.seq : null;
-        return { line: JSON.stringify(reply), stopped: request && request.cmd === "stop" };
+        const seq = request && request.seq !== undefined ? request.seq : null;
+        const stopped = request && request.cmd === "stop";
+        const text = (done) => JSON.stringify(Object.assign({}, done, { seq }));
+        // A JS-API probe that waits for a promise answers later: `line` is then a promise.
+        if (isThenable(reply)) return { line: reply.then(text, (error) => text(failed(error))), stopped };
+        return { line: text(reply), stopped };
       },
     };
   }
 
   Object.assign(WasmMatrix, { createHost, callExact, fromBase64, toBase64, firstLine });
-})(typeof globalThis !== "undefined" ? globalThis : this);
+  // node before 12 has no globalThis, and `this` in its modules is module.exports.
+})(typeof globalThis !== "undefined" ? globalThis : typeof global !== "undefined" ? global : this);

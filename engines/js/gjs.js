@@ -44,7 +44,7 @@ const identity = () => ({
   engine_version: `SpiderMonkey ${mozjsVersion()}`,
 });
 
-const host = WasmMatrix.createHost(identity, ARGV, "spidermonkey", globalThis.WasmMatrixWasiShim.provider());
+const host = WasmMatrix.createHost(identity, ARGV, globalThis.WasmMatrixWasiShim.provider(), { engine: "spidermonkey" });
 for (;;) {
   const [line] = input.read_line_utf8(null);
   if (line === null) break; // end of input

@@ -38,8 +38,8 @@ const identity = () => ({
 const host = WasmMatrix.createHost(
   identity,
   typeof arguments === "undefined" ? [] : Array.from(arguments),
-  "jsc",
   WasmMatrixWasiShim.provider(),
+  { engine: "jsc" },
 );
 for (;;) {
   const line = readline();

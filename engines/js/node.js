@@ -35,11 +35,35 @@ function identity() {
   };
 }
 
+// ESM integration probes: the module goes to a file of its own and is imported from there.
+let imported = 0;
+function importModule(bytes) {
+  const fs = require("fs");
+  const os = require("os");
+  const url = require("url");
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "wasm-matrix-esm-"));
+  const file = path.join(folder, `probe${imported++}.wasm`);
+  fs.writeFileSync(file, bytes);
+  const done = () => {
+    fs.unlinkSync(file);
+    fs.rmdirSync(folder);
+  };
+  // Made at call time: node before 10 cannot even parse an import() expression.
+  const load = new Function("specifier", "return import(specifier)");
+  return load(url.pathToFileURL ? url.pathToFileURL(file).href : `file://${file}`).then(
+    (namespace) => (done(), namespace),
+    (error) => {
+      done();
+      throw error;
+    },
+  );
+}
+
 // Bun embeds JavaScriptCore, node V8: whose trap messages the core reads (traps.js).
 const engine = typeof Bun !== "undefined" ? "jsc" : "v8";
 // Each runtime's own node:wasi (wasi_node.js), loaded after stdout is moved aside.
 const wasi = require(path.join(__dirname, "wasi_node.js")).provider();
-const host = WasmMatrix.createHost(identity, process.argv.slice(2), engine, wasi);
+const host = WasmMatrix.createHost(identity, process.argv.slice(2), wasi, { engine, canAwait: true, importModule });
 const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   if (!line.trim()) return;
@@ -47,8 +71,10 @@ lines.on("line", (line) => {
   if (stopped) {
     lines.close();
     send(answer + "\n", () => process.exit(0));
-  } else {
+  } else if (typeof answer === "string") {
     send(answer + "\n");
+  } else {
+    answer.then((text) => send(text + "\n")); // a JS-API probe that waited for a promise
   }
 });
 lines.on("close", () => setTimeout(() => process.exit(0), 100));

@@ -134,4 +134,4 @@
 
   global.WasmMatrix = global.WasmMatrix || {};
   global.WasmMatrix.stubs = { StubCalled, stubImports, stubAnswer };
-})(typeof globalThis !== "undefined" ? globalThis : this);
+})(typeof globalThis !== "undefined" ? globalThis : typeof global !== "undefined" ? global : this);

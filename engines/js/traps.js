@@ -95,4 +95,4 @@
 
   global.WasmMatrix = global.WasmMatrix || {};
   global.WasmMatrix.traps = { kindsOf, isExhaustion, MESSAGES };
-})(typeof globalThis !== "undefined" ? globalThis : this);
+})(typeof globalThis !== "undefined" ? globalThis : typeof global !== "undefined" ? global : this);

@@ -84,13 +84,11 @@ function nodeProvider(WASI) {
       };
       const preopens = {};
       for (const preopen of request.preopens || []) preopens[preopen.guest] = preopen.host;
-      const options = {
-        args: request.args || [],
-        env: Object.fromEntries(request.env || []),
-        preopens,
-        returnOnExit: true,
-        ...fds,
-      };
+      // Object.assign, not spread: node 8.0-8.2 (a `since` series) cannot parse this file otherwise.
+      const options = Object.assign(
+        { args: request.args || [], env: Object.fromEntries(request.env || []), preopens, returnOnExit: true },
+        fds,
+      );
       if (major >= 20) options.version = "preview1"; // required from node 20 on
       const wasi = new WASI(options);
       const stdio = stdioIdentity();

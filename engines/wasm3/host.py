@@ -16,6 +16,7 @@ from pyhost import (
     CannotStub,
     Host,
     Reject,
+    Unsupported,
     first_line,
     serve,
     stub_called,
@@ -47,10 +48,31 @@ TRAP_RULES = (
     )
     + SPEC_WORDS
 )
+# The spectest module's functions and their wasm3 signatures; wasm3 (through pywasm3) can
+# link host functions only, not globals, memories, tables or another module's exports.
+SPECTEST = {
+    "print": "v()",
+    "print_i32": "v(i)",
+    "print_i64": "v(I)",
+    "print_f32": "v(f)",
+    "print_f64": "v(F)",
+    "print_i32_f32": "v(if)",
+    "print_f64_f64": "v(FF)",
+}
+IMPORT_KINDS = {0: "function", 1: "table", 2: "memory", 3: "global", 4: "tag"}
+
+
+class Instance:
+    """One instantiated module of a script: each has a runtime of its own, so that an
+    export name finds this module's function (a wasm3 runtime searches all it loaded)."""
+
+    def __init__(self, runtime, module):
+        self.runtime, self.module = runtime, module
 
 
 class Wasm3Host(Host):
     engine = "wasm3"
+    scripts = True
 
     def __init__(self, disabled: list[str]):
         super().__init__(disabled)
@@ -158,6 +180,132 @@ class Wasm3Host(Host):
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
         return self.call_each(calls, invoke)
+
+    # Scripts (protocol.md, "Scripts").
+    def script_store(self) -> object:
+        return {"registered": set()}
+
+    def script_compile(self, store, module: bytes) -> object:
+        try:
+            self.environment.parse_module(module)  # wasm3 parses now, compiles lazily
+        except RuntimeError as error:
+            raise Reject("compile", first_line(str(error))) from None
+        return module
+
+    def script_instantiate(self, store, module: bytes) -> object:
+        imports = module_imports(module)
+        for name, field, kind in imports:
+            if name != "spectest" or kind != 0 or field not in SPECTEST:
+                raise Unsupported(
+                    f"wasm3 links host functions only: cannot import {name}.{field} "
+                    f"({IMPORT_KINDS.get(kind, kind)})"
+                )
+        runtime = self.environment.new_runtime(STACK_BYTES)
+        parsed = self.environment.parse_module(module)
+        try:
+            runtime.load(parsed)
+        except RuntimeError as error:
+            raise Reject("instantiate", first_line(str(error))) from None
+        for _, field, _ in imports:
+            parsed.link_function("spectest", field, SPECTEST[field], _print)
+        return Instance(runtime, parsed)
+
+    def script_register(self, store, name: str, instance) -> None:
+        store["registered"].add(name)  # importing from it is refused (see instantiate)
+
+    def script_invoke(self, store, instance, field: str, args: list) -> list:
+        try:
+            function = instance.runtime.find_function(field)
+        except RuntimeError as error:
+            if str(error).startswith(LOOKUP_FAILED):
+                raise CallError(f"no exported function named {field!r}") from None
+            # wasm3 compiles a function when it is first looked up: refused late, not a trap.
+            raise Reject("compile", f"when called: {first_line(str(error))}") from None
+        codes = [*function.arg_types, *function.ret_types]
+        if any(code not in KINDS for code in codes) or any(
+            a["type"] not in KINDS.values() for a in args
+        ):
+            raise Unsupported("the wasm3 host passes numbers only")
+        params = [KINDS[code] for code in function.arg_types]
+        kinds = [KINDS[code] for code in function.ret_types]
+        check_arguments(field, params, args)
+        try:
+            result = function(*[bits_to_python(arg) for arg in args])
+        except RuntimeError as error:
+            text = first_line(str(error))
+            if text.startswith(TRAP):  # "stack overflow" among them: its kind is STACK
+                raise CallTrapped(text, trap_kinds(text, TRAP_RULES)) from None
+            raise Reject("compile", f"when called: {text}") from None
+        results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
+        return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
+
+    def script_get(self, store, instance, field: str) -> dict:
+        raise Unsupported("pywasm3 reads globals without their types")
+
+
+def _print(*args) -> None:
+    print(*args, file=sys.stderr)
+
+
+def module_imports(module: bytes) -> list[tuple[str, str, int]]:
+    """(module, name, kind) of each import, read from the binary's import section."""
+    at = 8
+
+    def leb() -> int:
+        nonlocal at
+        result = shift = 0
+        while True:
+            byte = module[at]
+            at += 1
+            result |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return result
+
+    def name() -> str:
+        nonlocal at
+        length = leb()
+        text = module[at : at + length].decode("utf-8", "replace")
+        at += length
+        return text
+
+    while at < len(module):
+        section = module[at]
+        at += 1
+        size = leb()
+        end = at + size
+        if section != 2:
+            at = end
+            continue
+        found = []
+        for _ in range(leb()):
+            found.append((name(), name(), module[at]))
+            at = _skip_import(module, at)
+        return found
+    return []
+
+
+def _skip_import(module: bytes, at: int) -> int:
+    """Past one import's description (kind byte and type), at `at` the kind byte."""
+    kind = module[at]
+    at += 1
+
+    def skip_leb(at: int) -> int:
+        while module[at] & 0x80:
+            at += 1
+        return at + 1
+
+    if kind == 0:
+        return skip_leb(at)
+    if kind == 1:  # reftype then limits
+        at += 1
+    if kind in (1, 2):
+        flags = module[at]
+        at = skip_leb(at + 1)
+        return skip_leb(at) if flags & 1 else at
+    if kind == 3:
+        return at + 2 if module[at] not in (0x63, 0x64) else skip_leb(at + 1) + 1
+    return skip_leb(at + 1)  # tag: attribute, type index
 
 
 def _kind(code: int) -> str:

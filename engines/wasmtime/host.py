@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import sys
 import threading
@@ -60,6 +61,9 @@ CONFIG_FLAGS = {
     "gc": "wasm_gc",
     "function-references": "wasm_function_references",
     "exceptions": "wasm_exceptions",
+    "custom-page-sizes": "wasm_custom_page_sizes",
+    "wide-arithmetic": "wasm_wide_arithmetic",
+    "stack-switching": "wasm_stack_switching",
 }
 # Wasmtime's own rules: these cannot stay on once what they build on is off.
 BUILDS_ON = {
@@ -100,7 +104,7 @@ class WasmtimeHost(Host):
     # (measured: 10.0 cannot make the calls, 0.40 and older cannot build the linker).
     scripts = int(package_version("wasmtime").split(".")[0]) >= 20
 
-    def __init__(self, disabled: list[str]):
+    def __init__(self, disabled: list[str], as_shipped: bool = False):
         super().__init__(disabled)
         self.switched_off = set()
         for name in disabled:
@@ -109,10 +113,15 @@ class WasmtimeHost(Host):
         config = wasmtime.Config()
         self.enabled = {}
         for name, attribute in CONFIG_FLAGS.items():
-            if hasattr(type(config), attribute):  # write-only properties
-                on = name not in self.switched_off
-                setattr(config, attribute, on)
-                self.enabled[name] = on
+            if not hasattr(type(config), attribute):  # write-only properties
+                continue
+            on = name not in self.switched_off
+            # As shipped: the version's own defaults (which Config cannot tell), only
+            # the switches asked to be off are touched.
+            if as_shipped and on:
+                continue
+            setattr(config, attribute, on)
+            self.enabled[name] = on
         if hasattr(type(config), "shared_memory"):
             config.shared_memory = "threads" not in self.switched_off
         # Epoch interruption (wasmtime-py 0.36+): wasm code checks a counter at function
@@ -122,6 +131,18 @@ class WasmtimeHost(Host):
             config.epoch_interruption = True
         self.engine_ = wasmtime.Engine(config)
         self.watchdog = Watchdog(self.engine_.increment_epoch) if self.epochs else None
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--as-shipped",
+            action="store_true",
+            help="keep the version's default features instead of switching every one on",
+        )
+
+    @classmethod
+    def from_options(cls, options: argparse.Namespace) -> WasmtimeHost:
+        return cls(options.disable, as_shipped=options.as_shipped)
 
     def version(self) -> str:
         return package_version("wasmtime")

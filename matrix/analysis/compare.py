@@ -153,7 +153,7 @@ def _judge(family, name, feature, reference_id, claim: Claim, measured: FirstPas
             passes.append(version)
     if rejected:
         comparison.kind, comparison.versions = "claimed-but-rejected", rejected
-    elif passes and feature in _tables(family).switched_on:
+    elif passes and feature in family_tables(family).switched_on:
         comparison.kind, comparison.versions = "passes-when-switched-on", passes
     elif passes:
         comparison.kind, comparison.versions = "claimed-absent-but-passes", passes
@@ -208,7 +208,7 @@ def export(records: list[CellResult], run: dict, reference: dict | None = None) 
         facts = family_facts(family)
         browsers[name] = {
             "url": (facts and facts.homepage) or "https://webassembly.org/features/",
-            "category": _tables(family).category,
+            "category": family_tables(family).category,
             "features": statuses,
         }
     features = {
@@ -232,7 +232,7 @@ def _status(family: str, measured: FirstPass) -> object:
     return measured.first
 
 
-def _tables(family: str) -> Tables:
+def family_tables(family: str) -> Tables:
     """The family's `tables` facts; defaults for a family no manifest here describes (a
     run made with another checkout's engines)."""
     facts = family_facts(family)

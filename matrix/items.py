@@ -81,6 +81,7 @@ class CaseFile(pytest.File):
             selection.toolchains,
             selection.profiles,
             engines_named=selection.engines_named,
+            pool=selection.engine_pool,
         )
         for cell in cells:
             item = CellItem.from_parent(self, name=cell.name, cell=cell)

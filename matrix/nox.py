@@ -61,20 +61,14 @@ def add_matrix_session(
     pytest_args: always given to pytest (session.posargs come after them)
     """
     engine_ids = engine_parameters(engines)
+    selection = {"engines": engines, "cases": cases, "profiles": profiles}
+    selection |= {"toolchains": toolchains, "requires": requires, "reports": reports}
 
     def session_function(session: nox.Session, engine: str) -> None:
-        run_matrix(
-            session,
-            engines=[engine],
-            cases=cases,
-            profiles=profiles,
-            toolchains=toolchains,
-            requires=requires,
-            reports=reports,
-            build=build,
-            install=install,
-            pytest_args=pytest_args,
-        )
+        # The whole run's selection, sliced to this build: a case whose own `engines:`
+        # leaves this build out has no cells here, as in the whole run.
+        arguments = pytest_arguments(**selection, only_engine=engine)
+        _run(session, arguments, build, install, pytest_args)
 
     session_function.__doc__ = "The WebAssembly matrix on one engine build (wasm-matrix)."
     parametrized = nox.parametrize(
@@ -114,22 +108,29 @@ def run_matrix(
 
     The matrix keywords are the options of options.py's table with the NOX route
     (tests/test_options.py checks that they match)."""
+    arguments = pytest_arguments(
+        engines=engines,
+        cases=cases,
+        profiles=profiles,
+        toolchains=toolchains,
+        requires=requires,
+        reports=reports,
+    )
+    _run(session, arguments, build, install, pytest_args)
+
+
+def _run(
+    session: nox.Session,
+    arguments: list[str],
+    build: Sequence[Sequence[str]],
+    install: Sequence[str],
+    pytest_args: Sequence[str],
+) -> None:
+    """Install, build, then pytest with the matrix's arguments and the session's own."""
     session.install(*install_requirements(), *install)
     for command in build:
         session.run(*command, external=True)
-    session.run(
-        "pytest",
-        *pytest_arguments(
-            engines=engines,
-            cases=cases,
-            profiles=profiles,
-            toolchains=toolchains,
-            requires=requires,
-            reports=reports,
-        ),
-        *pytest_args,
-        *session.posargs,
-    )
+    session.run("pytest", *arguments, *pytest_args, *session.posargs)
 
 
 def install_requirements() -> list[str]:

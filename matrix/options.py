@@ -136,6 +136,14 @@ OPTIONS: tuple[Option, ...] = (
         EVERY_ROUTE,
     ),
     Option(
+        "only_engine",
+        Kind.TEXT,
+        "of the cells the run would have, only those on this engine build (the nox "
+        "helper's one-build sessions: cases' own `engines:` still narrow as in the whole run)",
+        COMMAND_LINES,
+        metavar="ID",
+    ),
+    Option(
         "toolchains",
         Kind.LIST,
         "toolchains, comma-separated (default: all that fit each case)",

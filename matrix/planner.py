@@ -40,12 +40,18 @@ def plan(
     profiles: list[str] | None = None,
     *,
     engines_named: bool = False,
+    pool: list[EngineBuild] | None = None,
 ) -> list[Cell]:
     """Every cell to run. `toolchains` and `profiles` narrow the selection when given; a
-    case's own `engines:` narrows `engines` unless the run named them (`engines_named`)."""
+    case's own `engines:` narrows `engines` unless the run named them (`engines_named`),
+    chosen from `pool` (default: `engines`; wider when the run is one build's slice, so
+    that `FAMILY@newest` means the same build as in the whole run)."""
     cells = []
     for case in (variant for given in cases for variant in given.variants()):
-        builds = engines if engines_named or not case.engines else select(engines, case.engines)
+        builds = engines
+        if case.engines and not engines_named:
+            chosen = {build.id for build in select(pool or engines, case.engines)}
+            builds = [build for build in engines if build.id in chosen]
         for toolchain in (name for s in case.sources for name in toolchains_for(s)):
             if toolchains and toolchain not in toolchains:
                 continue

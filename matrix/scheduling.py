@@ -325,6 +325,7 @@ def _cell_keys(state: MatrixState, path: Path) -> dict[str, CellKey]:
             selection.toolchains,
             selection.profiles,
             engines_named=selection.engines_named,
+            pool=selection.engine_pool,
         )
         return {cell.name: cell.key for cell in cells}
     if path.suffix == ".wast":

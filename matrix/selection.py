@@ -23,6 +23,9 @@ class SelectionError(Exception):
 class Selection:
     engines: list[EngineBuild]
     engines_named: bool = False  # by the run (any route): cases' own `engines:` give way
+    # The builds cases' own `engines:` choose from (empty: `engines`): the whole run's,
+    # when this run is one build's slice of it (--matrix-only-engine).
+    engine_pool: list[EngineBuild] = field(default_factory=list)
     toolchains: list[str] = field(default_factory=list)  # empty: all that fit each case
     profiles: list[str] = field(default_factory=list)  # empty: those each case names
     requires: list[str] = field(default_factory=list)  # empty: every engine is required
@@ -74,8 +77,16 @@ class Selection:
             if not (resume / "results.jsonl").exists():
                 raise SelectionError(f"--matrix-resume: no results.jsonl in {resume}")
         durations = values["shard_durations"].value
+        pool = select(load_engine_builds(), values["engines"].value)
+        only = values["only_engine"].value
+        engines = [build for build in pool if build.id == only] if only else pool
+        if only and not engines:
+            raise SelectionError(
+                f"wasm-matrix: --matrix-only-engine {only!r} is not one of the run's engine builds"
+            )
         return cls(
-            engines=select(load_engine_builds(), values["engines"].value),
+            engines=engines,
+            engine_pool=pool if only else [],
             engines_named=bool(values["engines"].value) and values["engines"].source != "default",
             toolchains=values["toolchains"].value,
             profiles=values["profiles"].value,

@@ -87,6 +87,42 @@ def test_a_session_builds_then_runs_its_engine_with_posargs_for_pytest(project):
     assert "1 test collected" in done.stdout
 
 
+def test_a_cases_own_engines_narrow_the_one_build_sessions_as_the_whole_run(project):
+    # `wasmtime@newest` is the newest of the whole selection (every build: the project
+    # names none, and engines named anywhere make cases' own give way): only that build's
+    # session has the case's cell; the others skip it (they used to run it on their build).
+    (project / "pyproject.toml").write_text("[tool.wasm-matrix]\n")
+    (project / "checks" / "newest.yaml").write_text(
+        "engines: [wasmtime@newest]\n"
+        "module: {wat: '(module (func (export \"two\") (result i32) i32.const 2))'}\n"
+        "calls:\n  - {invoke: two, expect: [i32:2]}\n"
+    )
+    collected = {}
+    for engine in (NEWEST, OLDER):
+        done = run_nox(
+            project, "--no-venv", "--no-install", "-s", f"wasm_matrix(engine='{engine}')",
+            "--", "--collect-only", "-q",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        collected[engine] = [line for line in done.stdout.splitlines() if "::" in line]
+    assert collected[NEWEST] == [
+        f"checks/newest.yaml::wat/default/{NEWEST}",
+        f"checks/one.yaml::wat/default/{NEWEST}",
+    ]
+    assert collected[OLDER] == [f"checks/one.yaml::wat/default/{OLDER}"]
+
+
+def test_only_engine_slices_the_selection_and_must_be_part_of_it(project):
+    done = run_nox(
+        project, "--no-venv", "--no-install", "-s", f"wasm_matrix(engine='{OLDER}')",
+        "--", "--collect-only", "-q", "--matrix-only-engine", "node-22",
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "--matrix-only-engine 'node-22' is not one of the run's engine builds" in (
+        done.stdout + done.stderr
+    )
+
+
 def test_engines_come_from_the_arguments_or_the_project_settings(project, monkeypatch):
     monkeypatch.chdir(project)
     assert matrix_nox.engine_parameters(["node-22"]) == [("node-22", "node")]

@@ -244,10 +244,22 @@ def test_a_program_that_reached_the_hosts_own_descriptors_fails_whatever_it_prin
     assert "reach the host's own file descriptors: fd 0 (stdin) closed" in verdict.message
 
 
-def test_a_read_only_preopen_the_engine_could_not_enforce_is_said(tmp_path):
+def test_a_read_only_grant_the_engine_could_not_give_is_never_a_pass(tmp_path):
     (tmp_path / "in").mkdir()
     case = wasi_case(tmp_path, "  dirs:\n    - {guest: data, folder: in}\n  stdout: ok\n")
-    verdict = judged(case, answer("ok", read_only=[False]))
-    assert verdict.outcome == Outcome.PASS and "could not be mounted read-only" in verdict.message
-    refused = judged(case, answer("no", read_only=[False]))
-    assert refused.outcome == Outcome.FAIL and "cannot preopen data read-only" in refused.message
+    assert judged(case, answer("ok", read_only=[True])).outcome == Outcome.PASS
+    # Mounted read-write: the case did not run as written, however well it went.
+    unprotected = judged(case, answer("ok", read_only=[False]))
+    assert unprotected.outcome == Outcome.SKIP
+    assert "cannot preopen data read-only" in unprotected.message
+    assert "the case's grant was not given; the run: exit code 0" in unprotected.message
+    # A wrong answer that owes nothing to the missing protection is still a failure…
+    wrong = judged(case, answer("no", read_only=[False]))
+    assert wrong.outcome == Outcome.FAIL and "cannot preopen data read-only" in wrong.message
+    # …but when the program's writes to the unprotected copy went through, it is a skip.
+    with Sandbox(case.wasi, case.name) as box:
+        (box.folders[0] / "new.txt").write_text("written")
+        written = judge_wasi(case, answer("create data/new.txt: ALLOWED", read_only=[False]), box)
+    assert written.outcome == Outcome.SKIP
+    assert "writes to it went through (data/new.txt should not be there" in written.message
+    assert "create data/new.txt: ALLOWED" in written.message

@@ -6,7 +6,11 @@ wasi-libc), and the hostile ones on one engine of each kind of WASI.
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
+import wasmtime
 
 from matrix.build import BuildCache
 from matrix.cases import load_case
@@ -74,16 +78,21 @@ def test_engines_without_wasi_run_it_through_the_shim_and_say_so(runner, provisi
 
 @pytest.mark.engine
 @pytest.mark.parametrize("engine", ["node-24", "wasmer-1.1.0", "wasmtime-20.0.0"])
-def test_a_read_only_preopen_the_engine_cannot_enforce_fails_and_says_why(
+def test_a_read_only_preopen_the_engine_cannot_give_is_a_skip_with_the_reason(
     runner, provisioned, engine
 ):
     # node:wasi, wasmer-python and wasmtime-py before 30 have no read-only preopens: the
-    # program's writes succeed, which it reports, and the cell says what the engine lacks.
+    # program's writes succeed, which it reports; the cell is a skip that says why.
     result = run(runner, provisioned, "readonly-write", engine)
-    assert result.outcome == Outcome.FAIL
-    assert "append to data/numbers.txt: ALLOWED" in result.message
+    assert result.outcome == Outcome.SKIP, result.message
     assert "cannot preopen data read-only" in result.message
-    # The other hostile programs are refused by these engines' own WASI.
+    assert "append to data/numbers.txt: ALLOWED" in result.message
+    # A program that only reads went well, but was not given what the case grants.
+    result = run(runner, provisioned, "read-file", engine)
+    assert result.outcome == Outcome.SKIP, result.message
+    assert "the case's grant was not given; the run: exit code 0" in result.message
+    # The other hostile programs (their folders are read-write) are refused by these
+    # engines' own WASI.
     for case in ("escape", "env-not-given"):
         assert run(runner, provisioned, case, engine).outcome == Outcome.PASS
 
@@ -102,9 +111,64 @@ def test_a_wasi_that_closes_the_hosts_stdin_fails_that_cell_not_the_next(runner,
 
 
 @pytest.mark.engine
-def test_an_engine_without_wasi_is_a_skip_with_the_reason(runner, provisioned):
-    result = run(runner, provisioned, "hello", "wasm3-0.5.0")
-    assert result.outcome == Outcome.SKIP and "pywasm3 0.5.0 does not expose" in result.message
+@pytest.mark.parametrize(
+    ("engine", "reason"),
+    [
+        ("wasm3-0.5.0", "its wasm3 is built without m3_LinkWASI"),
+        ("wabt-1.0.32", "wasi support not compiled in"),
+    ],
+)
+def test_an_engine_without_wasi_is_a_skip_with_the_reason(runner, provisioned, engine, reason):
+    for case in ("hello", "escape", "readonly-write"):
+        result = run(runner, provisioned, case, engine)
+        assert result.outcome == Outcome.SKIP and reason in result.message, result.message
+
+
+PROC_EXIT_3 = """
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (call $exit (i32.const 3))))
+"""
+
+
+@pytest.mark.engine
+def test_wabts_wasm_interp_really_has_no_wasi(provisioned, tmp_path):
+    # The manifest's reason, measured: if a wabt with WASI comes, this fails, and its host
+    # should then run WASI programs through `wasm-interp --wasi --dir … --env …`.
+    _, environment = provisioned("wabt-1.0.32")
+    interp = Path(environment.places["command"]).with_name("wasm-interp")
+    (tmp_path / "exit.wasm").write_bytes(wasmtime.wat2wasm(PROC_EXIT_3))
+    done = subprocess.run(
+        [str(interp), "--wasi", "--dir", str(tmp_path), "--env", "A=1", "exit.wasm"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 3
+    assert "wasi support not compiled in" in done.stdout + done.stderr
+
+
+WASM3_WASI = """
+import pathlib, wasm3
+names = [n for n in dir(wasm3) for n in [n, *dir(getattr(wasm3, n))] if "wasi" in n.lower()]
+code = pathlib.Path(wasm3.__file__).read_bytes()
+linkers = [m for m in (b"m3_LinkWASI", b"m3_LinkRawFunction") if m in code]
+print(names, [m for m in (b"wasi_snapshot_preview1",) if m in code], linkers)
+"""
+
+
+@pytest.mark.engine
+def test_pywasm3_really_has_no_wasi(provisioned):
+    # The manifest's reason, measured in the build's own venv: no WASI name in its API,
+    # and neither wasm3's WASI linker nor its module name in the extension.
+    _, environment = provisioned("wasm3-0.5.0")
+    probe = [str(environment.python), "-c", WASM3_WASI]
+    done = subprocess.run(probe, capture_output=True, text=True, timeout=60, check=True)
+    # (It is the right file: wasm3's linker of plain host functions is there.)
+    assert done.stdout.strip() == "[] [] [b'm3_LinkRawFunction']"
 
 
 @pytest.mark.engine

@@ -180,7 +180,7 @@ class WabtHost(Host):
         commands.append({"type": "module", "filename": "m.wasm"})
         try:
             info = wasmbin.read_module(module)
-        except (wasmbin.NotParsed, UnicodeDecodeError) as error:
+        except (wasmbin.NotRead, UnicodeDecodeError) as error:
             # Beyond our reader: let wabt judge the module; if it takes it, that is our bug.
             self._load(folder, commands, main, labels)
             raise RuntimeError(f"wabt loaded a module the host cannot read: {error}") from None

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wasmbytes import NotRead, Reader
+from wasmbytes import leb as _leb
+from wasmbytes import name as _name
+from wasmbytes import section as _section
+from wasmbytes import vector as _vector
+
 NUMBERS = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
 CODES = {name: code for code, name in NUMBERS.items()}
 BITS = {"i32": "i32", "i64": "i64", "f32": "i32", "f64": "i64"}  # how a value travels
 # Types a function signature may hold that the wrapper cannot carry, by their first byte.
 OTHER_TYPES = {0x7B: "v128", 0x70: "funcref", 0x6F: "externref"}
-
-
-class NotParsed(Exception):
-    """The module is beyond this reader (the engine decides whether it is valid)."""
 
 
 @dataclass(frozen=True)
@@ -37,35 +39,8 @@ class ModuleInfo:
     exports: dict[str, tuple[int, Signature | None]]  # name -> (kind, signature of funcs)
 
 
-class _Reader:
-    def __init__(self, data: bytes, position: int = 0, end: int | None = None):
-        self.data, self.position = data, position
-        self.end = len(data) if end is None else end
-
-    def byte(self) -> int:
-        if self.position >= self.end:
-            raise NotParsed("unexpected end")
-        self.position += 1
-        return self.data[self.position - 1]
-
-    def leb(self, signed: bool = False) -> int:
-        result = shift = 0
-        while True:
-            byte = self.byte()
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                if signed and byte & 0x40:
-                    result -= 1 << shift
-                return result
-            if shift > 70:
-                raise NotParsed("LEB128 too long")
-
-    def bytes(self, count: int) -> bytes:
-        if self.position + count > self.end:
-            raise NotParsed("unexpected end")
-        self.position += count
-        return self.data[self.position - count : self.position]
+class _Reader(Reader):
+    """The shared reader, naming every value type that is not a number coarsely."""
 
     def value_type(self) -> str:
         code = self.byte()
@@ -110,7 +85,7 @@ def _composite(reader: _Reader, form: int) -> Signature | None:
     if form == 0x5E:  # array: one field
         _field(reader)
         return None
-    raise NotParsed(f"unknown type form 0x{form:02x}")
+    raise NotRead(f"unknown type form 0x{form:02x}")
 
 
 def _field(reader: _Reader) -> None:
@@ -123,7 +98,7 @@ def _field(reader: _Reader) -> None:
 
 def read_module(data: bytes) -> ModuleInfo:
     if data[:8] != b"\0asm\1\0\0\0":
-        raise NotParsed("not a wasm 1 module")
+        raise NotRead("not a wasm 1 module")
     reader = _Reader(data, 8)
     types: list[Signature | None] = []
     functions: list[int] = []
@@ -150,7 +125,7 @@ def read_module(data: bytes) -> ModuleInfo:
         signature = None
         if kind == 0:
             if index >= len(functions) or functions[index] >= len(types):
-                raise NotParsed(f"export {name!r} names an unknown function")
+                raise NotRead(f"export {name!r} names an unknown function")
             signature = types[functions[index]]
         exports[name] = (kind, signature)
     return ModuleInfo(imports, exports)
@@ -177,7 +152,7 @@ def _imported_functions(reader: _Reader, count: int) -> list[int]:
             reader.byte()
             reader.leb()
         else:
-            raise NotParsed(f"unknown import kind {kind}")
+            raise NotRead(f"unknown import kind {kind}")
     return types
 
 
@@ -188,30 +163,6 @@ def _limits(reader: _Reader) -> None:
         reader.leb()
     if flags & 8:
         reader.leb()
-
-
-def _leb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def _vector(items: list[bytes]) -> bytes:
-    return _leb(len(items)) + b"".join(items)
-
-
-def _name(text: str) -> bytes:
-    raw = text.encode("utf-8")
-    return _leb(len(raw)) + raw
-
-
-def _section(section: int, items: list[bytes]) -> bytes:
-    content = _vector(items)
-    return bytes([section]) + _leb(len(content)) + content
 
 
 def _functype(params: tuple[str, ...], results: tuple[str, ...]) -> bytes:

@@ -199,22 +199,27 @@ class ClangToolchain(Toolchain):
             [compiler, *COMPILE_FLAGS, *flags, "-c", SUPPORT_NAME, "-o", f"{support_stem}.o"],
             [linker, *LINK_FLAGS, f"{stem}.o", f"{support_stem}.o", "-o", f"{stem}.wasm"],
         ]
-        shown = [
-            SUPPORT_COMMAND,
-            *(" ".join([Path(step[0]).name, *step[1:]]) for step in steps),
-        ]
-        with tempfile.TemporaryDirectory(prefix="wasm-matrix-clang-") as folder:
+        files = {name: source.content, SUPPORT_NAME: SUPPORT_SOURCE.encode()}
+        return self._run_steps(steps, files, stem, profile, [SUPPORT_COMMAND])
+
+    def _run_steps(
+        self,
+        steps: list[list[str]],
+        files: dict[str, bytes],
+        stem: str,
+        profile: str,
+        shown: list[str],
+    ) -> BuildOutput:
+        """Run the compile and link steps in a fresh folder holding `files`; `stem.wasm` is
+        the module (lowered for `lowered`), `shown` the commands before the steps'."""
+        shown = [*shown, *(" ".join([Path(step[0]).name, *step[1:]]) for step in steps)]
+        with tempfile.TemporaryDirectory(prefix=f"wasm-matrix-{self.name}-") as folder:
             work = Path(folder)
-            (work / name).write_bytes(source.content)
-            (work / SUPPORT_NAME).write_text(SUPPORT_SOURCE, "utf-8")
+            for file_name, content in files.items():
+                (work / file_name).write_bytes(content)
             for step in steps:
                 self._run_tool(step, work)
-            output = f"{stem}.wasm"
-            if profile == LOWERED_PROFILE:
-                lowered = f"{stem}.lowered.wasm"
-                shown.append(wasm_opt.lower(output, lowered, work, self._environment()))
-                output = lowered
-            module = (work / output).read_bytes()
+            module = wasm_opt.built_module(work, stem, profile, self._environment(), shown)
         return BuildOutput(module, " && ".join(shown))
 
     def _tool(self, program: str) -> str:

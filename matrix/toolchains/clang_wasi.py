@@ -18,12 +18,9 @@ what users of a prebuilt libc get; the module scanner reports what the module re
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from ..cases import ModuleSource
-from ..profiles import LOWERED_PROFILE
-from . import wasm_opt
 from .base import BuildFailed, BuildOutput
 from .clang import RELEASES, ClangToolchain, _file_name
 
@@ -110,20 +107,7 @@ class ClangWasiToolchain(ClangToolchain):
             "-o",
             f"{stem}.wasm",
         ]
-        steps = [compile_step, link_step]
-        shown = [" ".join([Path(step[0]).name, *step[1:]]) for step in steps]
-        with tempfile.TemporaryDirectory(prefix="wasm-matrix-clang-wasi-") as folder:
-            work = Path(folder)
-            (work / name).write_bytes(source.content)
-            for step in steps:
-                self._run_tool(step, work)
-            output = f"{stem}.wasm"
-            if profile == LOWERED_PROFILE:
-                lowered = f"{stem}.lowered.wasm"
-                shown.append(wasm_opt.lower(output, lowered, work, self._environment()))
-                output = lowered
-            module = (work / output).read_bytes()
-        return BuildOutput(module, " && ".join(shown))
+        return self._run_steps([compile_step, link_step], {name: source.content}, stem, profile, [])
 
 
 def toolchains() -> list[ClangWasiToolchain]:

@@ -24,7 +24,6 @@ from functools import cached_property
 from pathlib import Path
 
 from ..cases import ModuleSource
-from ..profiles import LOWERED_PROFILE
 from . import wasm_opt
 from .base import BuildFailed, BuildOutput, run_tool
 from .clang import ClangToolchain, _file_name
@@ -77,12 +76,7 @@ class EmccToolchain(ClangToolchain):
             work = Path(folder)
             (work / name).write_bytes(source.content)
             self._emcc(argv, work)
-            output = f"{stem}.wasm"
-            if profile == LOWERED_PROFILE:
-                lowered = f"{stem}.lowered.wasm"
-                shown.append(wasm_opt.lower(output, lowered, work, self._environment(work)))
-                output = lowered
-            module = (work / output).read_bytes()
+            module = wasm_opt.built_module(work, stem, profile, self._environment(work), shown)
         return BuildOutput(module, " && ".join(shown))
 
     def _emcc(self, argv: list[str], cwd: Path):

@@ -100,6 +100,7 @@ def codegen_flags(profile: str, features: frozenset[str], rustc: str) -> list[st
 class _Rustc(Toolchain):
     format = "rust"
     llvm_features: frozenset[str]
+    codegen: tuple[str, ...] = CODEGEN
 
     def rustc(self) -> str: ...
 
@@ -111,7 +112,11 @@ class _Rustc(Toolchain):
 
     def recipe(self, profile: str) -> str:
         lowering = " ".join(wasm_opt.LOWERING_FLAGS) if profile == LOWERED_PROFILE else ""
-        return "\0".join([*BASE_FLAGS, *CODEGEN, lowering])
+        return "\0".join([*BASE_FLAGS, *self.codegen, lowering])
+
+    def base_flags(self, source: ModuleSource) -> list[str]:
+        """Edition, target and crate type; BuildFailed for a source of the wrong kind."""
+        return list(BASE_FLAGS)
 
     def extra_flags(self, flags: list[str], log=print) -> tuple[list[str], list[str]]:
         """Flags this rustc adds for a profile, and the commands that prepared them."""
@@ -119,24 +124,20 @@ class _Rustc(Toolchain):
 
     def build(self, source: ModuleSource, profile: str) -> BuildOutput:
         flags = codegen_flags(profile, self.llvm_features, f"rustc {self.name[6:]}")
+        base = self.base_flags(source)
         reason = self.unavailable_reason()
         if reason:
             raise BuildFailed(reason)
         extra, prepared = self.extra_flags(flags)
         name = _file_name(source)
         stem = Path(name).stem
-        argv = [self.rustc(), *BASE_FLAGS, *CODEGEN, *flags, *extra, name, "-o", f"{stem}.wasm"]
+        argv = [self.rustc(), *base, *self.codegen, *flags, *extra, name, "-o", f"{stem}.wasm"]
         shown = [*prepared, self.shown(argv)]
         with tempfile.TemporaryDirectory(prefix=f"wasm-matrix-{self.name}-") as tmp:
             work = Path(tmp)
             (work / name).write_bytes(source.content)
             _run_tool(argv, work, self.environment())
-            output = f"{stem}.wasm"
-            if profile == LOWERED_PROFILE:
-                lowered = f"{stem}.lowered.wasm"
-                shown.append(wasm_opt.lower(output, lowered, work, self.environment()))
-                output = lowered
-            module = (work / output).read_bytes()
+            module = wasm_opt.built_module(work, stem, profile, self.environment(), shown)
         return BuildOutput(module, " && ".join(shown))
 
     def shown(self, argv: list[str]) -> str:

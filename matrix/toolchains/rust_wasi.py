@@ -34,15 +34,12 @@ from ..install import ProvisionError, apt_unpack, dpkg_installed, locked
 from ..paths import cache_dir
 from ..profiles import LOWERED_PROFILE
 from . import wasm_opt
-from .base import BuildFailed, BuildOutput, Toolchain
+from .base import BuildFailed, Toolchain
 from .rust import (
     LLVM14_FEATURES,
     LLVM22_FEATURES,
-    _file_name,
-    _run_tool,
-    _version,
+    _Rustc,
     _Web,
-    codegen_flags,
 )
 
 CODEGEN = ("-C", "opt-level=2", "-C", "panic=abort", "-C", "strip=debuginfo")
@@ -60,74 +57,27 @@ WEB_PACKAGES = (
 STD_TIMEOUT = 3600  # seconds for building std (about 1 CPU-minute, longer on a busy machine)
 
 
-class _RustcWasi(Toolchain):
-    format = "rust"
+class _RustcWasi(_Rustc):
+    """As the freestanding rustc builds, for a WASI target with `std`."""
+
     freestanding = False
     wasi = True
+    codegen = CODEGEN
     target: str
-    llvm_features: frozenset[str]
-
-    def rustc(self) -> str: ...
-
-    def environment(self) -> dict[str, str]:
-        return {"PATH": os.defpath, "LANG": "C.UTF-8"}
-
-    def version(self) -> str:
-        return _version(self.rustc(), tuple(sorted(self.environment().items())))
 
     def recipe(self, profile: str) -> str:
         lowering = " ".join(wasm_opt.LOWERING_FLAGS) if profile == LOWERED_PROFILE else ""
-        return "\0".join([self.target, *CODEGEN, lowering, *self.extra_flags(prepare=False)[0]])
+        return "\0".join([self.target, *self.codegen, lowering, *self.recipe_flags()])
 
-    def extra_flags(self, prepare: bool = True) -> tuple[list[str], list[str]]:
-        """Flags this rustc adds (a sysroot, a linker) and the commands that made them."""
-        return [], []
+    def recipe_flags(self) -> list[str]:
+        """What shapes the build besides the target and codegen flags (for the cache key)."""
+        return []
 
-    def shown(self, argv: list[str]) -> str:
-        return shlex.join(argv)
-
-    def build(self, source: ModuleSource, profile: str) -> BuildOutput:
-        flags = codegen_flags(profile, self.llvm_features, f"rustc {self.name[6:]}")
+    def base_flags(self, source: ModuleSource) -> list[str]:
         if not source.entry:
             raise BuildFailed(f"{self.name} builds WASI programs (a case with `wasi:`)")
-        reason = self.unavailable_reason()
-        if reason:
-            raise BuildFailed(reason)
-        extra, prepared = self.extra_flags()
-        name = _file_name(source)
-        stem = Path(name).stem
-        argv = [
-            self.rustc(),
-            "--edition",
-            "2021",
-            "--target",
-            self.target,
-            "--crate-type",
-            CRATE_TYPE[source.entry],
-            *CODEGEN,
-            *flags,
-            *extra,
-            name,
-            "-o",
-            f"{stem}.wasm",
-        ]
-        shown = [*prepared, self.shown(argv)]
-        with tempfile.TemporaryDirectory(prefix=f"wasm-matrix-{self.name}-") as tmp:
-            work = Path(tmp)
-            (work / name).write_bytes(source.content)
-            _run_tool(argv, work, self.environment())
-            output = f"{stem}.wasm"
-            if profile == LOWERED_PROFILE:
-                lowered = f"{stem}.lowered.wasm"
-                shown.append(wasm_opt.lower(output, lowered, work, self.environment()))
-                output = lowered
-            module = (work / output).read_bytes()
-        return BuildOutput(module, " && ".join(shown))
-
-    def provision(self, system: SystemPackages, log=print) -> None:
-        super().provision(system, log)
-        if wasm_opt.unavailable_reason() is None:  # for `lowered`
-            wasm_opt.provision(log)
+        crate_type = CRATE_TYPE[source.entry]
+        return ["--edition", "2021", "--target", self.target, "--crate-type", crate_type]
 
 
 class Rustc163Wasi(_RustcWasi):
@@ -218,10 +168,11 @@ class Rustc196Wasi(_RustcWasi):
         if wasm_opt.unavailable_reason() is None:
             wasm_opt.provision(log)
 
-    def extra_flags(self, prepare: bool = True) -> tuple[list[str], list[str]]:
-        if not prepare:
-            return ["-C", f"linker={self.linker}", "std: build-std, wasi-libc"], []
-        sysroot, commands = self.sysroot()
+    def recipe_flags(self) -> list[str]:
+        return ["-C", f"linker={self.linker}", "std: build-std, wasi-libc"]
+
+    def extra_flags(self, flags: list[str], log=print) -> tuple[list[str], list[str]]:
+        sysroot, commands = self.sysroot(log)
         return ["--sysroot", str(sysroot), "-C", f"linker={self.linker}"], commands
 
     # -- std from source -----------------------------------------------------------------

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..install import ProvisionError, locked, npm_install
 from ..paths import cache_dir
+from ..profiles import LOWERED_PROFILE
 from .base import BuildFailed, ProfileNotExpressible
 
 BINARYEN_VERSION = "132"
@@ -160,3 +161,16 @@ def lower(module: str, output: str, cwd: Path, env: dict[str, str] | None = None
     if result.returncode or not (cwd / output).exists():
         raise BuildFailed((result.stderr or result.stdout).strip() or "wasm-opt failed")
     return " ".join(["node", *argv[1:]])
+
+
+def built_module(
+    work: Path, stem: str, profile: str, env: dict[str, str] | None, shown: list[str]
+) -> bytes:
+    """The module a build left in `work/stem.wasm`, lowered first for the `lowered` profile
+    (the wasm-opt command is appended to `shown`)."""
+    output = f"{stem}.wasm"
+    if profile == LOWERED_PROFILE:
+        lowered = f"{stem}.lowered.wasm"
+        shown.append(lower(output, lowered, work, env))
+        output = lowered
+    return (work / output).read_bytes()

@@ -145,12 +145,7 @@ class _Zig(Toolchain):
                     (work / file_name).write_text(text, "utf-8")
                 shown.append(" ".join([zig, *step]))
                 _run_zig(step, work, self.timeout)
-            output = f"{stem}.wasm"
-            if profile == LOWERED_PROFILE:
-                lowered = f"{stem}.lowered.wasm"
-                shown.append(wasm_opt.lower(output, lowered, work, _environment(work)))
-                output = lowered
-            module = (work / output).read_bytes()
+            module = wasm_opt.built_module(work, stem, profile, _environment(work), shown)
         return BuildOutput(module, " && ".join(shown))
 
 
@@ -161,7 +156,7 @@ class ZigToolchain(_Zig):
     format = "zig"
 
     def build(self, source: ModuleSource, profile: str) -> BuildOutput:
-        exports = re.findall(rb"^\s*(?:pub\s+)?export\s+fn\s+([A-Za-z_]\w*)", source.content, re.M)
+        exports = zig_exports(source)
 
         def steps(name: str, stem: str, cpu: str | None):
             argv = ["build-exe", name, "-target", TARGET]
@@ -169,7 +164,7 @@ class ZigToolchain(_Zig):
                 argv.append(f"-mcpu={cpu}")
             # --export per `export fn` (as zig's docs show), not -rdynamic: that would also
             # export __stack_pointer, a mutable global, and so need mutable-globals.
-            argv += ["-fno-entry", *(f"--export={e.decode()}" for e in exports)]
+            argv += ["-fno-entry", *(f"--export={e}" for e in exports)]
             argv += ["-O", "ReleaseSmall", f"-femit-bin={stem}.wasm"]
             yield argv, {}
 
@@ -227,6 +222,12 @@ def _environment(work: Path) -> dict[str, str]:
         "ZIG_GLOBAL_CACHE_DIR": str(global_cache()),
         "ZIG_LOCAL_CACHE_DIR": str(work / ".zig-cache"),
     }
+
+
+def zig_exports(source: ModuleSource) -> list[str]:
+    """The names of a Zig source's `export fn`s (each needs its own `--export=`)."""
+    found = re.findall(rb"^\s*(?:pub\s+)?export\s+fn\s+([A-Za-z_]\w*)", source.content, re.M)
+    return [name.decode() for name in found]
 
 
 def _file_name(source: ModuleSource, suffix: str) -> str:

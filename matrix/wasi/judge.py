@@ -4,6 +4,11 @@ The program's own handling is what counts: a hostile program that is refused a p
 prints so and exits 0, and the case expects exactly that. A cell run through
 wasm-matrix's own WASI shim (browsers, jsc, gjs) says so in its message, whatever its
 outcome, because the engine's own WASI was not what ran.
+
+A case that grants a folder read-only, on an engine build that can only mount it
+read-write, did not run as written: such a cell is `skip` with the reason, never a pass.
+Only a failure that owes nothing to the missing protection stays one: an escape, or a
+wrong answer while the read-only copies stayed untouched.
 """
 
 from __future__ import annotations
@@ -37,12 +42,11 @@ def judge_wasi(case: Case, answer: RunAnswer, sandbox: Sandbox) -> Verdict:
         for preopen, read_only in zip(spec.preopens, wasi.read_only, strict=False)
         if not preopen.writable and not read_only
     ]
-    note = (
-        f"; this engine build cannot preopen {', '.join(unenforced)} read-only "
+    cannot = (
+        f"this engine build cannot preopen {', '.join(unenforced)} read-only "
         "(it was mounted read-write)"
-        if unenforced
-        else ""
     )
+    note = f"; {cannot}" if unenforced else ""
     if wasi.host_fds:  # the engine's WASI gave the program the host's own descriptors
         message = (
             "the engine's WASI let the program's file calls reach the host's own file "
@@ -57,24 +61,42 @@ def judge_wasi(case: Case, answer: RunAnswer, sandbox: Sandbox) -> Verdict:
             f"(an empty folder while it ran): {shown}{printed}"
         )
         return _noted(answer, Verdict(Outcome.FAIL, message))
+    verdict = _judged(case, answer, sandbox, note, printed)
+    if unenforced:
+        written = sandbox.read_only_changes(wasi)
+        changed = [line for guest in unenforced for line in written.get(guest, [])]
+        if verdict.outcome == Outcome.PASS:
+            message = f"{cannot}, so the case's grant was not given; the run: {verdict.message}"
+            verdict = Verdict(Outcome.SKIP, message)
+        elif changed:
+            writes = "; ".join(changed)
+            message = f"{cannot}, and the program's writes to it went through ({writes})"
+            verdict = Verdict(Outcome.SKIP, f"{message}: {verdict.message}")
+    return _noted(answer, verdict)
+
+
+def _judged(case: Case, answer: RunAnswer, sandbox: Sandbox, note: str, printed: str) -> Verdict:
+    """How the run went, as if every folder had been granted as the case says (`note`
+    goes into a failure's message)."""
+    spec, wasi = case.wasi, answer.wasi
+    assert spec is not None and wasi is not None
+    stdout = wasi.stdout.decode("utf-8", errors="replace")
+    stderr = wasi.stderr.decode("utf-8", errors="replace")
     if wasi.trap:
-        return _noted(answer, Verdict(Outcome.TRAP, f"{wasi.trap}{printed}"))
+        return Verdict(Outcome.TRAP, f"{wasi.trap}{printed}")
     code = wasi.exit_code
     if code != spec.exit_code:
-        message = f"exit code {code}, expected {spec.exit_code}{note}{printed}"
-        return _noted(answer, Verdict(Outcome.FAIL, message))
+        return Verdict(Outcome.FAIL, f"exit code {code}, expected {spec.exit_code}{note}{printed}")
     for name, text, want in (("stdout", stdout, spec.stdout), ("stderr", stderr, spec.stderr)):
         if want is not None and not want.matches(text):
             others = _printed(*(("", stderr) if name == "stdout" else (stdout, "")))
-            return _noted(
-                answer, Verdict(Outcome.FAIL, _mismatch(name, text, want) + note + others)
-            )
+            return Verdict(Outcome.FAIL, _mismatch(name, text, want) + note + others)
     problems = sandbox.problems(wasi)
     if problems:
-        return _noted(answer, Verdict(Outcome.FAIL, "; ".join(problems) + note + printed))
+        return Verdict(Outcome.FAIL, "; ".join(problems) + note + printed)
     calls = judge(case, answer)
     if calls.outcome != Outcome.PASS:
-        return _noted(answer, Verdict(calls.outcome, f"{calls.message}{printed}"))
+        return Verdict(calls.outcome, f"{calls.message}{printed}")
     said = ["exit code " + str(code)]
     said += [
         f"{name} as expected"
@@ -85,9 +107,7 @@ def judge_wasi(case: Case, answer: RunAnswer, sandbox: Sandbox) -> Verdict:
         said.append("folders as expected")
     if case.calls:
         said.append(calls.message)
-    if unenforced:
-        said.append(f"note: {', '.join(unenforced)} could not be mounted read-only")
-    return _noted(answer, Verdict(Outcome.PASS, ", ".join(said)))
+    return Verdict(Outcome.PASS, ", ".join(said))
 
 
 def _noted(answer: RunAnswer, verdict: Verdict) -> Verdict:

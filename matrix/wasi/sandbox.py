@@ -3,10 +3,11 @@
 A cell's sandbox is a temporary folder: each preopen is a subfolder (a copy of the case's
 folder, never the folder itself; or an empty scratch folder), and beside them lies a decoy,
 `secret.txt`, that no module may reach: a program that escapes its preopen through `..`
-finds it instead of failing. Read-only copies are compared before and after (an engine
-that cannot preopen read-only shows here), and a read-write preopen is compared with the
-case's `expect` folder afterwards. Nothing here follows a symbolic link: a module may make
-links in a scratch folder, and they must not lead the runner out of the sandbox either.
+finds it instead of failing. Read-only copies are compared before and after (what an
+engine that cannot preopen read-only let through shows here), and a read-write preopen is
+compared with the case's `expect` folder afterwards. Nothing here follows a symbolic link:
+a module may make links in a scratch folder, and they must not lead the runner out of the
+sandbox either.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ class Sandbox:
         """What the folders say after the run: a changed read-only copy, a read-write
         preopen that differs from the case's `expect` folder."""
         found: list[str] = []
+        changes = self.read_only_changes(answer)
         for index, (preopen, folder) in enumerate(
             zip(self.spec.preopens, self.folders, strict=True)
         ):
@@ -130,15 +132,26 @@ class Sandbox:
                 found.append(f"the host did not return the folder {preopen.guest}")
                 continue
             if not preopen.writable:
-                changed = differences(self.before[index], after, preopen.guest)
-                if changed:
-                    found.append(
-                        f"the read-only preopen {preopen.guest} was changed: " + "; ".join(changed)
-                    )
+                if changes.get(preopen.guest):
+                    changed = "; ".join(changes[preopen.guest])
+                    found.append(f"the read-only preopen {preopen.guest} was changed: {changed}")
             elif preopen.expect is not None:
                 wrong = differences(snapshot(preopen.expect), after, preopen.guest)
                 if wrong:
                     found.append(f"{preopen.guest} afterwards: " + "; ".join(wrong))
+        return found
+
+    def read_only_changes(self, answer: WasiAnswer) -> dict[str, list[str]]:
+        """Each read-only preopen the run changed (by its guest name), with what changed."""
+        found: dict[str, list[str]] = {}
+        for index, (preopen, folder) in enumerate(
+            zip(self.spec.preopens, self.folders, strict=True)
+        ):
+            after = self._after(index, folder, answer.files)
+            if not preopen.writable and after is not None:
+                changed = differences(self.before[index], after, preopen.guest)
+                if changed:
+                    found[preopen.guest] = changed
         return found
 
     def _after(self, index: int, folder: Path, returned: tuple | None) -> Snapshot | None:

@@ -13,9 +13,9 @@ import json
 import os
 import platform
 import re
-import struct
 import sys
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 
 from pywasi import WasiUnsupported
@@ -30,15 +30,22 @@ class Reject(Exception):
 
 
 class CallTrapped(Exception):
-    """The call trapped; the message is the engine's."""
+    """The call trapped; the message is the engine's, `kinds` what the trap was in the
+    shared vocabulary (protocol.md, "Trap kinds"): one, several the engine words alike, or
+    none when it gives no kind."""
+
+    def __init__(self, message: str, kinds: Iterable[str] = ()):
+        super().__init__(message)
+        self.kinds = list(dict.fromkeys(kinds))
 
 
 class CallError(Exception):
     """The call could not be made (e.g. no such export)."""
 
 
-class CallExhausted(CallTrapped):
-    """The call trapped because the engine ran out of stack (`assert_exhaustion`)."""
+class EngineFault(Exception):
+    """The engine failed on the call in a way that is not a trap (an internal error): never
+    reported as a trap."""
 
 
 class CallThrew(Exception):
@@ -103,43 +110,6 @@ SPECTEST_PRINTS: dict[str, list[str]] = {
     "print_f64_f64": ["f64", "f64"],
 }
 SPECTEST_GLOBALS: dict[str, int | float] = {"i32": 666, "i64": 666, "f32": 666.6, "f64": 666.6}
-
-
-def bits_to_python(value: dict) -> int | float:
-    """A wire value as the Python number an embedding API takes (signed ints, floats)."""
-    kind, bits = value["type"], int(value["value"])
-    if kind == "i32":
-        return bits - (1 << 32) if bits >> 31 else bits
-    if kind == "i64":
-        return bits - (1 << 64) if bits >> 63 else bits
-    if kind == "f32":
-        return struct.unpack("<f", struct.pack("<I", bits))[0]
-    if kind == "f64":
-        return struct.unpack("<d", struct.pack("<Q", bits))[0]
-    raise CallError(f"values of type {kind} cannot be passed by this host")
-
-
-def check_arguments(name: str, params: list[str], args: list[dict]) -> None:
-    """The call's arguments must match the export's parameter types, one for one."""
-    if len(params) != len(args):
-        raise CallError(f"{name} takes {len(params)} arguments, {len(args)} given")
-    for kind, arg in zip(params, args, strict=True):
-        if kind != arg["type"]:
-            raise CallError(f"{name} takes {kind}, the case gives {arg['type']}")
-
-
-def python_to_wire(kind: str, number: int | float) -> dict:
-    if kind == "i32":
-        bits = number & 0xFFFFFFFF
-    elif kind == "i64":
-        bits = number & 0xFFFFFFFFFFFFFFFF
-    elif kind == "f32":
-        bits = struct.unpack("<I", struct.pack("<f", number))[0]
-    elif kind == "f64":
-        bits = struct.unpack("<Q", struct.pack("<d", number))[0]
-    else:
-        raise CallError(f"results of type {kind} cannot be read by this host")
-    return {"type": kind, "value": str(bits)}
 
 
 def first_line(text: str) -> str:
@@ -212,7 +182,7 @@ class Host:
         raise NotImplementedError
 
     def script_invoke(self, store: object, instance: object, field: str, args: list) -> list:
-        """Wire values out; raise CallTrapped, CallExhausted, CallThrew, CallError, Unsupported."""
+        """Wire values out; raise CallTrapped, CallThrew, EngineFault, CallError, Unsupported."""
         raise NotImplementedError
 
     def script_get(self, store: object, instance: object, field: str) -> dict:
@@ -298,12 +268,37 @@ class Host:
             try:
                 values = invoke(call["invoke"], call.get("args", []))
                 answers.append({"status": "return", "values": values})
-            except (CallTrapped, StubCalled) as trap:
-                called = stub_called(trap)
-                answers.append({"status": "trap", "message": str(called or trap)})
-            except CallError as error:
-                answers.append({"status": "error", "message": str(error)})
+            except Interrupted:
+                raise  # the whole run is a timeout (handle() answers it)
+            except Exception as error:
+                answers.append(ending(error))
         return answers
+
+
+def ending(error: Exception) -> dict:
+    """The answer for a call or directive that did not return: what it was, by its class.
+    Anything not listed is the host's own fault (an `error`), never a trap."""
+    called = stub_called(error)
+    if called is not None:  # a generated import was called (a load cell): the stub trapped
+        return {"status": "trap", "message": str(called), "kinds": []}
+    if isinstance(error, Reject):  # refused when reached (a lazily compiled function)
+        return {"status": "reject", "stage": error.stage, "message": first_line(str(error))}
+    if isinstance(error, CallTrapped):
+        return {"status": "trap", "message": str(error), "kinds": error.kinds}
+    if isinstance(error, CallThrew):
+        return {"status": "exception", "message": str(error)}
+    if isinstance(error, Unsupported):
+        return {"status": "unsupported", "message": str(error)}
+    if isinstance(error, EngineFault):
+        return {"status": "fault", "message": str(error)}
+    if isinstance(error, (CallError, KeyError)):
+        return {"status": "error", "message": str(error)}
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    return {
+        "status": "error",
+        "message": f"host error: {type(error).__name__}: {error} "
+        f"(at {Path(where.filename).name}:{where.lineno})",
+    }
 
 
 class ScriptRun:
@@ -328,25 +323,8 @@ class ScriptRun:
             return {"status": "error", "message": f"not run: the engine panicked ({self.panic})"}
         try:
             return self._do(directive)
-        except Reject as reject:
-            return {"status": "reject", "stage": reject.stage, "message": first_line(str(reject))}
-        except CallExhausted as trap:
-            return {"status": "trap", "message": str(trap), "exhaustion": True}
-        except CallTrapped as trap:
-            return {"status": "trap", "message": str(trap)}
-        except CallThrew as thrown:
-            return {"status": "exception", "message": str(thrown)}
-        except Unsupported as unsupported:
-            return {"status": "unsupported", "message": str(unsupported)}
-        except (CallError, KeyError) as error:
-            return {"status": "error", "message": str(error)}
-        except Exception as error:  # a host's bug on one directive: said, and the script goes on
-            where = traceback.extract_tb(error.__traceback__)[-1]
-            return {
-                "status": "error",
-                "message": f"host error: {type(error).__name__}: {error} "
-                f"(at {Path(where.filename).name}:{where.lineno})",
-            }
+        except Exception as error:  # a host's bug on one directive is said; the script goes on
+            return ending(error)
         except BaseException as error:
             # A Rust engine's panic surfaces through pyo3 as a BaseException; the process
             # lives on, so the directive fails with the panic's words and the script goes on.

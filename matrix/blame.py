@@ -27,6 +27,10 @@ from .records import CellResult
 from .toolchains.wasm_opt import BINARYEN_VERSION, LOWERING_PASSES
 
 LOWERED = "lowered"
+# A probe that went as it should: executed and passed, or (on a validator-only build)
+# validated; and one where the build refused the feature (a validator says invalid).
+GOOD = (Outcome.PASS, Outcome.VALID)
+REFUSES = (Outcome.REJECT, Outcome.INVALID)
 # Words engines use for a feature, where the message names no offset (lower case).
 MESSAGE_WORDS = {
     "simd128": ("simd", "v128"),
@@ -70,8 +74,8 @@ def probe_outcomes(records: list[CellResult]) -> dict[str, dict[str, Outcome]]:
     """engine → feature → the worst outcome of that feature's probes on it (skips left out)."""
     found: dict[str, dict[str, list[Outcome]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
-        if record.kind != "probe" or record.outcome == Outcome.SKIP:
-            continue
+        if record.kind != "probe" or record.outcome == Outcome.SKIP or record.control:
+            continue  # a control is wrong on purpose: it says nothing about the engine
         for feature in record.features:
             found[record.engine][feature].append(Outcome(record.outcome))
     return {
@@ -87,7 +91,7 @@ def blame(
     located = record.located
     uses = list(record.module_uses)
     counts = record.module_counts
-    if probes.get("mvp") not in (None, Outcome.PASS):
+    if probes.get("mvp") not in (None, *GOOD):
         return Blame(
             [],
             f"this engine build fails its mvp probe too ({probes['mvp']}): not this module's doing",
@@ -95,18 +99,16 @@ def blame(
             None,
             lowered,
         )
-    failing = [f for f in uses if probes.get(f) not in (None, Outcome.PASS)]
+    failing = [f for f in uses if probes.get(f) not in (None, *GOOD)]
     pointed = located.get("features", [])
     # An engine's offset can land a few bytes past the cause (gjs names the import after a
     # shared memory): what it points at, when its probes pass there, yields to a feature
     # it refuses and names in its message. (Otherwise it stays: legacy exceptions, or a
     # 64-bit table, are refused by engines whose exceptions or memory64 probes pass.)
     # Features this engine refuses that its message names.
-    named_here = _named(record.message, [f for f in failing if probes[f] == Outcome.REJECT])
+    named_here = _named(record.message, [f for f in failing if probes[f] in REFUSES])
     astray = bool(
-        pointed
-        and named_here
-        and all(probes.get(found["feature"]) == Outcome.PASS for found in pointed)
+        pointed and named_here and all(probes.get(found["feature"]) in GOOD for found in pointed)
     )
     if pointed and not astray:
         features = [found["feature"] for found in pointed]
@@ -131,7 +133,7 @@ def blame(
             "(by its probes): an engine limit, bug or API, not a feature"
         )
     lowering, fixable = lowering_for(features, uses)
-    if features == ["exceptions"] and LEGACY in how and probes.get("exceptions") == Outcome.PASS:
+    if features == ["exceptions"] and LEGACY in how and probes.get("exceptions") in GOOD:
         # The engine has exception handling, in its final form only: the legacy encoding
         # is what it refuses, and wasm-opt rewrites that (measured: wasm-vips's main module
         # loads on wasmtime-50.0.1 after --translate-to-exnref).

@@ -25,7 +25,8 @@ from .case_yaml import CaseError, check_schema, compose, construct, field_name, 
 from .packages import PackageModule
 from .paths import display_path
 from .profiles import DEFAULT_PROFILE
-from .values import Expected, Value, ValueSyntaxError, parse_expected, parse_value
+from .traps import KINDS, kind_of
+from .values import Exact, Nan, Value, ValueSyntaxError, parse_expected, parse_value
 from .wasi.spec import WasiSpec
 
 CASE_SUFFIXES = (".yaml", ".yml")
@@ -50,8 +51,8 @@ class ModuleSource:
 class Call:
     invoke: str
     args: tuple[Value, ...]
-    expect: tuple[Expected, ...] | None  # None when the call must trap
-    trap: str | None
+    expect: tuple[Exact | Nan, ...] | None  # None when the call must trap
+    trap: str | None  # the kind of trap it must be (matrix/traps.py), as the case words it
     line: int | None = None
 
 
@@ -80,6 +81,7 @@ class Case:
     js: str | None = None
     wasi: WasiSpec | None = None  # a WASI program: what it gets and must give (wasi/spec.py)
     variant: str = ""  # the one built file of a glob this case stands for (see variants)
+    control: bool = False  # deliberately wrong expectations: no engine may pass it
 
     @property
     def module(self) -> ModuleSource:
@@ -241,6 +243,7 @@ def _build_case(path: Path, root: yaml.Node, data: dict, rootdir: Path | None) -
         requires=tuple(data.get("requires", [])),
         engines=tuple(data.get("engines", [])),
         module_pattern=module if isinstance(module, str) else "",
+        control=bool(data.get("control", False)),
         js=data.get("js"),
         wasi=wasi,
     )
@@ -331,6 +334,15 @@ def _file_source(path: Path, root: yaml.Node, location: list, name: str) -> Modu
     file = path.parent / name
     line = line_of(root, location)
     field = field_name(location)
+    folder = path.parent.resolve()
+    if not file.resolve().is_relative_to(folder):  # `..`, or a link that leads out
+        raise CaseError(
+            path,
+            line,
+            field,
+            f"{name!r} is outside the case's folder: a module file must be beside the case "
+            "or below it (built modules from elsewhere go in `module: PATH-OR-GLOB`)",
+        )
     if file.suffix not in SOURCE_FORMATS:
         suffixes = ", ".join(SOURCE_FORMATS)
         raise CaseError(path, line, field, f"{name!r}: a module file must end in {suffixes}")
@@ -364,11 +376,18 @@ def _build_calls(path: Path, root: yaml.Node, calls: list[dict]) -> Iterator[Cal
             _typed(path, root, [*where, "args", i], parse_value, text)
             for i, text in enumerate(call.get("args", []))
         )
-        expect: tuple[Expected, ...] | None = None
+        expect: tuple[Exact | Nan, ...] | None = None
         if "trap" not in call:
             expect = tuple(
                 _typed(path, root, [*where, "expect", i], parse_expected, text)
                 for i, text in enumerate(call.get("expect", []))
+            )
+        elif kind_of(call["trap"]) is None:
+            raise CaseError(
+                path,
+                line_of(root, [*where, "trap"]),
+                field_name([*where, "trap"]),
+                f"{call['trap']!r} names no kind of trap (one of: {', '.join(KINDS)})",
             )
         yield Call(call["invoke"], args, expect, call.get("trap"), line_of(root, where))
 

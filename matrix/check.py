@@ -2,8 +2,10 @@
 
 The module scanner says which features the module uses; a measured run says, per engine
 build, whether each feature's probes passed. A build runs the module when every feature
-it uses passed there. For each feature that keeps some builds out, the remedies a
-producer has (a compiler flag, a wasm-opt pass) and the builds each would win back.
+it uses passed there. A validator-only build (binaryen.js, wabt.js) runs nothing: it is
+listed apart, as validating the module when every feature's probes were `valid` there.
+For each feature that keeps some builds out, the remedies a producer has (a compiler flag,
+a wasm-opt pass) and the builds each would win back.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from .analysis.versions import version_key
 from .neighbours import Neighbour, closest
-from .outcomes import Outcome, worst
+from .outcomes import VALIDATION, Outcome, worst
 from .profiles import FEATURES_BY_NAME, dependents
 from .records import CellResult
 from .scanner import ScanReport, scan
@@ -63,10 +65,20 @@ class EngineVerdict:
     disabled: list[str]
     missing: dict[str, tuple[Outcome, str]] = field(default_factory=dict)  # failed features
     unmeasured: list[str] = field(default_factory=list)
+    validator: bool = False  # a validator-only build: it can validate the module, not run it
+
+    @property
+    def fits(self) -> bool:
+        """Every feature the module uses passed (or, on a validator, validated) here."""
+        return not self.missing and not self.unmeasured
 
     @property
     def runs(self) -> bool:
-        return not self.missing and not self.unmeasured
+        return self.fits and not self.validator
+
+    @property
+    def validates(self) -> bool:
+        return self.fits and self.validator
 
 
 @dataclass
@@ -89,6 +101,8 @@ def probe_results(records: list[CellResult]) -> dict[str, dict[str, list[CellRes
     for record in records:
         if record.kind != "probe" or record.outcome == Outcome.SKIP:
             continue
+        if record.control:  # wrong on purpose: it says nothing about the engine
+            continue
         for feature in record.features:
             table[record.engine][feature].append(record)
     return table
@@ -102,20 +116,27 @@ def verdicts(needs: list[str], records: list[CellResult], run: dict) -> list[Eng
     found = []
     for engine in engines:
         sample = next(r for rs in probes[engine].values() for r in rs)
+        validator = any(
+            r.executes is False or r.outcome in VALIDATION
+            for rs in probes[engine].values()
+            for r in rs
+        )
         verdict = EngineVerdict(
             engine,
             sample.engine_family or facts.get(engine, {}).get("family", ""),
             sample.engine_version,
             list(sample.engine_disabled),
+            validator=validator,
         )
+        good = Outcome.VALID if validator else Outcome.PASS
         for feature in ["mvp", *needs]:
             cells = probes[engine].get(feature)
             if not cells:
                 verdict.unmeasured.append(feature)
                 continue
             outcome = worst([Outcome(r.outcome) for r in cells])
-            if outcome != Outcome.PASS:
-                failing = next(r for r in cells if r.outcome != Outcome.PASS)
+            if outcome != good:
+                failing = next(r for r in cells if r.outcome != good)
                 verdict.missing[feature] = (outcome, _line(failing.message))
         found.append(verdict)
     return found
@@ -171,18 +192,22 @@ def render(result: CheckResult) -> str:
     if report.target_features:
         declared = " ".join(f"{sign}{name}" for name, sign in report.target_features.items())
         lines.append(f"declares (target_features section): {declared}")
-    runs = [v for v in result.verdicts if v.runs]
+    executing = [v for v in result.verdicts if not v.validator]
+    runs = [v for v in executing if v.runs]
     lines += ["", f"measured in {result.measured_in or 'run ' + result.run_name}:"]
-    lines.append(f"runs on {len(runs)} of {len(result.verdicts)} engine builds:")
-    by_family: dict[str, list[EngineVerdict]] = defaultdict(list)
-    for verdict in runs:
-        by_family[verdict.family].append(verdict)
-    for family, group in sorted(by_family.items()):
-        group.sort(key=lambda v: (version_key(v.version), v.engine))
-        lines.append(f"  {family}: " + ", ".join(v.engine for v in group))
+    lines.append(f"runs on {len(runs)} of {len(executing)} engine builds:")
+    lines += _by_family(runs)
+    validators = [v for v in result.verdicts if v.validator]
+    if validators:
+        validates = [v for v in validators if v.validates]
+        lines.append(
+            f"validates on {len(validates)} of {len(validators)} validator-only builds "
+            "(they run nothing):"
+        )
+        lines += _by_family(validates)
     refused = [v for v in result.verdicts if v.missing]
     if refused:
-        lines.append(f"will not run on {len(refused)}:")
+        lines.append(f"will not run (or validate) on {len(refused)}:")
         for verdict in refused:
             why = "; ".join(
                 f"{feature} probe {outcome}: {message}"
@@ -215,6 +240,17 @@ def render(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
+def _by_family(verdicts: list[EngineVerdict]) -> list[str]:
+    by_family: dict[str, list[EngineVerdict]] = defaultdict(list)
+    for verdict in verdicts:
+        by_family[verdict.family].append(verdict)
+    lines = []
+    for family, group in sorted(by_family.items()):
+        group.sort(key=lambda v: (version_key(v.version), v.engine))
+        lines.append(f"  {family}: " + ", ".join(v.engine for v in group))
+    return lines
+
+
 def as_json(result: CheckResult) -> dict:
     return {
         "module": str(result.module),
@@ -233,6 +269,8 @@ def as_json(result: CheckResult) -> dict:
                 "family": v.family,
                 "version": v.version,
                 "runs": v.runs,
+                "validator_only": v.validator,
+                "validates": v.validates,
                 "missing": {
                     f: {"outcome": str(o), "message": m} for f, (o, m) in v.missing.items()
                 },

@@ -14,7 +14,7 @@ import pytest
 
 from .cases import CASE_SUFFIXES, LOAD, CaseError
 from .engines import select
-from .outcomes import Outcome
+from .outcomes import AS_EXPECTED, Outcome
 from .paths import display_path
 from .planner import Cell, plan
 from .pytest_state import RECORD_PROPERTY, STATE, MatrixState
@@ -127,13 +127,11 @@ class CellItem(pytest.Item):
         self.user_properties.append((RECORD_PROPERTY, json.dumps(result.to_record())))
         if result.outcome == Outcome.SKIP:
             pytest.skip(result.message)
-        if result.outcome == Outcome.VALID:  # a validator's answer: reported, not a failure
-            return
-        if result.outcome not in (Outcome.PASS, Outcome.ERROR) and not result.required:
+        if result.outcome not in (*AS_EXPECTED, Outcome.ERROR) and not result.required:
             # Reported (results, report, pytest's summary) but not a failure of the run;
             # an `error` is the harness's own fault and always fails.
             pytest.xfail(f"{result.outcome} on an engine that is not required: {_brief(result)}")
-        if result.outcome != Outcome.PASS:
+        if result.outcome not in AS_EXPECTED:  # a validator's `valid` is what it can say
             raise CellNotPassed(result)
 
     def repr_failure(self, excinfo, style=None):

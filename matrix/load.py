@@ -8,7 +8,8 @@ case's calls, if any, on that instance. The host's answer becomes one outcome:
 * `reject`: the engine refused it, with the engine's own message;
 * `skip`: the engine cannot express one of the imports (its host says which), or the
   start function called a stub (the module needs its real host to start: not measured);
-* `valid`: a validator-only engine accepted it (nothing was executed).
+* `valid` / `invalid`: a validator-only engine accepted or refused it (nothing was
+  executed; never `pass` or `reject`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import hashlib
 import re
 
 from .cases import Case
+from .judging import Verdict
 from .outcomes import Outcome
 from .protocol import LoadAnswer
 from .scanner import ScanError, scan
-from .verdict import Verdict, judge
+from .verdict import judge
 
 # How engines say where in the module they stopped, and in which base: wasmtime, wasmer
 # and SpiderMonkey "at offset N" (newer wasmtime "at offset 0xN"), V8 "@+N",
@@ -34,10 +36,12 @@ _OFFSETS = (
 )
 
 
-def judge_load(case: Case, answer: LoadAnswer) -> Verdict:
+def judge_load(case: Case, answer: LoadAnswer, validator_only: bool = False) -> Verdict:
     status = answer.status
     if status == "valid":
         return Verdict(Outcome.VALID, "validates (validator only: nothing was instantiated)")
+    if validator_only and status == "reject":
+        return judge(case, answer, validator_only)  # the validator's `invalid`
     if status == "stub":
         where = answer.stub or "an import"
         return Verdict(
@@ -59,7 +63,7 @@ def judge_load(case: Case, answer: LoadAnswer) -> Verdict:
         said += f"; {calls} call{'s' if calls != 1 else ''} as expected"
     if answer.note:
         said += f" ({answer.note})"
-    return Verdict(Outcome.PASS, said)
+    return Verdict(Outcome.PASS, said, verdict.unobserved)
 
 
 def engine_offset(message: str) -> int | None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .outcomes import Outcome
+from .outcomes import VALIDATION, Outcome
 from .records import CellResult
 
 SHOWN = 3
-NOT_REFUSED = (Outcome.PASS, Outcome.SKIP, Outcome.VALID)  # a validator's yes is no refusal
+# A validator's answer (valid or invalid) says nothing about loading: it instantiates nothing.
+NOT_REFUSED = (Outcome.PASS, Outcome.SKIP, *VALIDATION)
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Neighbour:
     @property
     def measured(self) -> list[str]:
         """The builds that instantiate modules (validators and skips left out)."""
-        return [e for e, o in self.outcomes.items() if o not in (Outcome.VALID, Outcome.SKIP)]
+        return [e for e, o in self.outcomes.items() if o not in (*VALIDATION, Outcome.SKIP)]
 
 
 def closest(needs: list[str], records: list[CellResult], limit: int = SHOWN) -> list[Neighbour]:

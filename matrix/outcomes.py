@@ -5,11 +5,12 @@ from enum import StrEnum
 
 class Outcome(StrEnum):
     PASS = "pass"  # ran and every call returned what the case expects
-    VALID = "valid"  # a validator-only engine accepted the module; nothing was executed
+    VALID = "valid"  # a validator-only engine accepts the module: nothing was executed
+    INVALID = "invalid"  # a validator-only engine refuses the module: nothing was executed
     FAIL = "fail"  # ran, wrong result
     TRAP = "trap"  # unexpected trap, or an expected trap that did not happen
     REJECT = "reject"  # the engine refused the module (decode, validation, compile, link)
-    CRASH = "crash"  # the engine's process died
+    CRASH = "crash"  # the engine's process died, or the engine failed (not a trap)
     TIMEOUT = "timeout"  # the cell ran past its time limit; the host was killed
     BUILD_ERROR = "build-error"  # the toolchain could not build the module
     SKIP = "skip"  # toolchain or engine not available, or profile not expressible
@@ -35,6 +36,7 @@ class Outcome(StrEnum):
 _SYMBOLS = {
     Outcome.PASS: "✅",
     Outcome.VALID: "☑️",
+    Outcome.INVALID: "⛔",
     Outcome.FAIL: "❌",
     Outcome.TRAP: "💥",
     Outcome.REJECT: "🚫",
@@ -49,6 +51,7 @@ _SYMBOLS = {
 _LETTERS = {
     Outcome.PASS: "P",
     Outcome.VALID: "V",
+    Outcome.INVALID: "I",
     Outcome.FAIL: "F",
     Outcome.TRAP: "T",
     Outcome.REJECT: "R",
@@ -60,12 +63,13 @@ _LETTERS = {
 }
 
 _MEANINGS = {
-    Outcome.PASS: "ran, every call as expected",
-    Outcome.VALID: "a validator-only engine accepted the module (nothing was executed)",
+    Outcome.PASS: "ran, every result checked bit for bit and every trap of the expected kind",
+    Outcome.VALID: "a validator-only engine accepts the module (nothing was executed)",
+    Outcome.INVALID: "a validator-only engine refuses the module (nothing was executed)",
     Outcome.FAIL: "ran, wrong result",
     Outcome.TRAP: "unexpected trap, or an expected trap that did not happen",
     Outcome.REJECT: "the engine refused the module (decode, validation, compile, link)",
-    Outcome.CRASH: "the engine's process died",
+    Outcome.CRASH: "the engine's process died, or the engine failed in a way that is not a trap",
     Outcome.TIMEOUT: "over the time limit: the engine interrupted the module, or the host "
     "was killed",
     Outcome.BUILD_ERROR: "the toolchain could not build the module",
@@ -81,13 +85,31 @@ SEVERITY = [
     Outcome.FAIL,
     Outcome.TRAP,
     Outcome.REJECT,
+    Outcome.INVALID,
     Outcome.BUILD_ERROR,
     Outcome.SKIP,
     Outcome.VALID,
     Outcome.PASS,
 ]
+# What a validator-only engine can say: never counted as executed (pass rates, badges).
+VALIDATION = frozenset({Outcome.VALID, Outcome.INVALID})
+# Cells that went as they should: a pass, or a validator saying valid (no details needed).
+AS_EXPECTED = frozenset({Outcome.PASS, Outcome.VALID})
+
+
+def executes(record) -> bool:
+    """Whether a result record (records.CellResult) comes from an engine build that
+    executes modules: a validator-only build's records never count as executed (pass rates,
+    badges, history)."""
+    return record.executes is not False and record.outcome not in VALIDATION
 
 
 def worst(outcomes: list[Outcome]) -> Outcome:
     """The most severe of several outcomes (skip only wins over pass)."""
     return min(outcomes, key=SEVERITY.index)
+
+
+def measures_engine(record) -> bool:
+    """Whether a record says something about its engine: executed, and not a control (a
+    control checks the harness; its cells are meant not to pass)."""
+    return executes(record) and not record.control

@@ -32,6 +32,8 @@ ENGINES_SHOWN = 4  # engine builds still running named on the status line
 # The colour of each outcome in the terminal (the site's colours, as near as a terminal has).
 STYLES = {
     Outcome.PASS: "green",
+    Outcome.VALID: "cyan",
+    Outcome.INVALID: "yellow4",
     Outcome.FAIL: "red",
     Outcome.TRAP: "dark_orange",
     Outcome.REJECT: "yellow",

@@ -120,12 +120,14 @@ class Handshake(Answer):
 
 @dataclass(slots=True)
 class CallAnswer(Answer):
-    """One call's answer inside a `run` answer: return, trap or error."""
+    """One call's answer in a `run` answer (its statuses: protocol.md, "Answers to `run`")."""
 
     definition = "call-answer"
     status: str = ""
-    values: tuple[dict, ...] = ()  # wire values (values.Value.from_wire reads them)
+    values: tuple[dict, ...] = ()  # wire values (values.from_wire reads them)
     message: str = ""
+    kinds: tuple[str, ...] = ()  # a trap's kinds (protocol.md, "Trap kinds")
+    stage: str = ""  # reject: compile
 
     @classmethod
     def _read(cls, wire: dict) -> CallAnswer:
@@ -134,14 +136,20 @@ class CallAnswer(Answer):
             status=str(wire.get("status", "")),
             values=tuple(values) if isinstance(values, list) else (),
             message=str(wire.get("message", "")),
+            kinds=_kinds(wire),
+            stage=str(wire.get("stage", "")),
             wire=wire,
         )
 
 
+def _kinds(wire: dict) -> tuple[str, ...]:
+    kinds = wire.get("kinds")
+    return tuple(str(kind) for kind in kinds) if isinstance(kinds, list) else ()
+
+
 @dataclass(slots=True)
 class WasiAnswer(Answer):
-    """How a WASI program ended inside a `run` answer: exit code or trap, output, which
-    preopens were read-only, escapes, and (shim hosts) the folders afterwards."""
+    """How a WASI program ended in a `run` answer (exit code or trap, output, folders)."""
 
     definition = "wasi-answer"
     exit_code: int | None = None  # proc_exit's code, 0 when _start returned
@@ -209,9 +217,8 @@ class RunAnswer(Answer):
 
 @dataclass(slots=True)
 class LoadAnswer(RunAnswer):
-    """The answer to `load`: a `run` answer (ran, reject, valid, timeout, error), or `stub`
-    (the start function called a generated import) or `unsupported` (the host cannot make
-    one of the module's imports; its message says which)."""
+    """The answer to `load`: a `run` answer, or `stub` (the start function called a generated
+    import) or `unsupported` (the host cannot make one of the module's imports)."""
 
     definition = "load-answer"
     imports: int | None = None  # how many imports the host generated
@@ -243,19 +250,12 @@ class DirectiveAnswer(Answer):
     values: tuple[dict, ...] = ()
     message: str = ""
     stage: str = ""
-    exhaustion: bool = False  # a trap the engine itself calls stack exhaustion
+    kinds: tuple[str, ...] = ()  # a trap's kinds (protocol.md, "Trap kinds")
 
     @classmethod
     def _read(cls, wire: dict) -> DirectiveAnswer:
-        values = wire.get("values")
-        return cls(
-            status=str(wire.get("status", "")),
-            values=tuple(values) if isinstance(values, list) else (),
-            message=str(wire.get("message", "")),
-            stage=str(wire.get("stage", "")),
-            exhaustion=bool(wire.get("exhaustion")),
-            wire=wire,
-        )
+        read = CallAnswer._read(wire)  # the same fields, read the same way
+        return cls(read.status, read.values, read.message, read.stage, read.kinds, wire=wire)
 
 
 @dataclass(slots=True)

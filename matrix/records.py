@@ -56,6 +56,9 @@ class CellResult:
     host_start_ms: float = 0.0  # starting the engine's host, when this cell had to
     rerun: str = ""
     required: bool = True  # the engine is one the case/project requires (see docs/pytest.md)
+    executes: bool = True  # false: a validator-only engine, which says valid/invalid only
+    control: bool = False  # a control case: no engine may pass it (docs/cases.md)
+    unobserved_trap_kinds: int = 0  # expected traps passed on "it trapped": kind not shown
     duration_ms: float = 0.0
     finished_at: str = ""
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

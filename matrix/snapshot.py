@@ -179,7 +179,9 @@ def make(run_folders: list[Path]) -> Snapshot:
     runs, engines = [], {}
     for folder in run_folders:
         run = read_run(folder)
-        kept = [r for r in read_results(folder) if r.kind in KINDS]
+        # Controls are wrong on purpose: they say nothing about an engine (and the snapshot
+        # does not keep the flag that says so).
+        kept = [r for r in read_results(folder) if r.kind in KINDS and not r.control]
         if not kept:
             continue
         runs.append(

@@ -1,31 +1,44 @@
-"""Typed WebAssembly values: the `TYPE:VALUE` text of cases and the wire form of the protocol.
+"""WebAssembly values, for cases and spec scripts alike: the values hosts send back, and the
+patterns results are held to (literals as bits are in literals.py).
 
 On the wire (host protocol and results) a number travels as its bit pattern, an unsigned
 decimal string, as in the spec interpreter's JSON scripts: no precision is lost, and NaN
-payloads and -0.0 survive every JSON library.
+payloads and -0.0 survive every JSON library. A v128 travels the same way (lane 0 lowest);
+a reference as its kind (and the number of a host reference, the value of an i31).
+
+Two notations: a case's `TYPE:VALUE` (`i32:-1`, `f64:nan:canonical`; `str()`) and a
+script's `(i32.const -1)` (`.wat()`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 import struct
 from dataclasses import dataclass
-from fractions import Fraction
 
-NUMERIC_TYPES = ("i32", "i64", "f32", "f64")
-_BITS = {"i32": 32, "i64": 64, "f32": 32, "f64": 64}
-# The NaN patterns an expectation may use instead of an exact value.
+from .literals import (
+    FLOAT_FORMATS,
+    NUMERIC_TYPES,
+    SHAPES,
+    WIDTHS,
+    ValueSyntaxError,
+    float_bits,
+    int_bits,
+    is_nan,
+)
+
+# The NaN patterns a case may expect instead of an exact value.
 NAN_PATTERNS = ("nan", "nan:canonical", "nan:arithmetic")
+# Reference kinds a host may answer (engines/protocol.md).
+REF_KINDS = ("null", "extern", "host", "func", "i31", "struct", "array", "exn", "any")
 
 
-class ValueSyntaxError(ValueError):
-    """A typed value that does not parse; the message says what was expected."""
+# --- values ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Value:
-    """One concrete value: its type and its bits (an unsigned integer)."""
+    """A number or a v128: its type and its bits (an unsigned integer)."""
 
     type: str
     bits: int
@@ -33,63 +46,198 @@ class Value:
     def to_wire(self) -> dict[str, str]:
         return {"type": self.type, "value": str(self.bits)}
 
-    @classmethod
-    def from_wire(cls, data: dict) -> Value:
-        kind = data.get("type")
-        if kind not in NUMERIC_TYPES:
-            raise ValueSyntaxError(f"unknown value type {kind!r}")
-        bits = int(data["value"])
-        if not 0 <= bits < 1 << _BITS[kind]:
-            raise ValueSyntaxError(f"{kind} bits out of range: {bits}")
-        return cls(kind, bits)
-
     def __str__(self) -> str:
         return f"{self.type}:{_describe(self.type, self.bits)}"
 
+    def wat(self) -> str:
+        if self.type == "v128":
+            lanes = " ".join(f"0x{(self.bits >> (32 * i)) & 0xFFFFFFFF:08x}" for i in range(4))
+            return f"(v128.const i32x4 {lanes})"
+        return f"({self.type}.const {_show_number(self.type, self.bits)})"
+
 
 @dataclass(frozen=True)
-class Expected:
-    """What a call must return in one position: an exact value or a NaN pattern."""
+class Ref:
+    """A reference a host answered: its kind, and the number of a host reference (or the
+    value of an i31)."""
 
-    type: str
-    bits: int | None = None  # None when `nan` is a pattern
-    nan: str | None = None  # one of NAN_PATTERNS
-
-    def matches(self, actual: Value) -> bool:
-        if actual.type != self.type:
-            return False
-        if self.nan is None:
-            return actual.bits == self.bits
-        width = _BITS[self.type]
-        mantissa_bits = 23 if width == 32 else 52
-        exponent_mask = ((1 << (width - 1)) - 1) & ~((1 << mantissa_bits) - 1)
-        payload = actual.bits & ((1 << mantissa_bits) - 1)
-        is_nan = actual.bits & exponent_mask == exponent_mask and payload != 0
-        quiet = 1 << (mantissa_bits - 1)
-        if self.nan == "nan":
-            return is_nan
-        if self.nan == "nan:canonical":
-            return is_nan and payload == quiet
-        return is_nan and bool(payload & quiet)  # nan:arithmetic
+    kind: str
+    number: int | None = None
 
     def __str__(self) -> str:
-        if self.nan is not None:
-            return f"{self.type}:{self.nan}"
-        return str(Value(self.type, self.bits or 0))
+        return self.wat()
+
+    def wat(self) -> str:
+        if self.kind == "null":
+            return "(ref.null)"
+        return f"(ref.{self.kind}" + (f" {self.number})" if self.number is not None else ")")
+
+
+def from_wire(data: object) -> Value | Ref:
+    """A value as a host sent it; every bit beyond the type's width is an error, so a v128
+    is its 128 bits and nothing beyond."""
+    if not isinstance(data, dict):
+        raise ValueSyntaxError(f"not a value: {data!r}")
+    kind = data.get("type")
+    if kind == "ref":
+        ref_kind = data.get("kind")
+        if ref_kind not in REF_KINDS:
+            raise ValueSyntaxError(f"unknown reference kind {ref_kind!r}")
+        number = data.get("value")
+        return Ref(ref_kind, None if number is None else _digits(number, 32))
+    if kind not in (*NUMERIC_TYPES, "v128"):
+        raise ValueSyntaxError(f"unknown value type {kind!r}")
+    return Value(kind, _digits(data.get("value"), WIDTHS[kind]))
+
+
+def _digits(text: object, width: int) -> int:
+    if not isinstance(text, str) or not text.isdigit():
+        raise ValueSyntaxError(f"a value's bits must be an unsigned decimal string, not {text!r}")
+    bits = int(text)
+    if bits >> width:
+        raise ValueSyntaxError(f"{bits} has bits beyond {width}")
+    return bits
+
+
+# --- patterns -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exact(Value):
+    """Exactly these bits (a number, a v128, or one lane of a v128)."""
+
+    def matches(self, value: Value | Ref) -> bool:
+        return isinstance(value, Value) and (value.type, value.bits) == (self.type, self.bits)
+
+
+@dataclass(frozen=True)
+class Nan:
+    """Any NaN (`nan`), a canonical one (only the quiet bit), an arithmetic one (the quiet
+    bit set); either sign."""
+
+    type: str
+    which: str  # nan | nan:canonical | nan:arithmetic
+
+    def matches(self, value: Value | Ref) -> bool:
+        return (
+            isinstance(value, Value)
+            and value.type == self.type
+            and nan_matches(self.type, value.bits, self.which)
+        )
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.which}"
+
+    def wat(self) -> str:
+        return f"({self.type}.const {self.which})"
+
+
+def nan_matches(kind: str, bits: int, which: str) -> bool:
+    if not is_nan(kind, bits):
+        return False
+    quiet = 1 << (FLOAT_FORMATS[kind][1] - 1)
+    payload = bits & ((quiet << 1) - 1)
+    if which == "nan:canonical":
+        return payload == quiet
+    return which == "nan" or bool(payload & quiet)  # nan:arithmetic: the quiet bit set
+
+
+@dataclass(frozen=True)
+class Lanes:
+    """A v128 lane by lane: each lane exact or a NaN pattern; together all 128 bits."""
+
+    shape: str
+    lanes: tuple[Exact | Nan, ...]
+
+    def matches(self, value: Value | Ref) -> bool:
+        if not isinstance(value, Value) or value.type != "v128":
+            return False
+        lane_type = SHAPES[self.shape][1]
+        width = WIDTHS[lane_type]
+        for index, lane in enumerate(self.lanes):
+            bits = (value.bits >> (index * width)) & ((1 << width) - 1)
+            if not lane.matches(Value(lane_type, bits)):
+                return False
+        return True
+
+    __str__ = Ref.__str__
+
+    def wat(self) -> str:
+        lane_type = SHAPES[self.shape][1]
+        shown = (
+            lane.which if isinstance(lane, Nan) else _show_number(lane_type, lane.bits)
+            for lane in self.lanes
+        )
+        return f"(v128.const {self.shape} {' '.join(shown)})"
+
+
+# Which actual kinds an expected abstract kind takes in.
+_EQ = frozenset({"i31", "struct", "array"})
+_WIDER = {"eq": _EQ, "any": _EQ | {"any", "host"}}
+
+
+@dataclass(frozen=True)
+class RefPattern:
+    """A reference of a kind: `null` (any null), `func`, `extern`/`host` (with its number,
+    when given), `i31`, `struct`, `array`, `eq`, `any`, `exn`."""
+
+    kind: str
+    number: int | None = None
+
+    def matches(self, value: Value | Ref) -> bool:
+        if not isinstance(value, Ref):
+            return False
+        if self.kind in _WIDER:
+            return value.kind in _WIDER[self.kind]
+        if value.kind != self.kind:
+            return False
+        return self.kind not in ("extern", "host") or self.number in (None, value.number)
+
+    __str__ = Ref.__str__
+
+    def wat(self) -> str:
+        return Ref(self.kind, self.number).wat()
+
+
+@dataclass(frozen=True)
+class Either:
+    """One of several patterns (the spec's `either`)."""
+
+    alternatives: tuple[Pattern, ...]
+
+    def matches(self, value: Value | Ref) -> bool:
+        return any(alternative.matches(value) for alternative in self.alternatives)
+
+    __str__ = Ref.__str__
+
+    def wat(self) -> str:
+        return "(either " + " ".join(p.wat() for p in self.alternatives) + ")"
+
+
+Pattern = Exact | Nan | Lanes | RefPattern | Either
+
+
+def all_match(patterns: tuple[Pattern, ...], values: list[Value | Ref]) -> bool:
+    return len(patterns) == len(values) and all(
+        pattern.matches(value) for pattern, value in zip(patterns, values, strict=True)
+    )
+
+
+# --- a case's TYPE:VALUE --------------------------------------------------------------
 
 
 def parse_value(text: object) -> Value:
-    """Parse an argument such as `i32:-1`, `f64:0x1.8p+0`, `f32:nan:0x200000`."""
+    """An argument such as `i32:-1`, `f64:0x1.8p+0`, `f32:nan:0x200000`."""
     kind, literal = _split(text)
     return Value(kind, _literal_bits(kind, literal))
 
 
-def parse_expected(text: object) -> Expected:
-    """Parse an expected result; also accepts `f32:nan`, `f64:nan:canonical`, …"""
+def parse_expected(text: object) -> Exact | Nan:
+    """An expected result; also `f32:nan` (any NaN), `f64:nan:canonical`, …"""
     kind, literal = _split(text)
-    if kind in ("f32", "f64") and literal.lower() in NAN_PATTERNS:
-        return Expected(kind, nan=literal.lower())
-    return Expected(kind, bits=_literal_bits(kind, literal))
+    if kind in FLOAT_FORMATS and literal.lower() in NAN_PATTERNS:
+        return Nan(kind, literal.lower())
+    return Exact(kind, _literal_bits(kind, literal))
 
 
 def _split(text: object) -> tuple[str, str]:
@@ -97,8 +245,7 @@ def _split(text: object) -> tuple[str, str]:
         raise ValueSyntaxError(
             f"expected a typed value such as 'i32:42' or 'f64:nan', got {text!r}"
         )
-    kind, literal = text.split(":", 1)
-    kind, literal = kind.strip(), literal.strip()
+    kind, literal = (part.strip() for part in text.split(":", 1))
     if kind not in NUMERIC_TYPES:
         raise ValueSyntaxError(
             f"unknown value type {kind!r} in {text!r} (one of {', '.join(NUMERIC_TYPES)})"
@@ -109,117 +256,47 @@ def _split(text: object) -> tuple[str, str]:
 
 
 def _literal_bits(kind: str, literal: str) -> int:
-    if kind in ("i32", "i64"):
-        return _integer_bits(kind, literal)
-    return _float_bits(kind, literal)
-
-
-def _integer_bits(kind: str, literal: str) -> int:
-    width = _BITS[kind]
+    if kind in FLOAT_FORMATS:
+        return float_bits(literal, kind)
     try:
-        text = literal.replace("_", "").lower()
-        digits = text.lstrip("+-")
-        base = 16 if digits.startswith("0x") else 10
-        number = int(text, base)
-    except ValueError:
+        return int_bits(literal, WIDTHS[kind])
+    except ValueSyntaxError as error:
+        if "fit" in str(error):
+            width = WIDTHS[kind]
+            raise ValueSyntaxError(f"{kind}:{literal} does not fit in {width} bits") from None
         raise ValueSyntaxError(f"not an integer: {kind}:{literal}") from None
-    if not -(1 << (width - 1)) <= number < 1 << width:
-        raise ValueSyntaxError(f"{kind}:{literal} does not fit in {width} bits")
-    return number & ((1 << width) - 1)
 
 
-_NAN_PAYLOAD = re.compile(r"^([+-]?)nan:(0x[0-9a-fA-F_]+)$")
-
-
-def _float_bits(kind: str, literal: str) -> int:
-    width = _BITS[kind]
-    mantissa_bits = 23 if width == 32 else 52
-    sign_bit = 1 << (width - 1)
-    exponent_all_ones = ((1 << (width - 1)) - 1) & ~((1 << mantissa_bits) - 1)
-    text = literal.lower().replace("_", "")
-    negative = text.startswith("-")
-    if text.lstrip("+-") == "nan":
-        return exponent_all_ones | (1 << (mantissa_bits - 1)) | (sign_bit if negative else 0)
-    payload_match = _NAN_PAYLOAD.match(text)
-    if payload_match:
-        payload = int(payload_match.group(2), 16)
-        if not 0 < payload < 1 << mantissa_bits:
-            raise ValueSyntaxError(f"NaN payload out of range for {kind}: {literal}")
-        return exponent_all_ones | payload | (sign_bit if negative else 0)
-    if text.lstrip("+-") in ("inf", "infinity"):
-        return exponent_all_ones | (sign_bit if negative else 0)
-    exact = _exact_number(text)
-    if exact is None:
-        raise ValueSyntaxError(f"not a floating-point value: {kind}:{literal}")
-    bits = _round_to_float(abs(exact), width)
-    if bits is None:
-        raise ValueSyntaxError(f"{literal} is out of range for {kind}")
-    return bits | (sign_bit if negative else 0)
-
-
-_HEX_FLOAT = re.compile(r"^[+-]?0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?[0-9]+))?$")
-_DECIMAL_FLOAT = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?$")
-
-
-def _exact_number(text: str) -> Fraction | None:
-    """The exact rational value of a decimal or hex float literal (lower case, no `_`)."""
-    hex_match = _HEX_FLOAT.match(text)
-    if hex_match:
-        whole, fraction, exponent = hex_match.groups()
-        fraction = fraction or ""
-        if not whole and not fraction:
-            return None
-        mantissa = int(whole + fraction or "0", 16)
-        return Fraction(mantissa, 16 ** len(fraction)) * Fraction(2) ** int(exponent or 0)
-    if _DECIMAL_FLOAT.match(text):
-        return Fraction(text.lstrip("+-"))
-    return None
-
-
-def _round_to_float(value: Fraction, width: int) -> int | None:
-    """IEEE 754 bits of a non-negative exact value, rounded once, to nearest, ties to even.
-
-    Rounding the exact value straight to the target width avoids the double rounding of
-    going through a Python float first (which gets some f32 literals wrong). None when the
-    value rounds to infinity: the text format calls such a constant out of range.
-    """
-    mantissa_bits = 23 if width == 32 else 52
-    bias = (1 << (width - mantissa_bits - 2)) - 1
-    if value == 0:
-        return 0
-    exponent = value.numerator.bit_length() - value.denominator.bit_length()
-    if Fraction(2) ** exponent > value:
-        exponent -= 1
-    exponent = max(exponent, 1 - bias)  # below the normal range: subnormal spacing
-    scaled = value * Fraction(2) ** (mantissa_bits - exponent)
-    significand, remainder = divmod(scaled.numerator, scaled.denominator)
-    twice = 2 * remainder
-    if twice > scaled.denominator or (twice == scaled.denominator and significand & 1):
-        significand += 1
-    if significand == 1 << (mantissa_bits + 1):
-        significand >>= 1
-        exponent += 1
-    if exponent > bias:
-        return None
-    if significand < 1 << mantissa_bits:  # subnormal (or rounded down to zero)
-        return significand
-    return ((exponent + bias) << mantissa_bits) | (significand - (1 << mantissa_bits))
+# --- showing values -------------------------------------------------------------------
 
 
 def _describe(kind: str, bits: int) -> str:
-    """Human-readable text for a value (signed integers, floats with NaN payloads)."""
-    if kind in ("i32", "i64"):
-        width = _BITS[kind]
+    """A case's notation: signed integers, floats with NaN payloads, v128 as hex."""
+    if kind == "v128":
+        return f"0x{bits:032x}"
+    if kind not in FLOAT_FORMATS:
+        width = WIDTHS[kind]
         return str(bits - (1 << width) if bits >> (width - 1) else bits)
-    if kind == "f32":
-        number = struct.unpack("<f", struct.pack("<I", bits))[0]
-        mantissa_bits = 23
-    else:
-        number = struct.unpack("<d", struct.pack("<Q", bits))[0]
-        mantissa_bits = 52
+    number = _float(kind, bits)
     if math.isnan(number):
-        sign = "-" if bits >> (_BITS[kind] - 1) else ""
-        payload = bits & ((1 << mantissa_bits) - 1)
-        canonical = payload == 1 << (mantissa_bits - 1)
+        width, fraction_bits = WIDTHS[kind], FLOAT_FORMATS[kind][1]
+        sign = "-" if bits >> (width - 1) else ""
+        payload = bits & ((1 << fraction_bits) - 1)
+        canonical = payload == 1 << (fraction_bits - 1)
         return f"{sign}nan" if canonical else f"{sign}nan:{payload:#x}"
     return repr(number)
+
+
+def _show_number(kind: str, bits: int) -> str:
+    """A script's notation: signed integers, floats with their bits."""
+    if kind not in FLOAT_FORMATS:
+        width = WIDTHS[kind]
+        return str(bits - (1 << width) if bits >> (width - 1) else bits)
+    digits = WIDTHS[kind] // 4
+    return f"{_float(kind, bits)!r} (0x{bits:0{digits}x})"
+
+
+def _float(kind: str, bits: int) -> float:
+    if kind == "f32":
+        return struct.unpack("<f", struct.pack("<I", bits))[0]
+    return struct.unpack("<d", struct.pack("<Q", bits))[0]

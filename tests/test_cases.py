@@ -10,7 +10,7 @@ from matrix.cases import (
     load_case,
     load_cases,
 )
-from matrix.values import Expected, Value, parse_value
+from matrix.values import Exact, Nan, Value, parse_value
 
 WASM_HEADER = bytes.fromhex("0061736d01000000")
 
@@ -56,7 +56,7 @@ calls:
     call = case.calls[0]
     assert call.invoke == "inc"
     assert call.args == (Value("i32", 41),)
-    assert call.expect == (Expected("i32", bits=42),)
+    assert call.expect == (Exact("i32", 42),)
     assert call.trap is None
     assert call.line == 6
 
@@ -96,7 +96,7 @@ calls:
     assert case.tags == ("float", "nan")
     div, boom, nothing = case.calls
     assert div.args == (parse_value("f32:0"), parse_value("f32:0"))
-    assert div.expect == (Expected("f32", nan="nan:arithmetic"),)
+    assert div.expect == (Nan("f32", "nan:arithmetic"),)
     assert (boom.expect, boom.trap) == (None, "unreachable")
     assert (nothing.args, nothing.expect, nothing.trap) == ((), (), None)
     assert [call.line for call in case.calls] == [12, 15, 17]
@@ -448,3 +448,48 @@ def test_a_case_may_restrict_its_toolchains(tmp_path):
     engine = load_engine_builds()[0]
     chosen = {cell.toolchain for cell in plan([case], [engine])}
     assert chosen == {"clang-14", "clang-16", "clang-19", "zig-cc"}
+
+
+@pytest.mark.parametrize("name", ["../outside.wat", "sub/../../outside.wat", "link.wat"])
+def test_a_module_file_outside_the_case_folder_is_a_case_error(tmp_path, name):
+    (tmp_path / "outside.wat").write_text("(module)\n")
+    folder = tmp_path / "cases"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "link.wat").symlink_to(tmp_path / "outside.wat")  # a link that leads out
+    path = write(folder, "escape.yaml", f"kind: probe\nmodule:\n  file: {name}\n")
+    with pytest.raises(CaseError, match="outside the case's folder") as caught:
+        load_case(path)
+    assert (caught.value.line, caught.value.field) == (3, "module.file")
+
+
+def test_a_module_file_below_the_case_folder_is_fine(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "m.wat").write_text("(module)\n")
+    path = write(tmp_path, "below.yaml", "kind: probe\nmodule:\n  file: sub/m.wat\n")
+    assert load_case(path).module.content == b"(module)\n"
+
+
+def test_a_trap_must_name_a_kind_of_trap(tmp_path):
+    path = write(
+        tmp_path,
+        "boom.yaml",
+        "module:\n  wat: '(module)'\ncalls:\n  - invoke: f\n    trap: boom\n",
+    )
+    with pytest.raises(CaseError, match="names no kind of trap") as caught:
+        load_case(path)
+    assert caught.value.field == "calls[0].trap"
+    assert "integer divide by zero" in str(caught.value)
+
+
+def test_the_spec_suites_wording_names_a_kind(tmp_path):
+    path = write(
+        tmp_path,
+        "kinds.yaml",
+        "module:\n  wat: '(module)'\ncalls:\n"
+        "  - {invoke: f, trap: uninitialized element 2}\n"
+        "  - {invoke: f, trap: null function reference}\n",
+    )
+    assert [call.trap for call in load_case(path).calls] == [
+        "uninitialized element 2",
+        "null function reference",
+    ]

@@ -20,6 +20,8 @@ from matrix.toolchains.clang import ClangToolchain
 
 from .helpers import NEWEST, OLDER_NO_REFS, REPO, wasm_matrix
 
+VALIDATOR = "binaryen-js-132.0.0"
+
 
 @pytest.fixture(scope="module")
 def clang19_build(tmp_path_factory) -> Path:
@@ -36,12 +38,15 @@ def clang19_build(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory, provisioned) -> Path:
-    """The feature probes, measured on wasmtime 50 and on wasmtime 48 without reference-types."""
+    """The feature probes, measured on wasmtime 50, on wasmtime 48 without reference-types,
+    and on binaryen.js (a validator: it runs nothing)."""
     provisioned(NEWEST)
     provisioned(OLDER_NO_REFS)
+    provisioned(VALIDATOR)
     work = tmp_path_factory.mktemp("measured")
+    engines = f"{NEWEST},{OLDER_NO_REFS},{VALIDATOR}"
     done = wasm_matrix(
-        *("run", str(REPO / "cases" / "probes"), "--engines", f"{NEWEST},{OLDER_NO_REFS}"),
+        *("run", str(REPO / "cases" / "probes"), "--engines", engines),
         *("-n", "0"),
         cwd=work,
     )
@@ -56,8 +61,13 @@ def test_check_names_the_overlong_call_indirect_and_who_rejects_it(clang19_build
     text = done.stdout
     uses = text.split("measured in run")[0]
     assert "call-indirect-overlong: call_indirect table index 0 encoded in 5 bytes" in uses
-    runs, refused = text.split("will not run on 1:")
+    runs, refused = text.split("will not run (or validate) on 1:")
+    runs, validates = runs.split("validates on")
+    assert "runs on 1 of 2 engine builds:" in runs
     assert f"wasmtime: {NEWEST}" in runs
+    assert VALIDATOR not in runs  # a validator runs nothing: it is listed apart
+    assert validates.startswith(" 1 of 1 validator-only builds")
+    assert VALIDATOR in validates
     assert f"{OLDER_NO_REFS} (48.0.0): call-indirect-overlong probe reject" in refused
     widen = text.split("to widen that:")[1]
     assert f"without call-indirect-overlong: also 1 more: {OLDER_NO_REFS}" in widen
@@ -72,6 +82,12 @@ def test_check_json_lists_every_measured_engine(clang19_build, measured):
     assert by_engine[NEWEST]["runs"] is True
     assert by_engine[OLDER_NO_REFS]["runs"] is False
     assert by_engine[OLDER_NO_REFS]["missing"]["call-indirect-overlong"]["outcome"] == "reject"
+    validator = by_engine[VALIDATOR]
+    assert (validator["runs"], validator["validator_only"], validator["validates"]) == (
+        False,
+        True,
+        True,
+    )
 
 
 def test_the_wasm_opt_advice_removes_the_overlong_index(clang19_build, tmp_path):
@@ -125,6 +141,16 @@ def test_check_of_a_file_that_is_not_a_module(tmp_path, clang19_build):
     done = wasm_matrix("check", str(bad), "--run", str(run), cwd=tmp_path)
     assert done.returncode == 2
     assert "bad.wasm is not a valid module" in done.stderr
+
+
+def test_a_control_says_nothing_about_the_engine(tmp_path):
+    module = tmp_path / "m.wasm"
+    module.write_bytes(bytes.fromhex("0061736d01000000"))
+    probe = {"case": "mvp", "toolchain": "wat", "profile": "default", "engine": "e-1"}
+    probe |= {"kind": "probe", "features": ["mvp"], "outcome": "pass"}
+    control = {**probe, "case": "wrong", "outcome": "fail", "control": True}
+    result = check(module, [CellResult.from_record(r) for r in (probe, control)], {}, "run")
+    assert result.verdicts[0].runs  # the control's (deliberate) fail does not count
 
 
 # --- which measurements `check` answers from -------------------------------------------------
@@ -184,7 +210,7 @@ def test_check_answers_from_the_newest_run_that_has_probe_results(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "measured in run 20260102T000000Z (reports/20260102T000000Z, started " in done.stdout
     assert " days old):" in done.stdout
-    assert "will not run on 1:\n  new-2 (2): sign-ext probe reject: no" in done.stdout
+    assert "will not run (or validate) on 1:\n  new-2 (2): sign-ext probe reject: no" in done.stdout
 
 
 def test_a_snapshot_keeps_what_check_reads_and_nothing_more(tmp_path):
@@ -234,6 +260,9 @@ def test_check_on_a_fresh_install_answers_from_the_shipped_snapshot(tmp_path):
     mvp = [r for r in shipped.records if "mvp" in r.features]
     broken = {r.engine for r in mvp if r.outcome != "pass"}
     assert broken  # wasmtime 49 and newer abort with reference types switched off
-    assert f"runs on {len(engines - broken)} of {len(engines)} engine builds" in done.stdout
+    validators = {r.engine for r in shipped.records if r.outcome in ("valid", "invalid")}
+    assert validators  # binaryen.js and wabt.js: listed apart, never among those it runs on
+    executing = len(engines - validators)
+    assert f"runs on {len(engines - broken)} of {executing} engine builds" in done.stdout
     data = json.loads(wasm_matrix("check", str(module), "--json", cwd=tmp_path).stdout)
     assert data["source"] == "snapshot" and data["run"] == shipped.name

@@ -15,22 +15,18 @@ MODULE = """
 (module
   (func (export "add64") (param i64 i64) (result i64) local.get 0 local.get 1 i64.add)
   (func (export "id64") (param f64) (result f64) local.get 0)
+  (func (export "id32") (param f32) (result f32) local.get 0)
+  (func (export "lanes") (param v128) (result v128) local.get 0)
   (func (export "pair") (result i32 i64) i32.const -1 i64.const -2)
   (func (export "boom") unreachable)
   (func $deep (export "deep") (result i32) (i32.add (i32.const 1) (call $deep))))
 """
 NEEDS_IMPORT = '(module (import "env" "f" (func)))'
 QUIET_NAN_WITH_PAYLOAD = 0x7FF8_0000_0000_0123
-# (build, whether a NaN payload survives the JS boundary): V8 keeps it; JavaScriptCore and
-# SpiderMonkey canonicalize NaNs read into JS numbers, so only NaN-ness survives there.
-BUILDS = [
-    ("node-24", True),
-    ("deno-2.9.6", True),
-    ("pythonmonkey-1.4.1", False),
-    ("bun-1.4.5", False),
-    ("jsc-system", False),
-    ("gjs-system", False),
-]
+SIGNALLING_F32 = 0x7FA0_0001
+# Values cross through the core's trampolines as bits, so every NaN payload survives on
+# every engine (a JS number would lose it on JavaScriptCore and SpiderMonkey).
+BUILDS = ["node-24", "deno-2.9.6", "pythonmonkey-1.4.1", "bun-1.4.5", "jsc-system", "gjs-system"]
 
 
 def value(kind: str, bits: int) -> dict:
@@ -42,18 +38,17 @@ def run(host: Host, wat: str, calls: list[dict]) -> dict:
     return host.exchange({"cmd": "run", "module": module, "calls": calls}, timeout=60)
 
 
-@pytest.fixture(params=BUILDS, ids=[build for build, _ in BUILDS])
+@pytest.fixture(params=BUILDS)
 def js_host(request, provisioned):
-    engine_id, keeps_nan_payload = request.param
-    build, environment = provisioned(engine_id)
+    build, environment = provisioned(request.param)
     host = Host(build, environment)
     host.start()
-    yield host, keeps_nan_payload
+    yield host
     host.stop()
 
 
 def test_handshake_names_the_embedded_engine(js_host):
-    host, _ = js_host
+    host = js_host
     handshake = host.handshake.wire
     assert handshake["engine"] == host.build.family.name
     assert handshake["version"] and handshake["version"] != "unknown"
@@ -63,31 +58,31 @@ def test_handshake_names_the_embedded_engine(js_host):
 
 
 def test_values_cross_as_exact_bits(js_host):
-    host, keeps_nan_payload = js_host
+    lanes = int.from_bytes(bytes(range(16)), "little") | 1 << 127
     answer = run(
-        host,
+        js_host,
         MODULE,
         [
             {"invoke": "add64", "args": [value("i64", 1 << 63), value("i64", (1 << 64) - 1)]},
             {"invoke": "id64", "args": [value("f64", QUIET_NAN_WITH_PAYLOAD)]},
+            {"invoke": "id32", "args": [value("f32", SIGNALLING_F32)]},
             {"invoke": "id64", "args": [value("f64", 1 << 63)]},  # -0.0
             {"invoke": "pair", "args": []},
+            {"invoke": "lanes", "args": [value("v128", lanes)]},
         ],
     )
     assert answer["status"] == "ran"
-    add, nan, negative_zero, pair = answer["calls"]
+    add, nan, signalling, negative_zero, pair, v128 = answer["calls"]
     assert add == {"status": "return", "values": [value("i64", (1 << 63) - 1)]}
-    bits = int(nan["values"][0]["value"])
-    if keeps_nan_payload:
-        assert bits == QUIET_NAN_WITH_PAYLOAD
-    else:
-        assert bits & 0x7FF8_0000_0000_0000 == 0x7FF8_0000_0000_0000  # a quiet NaN
+    assert nan["values"] == [value("f64", QUIET_NAN_WITH_PAYLOAD)]
+    assert signalling["values"] == [value("f32", SIGNALLING_F32)]
     assert negative_zero["values"] == [value("f64", 1 << 63)]
     assert pair["values"] == [value("i32", 0xFFFFFFFF), value("i64", (1 << 64) - 2)]
+    assert v128["values"] == [value("v128", lanes)]
 
 
 def test_traps_and_rejects(js_host):
-    host, _ = js_host
+    host = js_host
     answer = run(
         host,
         MODULE,
@@ -101,7 +96,8 @@ def test_traps_and_rejects(js_host):
     assert answer["status"] == "ran"
     boom, deep, after, missing = answer["calls"]
     assert boom["status"] == "trap" and "\n" not in boom["message"]
-    assert deep["status"] == "trap"  # stack exhaustion
+    assert boom["kinds"] == ["unreachable"]
+    assert deep["status"] == "trap" and deep["kinds"] == ["call stack exhausted"]
     assert after == {"status": "return", "values": [value("i64", 3)]}
     assert missing["status"] == "error" and "missing" in missing["message"]
 

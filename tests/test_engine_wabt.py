@@ -150,7 +150,11 @@ def test_traps_and_call_errors(wabt):
         ],
     )
     trap, missing, global_, arity, after = answer["calls"]
-    assert trap == {"status": "trap", "message": "integer divide by zero"}
+    assert trap == {
+        "status": "trap",
+        "message": "integer divide by zero",
+        "kinds": ["integer divide by zero"],
+    }
     assert missing["status"] == "error" and "missing" in missing["message"]
     assert global_["status"] == "error" and "not a function" in global_["message"]
     assert arity["status"] == "error"

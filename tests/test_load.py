@@ -1,9 +1,9 @@
 """Load cells: a shipped module compiled and instantiated against generated imports.
 
 The generated imports are read from the module's own import section (engines/imports.py
-for the Python hosts that need it, core.js for JavaScript, provider modules for wabt);
-every family answers the `load` request within the protocol, and the runner turns the
-answer into pass, reject, skip or valid.
+for the Python hosts that need it, binary.js and stubs.js for JavaScript, provider
+modules for wabt); every family answers the `load` request within the protocol, and the
+runner turns the answer into pass, reject, skip, or a validator's valid or invalid.
 """
 
 from __future__ import annotations
@@ -153,6 +153,9 @@ def test_answers_become_outcomes(load_case_file):
     assert judge_load(case, answer(status="valid")).outcome == Outcome.VALID
     refused = judge_load(case, answer(status="reject", stage="compile", message="bad"))
     assert refused.outcome == Outcome.REJECT and "bad" in refused.message
+    # A validator-only build's refusal is validation, never an executing engine's reject.
+    invalid = judge_load(case, answer(status="reject", stage="compile", message="bad"), True)
+    assert invalid.outcome == Outcome.INVALID and "bad" in invalid.message
 
 
 def test_a_load_request_is_a_run_request_by_another_name():
@@ -256,9 +259,10 @@ def test_every_family_loads_against_stubs(provisioned, engine_id):
     if host.handshake.validator_only:
         assert {functions["status"], every["status"], start["status"]} == {"valid"}
         return
-    stub_trap = {
+    stub_trap = {  # a trap, but of no kind in the vocabulary: nothing for `trap:` to match
         "status": "trap",
         "message": "called the import env.f, which the load cell only stubs",
+        "kinds": [],
     }
     assert functions["status"] == "ran" and functions["imports"] == 1
     assert functions["calls"] == [

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from matrix.outcomes import Outcome
 from matrix.records import CellResult
 from matrix.reporting.ci import step_summary
 from matrix.reporting.links import cell_link
@@ -332,3 +333,45 @@ def test_the_summary_of_100k_cells_fits_a_page_and_a_job_summary(tmp_path):
     job = step_summary(folder, url="https://example.invalid/matrix")
     assert len(job.encode()) < 1024 * 1024
     assert "](https://example.invalid/matrix/cases/" in job
+
+
+def test_validator_cells_are_valid_apart_from_what_executes(tmp_path):
+    from matrix.reporting.badges import pass_rates
+
+    records = [
+        record("sign-ext", "wasmtime-20", "pass", ["sign-ext"]),
+        {**record("sign-ext", "binaryen-js-1", "valid", ["sign-ext"]), "executes": False},
+        {**record("gc", "binaryen-js-1", "invalid", ["gc"], message="gc off"), "executes": False},
+    ]
+    text = render(write_run(tmp_path / "run", records))
+    assert "Validator-only builds, which execute nothing" in text
+    assert "binaryen-js-1" in text.split("Validator-only builds")[1].splitlines()[0]
+    assert f"{Outcome.VALID.symbol} valid" in text
+    assert f"`valid`: {Outcome.VALID.meaning}" in text  # the legend
+    assert "Traps are compared by kind" in text
+    details = text.split("## Cells that did not pass, per engine")[1]
+    assert "### binaryen-js-1: 1 of 2 (1 invalid)" in details  # invalid is worth a look
+    assert "gc · wat · default" in details
+    assert "sign-ext · wat · default" not in details  # valid is not, nor a pass
+    typed = [CellResult.from_record(r) for r in records]
+    assert pass_rates(typed) == {"wasmtime-20": (1, 1)}  # no pass rate for a validator
+
+
+def test_controls_are_counted_apart_and_a_passed_one_is_listed(tmp_path):
+    from matrix.reporting.badges import pass_rates
+
+    records = [
+        record("mvp", "wasmtime-20", "pass", ["mvp"]),
+        {**record("wrong", "wasmtime-20", "fail", kind="program"), "control": True},
+        {
+            **record("right", "wasm3-0.5", "error", kind="program", message="harness defect"),
+            "control": True,
+        },
+    ]
+    text = render(write_run(tmp_path / "run", records))
+    assert "Controls (cases whose expectations are wrong on purpose): 2 cells" in text
+    assert "1 passed: harness defects" in text
+    details = text.split("## Cells that did not pass, per engine")[1]
+    assert "right · wat" in details and "wrong · wat" not in details
+    assert "wrong (wat)" not in text.split("## Cells that did not pass")[0]  # not in tables
+    assert pass_rates([CellResult.from_record(r) for r in records]) == {"wasmtime-20": (1, 1)}

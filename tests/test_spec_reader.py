@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from matrix.spec.numbers import LiteralError, float_bits, int_bits
+from matrix.literals import ValueSyntaxError, float_bits, int_bits
 from matrix.spec.script import (
     Action,
     Assertion,
@@ -19,6 +19,7 @@ from matrix.spec.script import (
     parse_script,
 )
 from matrix.spec.sexpr import WastSyntaxError
+from matrix.values import Either, Exact, Lanes, Nan, RefPattern
 
 from .helpers import TESTSUITE
 
@@ -108,23 +109,23 @@ def test_actions_and_results_become_wire_values_and_patterns():
     assert commands[3] == Action(5, "get", "g")
     nan = commands[5]
     assert nan.action.args == ({"type": "f32", "value": str(0xFFA00000)},)
-    assert nan.results == (("nan", "f32", "canonical"),)
+    assert nan.results == (Nan("f32", "nan:canonical"),)
     lanes = commands[6].results[0]
-    assert lanes == ("v128", "i16", [("num", "i16", n) for n in (0, 1, 2, 3, 4, 5, 6, 0xFFFF)])
+    assert lanes == Lanes("i16x8", tuple(Exact("i16", n) for n in (0, 1, 2, 3, 4, 5, 6, 0xFFFF)))
     floats = commands[7].results[0]
-    assert floats[2] == [
-        ("nan", "f32", "arithmetic"),
-        ("num", "f32", 0x3F800000),
-        ("num", "f32", 0x80000001),
-        ("num", "f32", 0x7F800000),
-    ]
+    assert floats.lanes == (
+        Nan("f32", "nan:arithmetic"),
+        Exact("f32", 0x3F800000),
+        Exact("f32", 0x80000001),
+        Exact("f32", 0x7F800000),
+    )
     refs = commands[8]
     assert refs.action.args == (
         {"type": "ref.null", "heap": "extern"},
         {"type": "ref.extern", "value": "7"},
     )
-    assert refs.results == (("ref", "null", None), ("ref", "func", None), ("ref", "extern", 7))
-    assert commands[9].results == (("either", [("num", "i32", 1), ("num", "i32", 2)]),)
+    assert refs.results == (RefPattern("null"), RefPattern("func"), RefPattern("extern", 7))
+    assert commands[9].results == (Either((Exact("i32", 1), Exact("i32", 2))),)
     assert commands[10].text == "unreachable"
 
 
@@ -162,9 +163,9 @@ def test_integer_literals_and_their_ranges():
     assert int_bits("-1", 32) == 0xFFFFFFFF
     assert int_bits("0xffff_ffff", 32) == 0xFFFFFFFF
     assert int_bits("-0x8000_0000", 32) == 0x80000000
-    with pytest.raises(LiteralError):
+    with pytest.raises(ValueSyntaxError):
         int_bits("0x1_0000_0000", 32)
-    with pytest.raises(LiteralError):
+    with pytest.raises(ValueSyntaxError):
         float_bits("0x1p128", "f32")
 
 

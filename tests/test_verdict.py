@@ -1,18 +1,19 @@
-"""judge(): a host's answer (engines/protocol.md) against what the case expects."""
+"""judge(): a host's answer (engines/protocol.md) against what the case expects: values bit
+for bit, traps by kind, validators never a pass, and what is not a trap never a trap."""
 
 import pytest
 
 from matrix.cases import load_case
+from matrix.judging import Verdict
 from matrix.outcomes import Outcome
 from matrix.protocol import RunAnswer
 from matrix.values import parse_value
-from matrix.verdict import Verdict
 from matrix.verdict import judge as judge_answer
 
 
-def judge(case, answer: dict) -> Verdict:
+def judge(case, answer: dict, validator_only: bool = False) -> Verdict:
     """The verdict on an answer as a host sends it (outside the schema too: not checked)."""
-    return judge_answer(case, RunAnswer.from_wire(answer, check_schema=False))
+    return judge_answer(case, RunAnswer.from_wire(answer, check_schema=False), validator_only)
 
 
 PROGRAM = """\
@@ -63,8 +64,8 @@ def returned(*texts):
     return {"status": "return", "values": [parse_value(text).to_wire() for text in texts]}
 
 
-def trapped(message="integer divide by zero"):
-    return {"status": "trap", "message": message}
+def trapped(message="integer divide by zero", kinds=("integer divide by zero",)):
+    return {"status": "trap", "message": message, "kinds": list(kinds)}
 
 
 def ran(*calls):
@@ -171,7 +172,7 @@ def test_answer_that_is_not_a_run_answer_is_an_error(program, answer):
 
 @pytest.mark.parametrize(
     "bad_value",
-    [{"type": "v128", "value": "0"}, {"type": "i32", "value": "-1"}, {"type": "i32"}],
+    [{"type": "v129", "value": "0"}, {"type": "i32", "value": "-1"}, {"type": "i32"}],
 )
 def test_bad_value_from_the_host_is_an_error(program, bad_value):
     answer = ran({"status": "return", "values": [bad_value]}, returned("f64:0.5"), trapped())
@@ -204,12 +205,54 @@ calls:
     assert verdict.message == "nan() returned f32:nan:0x400001; expected f32:nan:canonical"
 
 
-def test_a_validator_saying_valid_is_a_pass_that_claims_no_execution(case_from):
-    verdict = judge(case_from(PROGRAM), {"status": "valid"})
-    assert verdict.outcome == Outcome.PASS
+def test_a_validator_saying_valid_is_valid_never_a_pass(case_from):
+    verdict = judge(case_from(PROGRAM), {"status": "valid"}, validator_only=True)
+    assert verdict.outcome == Outcome.VALID
     assert "nothing was executed" in verdict.message
+    refused = {"status": "reject", "stage": "compile", "message": "simd off"}
+    assert judge(case_from(PROGRAM), refused, validator_only=True).outcome == Outcome.INVALID
+    assert judge(case_from(MUST_REJECT), refused, validator_only=True).outcome == Outcome.INVALID
 
 
 def test_a_validator_accepting_a_module_that_must_be_rejected_is_a_fail(case_from):
     verdict = judge(case_from(MUST_REJECT), {"status": "valid"})
     assert verdict.outcome == Outcome.FAIL
+
+
+def test_a_trap_of_another_kind_fails_with_both_kinds(program):
+    overflow = trapped("integer overflow", kinds=("integer overflow",))
+    verdict = judge(program, ran(returned("i32:5"), returned("f64:0.5"), overflow))
+    assert verdict.outcome == Outcome.FAIL
+    assert "trapped with integer overflow, expected integer divide by zero" in verdict.message
+
+
+def test_a_trap_the_engine_gives_no_kind_passes_and_is_counted_apart(program):
+    unknown = trapped("RuntimeError: something", kinds=())
+    verdict = judge(program, ran(returned("i32:5"), returned("f64:0.5"), unknown))
+    assert (verdict.outcome, verdict.unobserved) == (Outcome.PASS, 1)
+    assert "trap kind not observable on this engine" in verdict.message
+    alike = trapped(kinds=("integer divide by zero", "integer overflow"))
+    verdict = judge(program, ran(returned("i32:5"), returned("f64:0.5"), alike))
+    assert (verdict.outcome, verdict.unobserved) == (Outcome.PASS, 1)
+    verdict = judge(program, ran(returned("i32:5"), returned("f64:0.5"), trapped()))
+    assert (verdict.outcome, verdict.unobserved, verdict.message) == (
+        Outcome.PASS,
+        0,
+        "3 calls as expected",
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        ({"status": "fault", "message": "pywasm: KeyError"}, Outcome.CRASH),
+        ({"status": "reject", "stage": "compile", "message": "no such opcode"}, Outcome.REJECT),
+        ({"status": "exception", "message": "uncaught wasm exception"}, Outcome.TRAP),
+        ({"status": "error", "message": "wasmtime refused the call"}, Outcome.FAIL),
+        ({"status": "unsupported", "message": "an f32 signalling NaN"}, Outcome.SKIP),
+    ],
+)
+def test_what_is_not_a_trap_never_passes_as_one(program, answer, outcome):
+    verdict = judge(program, ran(returned("i32:5"), returned("f64:0.5"), answer))
+    assert verdict.outcome == outcome
+    assert verdict.message.startswith("div(i32:1, i32:0)")

@@ -1,7 +1,7 @@
 // wasm-matrix host for a browser's WebAssembly engine: SpiderMonkey in Firefox, V8 in
 // Chromium. Node drives the system browser, headless, through puppeteer-core (installed
 // into the build's environment folder); one browser per host, kept warm; modules run in
-// an about:blank page and every value crosses as bits (see wasm.mjs).
+// an about:blank page and every value crosses as bits (the JS core's trampolines).
 //
 //   node host.mjs --browser firefox|chromium --env ENV_FOLDER [--executable PATH]
 //                 [--disable FEATURE]...
@@ -13,9 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { featureModulesHex } from './features.mjs';
-import { runInPage } from './page.mjs';
 import { firstLine, importFrom, packageVersion, parseArguments, serve } from './serve.mjs';
-import { exportedSignatures, trampoline, wireTypes } from './wasm.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BROWSERS = {
@@ -147,136 +145,35 @@ const handshake = {
   wasi: 'shim', // wasm-matrix's own WASI (../js/wasi_shim.js), run inside the page
 };
 
-const trampolines = new Map(); // signature key → base64 trampoline module
-const CARRIED = new Set(['i32', 'i64', 'f32', 'f64']);
-
-// What the page needs for one call, or the reason the call cannot be made.
-function plan(call, signatures, unreadable) {
-  const name = call.invoke;
-  const args = call.args ?? [];
-  if (unreadable) return { name, error: `the host could not read the module's exports: ${unreadable}` };
-  if (!signatures.has(name)) return { name, error: `no exported function named ${JSON.stringify(name)}` };
-  const signature = signatures.get(name);
-  if (!signature) return { name, error: `the host could not read the type of ${name}` };
-  const { params, results } = signature;
-  const odd = [...params, ...results].find((type) => !CARRIED.has(type));
-  if (odd) return { name, error: `${options.browser} host cannot pass values of type ${odd}` };
-  if (params.length !== args.length) {
-    return { name, error: `${name} takes ${params.length} arguments, ${args.length} given` };
-  }
-  const mismatch = params.findIndex((type, i) => type !== args[i].type);
-  if (mismatch >= 0) {
-    return { name, error: `${name} takes ${params[mismatch]}, the case gives ${args[mismatch].type}` };
-  }
-  const key = `${params.join(',')}->${results.join(',')}`;
-  if (!trampolines.has(key)) {
-    trampolines.set(key, Buffer.from(trampoline(params, results)).toString('base64'));
-  }
-  const wires = wireTypes(params);
-  return {
-    name,
-    key,
-    trampoline: trampolines.get(key),
-    args: args.map((arg, i) => ({ wire: wires[i], value: arg.value })),
-    results,
-  };
-}
-
-async function run(bytes, calls, request, stubbed = false) {
-  if (request.js !== undefined) return probe(request);
-  if (request.wasi) return runWasi(request);
-  let signatures = null;
-  let unreadable = null;
-  try {
-    signatures = exportedSignatures(bytes);
-  } catch (error) {
-    unreadable = firstLine(error); // the page will most likely reject the module anyway
-  }
-  const planned = calls.map((call) => plan(call, signatures, unreadable));
-  try {
-    if (stubbed) await loadCore(); // the core makes the stubs inside the page
-    return await page.evaluate(runInPage, request.module, planned, stubbed);
-  } catch (error) {
-    if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
-    throw error;
-  }
-}
-
-// Load (protocol.md, "Load"): instantiate against stubs made from the module's imports.
-async function load(bytes, calls, request) {
-  return run(bytes, calls, request, true);
-}
-
-// Scripts (protocol.md, "Scripts"): the JS host core (../js/core.js) runs them inside the
-// page, so the browser's own engine does the work and the answers are the core's.
-const CORE = fs.readFileSync(path.join(HERE, '..', 'js', 'core.js'), 'utf8');
+// The JS host core (../js/: binary.js, traps.js, stubs.js, core.js) and wasm-matrix's WASI
+// shim (wasi_tree.js, wasi_shim.js) run inside the page, for every command: the browser's
+// own engine does the work, every value crosses as bits through the core's trampolines,
+// and the answers are the core's.
+const CORE = ['binary.js', 'traps.js', 'stubs.js', 'core.js', 'wasi_tree.js', 'wasi_shim.js']
+  .map((file) => fs.readFileSync(path.join(HERE, '..', 'js', file), 'utf8'))
+  .join('\n');
+const JS_ENGINE = { firefox: 'spidermonkey', chromium: 'v8' }[options.browser];
 let coreLoaded = false;
 
-async function loadCore() {
-  if (!coreLoaded) {
-    await page.evaluate(CORE);
-    coreLoaded = true;
-  }
-}
-
-// JS-API probes (protocol.md): the core runs them in the page, where promises can be awaited.
-async function probe(request) {
-  try {
-    await loadCore();
-    const line = await page.evaluate(async (sent) => {
-      // ESM integration: the page imports the module from a blob: URL of type application/wasm.
-      const importModule = (bytes) => import(URL.createObjectURL(new Blob([bytes], { type: 'application/wasm' })));
-      globalThis.probeHost ??= globalThis.WasmMatrix.createHost(() => ({}), [], undefined, { canAwait: true, importModule });
-      return await globalThis.probeHost.handle(JSON.stringify(sent)).line;
-    }, request);
-    const { seq, ...answer } = JSON.parse(line);
-    return answer;
-  } catch (error) {
-    if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
-    throw error;
-  }
-}
-
-async function script(directives, carryOn) {
-  try {
-    await loadCore();
-    const line = await page.evaluate(
-      (list, more) => {
-        globalThis.scriptHost ??= globalThis.WasmMatrix.createHost(() => ({}), []);
-        const request = { cmd: 'script', directives: list, continue: more };
-        return globalThis.scriptHost.handle(JSON.stringify(request)).line;
-      },
-      directives,
-      carryOn,
-    );
-    const { seq, ...answer } = JSON.parse(line);
-    return answer;
-  } catch (error) {
-    if (!browser.connected || page.isClosed()) fail(`the page went away: ${firstLine(error)}`);
-    throw error;
-  }
-}
-
-// A WASI program: the host core and wasm-matrix's WASI shim run it inside the page, with
-// everything the cell grants sent inline (the page has no files).
-const SHIM = ['wasi_tree.js', 'wasi_shim.js']
-  .map((name) => fs.readFileSync(path.join(HERE, '..', 'js', name), 'utf8'))
-  .join('\n');
-
-async function runWasi(request) {
+async function inPage(request) {
   try {
     if (!coreLoaded) {
       await page.evaluate(CORE);
       coreLoaded = true;
     }
     const line = await page.evaluate(
-      (shim, text) => {
-        if (!globalThis.WasmMatrixWasiShim) (0, eval)(shim);
-        globalThis.wasiHost ??= globalThis.WasmMatrix.createHost(() => ({}), [], globalThis.WasmMatrixWasiShim.provider());
-        return globalThis.wasiHost.handle(text).line;
+      async (text, engine) => {
+        // ESM integration probes: the page imports the module from a blob: URL of type
+        // application/wasm; a probe that waits for a promise answers when it settles.
+        const importModule = (bytes) => import(URL.createObjectURL(new Blob([bytes], { type: 'application/wasm' })));
+        // compileAsync: Chromium refuses to compile over 8 MB synchronously on the main thread.
+        const options = { engine, canAwait: true, importModule, compileAsync: true };
+        const core = globalThis.WasmMatrix;
+        globalThis.pageHost ??= core.createHost(() => ({}), [], globalThis.WasmMatrixWasiShim.provider(), options);
+        return await globalThis.pageHost.handle(text).line;
       },
-      SHIM,
       JSON.stringify(request),
+      JS_ENGINE,
     );
     const { seq, ...answer } = JSON.parse(line);
     return answer;
@@ -285,6 +182,12 @@ async function runWasi(request) {
     throw error;
   }
 }
+
+// Cells go to the core as the runner sent them: `run` (a WASI program's too: the page has
+// no files, so everything the cell grants comes inline; a JS-API probe's too) and `load`.
+const run = (bytes, calls, request) => inPage({ ...request, cmd: 'run' });
+const load = (bytes, calls, request) => inPage({ ...request, cmd: 'load' });
+const script = (directives, carryOn) => inPage({ cmd: 'script', directives, continue: carryOn });
 
 async function close() {
   closing = true;

@@ -1,6 +1,10 @@
 // Shim for Deno (V8): read request lines from stdin, answer on stdout; console output goes
 // to stderr. Runs with no permissions but reading and writing its own scratch folder
 // (ESM integration probes import a module from a file there).
+// The host core: each file adds its part of globalThis.WasmMatrix, in this order.
+import "../js/binary.js";
+import "../js/traps.js";
+import "../js/stubs.js";
 import "../js/core.js";
 // WASI programs: wasm-matrix's shim (its folders, then its calls), which needs no permission.
 import "../js/wasi_tree.js";
@@ -34,7 +38,8 @@ function importModule(bytes) {
   );
 }
 
-const host = globalThis.WasmMatrix.createHost(identity, Deno.args, globalThis.WasmMatrixWasiShim.provider(), { canAwait: true, importModule });
+const options = { engine: "v8", canAwait: true, importModule }; // V8's trap words (traps.js)
+const host = globalThis.WasmMatrix.createHost(identity, Deno.args, globalThis.WasmMatrixWasiShim.provider(), options);
 const decoder = new TextDecoder();
 let pending = "";
 let chain = Promise.resolve();

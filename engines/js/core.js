@@ -1,49 +1,27 @@
-// The wasm-matrix host core shared by every JavaScript shell (node, bun, jsc, gjs).
+// The wasm-matrix host core shared by every JavaScript engine: the shells (node, bun, jsc,
+// gjs, deno, pythonmonkey) and the browsers (engines/browser/ runs it inside the page).
 //
-// Plain script, no modules: each shell loads it its own way (require, load, imports) and
-// it leaves one global, WasmMatrix. A shell's shim reads request lines, passes each to
-// host.handle(line) and writes the answer line it gets back on its protocol channel.
-// Everything engine-specific (how to read and write, versions) lives in the shims.
+// Plain script, no modules: each shell loads binary.js, traps.js, stubs.js and this file its
+// own way (require, load, imports, page.evaluate) and gets one global, WasmMatrix. A shell's shim
+// reads request lines, passes each to host.handle(line) and writes the answer line it gets
+// back on its protocol channel. Everything engine-specific (how to read and write,
+// versions, which JS engine it is, its WASI) lives in the shims.
+//
+// Values never cross the JS API as JS values: every call goes through a trampoline module
+// (binary.js) that takes its arguments from memory and leaves its results there, so they
+// are exact to the bit, v128 and references included. A value no trampoline can carry is
+// `unsupported` (a skip), never a guess. JS-API probes (protocol.md) are the exception by
+// design: they test the JS API itself, so their values are JS values.
+//
+// Old engines must at least parse it (node 8.0 is the oldest in node's series): no object
+// spread, no BigInt literals, and values as bits without BigInt (node before 10.4 has none).
 "use strict";
 
 (function (global) {
-  // --- bits <-> JS values -------------------------------------------------------------
-  const scratch = new DataView(new ArrayBuffer(8));
-
-  function toJs(value) {
-    const bits = value.value;
-    switch (value.type) {
-      case "i32":
-        return Number(bits) | 0;
-      case "i64":
-        return BigInt.asIntN(64, BigInt(bits));
-      case "f32":
-        scratch.setUint32(0, Number(bits));
-        return scratch.getFloat32(0);
-      case "f64":
-        scratch.setBigUint64(0, BigInt(bits));
-        return scratch.getFloat64(0);
-      default:
-        throw new CallError(`this host cannot pass values of type ${value.type}`);
-    }
-  }
-
-  function toWire(type, value) {
-    switch (type) {
-      case "i32":
-        return { type, value: String(value >>> 0) };
-      case "i64":
-        return { type, value: BigInt.asUintN(64, value).toString() };
-      case "f32":
-        scratch.setFloat32(0, value);
-        return { type, value: String(scratch.getUint32(0)) };
-      case "f64":
-        scratch.setFloat64(0, value);
-        return { type, value: scratch.getBigUint64(0).toString() };
-      default:
-        throw new CallError(`this host cannot read results of type ${type}`);
-    }
-  }
+  const WasmMatrix = global.WasmMatrix;
+  const { readModule, trampoline, pagesFor, uncarried, SLOT, REF_CODES } = WasmMatrix.binary;
+  const { kindsOf, isExhaustion } = WasmMatrix.traps;
+  const { StubCalled, stubImports, stubAnswer } = WasmMatrix.stubs;
 
   // --- base64 (jsc and gjs have no atob) ----------------------------------------------
   const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -51,6 +29,14 @@
   for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
 
   function fromBase64(text) {
+    if (typeof atob === "function") {
+      // The engine's own decoder where it has one: a shipped module's base64 is tens of MB,
+      // which the loop below (and its cleaned copy of the text) makes heavy in a page.
+      const binary = atob(text);
+      const bytes = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+      return bytes;
+    }
     const clean = text.replace(/[^A-Za-z0-9+/]/g, "");
     const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
     let acc = 0;
@@ -67,206 +53,20 @@
     return out.subarray(0, n);
   }
 
-  // --- export signatures, read from the binary ----------------------------------------
-  // The JS API does not say which wasm types an export takes or returns, and a JS number
-  // could be an i32, f32 or f64: read the type, function and export sections ourselves.
-  const NUMERIC = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128" };
-
-  function exportSignatures(bytes) {
-    let at = 8;
-    const byte = () => bytes[at++];
-    const leb = () => {
-      let result = 0;
-      let shift = 0;
-      for (;;) {
-        const b = byte();
-        if (b === undefined) throw new Error("truncated module");
-        if (shift < 28) result |= (b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80)) return result >>> 0;
-      }
-    };
-    const valType = () => {
-      const code = byte();
-      if (NUMERIC[code]) return NUMERIC[code];
-      if (code === 0x63 || code === 0x64) {
-        // (ref null? heaptype): an abstract heap type is one byte, a type index an s33
-        const heap = bytes[at];
-        if (HEAPS[heap]) {
-          at++;
-          return "ref." + HEAPS[heap];
-        }
-        leb();
-        return "ref.$";
-      }
-      return HEAPS[code] ? "ref." + HEAPS[code] : "ref";
-    };
-    // Limits as numbers (a 64-bit maximum beyond 2^53 loses precision, which no stub needs).
-    const limits = () => {
-      const flags = byte();
-      const min = lebNumber();
-      const max = flags & 1 ? lebNumber() : undefined;
-      if (flags & 8) leb(); // custom page size
-      return { min, max, shared: (flags & 2) !== 0, i64: (flags & 4) !== 0 };
-    };
-    const leb64 = () => {
-      for (;;) if (!(byte() & 0x80)) return;
-    };
-    const lebNumber = () => {
-      let result = 0;
-      let scale = 1;
-      for (;;) {
-        const b = byte();
-        if (b === undefined) throw new Error("truncated module");
-        result += (b & 0x7f) * scale;
-        scale *= 128;
-        if (!(b & 0x80)) return result;
-      }
-    };
-    // A constant expression, skipped instruction by instruction up to its `end`.
-    const constExpr = () => {
-      for (;;) {
-        const op = byte();
-        if (op === 0x0b) return;
-        if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2) leb64();
-        else if (op === 0x43) at += 4;
-        else if (op === 0x44) at += 8;
-        else if (op === 0xd0) valTypeHeap();
-        else if (op === 0xfd) {
-          leb();
-          at += 16; // v128.const
-        } else if (op === 0xfb) {
-          const sub = leb();
-          if (sub <= 0x03 || sub === 0x06 || sub === 0x07 || sub === 0x08) leb(); // type immediates
-          if (sub === 0x08 || sub === 0x09 || sub === 0x0a) leb(); // count / segment
-        }
-        // i32/i64 add, sub, mul and the conversions take no immediates
-      }
-    };
-    const valTypeHeap = () => {
-      if (HEAPS[bytes[at]]) at++;
-      else leb64();
-    };
-    const vec = (item) => {
-      const out = [];
-      for (let n = leb(); n > 0; n--) out.push(item());
-      return out;
-    };
-    const fieldType = () => {
-      if (bytes[at] === 0x78 || bytes[at] === 0x77) at++; // packed i8 / i16
-      else valType();
-      byte(); // mutability
-    };
-    const compType = () => {
-      const form = byte();
-      if (form === 0x60) return { params: vec(valType), results: vec(valType) };
-      if (form === 0x5f) vec(fieldType);
-      else if (form === 0x5e) fieldType();
-      else throw new Error(`unknown type form 0x${form.toString(16)}`);
-      return null;
-    };
-    const subType = () => {
-      if (bytes[at] === 0x50 || bytes[at] === 0x4f) {
-        at++;
-        vec(leb);
-      }
-      return compType();
-    };
-    const types = [];
-    const functions = []; // type index of each function, imported ones first
-    const globals = []; // value type of each global, imported ones first
-    const exports = {};
-    const globalExports = {};
-    const imports = []; // {module, name} of each import, in order
-    while (at < bytes.length) {
-      const id = byte();
-      const size = leb();
-      const end = at + size;
-      if (id === 1) {
-        for (let n = leb(); n > 0; n--) {
-          if (bytes[at] === 0x4e) {
-            at++;
-            types.push(...vec(subType));
-          } else {
-            types.push(subType());
-          }
-        }
-      } else if (id === 2) {
-        for (let n = leb(); n > 0; n--) {
-          const moduleLength = leb(); // (`at += leb()` would add to the old `at`)
-          const moduleName = utf8(bytes.subarray(at, at + moduleLength));
-          at += moduleLength;
-          const fieldLength = leb();
-          const entry = { module: moduleName, name: utf8(bytes.subarray(at, at + fieldLength)) };
-          imports.push(entry);
-          at += fieldLength;
-          const kind = byte();
-          if (kind === 0) {
-            entry.kind = "function";
-            entry.type = leb();
-            functions.push(entry.type);
-          } else if (kind === 1) {
-            entry.kind = "table";
-            entry.element = valType();
-            entry.limits = limits();
-          } else if (kind === 2) {
-            entry.kind = "memory";
-            entry.limits = limits();
-          } else if (kind === 3) {
-            entry.kind = "global";
-            entry.value = valType();
-            entry.mutable = byte() === 1;
-            globals.push(entry.value);
-          } else if (kind === 4) {
-            entry.kind = "tag";
-            byte();
-            entry.type = leb();
-          } else {
-            throw new Error(`unknown import kind 0x${kind.toString(16)}`);
-          }
-        }
-      } else if (id === 3) {
-        functions.push(...vec(leb));
-      } else if (id === 6) {
-        for (let n = leb(); n > 0; n--) {
-          globals.push(valType());
-          byte();
-          constExpr();
-        }
-      } else if (id === 7) {
-        for (let n = leb(); n > 0; n--) {
-          const length = leb();
-          const name = utf8(bytes.subarray(at, at + length));
-          at += length;
-          const kind = byte();
-          const index = leb();
-          if (kind === 0) exports[name] = types[functions[index]];
-          if (kind === 3) globalExports[name] = globals[index];
-        }
-      }
-      at = end;
+  function toBase64(bytes) {
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 3) {
+      const n = (bytes[i] << 16) | ((bytes[i + 1] || 0) << 8) | (bytes[i + 2] || 0);
+      text += ALPHABET[(n >> 18) & 63] + ALPHABET[(n >> 12) & 63];
+      text += i + 1 < bytes.length ? ALPHABET[(n >> 6) & 63] : "=";
+      text += i + 2 < bytes.length ? ALPHABET[n & 63] : "=";
     }
-    Object.defineProperty(exports, GLOBALS, { value: globalExports });
-    for (const entry of imports) {
-      if (entry.kind === "function" || entry.kind === "tag") entry.signature = types[entry.type];
-    }
-    Object.defineProperty(exports, IMPORTS, { value: imports });
-    return exports;
-  }
-  const GLOBALS = typeof Symbol === "function" ? Symbol("globals") : "__globals";
-  const IMPORTS = typeof Symbol === "function" ? Symbol("imports") : "__imports";
-  const HEAPS = {
-    0x70: "func", 0x6f: "extern", 0x6e: "any", 0x6d: "eq", 0x6c: "i31", 0x6b: "struct",
-    0x6a: "array", 0x69: "exn", 0x71: "none", 0x72: "noextern", 0x73: "nofunc", 0x74: "noexn",
-  };
-
-  function utf8(bytes) {
-    if (typeof TextDecoder !== "undefined") return new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
-    return decodeURIComponent(Array.from(bytes, (b) => "%" + b.toString(16).padStart(2, "0")).join(""));
+    return text;
   }
 
   // --- which features this configuration has on: ask the engine itself ----------------
-  // Each is the smallest module (after the 8-byte header) that needs the feature.
+  // Each is the smallest module (after the 8-byte header) that needs the feature; the same
+  // probes as engines/browser/features.mjs.
   const FEATURE_MODULES = {
     "mutable-globals": "0606017f0141000b07050101670300",
     "sign-ext": "0105016000017f030201000a070105004100c00b",
@@ -301,330 +101,304 @@
   }
 
   // --- errors -------------------------------------------------------------------------
-  class CallError extends Error {}
+  class CallError extends Error {} // the call cannot be made as asked (the case's or script's problem)
+  class Unsupported extends Error {} // this host cannot carry such a value (a skip)
 
   function firstLine(error) {
     let text;
     if (error instanceof Error) text = error.message || String(error);
-    else if (typeof WebAssembly.Exception === "function" && error instanceof WebAssembly.Exception)
-      text = "uncaught wasm exception";
     else text = String(error);
     // JSC appends which of our expressions threw; that is the host, not the engine.
     text = text.split("\n")[0].replace(/ \(evaluating '.*'\)$/, "").trim();
     return text || (error && error.name) || "error";
   }
 
-  // Stack exhaustion: RangeError in V8 and JSC, InternalError ("too much recursion") in SpiderMonkey.
-  function isTrap(error) {
-    if (error instanceof WebAssembly.RuntimeError) return true;
-    if (error instanceof RangeError) return true;
-    if (error && error.name === "InternalError") return true;
-    return typeof WebAssembly.Exception === "function" && error instanceof WebAssembly.Exception;
+  /** How a call that threw ended: a trap (with its kinds), an uncaught wasm exception, or
+   * not the module's doing at all (an `error`: never a trap). */
+  function ending(engine, error) {
+    // A generated import was called (a load cell): the stub's throw is the call's trap.
+    if (error instanceof StubCalled) return { status: "trap", message: error.message, kinds: [] };
+    if (typeof WebAssembly.Exception === "function" && error instanceof WebAssembly.Exception) {
+      return { status: "exception", message: "uncaught wasm exception" };
+    }
+    const message = firstLine(error);
+    if (error instanceof WebAssembly.RuntimeError) return { status: "trap", message, kinds: kindsOf(engine, message) };
+    if (isExhaustion(engine, error)) return { status: "trap", message, kinds: ["call stack exhausted"] };
+    if (error instanceof Unsupported) return { status: "unsupported", message: error.message };
+    if (error instanceof CallError) return { status: "error", message: error.message };
+    return { status: "error", message: `${(error && error.name) || "Error"}: ${message}` };
   }
 
-  // --- the protocol -------------------------------------------------------------------
-  function parseArgs(args) {
-    const disabled = [];
-    for (let i = 0; i < args.length; i++) {
-      if (args[i] === "--disable" && i + 1 < args.length) disabled.push(args[++i]);
+  // --- exact calls, through trampolines ----------------------------------------------
+  // An instance as the host keeps it: {module, info (binary.js's reading, or null),
+  // unreadable (why not), instance, trampolines}.
+  function entryOf(module, bytes) {
+    const entry = { module, info: null, unreadable: "", instance: null, trampolines: new Map() };
+    try {
+      entry.info = readModule(bytes);
+    } catch (error) {
+      entry.unreadable = firstLine(error);
     }
-    return disabled;
+    return entry;
   }
 
-  function toBase64(bytes) {
-    let text = "";
-    for (let i = 0; i < bytes.length; i += 3) {
-      const n = (bytes[i] << 16) | ((bytes[i + 1] || 0) << 8) | (bytes[i + 2] || 0);
-      text += ALPHABET[(n >> 18) & 63] + ALPHABET[(n >> 12) & 63];
-      text += i + 1 < bytes.length ? ALPHABET[(n >> 6) & 63] : "=";
-      text += i + 2 < bytes.length ? ALPHABET[n & 63] : "=";
+  function infoOf(entry) {
+    if (!entry.info) throw new CallError(`the host cannot read the module's types: ${entry.unreadable}`);
+    return entry.info;
+  }
+
+  // The one scratch memory every trampoline reads its arguments from and leaves its results
+  // in (calls never overlap): one allocation for the host's life, however many trampolines.
+  let scratch = null;
+
+  function scratchMemory(pages) {
+    if (!scratch) scratch = new WebAssembly.Memory({ initial: pages });
+    const have = scratch.buffer.byteLength / 65536;
+    if (have < pages) scratch.grow(pages - have);
+    return scratch;
+  }
+
+  // A trampoline instance, made once per export (and pattern of null arguments).
+  function trampolineFor(entry, key, pages, makeBytes, imports) {
+    let made = entry.trampolines.get(key);
+    if (!made) {
+      let instance;
+      try {
+        imports.m.mem = scratchMemory(pages);
+        instance = new WebAssembly.Instance(new WebAssembly.Module(makeBytes()), imports);
+      } catch (error) {
+        throw new Unsupported(`this engine refuses the host's trampoline for these values: ${firstLine(error)}`);
+      }
+      made = { call: instance.exports.c, table: instance.exports.t };
+      entry.trampolines.set(key, made);
     }
-    return text;
+    return made;
+  }
+
+  // Decimal text <-> little-endian bytes (memory's order: a v128's lane 0 lowest), without
+  // BigInt, which old engines lack.
+  function writeDecimal(view, at, size, text) {
+    const bytes = new Uint8Array(size);
+    for (const digit of String(text)) {
+      let carry = digit.charCodeAt(0) - 48;
+      for (let i = 0; i < size; i++) {
+        const value = bytes[i] * 10 + carry;
+        bytes[i] = value & 0xff;
+        carry = value >> 8;
+      }
+    }
+    for (let i = 0; i < size; i++) view.setUint8(at + i, bytes[i]);
+  }
+
+  function readDecimal(view, at, size) {
+    const digits = [0]; // least significant first
+    for (let i = size - 1; i >= 0; i--) {
+      let carry = view.getUint8(at + i);
+      for (let d = 0; d < digits.length; d++) {
+        const value = digits[d] * 256 + carry;
+        digits[d] = value % 10;
+        carry = Math.floor(value / 10);
+      }
+      for (; carry; carry = Math.floor(carry / 10)) digits.push(carry % 10);
+    }
+    return digits.reverse().join("");
+  }
+
+  const SIZES = { i32: 4, f32: 4, i64: 8, f64: 8, v128: 16 };
+
+  function writeValue(view, at, kind, text) {
+    if (kind === "i32" || kind === "f32") view.setUint32(at, Number(text), true);
+    else writeDecimal(view, at, SIZES[kind], text);
+  }
+
+  function readValue(made, view, at, type, tableSlot, hostRefs) {
+    const kind = type.kind;
+    if (kind === "i32" || kind === "f32") return { type: kind, value: String(view.getUint32(at, true)) };
+    if (kind === "i64" || kind === "f64" || kind === "v128") return { type: kind, value: readDecimal(view, at, SIZES[kind]) };
+    const code = REF_CODES[view.getUint32(at, true)];
+    if (code === "i31") return { type: "ref", kind: "i31", value: String(view.getUint32(at + 4, true)) };
+    if (code !== "host" && code !== "extern") return { type: "ref", kind: code };
+    // Only JavaScript can tell which host reference it is: the trampoline left it in `t`.
+    const held = made.table.get(tableSlot);
+    const number = hostRefs && hostRefs.numberOf(held);
+    if (number !== undefined) return { type: "ref", kind: code, value: String(number) };
+    return { type: "ref", kind: code === "host" ? "any" : "extern" };
+  }
+
+  // A call's arguments as the trampoline takes them: which are null (made in wasm) and
+  // the JS values of the other references.
+  function checkArguments(info, name, params, args, hostRefs) {
+    if (params.length !== args.length) {
+      throw new CallError(`${name} takes ${params.length} arguments, ${args.length} given`);
+    }
+    const nulls = [];
+    const refs = [];
+    params.forEach((type, i) => {
+      const arg = args[i];
+      if (type.kind !== "ref") {
+        if (arg.type !== type.kind) throw new CallError(`${name} takes ${type.kind}, the call gives ${arg.type}`);
+        nulls.push(false);
+        return;
+      }
+      if (arg.type === "ref.null") {
+        nulls.push(true);
+        return;
+      }
+      if ((arg.type !== "ref.extern" && arg.type !== "ref.host") || !hostRefs) {
+        throw new CallError(`${name} takes a reference, the call gives ${arg.type}`);
+      }
+      nulls.push(false);
+      refs.push(hostRefs.of(Number(arg.value)));
+    });
+    return { nulls, refs };
+  }
+
+  /** Call export `name` of `entry` with wire `args`; its results as wire values. Throws
+   * CallError, Unsupported, or whatever the call itself threw. */
+  function callExact(entry, name, args, hostRefs) {
+    const info = infoOf(entry);
+    const exported = info.exports[name];
+    const fn = entry.instance.exports[name];
+    if (!exported || exported.kind !== 0 || typeof fn !== "function") {
+      throw new CallError(`no exported function named ${JSON.stringify(name)}`);
+    }
+    const typeIndex = info.functions[exported.index];
+    const type = info.types[typeIndex];
+    if (!type || type.form !== "func") throw new CallError(`the host cannot read the type of ${name}`);
+    for (const valueType of [...type.params, ...type.results]) {
+      const why = uncarried(info, valueType);
+      if (why) throw new Unsupported(why);
+    }
+    const { nulls, refs } = checkArguments(info, name, type.params, args, hostRefs);
+    const key = `f:${name}:${nulls.map(Number).join("")}`;
+    const pages = pagesFor(type.params, type.results);
+    const made = trampolineFor(entry, key, pages, () => trampoline(info, typeIndex, nulls, null), { m: { f: fn } });
+    const view = new DataView(scratch.buffer);
+    type.params.forEach((valueType, i) => {
+      if (valueType.kind !== "ref") writeValue(view, i * SLOT, valueType.kind, args[i].value);
+    });
+    made.call(...refs);
+    let tableSlot = 0;
+    return type.results.map((valueType, j) => {
+      const at = (type.params.length + j) * SLOT;
+      const slot = valueType.kind === "ref" ? tableSlot++ : -1;
+      return readValue(made, view, at, valueType, slot, hostRefs);
+    });
+  }
+
+  /** The value of exported global `name`, read by a trampoline. */
+  function readGlobal(entry, name, hostRefs) {
+    const info = infoOf(entry);
+    const exported = info.exports[name];
+    const glob = entry.instance.exports[name];
+    if (!exported || exported.kind !== 3 || !(glob instanceof WebAssembly.Global)) {
+      throw new CallError(`no exported global named ${JSON.stringify(name)}`);
+    }
+    const globalType = info.globals[exported.index];
+    const why = uncarried(info, globalType.type);
+    if (why) throw new Unsupported(why);
+    const made = trampolineFor(entry, `g:${name}`, 1, () => trampoline(info, null, [], globalType), { m: { g: glob } });
+    made.call();
+    return readValue(made, new DataView(scratch.buffer), 0, globalType.type, 0, hostRefs);
+  }
+
+  // --- cells: `run` and `load` --------------------------------------------------------
+  function callEach(engine, entry, calls) {
+    return calls.map((call) => {
+      try {
+        return { status: "return", values: callExact(entry, call.invoke, call.args || [], null) };
+      } catch (error) {
+        return ending(engine, error);
+      }
+    });
+  }
+
+  // Compile the cell's module, then go on with `then(entry)`. Browsers refuse to compile a
+  // large module synchronously on their main thread (Chromium: over 8 MB), so a shell that
+  // says `compileAsync` compiles with WebAssembly.compile and answers with a promise.
+  function withModule(request, compileAsync, then) {
+    const bytes = fromBase64(request.module || "");
+    const rejected = (error) => ({ status: "reject", stage: "compile", message: firstLine(error) });
+    if (compileAsync) return WebAssembly.compile(bytes).then((module) => then(entryOf(module, bytes)), rejected);
+    let module;
+    try {
+      module = new WebAssembly.Module(bytes);
+    } catch (error) {
+      return rejected(error);
+    }
+    return then(entryOf(module, bytes));
+  }
+
+  // Instantiate, then go on with `then()`: asynchronously where the shell compiles so
+  // (Chromium refuses a large module's synchronous instantiation too).
+  function withInstance(entry, imports, compileAsync, then) {
+    const refused = (error) => stubAnswer(error, "instantiate") || { status: "reject", stage: "instantiate", message: firstLine(error) };
+    if (compileAsync) {
+      return WebAssembly.instantiate(entry.module, imports).then((instance) => {
+        entry.instance = instance;
+        return then();
+      }, refused);
+    }
+    try {
+      entry.instance = new WebAssembly.Instance(entry.module, imports);
+    } catch (error) {
+      return refused(error);
+    }
+    return then();
   }
 
   // `wasi`: the shell's WASI provider (protocol.md, "WASI"), or null when it has none.
-  function run(request, wasi) {
-    const bytes = fromBase64(request.module || "");
-    let module;
-    try {
-      module = new WebAssembly.Module(bytes);
-    } catch (error) {
-      return { status: "reject", stage: "compile", message: firstLine(error) };
-    }
+  function run(engine, entry, request, wasi, compileAsync) {
     if (request.wasi) {
       if (!wasi || !wasi.via) return { status: "unsupported", message: (wasi && wasi.missing) || "this host has no WASI" };
-      return runWasi(module, bytes, request, wasi);
+      return runWasi(engine, entry, request, wasi, compileAsync);
     }
-    let instance;
-    try {
-      instance = new WebAssembly.Instance(module, {});
-    } catch (error) {
-      return { status: "reject", stage: "instantiate", message: firstLine(error) };
-    }
-    let signatures = null;
-    let signatureError = null;
-    try {
-      signatures = exportSignatures(bytes);
-    } catch (error) {
-      signatureError = firstLine(error);
-    }
-    const calls = (request.calls || []).map((call) =>
-      invoke(instance, signatures, signatureError, call),
-    );
-    return { status: "ran", calls };
+    return withInstance(entry, {}, compileAsync, () => ({ status: "ran", calls: callEach(engine, entry, request.calls || []) }));
   }
 
   // A WASI program: the provider gives the imports and runs `_start` or `_initialize`;
-  // the case's calls follow only when that ended well.
-  function runWasi(module, bytes, request, wasi) {
-    const session = wasi.create(request.wasi, module);
-    try {
-      let instance;
-      try {
-        instance = new WebAssembly.Instance(module, session.imports);
-      } catch (error) {
-        return { status: "reject", stage: "instantiate", message: firstLine(error) };
-      }
-      const ending = session.start(instance);
-      let calls = [];
-      if (ending.exit_code !== null && ending.exit_code !== undefined && !ending.trap) {
-        let signatures = null;
-        let signatureError = null;
-        try {
-          signatures = exportSignatures(bytes);
-        } catch (error) {
-          signatureError = firstLine(error);
-        }
-        calls = (request.calls || []).map((call) => invoke(instance, signatures, signatureError, call));
-      }
-      return { status: "ran", calls, wasi: session.finish(ending) };
-    } finally {
+  // the case's calls follow (through the trampolines, as every call) only when that ended well.
+  function runWasi(engine, entry, request, wasi, compileAsync) {
+    const session = wasi.create(request.wasi, entry.module);
+    const close = () => {
       if (session.close) session.close();
-    }
-  }
-
-  // --- load: instantiate against generated imports (protocol.md, "Load") -------------
-  // Every import the module declares is made from its own type: functions that throw
-  // StubCalled when called, memories, tables and globals of the declared types, tags.
-  class StubCalled extends Error {
-    constructor(where) {
-      super(`called the import ${where}, which the load cell only stubs`);
-      this.name = "StubCalled";
-      this.where = where;
-    }
-  }
-  class CannotStub extends Error {}
-
-  const GLOBAL_ZERO = { i32: 0, f32: 0, f64: 0 };
-
-  function stubFor(entry) {
-    const where = `${entry.module}.${entry.name}`;
-    switch (entry.kind) {
-      case "function":
-        return () => {
-          throw new StubCalled(where);
-        };
-      case "memory": {
-        const { min, max, shared, i64 } = entry.limits;
-        const type = { initial: min, shared };
-        if (max !== undefined) type.maximum = max;
-        if (i64) {
-          type.address = "i64";
-          type.index = "i64"; // the earlier name of `address` in the memory64 JS API
-          type.initial = BigInt(min);
-          if (max !== undefined) type.maximum = BigInt(max);
-        }
-        try {
-          const memory = new WebAssembly.Memory(type);
-          if (i64 && !memoryIs64(memory)) throw new Error("the address type was ignored");
-          return memory;
-        } catch (error) {
-          const what = `${i64 ? "a 64-bit " : ""}${shared ? "shared " : ""}memory`;
-          throw new CannotStub(`cannot make the imported ${what} ${where} here: ${firstLine(error)}`);
-        }
-      }
-      case "table": {
-        const element = { "ref.func": "anyfunc", "ref.extern": "externref" }[entry.element];
-        if (!element) throw new CannotStub(`cannot make a table of ${entry.element} for ${where} from JavaScript`);
-        const { min, max, i64 } = entry.limits;
-        const type = { element, initial: i64 ? BigInt(min) : min };
-        if (max !== undefined) type.maximum = i64 ? BigInt(max) : max;
-        if (i64) type.address = "i64";
-        try {
-          return new WebAssembly.Table(type);
-        } catch (error) {
-          throw new CannotStub(`cannot make the imported table ${where} here: ${firstLine(error)}`);
-        }
-      }
-      case "global": {
-        const type = entry.value;
-        let zero;
-        if (type in GLOBAL_ZERO) zero = GLOBAL_ZERO[type];
-        else if (type === "i64") zero = BigInt(0);
-        else if (type === "ref.func" || type === "ref.extern") zero = null;
-        else throw new CannotStub(`cannot make a global of type ${type} for ${where} from JavaScript`);
-        const value = { "ref.func": "anyfunc", "ref.extern": "externref" }[type] || type;
-        try {
-          return new WebAssembly.Global({ value, mutable: entry.mutable }, zero);
-        } catch (error) {
-          const what = `${entry.mutable ? "mutable " : ""}${type} global`;
-          throw new CannotStub(`cannot make the imported ${what} ${where} here: ${firstLine(error)}`);
-        }
-      }
-      case "tag": {
-        if (typeof WebAssembly.Tag !== "function") {
-          throw new CannotStub(`cannot make the imported tag ${where}: this engine has no WebAssembly.Tag`);
-        }
-        const parameters = (entry.signature && entry.signature.params) || [];
-        try {
-          return new WebAssembly.Tag({ parameters });
-        } catch (error) {
-          throw new CannotStub(`cannot make the imported tag ${where}: ${firstLine(error)}`);
-        }
-      }
-      default:
-        throw new CannotStub(`cannot stub the import ${where} of kind ${entry.kind}`);
-    }
-  }
-
-  function memoryIs64(memory) {
-    if (typeof memory.type === "function") {
-      const type = memory.type();
-      return type.address === "i64" || type.index === "i64";
-    }
-    return true; // no way to ask: assume the engine honoured it
-  }
-
-  // {imports} for WebAssembly.Instance, or {unsupported: reason}; `signatures` from
-  // exportSignatures(bytes).
-  function stubImports(signatures) {
-    const imports = {};
-    for (const entry of signatures[IMPORTS]) {
-      let stub;
-      try {
-        stub = stubFor(entry);
-      } catch (error) {
-        if (error instanceof CannotStub) return { unsupported: error.message, count: 0 };
-        throw error;
-      }
-      (imports[entry.module] = imports[entry.module] || {})[entry.name] = stub;
-    }
-    return { imports, count: signatures[IMPORTS].length };
-  }
-
-  // Instantiating may run the start function, which may call a stub: said as such.
-  function stubAnswer(error, stage) {
-    if (error instanceof StubCalled) {
-      return { status: "stub", stage, import: error.where, message: error.message };
-    }
-    return null;
-  }
-
-  function load(request) {
-    const bytes = fromBase64(request.module || "");
-    let module;
+    };
+    let answer;
     try {
-      module = new WebAssembly.Module(bytes);
-    } catch (error) {
-      return { status: "reject", stage: "compile", message: firstLine(error) };
-    }
-    let signatures;
-    try {
-      signatures = exportSignatures(bytes);
-    } catch (error) {
-      return { status: "error", message: `the host cannot read the module's imports: ${firstLine(error)}` };
-    }
-    const made = stubImports(signatures);
-    if (made.unsupported) return { status: "unsupported", message: made.unsupported };
-    let instance;
-    try {
-      instance = new WebAssembly.Instance(module, made.imports);
-    } catch (error) {
-      return stubAnswer(error, "instantiate") || { status: "reject", stage: "instantiate", message: firstLine(error) };
-    }
-    const calls = (request.calls || []).map((call) => {
-      const answer = invoke(instance, signatures, null, call);
-      return answer;
-    });
-    return { status: "ran", calls, imports: made.count };
-  }
-
-  function invoke(instance, signatures, signatureError, call) {
-    const name = call.invoke;
-    const args = call.args || [];
-    const fn = Object.prototype.hasOwnProperty.call(instance.exports, name)
-      ? instance.exports[name]
-      : undefined;
-    if (typeof fn !== "function") {
-      return { status: "error", message: `no exported function named ${JSON.stringify(name)}` };
-    }
-    if (!signatures) {
-      return { status: "error", message: `cannot read the module's signatures: ${signatureError}` };
-    }
-    const signature = signatures[name];
-    if (!signature) return { status: "error", message: `no signature for export ${name}` };
-    const { params, results } = signature;
-    if (params.length !== args.length) {
-      return {
-        status: "error",
-        message: `${name} takes ${params.length} arguments, ${args.length} given`,
-      };
-    }
-    for (const type of [...params, ...results]) {
-      if (!(type in TYPES)) {
-        return { status: "error", message: `this host cannot pass values of type ${type}` };
-      }
-      if (type === "i64" && !i64CanCross()) {
-        // Before BigInt integration an i64 in a signature is a TypeError at the boundary:
-        // the result cannot be observed through this API, which is not the engine failing.
-        return { status: "unsupported", message: "i64 values cannot cross this engine's JS API (no BigInt integration)" };
-      }
-    }
-    let jsArgs;
-    try {
-      jsArgs = args.map((arg, i) => {
-        if (arg.type !== params[i]) {
-          throw new CallError(`${name} takes ${params[i]}, the case gives ${arg.type}`);
-        }
-        return toJs(arg);
+      answer = withInstance(entry, session.imports, compileAsync, () => {
+        const ended = session.start(entry.instance);
+        const started = ended.exit_code !== null && ended.exit_code !== undefined && !ended.trap;
+        const calls = started ? callEach(engine, entry, request.calls || []) : [];
+        return { status: "ran", calls, wasi: session.finish(ended) };
       });
     } catch (error) {
-      return { status: "error", message: firstLine(error) };
+      close();
+      throw error;
     }
-    let result;
-    try {
-      result = fn(...jsArgs);
-    } catch (error) {
-      if (error instanceof StubCalled) return { status: "trap", message: error.message };
-      if (isTrap(error)) return { status: "trap", message: firstLine(error) };
-      return { status: "error", message: `${error && error.name}: ${firstLine(error)}` };
+    if (!isThenable(answer)) {
+      close();
+      return answer;
     }
-    const values = results.length === 1 ? [result] : results.length ? Array.from(result) : [];
-    return { status: "return", values: results.map((type, i) => toWire(type, values[i])) };
+    return answer.then(
+      (done) => (close(), done),
+      (error) => {
+        close();
+        throw error;
+      },
+    );
   }
 
-  const TYPES = { i32: 1, i64: 1, f32: 1, f64: 1 };
-
-  // Can an i64 cross the JS API here? (module (func (export "f") (param i64))) called with 0n.
-  let i64Crosses = null;
-  function i64CanCross() {
-    if (i64Crosses === null) {
-      try {
-        const hex = "0061736d0100000001050160017e0003020100070501016600000a040102000b";
-        const bytes = new Uint8Array(hex.length / 2);
-        for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
-        new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports.f(BigInt(0));
-        i64Crosses = true;
-      } catch (error) {
-        i64Crosses = false;
-      }
-    }
-    return i64Crosses;
+  // Load (protocol.md, "Load"): instantiate against imports generated from the module's
+  // own import section (stubs.js), then make the case's calls.
+  function load(engine, entry, request, compileAsync) {
+    if (!entry.info) return { status: "error", message: `the host cannot read the module's imports: ${entry.unreadable}` };
+    const made = stubImports(entry.info);
+    if (made.unsupported) return { status: "unsupported", message: made.unsupported };
+    const ran = () => ({ status: "ran", calls: callEach(engine, entry, request.calls || []), imports: made.count });
+    return withInstance(entry, made.imports, compileAsync, ran);
   }
 
   // --- scripts (protocol.md, "Scripts"): one registry of instances per script ---------
-  class Unsupported extends Error {}
-
   function spectest() {
     const print = (...args) => {
       if (typeof console !== "undefined") console.log(...args);
@@ -652,111 +426,68 @@
     return imports;
   }
 
+  // (ref.extern n) and (ref.host n): one JS object per number, for the whole script.
+  function hostReferences() {
+    const objects = new Map();
+    const numbers = new Map();
+    return {
+      of(n) {
+        if (!objects.has(n)) {
+          const object = { hostRef: n };
+          objects.set(n, object);
+          numbers.set(object, n);
+        }
+        return objects.get(n);
+      },
+      numberOf(object) {
+        return numbers.get(object);
+      },
+    };
+  }
+
   // The script in progress: a `script` request with `continue` goes on with it.
   let current = null;
 
-  function runScript(directives, carryOn) {
+  function runScript(engine, directives, carryOn) {
     if (!carryOn || !current) {
-      current = { registry: { spectest: spectest() }, named: {}, definitions: {}, hostRefs: new Map(), latest: null };
+      current = { registry: { spectest: spectest() }, named: {}, definitions: {}, hostRefs: hostReferences(), latest: null };
     }
-    const { registry, named, definitions, hostRefs } = current; // hostRefs: (ref.extern n) → one object
-    let latest = current.latest;
-    const hostRef = (n) => {
-      if (!hostRefs.has(n)) hostRefs.set(n, { hostRef: n });
-      return hostRefs.get(n);
-    };
+    const state = current;
 
-    function instantiate(entry) {
+    function instantiate(definition) {
       const imports = {};
       let list;
       try {
-        list = WebAssembly.Module.imports(entry.module);
+        list = WebAssembly.Module.imports(definition.module);
       } catch (error) {
         // JSC cannot describe some imports (typed references): read them from the bytes.
-        if (!entry.signatures) throw error;
-        list = entry.signatures[IMPORTS];
+        if (!definition.info) throw error;
+        list = definition.info.imports;
       }
       for (const wanted of list) {
-        const from = registry[wanted.module];
+        const from = state.registry[wanted.module];
         if (from && Object.prototype.hasOwnProperty.call(from, wanted.name)) {
           (imports[wanted.module] = imports[wanted.module] || {})[wanted.name] = from[wanted.name];
         }
       }
+      const entry = Object.assign({}, definition, { trampolines: new Map() });
       try {
-        return Object.assign({}, entry, { instance: new WebAssembly.Instance(entry.module, imports) });
+        entry.instance = new WebAssembly.Instance(definition.module, imports);
       } catch (error) {
         return { reject: { status: "reject", stage: "instantiate", message: firstLine(error) } };
       }
+      return entry;
     }
 
     function target(directive) {
-      const entry = directive.module === undefined ? latest : named[directive.module];
+      const entry = directive.module === undefined ? state.latest : state.named[directive.module];
       if (!entry) throw new CallError(directive.module === undefined ? "no module has been instantiated" : `no module named ${directive.module}`);
       return entry;
     }
 
-    function toScriptJs(arg, type) {
-      switch (arg.type) {
-        case "v128":
-          throw new Unsupported("v128 values cannot cross the JavaScript API");
-        case "ref.null":
-          return null;
-        case "ref.extern":
-        case "ref.host":
-          return hostRef(Number(arg.value));
-        default:
-          if (arg.type !== type) throw new CallError(`takes ${type}, the script gives ${arg.type}`);
-          return toJs(arg);
-      }
-    }
-
-    function toScriptWire(type, value) {
-      if (TYPES[type]) return toWire(type, value);
-      if (type === "v128") throw new Unsupported("v128 values cannot cross the JavaScript API");
-      if (value === null) return { type: "ref", kind: "null" };
-      if (value && typeof value === "object" && "hostRef" in value && hostRefs.get(value.hostRef) === value) {
-        const extern = type === "ref.extern" || type === "ref.noextern";
-        return { type: "ref", kind: extern ? "extern" : "host", value: String(value.hostRef) };
-      }
-      if (typeof value === "function") return { type: "ref", kind: "func" };
-      if (typeof value === "number" && type !== "ref.extern") {
-        return { type: "ref", kind: "i31", value: String(value & 0x7fffffff) };
-      }
-      return { type: "ref", kind: type === "ref.extern" ? "extern" : "any" };
-    }
-
-    function call(directive) {
-      const entry = target(directive);
-      const exports = entry.instance.exports;
-      const fn = Object.prototype.hasOwnProperty.call(exports, directive.field) ? exports[directive.field] : undefined;
-      if (typeof fn !== "function") throw new CallError(`no exported function named ${JSON.stringify(directive.field)}`);
-      const signature = entry.signatures && entry.signatures[directive.field];
-      if (!signature) throw new CallError(`no signature for export ${directive.field}`);
-      const args = directive.args || [];
-      if (signature.params.length !== args.length) {
-        throw new CallError(`takes ${signature.params.length} arguments, ${args.length} given`);
-      }
-      for (const type of signature.results) {
-        if (type === "v128") throw new Unsupported("v128 values cannot cross the JavaScript API");
-        if (type === "ref.exn" || type === "ref.noexn") throw new Unsupported("exnref values cannot cross the JavaScript API");
-      }
-      const jsArgs = args.map((arg, i) => toScriptJs(arg, signature.params[i]));
-      let result;
-      try {
-        result = fn(...jsArgs);
-      } catch (error) {
-        if (typeof WebAssembly.Exception === "function" && error instanceof WebAssembly.Exception) {
-          return { status: "exception", message: "uncaught wasm exception" };
-        }
-        if (error instanceof RangeError || (error && error.name === "InternalError")) {
-          return { status: "trap", message: firstLine(error), exhaustion: true };
-        }
-        if (error instanceof WebAssembly.RuntimeError) return { status: "trap", message: firstLine(error) };
-        return { status: "error", message: `${error && error.name}: ${firstLine(error)}` };
-      }
-      const results = signature.results;
-      const values = results.length === 1 ? [result] : results.length ? Array.from(result) : [];
-      return { status: "return", values: results.map((type, i) => toScriptWire(type, values[i])) };
+    function keep(entry, name) {
+      state.latest = entry;
+      if (name) state.named[name] = entry;
     }
 
     function step(directive) {
@@ -767,69 +498,45 @@
           try {
             module = new WebAssembly.Module(bytes);
           } catch (error) {
-            // Chromium refuses to compile large modules synchronously on a page's main thread.
-            if (/main thread/.test(firstLine(error))) {
-              return { status: "unsupported", message: `this host cannot compile it here: ${firstLine(error)}` };
-            }
             return { status: "reject", stage: "compile", message: firstLine(error) };
           }
-          let signatures = null;
-          try {
-            signatures = exportSignatures(bytes);
-          } catch (error) {
-            signatures = null;
-          }
-          const entry = { module, signatures };
+          const definition = entryOf(module, bytes);
           if (directive.instantiate === false) {
-            if (directive.name && !directive.expect_failure) definitions[directive.name] = entry;
+            if (directive.name && !directive.expect_failure) state.definitions[directive.name] = definition;
             return { status: "ok" };
           }
-          const made = instantiate(entry);
+          const made = instantiate(definition);
           if (made.reject) return made.reject;
-          if (!directive.expect_failure) {
-            latest = made;
-            if (directive.name) named[directive.name] = made;
-          }
+          if (!directive.expect_failure) keep(made, directive.name);
           return { status: "ok" };
         }
         case "instance": {
-          const definition = definitions[directive.definition];
+          const definition = state.definitions[directive.definition];
           if (!definition) throw new CallError(`no module definition ${directive.definition}`);
           const made = instantiate(definition);
           if (made.reject) return made.reject;
-          latest = made;
-          if (directive.name) named[directive.name] = made;
+          keep(made, directive.name);
           return { status: "ok" };
         }
         case "register":
-          registry[directive.as] = target(directive).instance.exports;
+          state.registry[directive.as] = target(directive).instance.exports;
           return { status: "ok" };
         case "invoke":
-          return call(directive);
-        case "get": {
-          const entry = target(directive);
-          const glob = entry.instance.exports[directive.field];
-          if (!(glob instanceof WebAssembly.Global)) throw new CallError(`no exported global named ${directive.field}`);
-          const type = entry.signatures && entry.signatures[GLOBALS][directive.field];
-          if (!type) throw new CallError(`no type for global ${directive.field}`);
-          if (type === "v128") throw new Unsupported("v128 values cannot cross the JavaScript API");
-          return { status: "return", values: [toScriptWire(type, glob.value)] };
-        }
+          return { status: "return", values: callExact(target(directive), directive.field, directive.args || [], state.hostRefs) };
+        case "get":
+          return { status: "return", values: [readGlobal(target(directive), directive.field, state.hostRefs)] };
         default:
           return { status: "error", message: `unknown directive ${JSON.stringify(directive.do)}` };
       }
     }
 
-    const answers = directives.map((directive) => {
+    return directives.map((directive) => {
       try {
         return step(directive);
       } catch (error) {
-        if (error instanceof Unsupported) return { status: "unsupported", message: error.message };
-        return { status: "error", message: firstLine(error) };
+        return ending(engine, error);
       }
     });
-    current.latest = latest;
-    return answers;
   }
 
   // --- JS-API probes (protocol.md, "JS-API probes") ---------------------------------
@@ -920,9 +627,7 @@
     };
     const record = (call, value, failed) => {
       if (failed) {
-        if (value instanceof Unsupported) answers.push({ status: "unsupported", message: value.message });
-        else if (isTrap(value)) answers.push({ status: "trap", message: firstLine(value) });
-        else answers.push({ status: "error", message: `${value && value.name}: ${firstLine(value)}` });
+        answers.push(ending(options.engine, value)); // a trap with its kinds, never a guess
         return null;
       }
       try {
@@ -937,11 +642,56 @@
     return settle(made, (exported, failed) => (failed ? probeFailure(exported) : next(exported)));
   }
 
+  // A JS-API probe's values are JS values (the JS API is what it tests): i64 as a BigInt.
+  const jsScratch = new DataView(new ArrayBuffer(8));
+
+  function toJs(value) {
+    const bits = value.value;
+    switch (value.type) {
+      case "i32":
+        return Number(bits) | 0;
+      case "i64":
+        return BigInt.asIntN(64, BigInt(bits));
+      case "f32":
+        jsScratch.setUint32(0, Number(bits), true);
+        return jsScratch.getFloat32(0, true);
+      case "f64":
+        writeDecimal(jsScratch, 0, 8, bits);
+        return jsScratch.getFloat64(0, true);
+      default:
+        throw new CallError(`this host cannot pass values of type ${value.type}`);
+    }
+  }
+
+  function toWire(type, value) {
+    switch (type) {
+      case "i32":
+        return { type, value: String(value >>> 0) };
+      case "i64":
+        return { type, value: BigInt.asUintN(64, value).toString() };
+      case "f32":
+        jsScratch.setFloat32(0, value, true);
+        return { type, value: String(jsScratch.getUint32(0, true)) };
+      case "f64":
+        jsScratch.setFloat64(0, value, true);
+        return { type, value: readDecimal(jsScratch, 0, 8) };
+      default:
+        throw new CallError(`this host cannot read results of type ${type}`);
+    }
+  }
+
   // identity(): {engine, version, language, language_version, engine_version?}
   // wasi: {via: "native" | "shim", create(request, module)} or {missing: why} (optional).
-  // options: {canAwait, importModule(bytes)}: what the shell can do for JS-API probes.
+  // options: {engine, canAwait, importModule(bytes), compileAsync}: `engine` the JS engine
+  // whose trap messages to read (v8, jsc, spidermonkey; see traps.js), the rest what the
+  // shell can do (wait for promises: JS-API probes; compile cells asynchronously: browsers).
   function createHost(identity, args, wasi, options = {}) {
-    const disabled = parseArgs(args);
+    const engine = options.engine;
+    const compileAsync = options.compileAsync === true;
+    const disabled = [];
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] === "--disable" && i + 1 < args.length) disabled.push(args[++i]);
+    }
     const wasiFacts = wasi && wasi.via ? { wasi: wasi.via } : { wasi_missing: (wasi && wasi.missing) || "this host has no WASI" };
     function answer(request) {
       switch (request.cmd) {
@@ -952,11 +702,12 @@
           return Object.assign(identity(), { features, disabled, script: true }, wasiFacts);
         }
         case "run":
-          return request.js === undefined ? run(request, wasi) : runProbe(request, options);
+          if (request.js !== undefined) return runProbe(request, options);
+          return withModule(request, compileAsync, (entry) => run(engine, entry, request, wasi, compileAsync));
         case "load":
-          return load(request);
+          return withModule(request, compileAsync, (entry) => load(engine, entry, request, compileAsync));
         case "script":
-          return { status: "ran", answers: runScript(request.directives || [], request.continue === true) };
+          return { status: "ran", answers: runScript(engine, request.directives || [], request.continue === true) };
         case "stop":
           return { status: "stopped" };
         default:
@@ -968,7 +719,8 @@
       handle(line) {
         let request = {};
         let reply;
-        const failed = (error) => ({ status: "error", message: `host error: ${error && error.stack ? error.stack : error}` });
+        // SpiderMonkey's and JavaScriptCore's stacks leave the message out: say it first.
+        const failed = (error) => ({ status: "error", message: `host error: ${error && error.name}: ${firstLine(error)}\n${(error && error.stack) || ""}` });
         try {
           request = JSON.parse(line);
           reply = answer(request);
@@ -985,8 +737,6 @@
     };
   }
 
-  global.WasmMatrix = {
-    createHost, exportSignatures, stubImports, StubCalled, toJs, toWire, fromBase64, toBase64, firstLine, isTrap,
-  };
+  Object.assign(WasmMatrix, { createHost, callExact, fromBase64, toBase64, firstLine });
   // node before 12 has no globalThis, and `this` in its modules is module.exports.
 })(typeof globalThis !== "undefined" ? globalThis : typeof global !== "undefined" ? global : this);

@@ -8,7 +8,10 @@ const System = imports.system;
 // Load core.js from beside this file, whatever the working directory.
 const here = /@(\/[^:]*):\d+:\d+/.exec(new Error().stack)[1].replace(/\/[^/]*$/, "");
 imports.searchPath.unshift(here);
-imports.core; // defines globalThis.WasmMatrix
+imports.binary; // each defines part of globalThis.WasmMatrix
+imports.traps;
+imports.stubs;
+imports.core;
 imports.wasi_tree; // gjs has no WASI: wasm-matrix's shim (its folders, then its calls),
 imports.wasi_shim; // which leaves globalThis.WasmMatrixWasiShim
 
@@ -41,7 +44,7 @@ const identity = () => ({
   engine_version: `SpiderMonkey ${mozjsVersion()}`,
 });
 
-const host = WasmMatrix.createHost(identity, ARGV, globalThis.WasmMatrixWasiShim.provider());
+const host = WasmMatrix.createHost(identity, ARGV, globalThis.WasmMatrixWasiShim.provider(), { engine: "spidermonkey" });
 for (;;) {
   const [line] = input.read_line_utf8(null);
   if (line === null) break; // end of input

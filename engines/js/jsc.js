@@ -4,7 +4,7 @@
 
 // jsc's load() resolves against the working directory: find core.js beside this file.
 const here = /@(\/[^:]*):\d+:\d+/.exec(new Error().stack)[1].replace(/[^/]*$/, "");
-load(here + "core.js");
+for (const file of ["binary.js", "traps.js", "stubs.js", "core.js"]) load(here + file);
 load(here + "wasi_tree.js"); // jsc has no WASI: wasm-matrix's shim, marked as such
 load(here + "wasi_shim.js");
 
@@ -39,6 +39,7 @@ const host = WasmMatrix.createHost(
   identity,
   typeof arguments === "undefined" ? [] : Array.from(arguments),
   WasmMatrixWasiShim.provider(),
+  { engine: "jsc" },
 );
 for (;;) {
   const line = readline();

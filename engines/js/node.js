@@ -6,7 +6,7 @@ const path = require("path");
 const readline = require("readline");
 const util = require("util");
 
-require(path.join(__dirname, "core.js"));
+for (const file of ["binary.js", "traps.js", "stubs.js", "core.js"]) require(path.join(__dirname, file));
 
 // Keep the real stdout writer for the protocol, then point every printer at stderr.
 const stdout = process.stdout;
@@ -59,9 +59,11 @@ function importModule(bytes) {
   );
 }
 
+// Bun embeds JavaScriptCore, node V8: whose trap messages the core reads (traps.js).
+const engine = typeof Bun !== "undefined" ? "jsc" : "v8";
 // Each runtime's own node:wasi (wasi_node.js), loaded after stdout is moved aside.
 const wasi = require(path.join(__dirname, "wasi_node.js")).provider();
-const host = WasmMatrix.createHost(identity, process.argv.slice(2), wasi, { canAwait: true, importModule });
+const host = WasmMatrix.createHost(identity, process.argv.slice(2), wasi, { engine, canAwait: true, importModule });
 const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   if (!line.trim()) return;

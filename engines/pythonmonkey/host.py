@@ -16,8 +16,9 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 
 JS = Path(__file__).resolve().parent.parent / "js"
-# The host core, then wasm-matrix's WASI shim (its folders, then its calls).
-SCRIPTS = ("core.js", "wasi_tree.js", "wasi_shim.js")
+# The host core (each file adds its part of WasmMatrix), then wasm-matrix's WASI shim (its
+# folders, then its calls).
+SCRIPTS = ("binary.js", "traps.js", "stubs.js", "core.js", "wasi_tree.js", "wasi_shim.js")
 
 
 def spidermonkey_version(module_file: str) -> str:
@@ -44,7 +45,8 @@ def main() -> None:
     }
     make = pythonmonkey.eval(
         "(identity, args) => WasmMatrix.createHost("
-        "() => JSON.parse(identity), args, WasmMatrixWasiShim.provider())"
+        "() => JSON.parse(identity), args, WasmMatrixWasiShim.provider(), "
+        "{ engine: 'spidermonkey' })"
     )
     host = make(json.dumps(identity), sys.argv[1:])
     for line in sys.stdin:

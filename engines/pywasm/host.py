@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 import traceback
 from importlib.metadata import version as package_version
@@ -14,17 +15,17 @@ from pyhost import (
     SPECTEST_GLOBALS,
     SPECTEST_PRINTS,
     CallError,
-    CallExhausted,
     CallTrapped,
     CannotStub,
+    EngineFault,
     Host,
     Reject,
     Unsupported,
-    check_arguments,
     serve,
     stub_called,
     stub_function,
 )
+from pyvalues import check_arguments
 from pywasi import WasiRun
 from pywasm.core import (
     FuncType,
@@ -37,6 +38,19 @@ from pywasm.core import (
     TableType,
     ValInst,
     ValType,
+)
+from pywasm.opcode import name as OPCODE_NAMES
+from trapwords import (
+    CONVERSION,
+    DIVIDE,
+    MEMORY,
+    MISMATCH,
+    OVERFLOW,
+    STACK,
+    TABLE,
+    UNDEFINED,
+    UNINITIALIZED,
+    UNREACHABLE,
 )
 
 KINDS = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
@@ -176,12 +190,8 @@ class PywasmHost(Host):
         ]
         try:
             got = runtime.machine.invocate(extern.data, values)
-        except RecursionError as error:
-            runtime.machine.stack = Stack()
-            raise CallExhausted(_message(error)) from None
         except Exception as error:
-            runtime.machine.stack = Stack()
-            raise CallTrapped(_message(error)) from None
+            raise _ended(runtime, error) from None
         return [
             {"type": kind, "value": str(_bits(kind, value))}
             for kind, value in zip(results, got, strict=True)
@@ -215,19 +225,58 @@ def _invoker(runtime: Runtime, instance):
         try:
             results = runtime.machine.invocate(extern.data, values)
         except Exception as error:  # RecursionError and MemoryError too
-            # pywasm traps by raising (mostly failed asserts) and leaves its stacks as
-            # they were: clear them so the instance stays usable, as a trap requires.
-            runtime.machine.stack = Stack()
             called = stub_called(error)
-            if called is not None:
+            if called is not None:  # a generated import was called (a load cell)
+                runtime.machine.stack = Stack()
                 raise called from None
-            raise CallTrapped(_message(error)) from None
+            raise _ended(runtime, error) from None
         return [
             {"type": kind, "value": str(_bits(kind, value))}
             for kind, value in zip(kinds, results, strict=True)
         ]
 
     return invoke
+
+
+def _ended(runtime: Runtime, error: Exception) -> Exception:
+    """pywasm traps by raising Python exceptions (mostly failed asserts) from the instruction
+    that traps: the instruction and the exception say which trap it is. Any other exception
+    is pywasm failing, not a trap. Its stacks are left as they were: clear them so the
+    instance stays usable, as a trap requires."""
+    instruction = _failing_instruction(runtime)
+    runtime.machine.stack = Stack()
+    message = _message(error)
+    kinds = _trap_kinds(instruction, error, message)
+    if kinds:
+        return CallTrapped(message, kinds)
+    return EngineFault(f"pywasm failed in {instruction or 'the call'}: {message}")
+
+
+def _failing_instruction(runtime: Runtime) -> str:
+    labels = runtime.machine.stack.label
+    if not labels or not 0 < labels[-1].index <= len(labels[-1].instr):
+        return ""
+    return OPCODE_NAMES.get(labels[-1].instr[labels[-1].index - 1].opcode, "")
+
+
+def _trap_kinds(instruction: str, error: Exception, message: str) -> list[str]:
+    if isinstance(error, RecursionError) or "len(self.stack.frame) <" in message:
+        return [STACK]  # its call depth limit, checked as a call begins
+    if instruction == "unreachable":
+        return [UNREACHABLE]
+    if re.search(r"\.(div|rem)_", instruction):
+        return [DIVIDE] if isinstance(error, ZeroDivisionError) else [OVERFLOW]
+    if re.search(r"\.trunc_f", instruction):
+        return [CONVERSION] if isinstance(error, ValueError) else [OVERFLOW]  # NaN: ValueError
+    if re.search(r"\.(load|store)|^memory\.(init|copy|fill)", instruction):
+        return [MEMORY]
+    if instruction == "call_indirect":
+        if isinstance(error, IndexError):
+            return [UNDEFINED]
+        return [UNINITIALIZED] if "self.data[4]" in message else [MISMATCH]  # a null's tag
+    if instruction.startswith("table."):
+        return [TABLE]
+    return []
 
 
 def _spectest(runtime: Runtime) -> dict:

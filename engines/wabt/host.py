@@ -27,6 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import wasmbin
 from imports import CannotProvide, NotRead, provider_module, read_imports
 from pyhost import CannotStub, Host, Reject, StubCalled, serve
+from trapwords import (
+    MISMATCH,
+    SPEC_WORDS,
+    UNALIGNED,
+    UNDEFINED,
+    UNINITIALIZED,
+    rules,
+    trap_kinds,
+)
 
 # Proposals wabt has off by default: our name -> the flags that switch them on. Not gc:
 # 1.0.32 cannot decode struct types even with --enable-gc, and its function-references
@@ -76,6 +85,16 @@ RESULT_LINE = re.compile(r"^w(\d+)\((.*)\) =>(?: (.*))?$")
 STUB_LINE = re.compile(r"^called host spectest\.print_i32\(i32:(\d+)\) =>")
 VALUE = re.compile(r"^(i32|i64):(\d+)$")
 LIBC = ctypes.CDLL(None, use_errno=True)
+# wabt's own words for some traps, before the spec's (its actions fail only by trapping).
+TRAP_RULES = (
+    rules(
+        (r"undefined table index", [UNDEFINED]),
+        (r"uninitialized table element", [UNINITIALIZED]),
+        (r"indirect call signature mismatch", [MISMATCH]),
+        (r"invalid atomic access", [UNALIGNED]),
+    )
+    + SPEC_WORDS
+)
 
 
 def _die_with_parent() -> None:
@@ -333,7 +352,8 @@ def _results(
         text = match.group(3) or ""
         if text.startswith("error: "):
             message = str(StubCalled(stub)) if stub else text[len("error: ") :]
-            answers.append({"status": "trap", "message": message})
+            kinds = [] if stub else trap_kinds(message, TRAP_RULES)
+            answers.append({"status": "trap", "message": message, "kinds": kinds})
             continue
         parts = [part.strip() for part in text.split(",")] if text else []
         values = [VALUE.match(part) for part in parts]

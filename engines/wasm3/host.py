@@ -12,19 +12,24 @@ import wasm3
 from imports import NotRead, exported_functions, read_imports
 from pyhost import (
     CallError,
-    CallExhausted,
     CallTrapped,
     CannotStub,
     Host,
     Reject,
     Unsupported,
-    bits_to_python,
-    check_arguments,
     first_line,
-    python_to_wire,
     serve,
     stub_called,
     stub_function,
+)
+from pyvalues import bits_to_python, check_arguments, python_to_wire
+from trapwords import (
+    SPEC_WORDS,
+    STACK,
+    UNDEFINED,
+    UNINITIALIZED,
+    rules,
+    trap_kinds,
 )
 
 # wasm3's value type codes (M3ValueType).
@@ -34,6 +39,15 @@ LETTERS = {"i32": "i", "i64": "I", "f32": "f", "f64": "F"}
 # The wasm3 command line's default stack size; a call deeper than it traps "stack overflow".
 STACK_BYTES = 64 * 1024
 LOOKUP_FAILED = "function lookup failed"
+TRAP = "[trap] "  # how wasm3 begins a trap's message; anything else is not a trap
+# wasm3's own words for some traps, before the spec's.
+TRAP_RULES = (
+    rules(
+        (r"stack overflow", [STACK]),
+        (r"undefined element", [UNDEFINED, UNINITIALIZED]),  # it says so of null entries too
+    )
+    + SPEC_WORDS
+)
 # The spectest module's functions and their wasm3 signatures; wasm3 (through pywasm3) can
 # link host functions only, not globals, memories, tables or another module's exports.
 SPECTEST = {
@@ -149,13 +163,19 @@ class Wasm3Host(Host):
             params = [_kind(code) for code in function.arg_types]
             kinds = [_kind(code) for code in function.ret_types]
             check_arguments(name, params, args)
+            values = [bits_to_python(arg) for arg in args]
             try:
-                result = function(*[bits_to_python(arg) for arg in args])
+                result = function(*values)
             except RuntimeError as error:
-                # "[trap] …", or a compile error of a callee that wasm3 compiles lazily.
-                if stub_called(error):
-                    raise stub_called(error) from None
-                raise CallTrapped(first_line(str(error))) from None
+                called = stub_called(error)
+                if called is not None:  # a generated import was called (a load cell)
+                    raise called from None
+                text = first_line(str(error))
+                if text.startswith(TRAP):
+                    raise CallTrapped(text, trap_kinds(text, TRAP_RULES)) from None
+                # wasm3 compiles each function when first called: a callee it cannot
+                # compile is the module refused, late, not a trap.
+                raise Reject("compile", f"when called: {text}") from None
             results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
@@ -199,7 +219,8 @@ class Wasm3Host(Host):
         except RuntimeError as error:
             if str(error).startswith(LOOKUP_FAILED):
                 raise CallError(f"no exported function named {field!r}") from None
-            raise CallTrapped(first_line(str(error))) from None
+            # wasm3 compiles a function when it is first looked up: refused late, not a trap.
+            raise Reject("compile", f"when called: {first_line(str(error))}") from None
         codes = [*function.arg_types, *function.ret_types]
         if any(code not in KINDS for code in codes) or any(
             a["type"] not in KINDS.values() for a in args
@@ -211,10 +232,10 @@ class Wasm3Host(Host):
         try:
             result = function(*[bits_to_python(arg) for arg in args])
         except RuntimeError as error:
-            message = first_line(str(error))
-            if "stack overflow" in message:
-                raise CallExhausted(message) from None
-            raise CallTrapped(message) from None
+            text = first_line(str(error))
+            if text.startswith(TRAP):  # "stack overflow" among them: its kind is STACK
+                raise CallTrapped(text, trap_kinds(text, TRAP_RULES)) from None
+            raise Reject("compile", f"when called: {text}") from None
         results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
         return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 

@@ -15,22 +15,23 @@ from pyhost import (
     SPECTEST_GLOBALS,
     SPECTEST_PRINTS,
     CallError,
-    CallExhausted,
     CallTrapped,
     CannotStub,
     Host,
     Reject,
     StubCalled,
     Unsupported,
-    bits_to_python,
-    check_arguments,
     first_line,
-    python_to_wire,
     serve,
     stub_called,
     stub_function,
 )
+from pyvalues import bits_to_python, check_arguments, python_to_wire
 from pywasi import WasiRun, exit_code_of, redirected
+from trapwords import (
+    SPEC_WORDS,
+    trap_kinds,
+)
 
 COMPILERS = {"cranelift": "wasmer_compiler_cranelift", "singlepass": "wasmer_compiler_singlepass"}
 KINDS = {
@@ -156,11 +157,12 @@ class WasmerHost(Host):
             params = [_kind(kind) for kind in function.type.params]
             kinds = [_kind(kind) for kind in function.type.results]
             check_arguments(name, params, args)
+            values = [bits_to_python(arg) for arg in args]
             try:
-                result = function(*[bits_to_python(arg) for arg in args])
+                result = function(*values)
             except RuntimeError as error:  # wasmer-python raises every trap as RuntimeError
                 _reraise_stub(error)
-                raise CallTrapped(first_line(str(error))) from None
+                raise _ended(error) from None
             results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
@@ -241,13 +243,11 @@ class WasmerHost(Host):
         except CallError as error:
             raise Unsupported(str(error)) from None
         check_arguments(field, params, args)
+        values = [bits_to_python(arg) for arg in args]
         try:
-            result = function(*[bits_to_python(arg) for arg in args])
+            result = function(*values)
         except RuntimeError as error:  # wasmer-python raises every trap as RuntimeError
-            text = first_line(str(error))
-            if "stack overflow" in text.lower() or "call stack exhausted" in text.lower():
-                raise CallExhausted(text) from None
-            raise CallTrapped(text) from None
+            raise _ended(error) from None
         results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
         return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
 
@@ -259,6 +259,16 @@ class WasmerHost(Host):
         if kind not in KINDS:
             raise Unsupported(f"the wasmer host cannot read {kind.name.lower()} globals")
         return python_to_wire(KINDS[kind], glob.value)
+
+
+def _ended(error: RuntimeError) -> Exception:
+    """wasmer-python raises traps and its own failures alike as RuntimeError: a trap is what
+    wasmer words as one (the spec's words); anything else is not the module's doing."""
+    text = first_line(str(error))
+    kinds = trap_kinds(text, SPEC_WORDS)
+    if kinds:
+        return CallTrapped(text, kinds)
+    return CallError(f"wasmer failed on the call: {text}")
 
 
 def _reraise_stub(error: RuntimeError) -> None:

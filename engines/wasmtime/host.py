@@ -15,7 +15,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import wasmtime
 from pyhost import (
     CallError,
-    CallExhausted,
     CallThrew,
     CallTrapped,
     CannotStub,
@@ -23,14 +22,30 @@ from pyhost import (
     Interrupted,
     Reject,
     StubCalled,
-    bits_to_python,
-    check_arguments,
-    python_to_wire,
     serve,
     stub_called,
     stub_function,
 )
+from pyvalues import bits_to_python, check_arguments, python_to_wire
 from pywasi import WasiRun, exit_code_of
+from trapwords import (
+    ARRAY,
+    CAST,
+    CONVERSION,
+    DIVIDE,
+    MEMORY,
+    MISMATCH,
+    NULL,
+    OVERFLOW,
+    SPEC_WORDS,
+    STACK,
+    TABLE,
+    UNALIGNED,
+    UNDEFINED,
+    UNINITIALIZED,
+    UNREACHABLE,
+    trap_kinds,
+)
 
 # Our feature names → wasmtime.Config attributes (present in the versions that have them).
 CONFIG_FLAGS = {
@@ -57,6 +72,23 @@ BUILDS_ON = {
     "simd128": ["relaxed-simd"],
 }
 VALUE_KINDS = {"i32": "i32", "i64": "i64", "f32": "f32", "f64": "f64"}
+# Wasmtime's trap codes (wasmtime-py 0.35+) in the shared vocabulary; older versions, and
+# codes newer than a version's enum, are read from the message, worded as the spec does.
+TRAP_CODES = {
+    "UNREACHABLE": [UNREACHABLE],
+    "INTEGER_DIVISION_BY_ZERO": [DIVIDE],
+    "INTEGER_OVERFLOW": [OVERFLOW],
+    "BAD_CONVERSION_TO_INTEGER": [CONVERSION],
+    "MEMORY_OUT_OF_BOUNDS": [MEMORY],
+    "TABLE_OUT_OF_BOUNDS": [UNDEFINED, TABLE],  # call_indirect and table.* alike
+    "INDIRECT_CALL_TO_NULL": [UNINITIALIZED],
+    "BAD_SIGNATURE": [MISMATCH],
+    "NULL_REFERENCE": [NULL],
+    "CAST_FAILURE": [CAST],
+    "ARRAY_OUT_OF_BOUNDS": [ARRAY],
+    "HEAP_MISALIGNED": [UNALIGNED],
+    "STACK_OVERFLOW": [STACK],
+}
 # wasmtime-py 0.23–0.27 predate the explicit store argument: `instance.exports` and
 # `func.type` are properties there and functions are called without the store.
 STORELESS_API = isinstance(getattr(wasmtime.Instance, "exports", None), property)
@@ -184,6 +216,7 @@ class WasmtimeHost(Host):
                 raise called from None
             raise Reject("instantiate", str(error)) from None
         exports = instance.exports if STORELESS_API else instance.exports(store)
+        exact = _exact_calls(store) if self.scripts else None
 
         def invoke(name: str, args: list[dict]) -> list[dict]:
             function = exports.get(name) if hasattr(exports, "get") else None
@@ -192,10 +225,12 @@ class WasmtimeHost(Host):
             function_type = function.type if STORELESS_API else function.type(store)
             params = [str(kind) for kind in function_type.params]
             check_arguments(name, params, args)
-            values = [
-                _val(kind, bits_to_python(arg)) for kind, arg in zip(params, args, strict=True)
-            ]
             try:
+                if exact is not None:  # every value as its bits, through the C API
+                    return exact.call(function, args)
+                values = [
+                    _val(kind, bits_to_python(arg)) for kind, arg in zip(params, args, strict=True)
+                ]
                 result = function(*values) if STORELESS_API else function(store, *values)
             except StubCalled:
                 raise
@@ -203,18 +238,16 @@ class WasmtimeHost(Host):
                 raise CallTrapped(
                     f"the program exited (proc_exit {exit_code_of(exited)})"
                 ) from None
-            except wasmtime.Trap as trap:
-                called = stub_called(trap)
+            except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+                called = stub_called(error)
                 if called is not None:
                     raise called from None
-                if _interrupted(trap):
+                if isinstance(error, wasmtime.Trap) and _interrupted(error):
                     seconds = float(self.limits.get("seconds") or 0) * INTERRUPT_AT
                     raise Interrupted(
                         f"interrupted by the engine (epoch deadline) in {name} after {seconds:g} s"
                     ) from None
-                raise CallTrapped(_trap_message(trap)) from None
-            except wasmtime.WasmtimeError as error:
-                raise CallTrapped(str(error)) from None
+                raise _call_ended(error) from None
             kinds = [str(kind) for kind in function_type.results]
             results = [] if not kinds else ([result] if len(kinds) == 1 else list(result))
             return [python_to_wire(kind, value) for kind, value in zip(kinds, results, strict=True)]
@@ -304,24 +337,41 @@ class WasmtimeHost(Host):
             raise CallError(f"no exported function named {field!r}")
         try:
             return store.call(function, args)
-        except wasmtime.Trap as trap:
-            if "thrown Wasm exception" in str(trap):
-                raise CallThrew(_trap_message(trap)) from None
-            code = getattr(trap, "trap_code", None)
-            if code is not None and code.name == "STACK_OVERFLOW":
-                raise CallExhausted(_trap_message(trap)) from None
-            raise CallTrapped(_trap_message(trap)) from None
-        except wasmtime.WasmtimeError as error:
-            text = _error_text(error)
-            if "thrown Wasm exception" in text:
-                raise CallThrew(text) from None
-            raise CallTrapped(text) from None
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as error:
+            raise _call_ended(error) from None
 
     def script_get(self, store, instance, field: str) -> dict:
         glob = instance.exports(store.store).get(field)
         if not isinstance(glob, wasmtime.Global):
             raise CallError(f"no exported global named {field!r}")
         return store.read_global(glob)
+
+
+def _exact_calls(store: wasmtime.Store):
+    from spectest_wasmtime import ExactCalls  # beside this file; needs wasmtime-py 20+
+
+    return ExactCalls(store)
+
+
+def _call_ended(error: Exception) -> Exception:
+    """What a call that raised became: an uncaught wasm exception, a trap of its kinds, or
+    (an API error, not the module's doing) a call that could not be made."""
+    text = _trap_message(error) if isinstance(error, wasmtime.Trap) else _error_text(error)
+    if "thrown Wasm exception" in text:
+        return CallThrew(text)
+    if isinstance(error, wasmtime.Trap) or "wasm trap" in str(error):
+        return CallTrapped(text, _kinds(error, text))
+    return CallError(f"wasmtime refused the call: {text}")
+
+
+def _kinds(error: Exception, text: str) -> list[str]:
+    try:
+        code = getattr(error, "trap_code", None)
+    except ValueError:  # a code this version's enum does not know
+        code = None
+    if code is not None and code.name in TRAP_CODES:
+        return TRAP_CODES[code.name]
+    return trap_kinds(text, SPEC_WORDS)
 
 
 def _stubs(store: wasmtime.Store, engine: wasmtime.Engine, compiled: wasmtime.Module) -> list:

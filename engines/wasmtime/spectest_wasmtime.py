@@ -1,6 +1,7 @@
-"""Scripts on Wasmtime: one store and linker per script, the `spectest` module, and calls
-through the C API's value union so that v128 and GC references cross the boundary too
-(wasmtime-py's `Val` knows only numbers, funcref and externref)."""
+"""Calls through the C API's value union, so that every value crosses exactly (wasmtime-py's
+`Val` takes f32 as a Python float, which quiets a signalling NaN, and knows only numbers,
+funcref and externref); and scripts on Wasmtime: one store and linker per script, with the
+`spectest` module. Needs wasmtime-py 20 or newer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import ctypes
 import sys
 
 import wasmtime
-from pyhost import SPECTEST_GLOBALS, SPECTEST_PRINTS, CallError, Unsupported, python_to_wire
+from pyhost import SPECTEST_GLOBALS, SPECTEST_PRINTS, CallError, Unsupported
+from pyvalues import python_to_wire
 from wasmtime import _ffi as ffi
 from wasmtime._func import enter_wasm
 
@@ -19,15 +21,12 @@ EXTERN_HEAPS = {"extern", "noextern"}
 EXN_HEAPS = {"exn", "noexn"}
 
 
-class ScriptStore:
-    def __init__(self, engine: wasmtime.Engine):
-        self.engine = engine
-        self.store = wasmtime.Store(engine)
-        self.linker = wasmtime.Linker(engine)
-        self.linker.allow_shadowing = True  # a later `register` may reuse a name
-        _define_spectest(self)
+class ExactCalls:
+    """Calls and global reads on one store, every value as its bits."""
 
-    # Calls.
+    def __init__(self, store: wasmtime.Store):
+        self.store = store
+
     def call(self, function: wasmtime.Func, args: list[dict]) -> list[dict]:
         function_type = function.type(self.store)
         if len(function_type.params) != len(args):
@@ -135,6 +134,15 @@ class ScriptStore:
             return {"type": "ref", "kind": "i31", "value": str(bits.value)}
         # A host reference made internal (any.convert_extern): its number cannot be read.
         return {"type": "ref", "kind": "any"}
+
+
+class ScriptStore(ExactCalls):
+    def __init__(self, engine: wasmtime.Engine):
+        super().__init__(wasmtime.Store(engine))
+        self.engine = engine
+        self.linker = wasmtime.Linker(engine)
+        self.linker.allow_shadowing = True  # a later `register` may reuse a name
+        _define_spectest(self)
 
 
 class HostRef:

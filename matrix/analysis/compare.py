@@ -184,7 +184,9 @@ def ordered(comparisons: list[Comparison]) -> list[Comparison]:
 
 def export(records: list[CellResult], run: dict, reference: dict | None = None) -> dict:
     """Our measurements as a features.json table: one platform per measured engine family
-    (full builds only), each feature's status the first measured version that passes."""
+    (full builds only), each feature's status the first measured version that passes. A
+    validator-only family says so in its name and in every note: it validated, nothing
+    was executed."""
     reference = reference or load_reference()
     titles = {e.get("family"): e.get("title") for e in run.get("engines", [])}
     series = first_passing(records, minimum_versions=1)
@@ -200,7 +202,9 @@ def export(records: list[CellResult], run: dict, reference: dict | None = None) 
             used_ids.add(reference_id)
         if not statuses:
             continue
-        name = f"{titles.get(family) or family} (measured by wasm-matrix)"
+        validator = any(measured.validated for measured in series[family].values())
+        how = "validated by wasm-matrix: a validator, nothing executed" if validator else None
+        name = f"{titles.get(family) or family} ({how or 'measured by wasm-matrix'})"
         facts = family_facts(family)
         browsers[name] = {
             "url": (facts and facts.homepage) or "https://webassembly.org/features/",
@@ -215,12 +219,16 @@ def export(records: list[CellResult], run: dict, reference: dict | None = None) 
 
 def _status(family: str, measured: FirstPass) -> object:
     newest = measured.versions[-1]
+    passes = "validates" if measured.validated else "passes"
     if measured.first is None:
-        return [False, f"the probes do not pass on {family} {newest}, the newest measured"]
+        word = "are not valid" if measured.validated else "do not pass"
+        return [False, f"the probes {word} on {family} {newest}, the newest measured"]
     if len(measured.versions) == 1:
-        return [True, f"passes on {family} {newest}, the only version measured"]
+        return [True, f"{passes} on {family} {newest}, the only version measured"]
     if measured.oldest_measured:
         return [measured.first, "the oldest version measured; support may be older"]
+    if measured.validated:
+        return [measured.first, "validated (a validator only: nothing was executed)"]
     return measured.first
 
 

@@ -9,7 +9,7 @@ from ..records import CellResult
 
 # A cell that passed and now ends in one of these has regressed; `skip` is not measured,
 # so pass -> skip is a change of coverage (listed), not a regression.
-BROKEN = frozenset(Outcome) - {Outcome.PASS, Outcome.SKIP}
+BROKEN = frozenset(Outcome) - {Outcome.PASS, Outcome.VALID, Outcome.SKIP}
 
 
 @dataclass

@@ -7,18 +7,19 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from ..outcomes import Outcome
+from ..outcomes import Outcome, measures_engine
 from ..results import read_results, read_run
 
 HISTORY = "history.jsonl"
 
 
 def run_summary(run_folder: Path) -> dict:
-    """A run as one history entry: per engine, cells measured (not skipped) and passed."""
+    """A run as one history entry: per engine, cells measured (not skipped) and passed;
+    validator-only builds, which execute nothing, have no entry."""
     run = read_run(run_folder)
     engines: dict[str, dict[str, int]] = defaultdict(lambda: {"pass": 0, "measured": 0})
     for record in read_results(run_folder):
-        if record.engine == "-" or record.outcome == Outcome.SKIP:
+        if record.engine == "-" or record.outcome == Outcome.SKIP or not measures_engine(record):
             continue
         engines[record.engine]["measured"] += 1
         engines[record.engine]["pass"] += record.outcome == Outcome.PASS

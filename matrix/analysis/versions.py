@@ -2,7 +2,8 @@
 
 Only full builds count (no feature switched off): a build with `[-reference-types]` stands
 in for an older engine, it is not a version of its own. Versions are the ones the hosts
-reported (`engine_version`), compared as numbers.
+reported (`engine_version`), compared as numbers. On a validator-only family (binaryen.js)
+"passes" means every probe was `valid`: it validated, nothing ran (`FirstPass.validated`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ..outcomes import Outcome
+from ..outcomes import VALIDATION, Outcome
 from ..records import CellResult
 
 
@@ -24,6 +25,7 @@ class FirstPass:
     versions: tuple[str, ...]  # every measured version of the family, oldest first
     passing: tuple[bool, ...]  # whether each version passed every probe of the feature
     first: str | None  # the oldest version from which every newer measured one passes
+    validated: bool = False  # a validator-only family: "passes" means it validates
 
     @property
     def oldest_measured(self) -> bool:
@@ -38,7 +40,7 @@ def measured_versions(
         lambda: defaultdict(lambda: defaultdict(list))
     )
     for record in records:
-        if record.kind != "probe" or record.engine_disabled:
+        if record.kind != "probe" or record.engine_disabled or record.control:
             continue
         if record.outcome in (Outcome.SKIP, Outcome.ERROR):  # not a measurement
             continue
@@ -63,13 +65,16 @@ def first_passing(
         table[family] = {}
         for feature in features:
             measured = [v for v in versions if feature in by_version[v]]
+            cells = [r for v in measured for r in by_version[v][feature]]
+            validated = any(r.outcome in VALIDATION or r.executes is False for r in cells)
+            good = Outcome.VALID if validated else Outcome.PASS
             passing = tuple(
-                all(r.outcome == Outcome.PASS for r in by_version[v][feature]) for v in measured
+                all(r.outcome == good for r in by_version[v][feature]) for v in measured
             )
             first = None
             for index in range(len(measured) - 1, -1, -1):  # newest back while passing
                 if not passing[index]:
                     break
                 first = measured[index]
-            table[family][feature] = FirstPass(tuple(measured), passing, first)
+            table[family][feature] = FirstPass(tuple(measured), passing, first, validated)
     return table

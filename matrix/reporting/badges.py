@@ -1,11 +1,12 @@
-"""A status badge (SVG) per engine build: its pass rate over the cells it measured."""
+"""A status badge (SVG) per engine build: its pass rate over the cells it measured. A
+validator-only build gets none: it executes nothing, so it has no pass rate."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from ..outcomes import Outcome
+from ..outcomes import Outcome, measures_engine
 from ..records import CellResult
 
 
@@ -13,7 +14,7 @@ def pass_rates(records: list[CellResult]) -> dict[str, tuple[int, int]]:
     """engine -> (passed, measured), skipped cells not counted."""
     rates: dict[str, list[int]] = {}
     for record in records:
-        if record.engine == "-" or record.outcome == Outcome.SKIP:
+        if record.engine == "-" or record.outcome == Outcome.SKIP or not measures_engine(record):
             continue
         counts = rates.setdefault(record.engine, [0, 0])
         counts[0] += record.outcome == Outcome.PASS

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..analysis.diff import Change, diff_runs
-from ..outcomes import Outcome
+from ..outcomes import Outcome, measures_engine
 from ..records import CellResult
 from ..results import run_folders
 
@@ -73,8 +73,8 @@ def _pass_rate_changes(base: list[CellResult], records: list[CellResult]) -> lis
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # passed before, now, cells
     for record in records:
         old = before.get(record.key)
-        if old is None or Outcome.SKIP in (old, record.outcome):
-            continue
+        if old is None or Outcome.SKIP in (old, record.outcome) or not measures_engine(record):
+            continue  # validators and controls have no pass rate
         tally = counts[record.engine]
         tally[0] += old == Outcome.PASS
         tally[1] += record.outcome == Outcome.PASS

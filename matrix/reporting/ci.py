@@ -49,7 +49,13 @@ def write_junit(run_folder: Path, path: Path) -> Path:
             "testsuite",
             name=engine,
             tests=str(len(records)),
-            failures=str(len(records) - counts[Outcome.PASS] - counts[Outcome.SKIP] - broken),
+            failures=str(
+                len(records)
+                - counts[Outcome.PASS]
+                - counts[Outcome.VALID]
+                - counts[Outcome.SKIP]
+                - broken
+            ),
             errors=str(broken),
             skipped=str(counts[Outcome.SKIP]),
         )
@@ -68,7 +74,7 @@ def write_junit(run_folder: Path, path: Path) -> Path:
                 ElementTree.SubElement(
                     case, "error", type=outcome, message=message[:500]
                 ).text = f"{message}\nrerun: {record.rerun}"
-            elif outcome != Outcome.PASS:
+            elif outcome not in (Outcome.PASS, Outcome.VALID):
                 ElementTree.SubElement(
                     case, "failure", type=outcome, message=message[:500]
                 ).text = f"{message}\nrerun: {record.rerun}"

@@ -12,9 +12,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..analysis.versions import first_passing
-from ..outcomes import SEVERITY, Outcome
+from ..outcomes import AS_EXPECTED, SEVERITY, Outcome, executes
 from ..records import CellResult
 from ..results import read_results, read_run
+from ..traps import LEGEND as TRAP_LEGEND
 from .changes import previous_run, render_changes
 from .links import cell_link
 from .realworld import markdown as realworld_markdown
@@ -22,6 +23,7 @@ from .realworld import page_for_run
 from .spec import render_spec
 from .tables import (
     Table,
+    control_summary,
     engine_order,
     feature_table,
     outcome_counts,
@@ -143,6 +145,28 @@ def _overview(records: list[CellResult], run: dict) -> str:
         f"wasm-matrix {escape(run.get('wasm_matrix', '?'))}, revision "
         f"{escape(run.get('revision') or 'unknown')}.",
     ]
+    validators = sorted({r.engine for r in records if r.engine != "-" and not executes(r)})
+    if validators:
+        lines.append(
+            f"Validator-only builds, which execute nothing (their cells say `valid` or "
+            f"`invalid`, never `pass`, and have no pass rate): {escape(', '.join(validators))}."
+        )
+    unobserved = sum(r.unobserved_trap_kinds for r in records)
+    if unobserved:
+        lines.append(
+            f'{unobserved} expected traps passed on "it trapped" alone: the engine did not '
+            "show which kind of trap it was (counted per cell as `unobserved_trap_kinds`)."
+        )
+    controls, defects = control_summary(records)
+    if controls:
+        lines.append(
+            f"Controls (cases whose expectations are wrong on purpose): {controls} cells, "
+            + (
+                f"**{len(defects)} passed: harness defects, listed below as `error`.**"
+                if defects
+                else "none passed."
+            )
+        )
     planned = run.get("cells_planned") or 0
     if planned > len(records):
         lines.append(f"**{planned - len(records)} of {planned} planned cells have no result.**")
@@ -173,7 +197,7 @@ def _cell_text(cell, link) -> str:
         text += f" {cell.passed}/{len(cell.records)}"
     if cell.shim:
         text += " *(shim)*"
-    failing = next((r for r in cell.records if r.outcome != Outcome.PASS), None)
+    failing = next((r for r in cell.records if r.outcome not in AS_EXPECTED), None)
     return link(failing, text) if failing else text
 
 
@@ -215,7 +239,9 @@ def _not_passing(records: list[CellResult], engines: list[str], link) -> list[st
     totals: Counter[str] = Counter()
     for record in records:
         totals[record.engine] += 1
-        if record.outcome != Outcome.PASS:
+        if record.control and record.outcome != Outcome.ERROR:
+            continue  # a control that did not pass did its job
+        if record.outcome not in AS_EXPECTED:
             mine[record.engine].append(record)
     shown = [engine for engine in engines if mine[engine]]
     parts = ["", "## Cells that did not pass, per engine", ""]
@@ -279,6 +305,9 @@ def _engines(run: dict, engines: list[str]) -> str:
         if engine["id"] not in engines:
             continue
         handshake = engine.get("handshake", {})
+        note = engine.get("provision_error") or _brief(engine.get("start_error"))
+        if handshake.get("validator_only"):
+            note = "validator only: executes nothing" + (f"; {note}" if note else "")
         language = f"{handshake.get('language', '')} {handshake.get('language_version', '')}"
         lines.append(
             "| "
@@ -288,7 +317,7 @@ def _engines(run: dict, engines: list[str]) -> str:
                     escape(handshake.get("version", engine.get("version", ""))),
                     escape(language.strip()),
                     escape(", ".join(engine.get("disabled", [])) or "–"),
-                    escape(engine.get("provision_error") or _brief(engine.get("start_error"))),
+                    escape(note),
                 ]
             )
             + " |"
@@ -305,4 +334,5 @@ def _brief(text: str | None, limit: int = 240) -> str:
 def _legend() -> str:
     lines = ["## Legend", ""]
     lines += [f"- {outcome.symbol} `{outcome}`: {outcome.meaning}" for outcome in Outcome]
+    lines += ["", escape(TRAP_LEGEND)]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from ..outcomes import Outcome
+from ..outcomes import AS_EXPECTED, Outcome
 from ..records import CellResult
 from .links import cell_anchor, cell_link
 from .tables import TableCell
@@ -18,7 +18,7 @@ def mark(outcome: Outcome) -> Markup:
 
 
 def first_failing(cell: TableCell) -> CellResult | None:
-    return next((r for r in cell.records if r.outcome != Outcome.PASS), None)
+    return next((r for r in cell.records if r.outcome not in AS_EXPECTED), None)
 
 
 def outcome_cell(cell: TableCell | None, root: str, words: bool = True) -> Markup:

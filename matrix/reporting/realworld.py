@@ -16,7 +16,8 @@ from ..profiles import FEATURES_BY_NAME
 from ..records import CellResult
 
 DEFAULT = "default"
-REFUSED = (Outcome.REJECT, Outcome.CRASH, Outcome.TIMEOUT)
+# A validator's `invalid` is a refusal too (blamed alike; it executes nothing).
+REFUSED = (Outcome.REJECT, Outcome.INVALID, Outcome.CRASH, Outcome.TIMEOUT)
 
 
 @dataclass

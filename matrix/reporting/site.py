@@ -18,11 +18,12 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUn
 from ..analysis import compare
 from ..analysis.history import HISTORY, read_history
 from ..analysis.versions import first_passing
-from ..outcomes import Outcome
+from ..outcomes import Outcome, executes
 from ..paths import cache_dir
 from ..profiles import FEATURES_BY_NAME
 from ..records import CellResult
 from ..results import read_results, read_run
+from ..traps import LEGEND as TRAP_LEGEND
 from .badges import write_badges
 from .case_pages import write_case_pages
 from .chart import chart
@@ -32,6 +33,7 @@ from .realworld import page_for_run
 from .tables import (
     Table,
     case_tables,
+    control_summary,
     engine_order,
     feature_table,
     outcome_counts,
@@ -59,6 +61,7 @@ def _environment() -> Environment:
     environment.globals.update(
         Outcome=Outcome,
         legend=LEGEND,
+        trap_legend=TRAP_LEGEND,
         cell_link=cell_link,
         cell_anchor=cell_anchor,
         mark=mark,
@@ -134,6 +137,9 @@ def write_site(
         feature_notes=features.row_notes,
         feature_titles={n: FEATURES_BY_NAME[n].title for n in features.rows},
         first=_first_rows(records, features.rows),
+        validators=sorted({r.engine for r in records if r.engine != "-" and not executes(r)}),
+        controls=control_summary(records),
+        unobserved=sum(r.unobserved_trap_kinds for r in records),
     )
     if defaults.rows:
         page(
@@ -251,12 +257,14 @@ def _first_rows(records: list[CellResult], features: list[str]) -> list[dict]:
 
 
 class SpecTable:
-    """Script × engine pass rates of spec-suite cells (kind "spec", see the spec records)."""
+    """Script × engine pass rates of spec-suite cells (kind "spec", see the spec records);
+    a validator-only build's rate is how often it agrees on which modules are valid."""
 
     def __init__(self, rows: list[str], columns: list[str]):
         self.rows, self.columns = rows, columns
         self.cells: dict[tuple[str, str], dict] = {}
         self.totals: dict[str, dict] = {}
+        self.validators: set[str] = set()
 
 
 def spec_rate(assertions: dict) -> tuple[int, int, int, int]:
@@ -272,6 +280,7 @@ def spec_table(records: list[CellResult], engines: list[str]) -> SpecTable:
     spec = [r for r in records if r.kind == "spec"]
     table = SpecTable(sorted({r.case for r in spec}), [e for e in engines if _has(spec, e)])
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    table.validators = {r.engine for r in spec if not executes(r)}
     for record in spec:
         passed, failed, skipped, off = spec_rate(record.assertions)
         cell = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..outcomes import executes
 from ..records import CellResult
 from ..spec.features import group_of
 
@@ -48,8 +49,10 @@ def render_spec(
         "",
         "Each cell is one script on one engine build. A pass rate is the share of the "
         "applicable assertions that pass (pass / (pass + fail); skipped assertions, and those "
-        "about a feature the build has switched off, are not counted). Per script, and "
-        f"every failing assertion with the expected and actual values: {where}.",
+        "about a feature the build has switched off, are not counted). A validator-only build "
+        "executes nothing: its rate is how often it agrees with the script on which modules "
+        "are valid, never a pass rate. Per script, and every failing assertion with the "
+        f"expected and actual values: {where}.",
         "",
         _totals_table(cells, engines, escape),
         "",
@@ -73,8 +76,9 @@ def _sum(records: list[CellResult]) -> dict[str, int]:
 
 def _totals_table(cells: list[CellResult], engines: list[str], escape) -> str:
     lines = [
-        "| engine | scripts | assertions judged | pass rate | fail | skip | off | not run |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| engine | scripts | assertions judged | pass rate | fail | skip | off | not run "
+        "| trap kind not shown |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for engine in engines:
         mine = [record for record in cells if record.engine == engine]
@@ -83,10 +87,16 @@ def _totals_table(cells: list[CellResult], engines: list[str], escape) -> str:
         broken = sum(
             1 for record in mine if record.outcome in ("crash", "timeout", "error", "skip")
         )
+        shown = _percent(rate) if rate is not None else "–"
+        name = escape(engine)
+        if mine and not any(executes(record) for record in mine):
+            name += " (validator only)"
+            shown = f"{shown} agree" if rate is not None else shown
+        unobserved = sum(record.unobserved_trap_kinds for record in mine)
         lines.append(
-            f"| {escape(engine)} | {len(mine)} | {counts['pass'] + counts['fail']} | "
-            f"{_percent(rate) if rate is not None else '–'} | {counts['fail']} | "
-            f"{counts['skip']} | {counts['off']} | {broken} |"
+            f"| {name} | {len(mine)} | {counts['pass'] + counts['fail']} | "
+            f"{shown} | {counts['fail']} | {counts['skip']} | {counts['off']} | {broken} "
+            f"| {unobserved} |"
         )
     return "\n".join(lines)
 

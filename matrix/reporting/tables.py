@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..outcomes import Outcome, worst
+from ..outcomes import AS_EXPECTED, Outcome, worst
 from ..profiles import FEATURES
 from ..records import CellResult
 
@@ -18,7 +18,8 @@ class TableCell:
 
     @property
     def passed(self) -> int:
-        return sum(1 for record in self.records if record.outcome == Outcome.PASS)
+        """Cells that went as they should: passed (or, on a validator, validated)."""
+        return sum(1 for record in self.records if record.outcome in AS_EXPECTED)
 
     @property
     def shim(self) -> bool:
@@ -58,7 +59,7 @@ def feature_table(records: list[CellResult], engines: list[str]) -> Table:
     """Feature × engine from the probes: each table cell folds every probe of the feature."""
     grouped: dict[tuple[str, str], list[CellResult]] = defaultdict(list)
     for record in records:
-        if record.kind != "probe":
+        if record.kind != "probe" or record.control:
             continue
         for feature in record.features:
             grouped[(feature, record.engine)].append(record)
@@ -108,6 +109,8 @@ def case_tables(records: list[CellResult], engines: list[str]) -> list[Table]:
     for record in records:
         if record.engine == "-" or record.kind == "spec":  # spec cells: reporting/spec.py
             continue
+        if record.control:  # controls check the harness: see control_summary
+            continue
         row = f"{record.case} ({record.toolchain})"
         profile = record.profile
         row_order[profile][row] = None
@@ -128,3 +131,10 @@ def outcome_counts(records: list[CellResult]) -> dict[Outcome, int]:
     for record in records:
         counts[Outcome(record.outcome)] += 1
     return counts
+
+
+def control_summary(records: list[CellResult]) -> tuple[int, list[CellResult]]:
+    """How many control cells ran, and those that passed (each one a harness defect, turned
+    into `error` by the runner)."""
+    controls = [record for record in records if record.control]
+    return len(controls), [record for record in controls if record.outcome == Outcome.ERROR]

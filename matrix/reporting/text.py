@@ -14,7 +14,7 @@ def comparison_text(comparisons: list[Comparison], only_disagreements: bool = Fa
         if only_disagreements and not c.disagrees and not c.first_differs:
             continue
         measured = ", ".join(
-            f"{v} {'pass' if p else 'no'}"
+            f"{v} {('validates' if c.measured.validated else 'pass') if p else 'no'}"
             for v, p in zip(c.measured.versions, c.measured.passing, strict=True)
         )
         text = (

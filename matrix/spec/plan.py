@@ -7,8 +7,9 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+from ..values import Pattern
 from .assemble import AssemblyFailed, assemble
-from .judge import FAIL, PASS, SKIP, Verdict, show_pattern
+from .judge import FAIL, PASS, SKIP, Judgement
 from .script import Action, Assertion, Instance, Module, Register, Unsupported
 
 VALIDATOR_ONLY = "a validator-only engine cannot {what}"
@@ -31,14 +32,14 @@ class Step:
     command: str  # what it counts as: module, register, invoke, assert_return, …
     expect: str  # a key of EXPECTED_TEXT
     directive: dict | None = None
-    results: tuple = ()
+    results: tuple[Pattern, ...] = ()
     text: str = ""  # the failure text the suite gives (error texts differ between engines)
-    verdict: Verdict | None = None  # settled without the engine
+    verdict: Judgement | None = None  # settled without the engine
 
     @property
     def expected(self) -> str:
         if self.expect == "return" and self.command == "assert_return":
-            return " ".join(show_pattern(p) for p in self.results) or "(nothing)"
+            return " ".join(pattern.wat() for pattern in self.results) or "(nothing)"
         words = EXPECTED_TEXT[self.expect]
         return f'{words} "{self.text}"' if self.text else words
 
@@ -64,7 +65,7 @@ def _skip_what_uses_unassembled_modules(commands: list, steps: list[Step]) -> No
             if command.name:
                 (missing_names.add if missing else missing_names.discard)(command.name)
             if missing and step.verdict.status == FAIL:
-                step.verdict = Verdict(
+                step.verdict = Judgement(
                     SKIP,
                     message=f"the assembler refuses this module: "
                     f"{step.verdict.message.splitlines()[0]}",
@@ -78,13 +79,13 @@ def _skip_what_uses_unassembled_modules(commands: list, steps: list[Step]) -> No
         if not isinstance(action, (Action, Register)):
             continue
         if (target is None and latest_missing) or target in missing_names:
-            step.directive, step.verdict = None, Verdict(SKIP, message=UNASSEMBLED)
+            step.directive, step.verdict = None, Judgement(SKIP, message=UNASSEMBLED)
 
 
 def _step(command, validator_only: bool) -> Step:
     if isinstance(command, Unsupported):
         return Step(
-            command.line, command.command, "ok", verdict=Verdict(SKIP, message=command.reason)
+            command.line, command.command, "ok", verdict=Judgement(SKIP, message=command.reason)
         )
     if isinstance(command, Module):
         step = Step(command.line, "module", "ok")
@@ -92,7 +93,7 @@ def _step(command, validator_only: bool) -> Step:
     if isinstance(command, Instance):
         step = Step(command.line, "module", "ok")
         if validator_only:
-            step.verdict = Verdict(SKIP, message=VALIDATOR_ONLY.format(what="instantiate"))
+            step.verdict = Judgement(SKIP, message=VALIDATOR_ONLY.format(what="instantiate"))
         else:
             step.directive = {"do": "instance", "definition": command.definition}
             if command.name:
@@ -101,7 +102,7 @@ def _step(command, validator_only: bool) -> Step:
     if isinstance(command, Register):
         step = Step(command.line, "register", "ok")
         if validator_only:
-            step.verdict = Verdict(SKIP, message=VALIDATOR_ONLY.format(what="link modules"))
+            step.verdict = Judgement(SKIP, message=VALIDATOR_ONLY.format(what="link modules"))
         else:
             step.directive = {"do": "register", "as": command.name}
             if command.module:
@@ -128,7 +129,7 @@ def _step(command, validator_only: bool) -> Step:
     }[name]
     step = Step(command.line, name, expect, text=command.text)
     if validator_only and expect != "compile-reject":
-        step.verdict = Verdict(SKIP, message=VALIDATOR_ONLY.format(what="instantiate"))
+        step.verdict = Judgement(SKIP, message=VALIDATOR_ONLY.format(what="instantiate"))
         return step
     return _with_module(step, command.module, instantiate=expect != "compile-reject", failure=True)
 
@@ -154,20 +155,20 @@ def _with_module(step: Step, module: Module, instantiate: bool, failure: bool) -
     return step
 
 
-def _assembler_refused(step: Step, message: str) -> Verdict:
+def _assembler_refused(step: Step, message: str) -> Judgement:
     actual = "the assembler refuses the text"
     if step.command == "assert_malformed":
         # Malformed text is the text format's business: judged by the assembler.
-        return Verdict(PASS, step.expected, actual, message)
+        return Judgement(PASS, step.expected, actual, message)
     if step.command in ("assert_invalid", "assert_unlinkable", "assert_uninstantiable"):
         reason = f"the assembler refuses this text, so no engine sees it: {message}"
-        return Verdict(SKIP, message=reason)
-    return Verdict(FAIL, step.expected, actual, message)
+        return Judgement(SKIP, message=reason)
+    return Judgement(FAIL, step.expected, actual, message)
 
 
 def _action_step(step: Step, action: Action, validator_only: bool) -> Step:
     if validator_only:
-        step.verdict = Verdict(SKIP, message=VALIDATOR_ONLY.format(what="run code"))
+        step.verdict = Judgement(SKIP, message=VALIDATOR_ONLY.format(what="run code"))
         return step
     step.directive = {"do": action.kind, "field": action.field}
     if action.kind == "invoke":

@@ -18,20 +18,19 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..literals import (
+    FLOAT_FORMATS,
+    SHAPES,
+    WIDTHS,
+    ValueSyntaxError,
+    float_bits,
+    int_bits,
+    v128_bits,
+)
 from ..paths import cache_dir
-from .numbers import FLOAT_FORMATS, INT_WIDTHS, LiteralError, float_bits, int_bits
+from ..values import Either, Exact, Lanes, Nan, Pattern, RefPattern
 from .sexpr import Quoted, SList, Source, WastSyntaxError, read
 
-# v128 lane shapes: name → (lane count, lane type).
-SHAPES = {
-    "i8x16": (16, "i8"),
-    "i16x8": (8, "i16"),
-    "i32x4": (4, "i32"),
-    "i64x2": (2, "i64"),
-    "f32x4": (4, "f32"),
-    "f64x2": (2, "f64"),
-}
-LANE_BITS = {"i8": 8, "i16": 16, "i32": 32, "i64": 64, "f32": 32, "f64": 64}
 # Result forms that match a kind of reference (`(ref.func)` any non-null function, …).
 REF_RESULTS = {
     "ref.func": "func",
@@ -89,7 +88,7 @@ class Assertion:
     command: str  # assert_return, assert_trap, …
     action: Action | None = None
     module: Module | None = None
-    results: tuple = ()  # patterns (see parse_result) for assert_return
+    results: tuple[Pattern, ...] = ()  # what assert_return expects (matrix/values.py)
     text: str = ""  # the failure text the suite expects
 
 
@@ -110,7 +109,7 @@ class Script:
 
 
 # Part of the parse cache's key: change it whenever what the reader produces changes.
-READER_VERSION = b"wast reader 1"
+READER_VERSION = b"wast reader 3"
 
 
 def load_script(path: Path) -> Script:
@@ -215,7 +214,7 @@ def _command(source: Source, form: SList) -> Command:
             if isinstance(module, Instance):
                 raise _fail(source, form, f"{head} of a module instance")
             return Assertion(line, head, module=module, text=_text(form.items[2:]))
-    except (LiteralError, IndexError, ValueError) as error:
+    except (ValueSyntaxError, IndexError, ValueError) as error:
         if isinstance(error, WastSyntaxError):
             raise
         raise _fail(source, form, f"bad {head}: {error}") from None
@@ -300,7 +299,7 @@ def _argument(source: Source, node) -> dict:
         raise WastSyntaxError(source.line(getattr(node, "start", 0)), f"bad argument {node!r}")
     head, rest = node.head, node.items[1:]
     if head in ("i32.const", "i64.const"):
-        return {"type": head[:3], "value": str(int_bits(rest[0], INT_WIDTHS[head[:3]]))}
+        return {"type": head[:3], "value": str(int_bits(rest[0], WIDTHS[head[:3]]))}
     if head in ("f32.const", "f64.const"):
         return {"type": head[:3], "value": str(float_bits(rest[0], head[:3]))}
     if head == "v128.const":
@@ -312,28 +311,14 @@ def _argument(source: Source, node) -> dict:
     raise _fail(source, node, f"unsupported argument ({head} …)")
 
 
-def v128_bits(shape: str, lanes: list) -> int:
-    count, lane_type = SHAPES[shape]
-    if len(lanes) != count:
-        raise LiteralError(f"v128.const {shape} needs {count} lanes, found {len(lanes)}")
-    width = LANE_BITS[lane_type]
-    total = 0
-    for index, lane in enumerate(lanes):
-        bits = float_bits(lane, lane_type) if lane_type in FLOAT_FORMATS else int_bits(lane, width)
-        total |= bits << (index * width)
-    return total
-
-
-def _result(source: Source, node) -> tuple:
-    """A result pattern:
-    ("num", type, bits) · ("nan", type, "canonical" | "arithmetic") ·
-    ("v128", lane type, [lane patterns]) · ("ref", kind, number or None) (kind "null" for
-    any null reference) · ("either", [patterns])."""
+def _result(source: Source, node) -> Pattern:
+    """What assert_return expects in one position (matrix/values.py): exact bits, a NaN
+    pattern, v128 lanes, a kind of reference (`(ref.null)` any null), or `either`."""
     if not isinstance(node, SList) or not node.head:
         raise WastSyntaxError(source.line(getattr(node, "start", 0)), f"bad result {node!r}")
     head, rest = node.head, node.items[1:]
     if head in ("i32.const", "i64.const"):
-        return ("num", head[:3], int_bits(rest[0], INT_WIDTHS[head[:3]]))
+        return Exact(head[:3], int_bits(rest[0], WIDTHS[head[:3]]))
     if head in ("f32.const", "f64.const"):
         return _float_pattern(head[:3], rest[0])
     if head == "v128.const":
@@ -342,21 +327,21 @@ def _result(source: Source, node) -> tuple:
         if len(lanes) != count:
             raise _fail(source, node, f"v128.const {rest[0]} needs {count} lanes")
         if lane_type in FLOAT_FORMATS:
-            patterns = [_float_pattern(lane_type, lane) for lane in lanes]
+            patterns = tuple(_float_pattern(lane_type, lane) for lane in lanes)
         else:
-            patterns = [("num", lane_type, int_bits(lane, LANE_BITS[lane_type])) for lane in lanes]
-        return ("v128", lane_type, patterns)
+            patterns = tuple(Exact(lane_type, int_bits(lane, WIDTHS[lane_type])) for lane in lanes)
+        return Lanes(rest[0], patterns)
     if head == "ref.null":
-        return ("ref", "null", None)
+        return RefPattern("null")
     if head in REF_RESULTS:
         value = int_bits(rest[0], 32) if rest and head in ("ref.extern", "ref.host") else None
-        return ("ref", REF_RESULTS[head], value)
+        return RefPattern(REF_RESULTS[head], value)
     if head == "either":
-        return ("either", [_result(source, item) for item in rest])
+        return Either(tuple(_result(source, item) for item in rest))
     raise _fail(source, node, f"unsupported result ({head} …)")
 
 
-def _float_pattern(kind: str, text: str) -> tuple:
+def _float_pattern(kind: str, text: str) -> Exact | Nan:
     if text in ("nan:canonical", "nan:arithmetic"):
-        return ("nan", kind, text[4:])
-    return ("num", kind, float_bits(text, kind))
+        return Nan(kind, text)
+    return Exact(kind, float_bits(text, kind))

@@ -14,9 +14,10 @@ wrong answer while the read-only copies stayed untouched.
 from __future__ import annotations
 
 from ..cases import Case
+from ..judging import Verdict
 from ..outcomes import Outcome
 from ..protocol import RunAnswer
-from ..verdict import Verdict, judge
+from ..verdict import judge
 from .sandbox import Sandbox
 from .spec import TextExpectation
 
@@ -107,12 +108,12 @@ def _judged(case: Case, answer: RunAnswer, sandbox: Sandbox, note: str, printed:
         said.append("folders as expected")
     if case.calls:
         said.append(calls.message)
-    return Verdict(Outcome.PASS, ", ".join(said))
+    return Verdict(Outcome.PASS, ", ".join(said), calls.unobserved)
 
 
 def _noted(answer: RunAnswer, verdict: Verdict) -> Verdict:
     if answer.wasi is not None and answer.wasi.via == "shim":
-        return Verdict(verdict.outcome, f"{SHIM_NOTE}: {verdict.message}")
+        return Verdict(verdict.outcome, f"{SHIM_NOTE}: {verdict.message}", verdict.unobserved)
     return verdict
 
 

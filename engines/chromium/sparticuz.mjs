@@ -1,13 +1,14 @@
 // Shim for the chromium series (`wasm-matrix since`): npm's `@sparticuz/chromium` ships one
 // Chromium release per package version as a brotli-compressed headless shell. Its own
-// code unpacks it into the temporary folder; here that folder is the build's environment,
-// once (to a fresh folder, renamed into place, so that parallel hosts never share a half
-// written binary). Then the shared browser host (../browser/host.mjs) drives it as it
-// drives Debian's chromium.
+// code unpacks it into the temporary folder: here a folder of this host's own, removed when
+// the host ends (an unpacked release takes about 170 MB, the package about 60 MB, and a
+// search visits dozens of releases). Then the shared browser host (../browser/host.mjs)
+// drives it as it drives Debian's chromium.
 //
 //   node sparticuz.mjs --env ENV_FOLDER [--disable FEATURE]...
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { importFrom, parseArguments } from '../browser/serve.mjs';
@@ -18,10 +19,41 @@ if (!envFolder) {
   process.stderr.write('sparticuz.mjs needs --env\n');
   process.exit(1);
 }
-const unpacked = path.join(envFolder, 'unpacked');
+const PREFIX = 'wasm-matrix-sparticuz-';
+
+// Folders of hosts that were killed (a timeout's SIGKILL leaves no time to clean up).
+function removeOrphans() {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const pid = Number(name.slice(PREFIX.length).split('-')[0]);
+    if (!name.startsWith(PREFIX) || !pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if (error.code === 'ESRCH') fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
+// The package's promise can settle before its write stream has closed the binary; starting
+// it then fails with ETXTBSY (measured with 92). Wait until no descriptor of ours names it.
+async function closed(file) {
+  for (let waited = 0; waited < 30000; waited += 50) {
+    const open = fs.readdirSync('/proc/self/fd').some((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false; // closed while we looked
+      }
+    });
+    if (!open) return;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`${file} is still open for writing after 30 s`);
+}
 
 async function unpack() {
-  const scratch = fs.mkdtempSync(path.join(envFolder, 'unpacking-'));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`));
+  process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
   // The package inflates into os.tmpdir(), which reads TMPDIR on every call.
   const previous = process.env.TMPDIR;
   process.env.TMPDIR = scratch;
@@ -34,26 +66,21 @@ async function unpack() {
         ? await chromium.executablePath()
         : await chromium.executablePath;
     if (path.dirname(found) !== scratch) throw new Error(`unpacked to ${found}, not ${scratch}`);
+    await closed(found);
   } finally {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
   }
-  try {
-    fs.renameSync(scratch, unpacked);
-  } catch (error) {
-    // Another host was quicker: keep its copy.
-    fs.rmSync(scratch, { recursive: true, force: true });
-    if (!fs.existsSync(unpacked)) throw error;
-  }
+  return scratch;
 }
 
-if (!fs.existsSync(path.join(unpacked, 'chromium'))) {
-  try {
-    await unpack();
-  } catch (error) {
-    process.stderr.write(`@sparticuz/chromium could not be unpacked: ${error?.message ?? error}\n`);
-    process.exit(1);
-  }
+let unpacked;
+try {
+  removeOrphans();
+  unpacked = await unpack();
+} catch (error) {
+  process.stderr.write(`@sparticuz/chromium could not be unpacked: ${error?.message ?? error}\n`);
+  process.exit(1);
 }
 // Its shared libraries (SwiftShader's GL, and for some releases NSS) sit beside the binary.
 process.env.LD_LIBRARY_PATH = [unpacked, path.join(unpacked, 'lib'), process.env.LD_LIBRARY_PATH]

